@@ -1,0 +1,10 @@
+"""Development: a local machine, demo data, DEBUG on."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua")
+
+from config.settings.base import *  # noqa: F403
