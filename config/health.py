@@ -48,7 +48,9 @@ def _check_worker(timeout: float) -> None:
     from config.tasks import ping
 
     token = uuid.uuid4().hex
-    answer = ping.apply_async(args=[token], expires=timeout).get(timeout=timeout)
+    # The queue is configurable so a deployment can probe a dedicated worker pool.
+    queue = settings.READINESS_CELERY_QUEUE or None
+    answer = ping.apply_async(args=[token], expires=timeout, queue=queue).get(timeout=timeout)
     if answer != f"pong:{token}":
         raise RuntimeError(f"unexpected answer {answer!r}")
 

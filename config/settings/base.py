@@ -161,6 +161,7 @@ SITE_CITY = env.str("SITE_CITY", default="Thành phố Hồ Chí Minh")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Seconds each /readyz probe may take before the service counts as down.
 READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)
+READINESS_CELERY_QUEUE = env.str("READINESS_CELERY_QUEUE", default="")
 
 LOGGING = {
     "version": 1,

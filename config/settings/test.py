@@ -1,6 +1,7 @@
 """Tests: the real PostgreSQL and Redis, fast hashing, no outgoing mail."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
@@ -12,9 +13,11 @@ from config.settings.base import CACHES, REDIS_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Each xdist worker gets its own Redis database so cache-based tests don't collide.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
-CACHES["default"]["KEY_PREFIX"] = f"motcua-test-{_worker}"
+# Each xdist worker caches in its own Redis database (10, 11, ...), away from the
+# development data in database 0, so tests may clear it freely.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0")
+_redis = urlsplit(REDIS_URL)
+CACHES["default"]["LOCATION"] = urlunsplit(_redis._replace(path=f"/{10 + _worker}"))
 CELERY_BROKER_URL = REDIS_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

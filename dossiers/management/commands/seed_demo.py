@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from dossiers.demo import account_lines, seed_all
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue, agencies, accounts and dossiers. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--list-accounts", action="store_true", help="Only print the demo accounts."
+        )
+
+    def handle(self, *args, list_accounts=False, **options):
+        if not list_accounts:
+            seed_all(stdout=self.stdout)
+        for line in account_lines():
+            self.stdout.write(line)

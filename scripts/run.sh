@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make run`: set up a fresh clone, load demo data and start web + worker + beat.
+source "$(dirname "$0")/bootstrap.sh"
+
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.dev}"
+
+stop_embedded() {
+  if [ "${MOTCUA_EMBEDDED_SERVICES:-0}" = 1 ]; then
+    "$VENV_PY" scripts/services.py down || true
+  fi
+}
+trap stop_embedded EXIT
+
+log "applying database migrations"
+"$VENV_PY" manage.py migrate --noinput
+log "loading demo data (idempotent)"
+"$VENV_PY" manage.py seed_demo
+
+cat <<BANNER
+
+  MotCua is starting at http://$HOST:$PORT/
+    portal:       http://$HOST:$PORT/
+    back office:  http://$HOST:$PORT/mot-cua/
+    admin:        http://$HOST:$PORT/admin/
+    readiness:    http://$HOST:$PORT/readyz
+
+  Demo accounts (password for all: $("$VENV_PY" -c 'from dossiers.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')):
+$("$VENV_PY" manage.py seed_demo --list-accounts | sed 's/^/    /')
+
+  Press Ctrl-C to stop everything.
+
+BANNER
+
+export MOTCUA_BIND="$HOST:$PORT"
+# exec is avoided so the EXIT trap can stop the embedded servers after honcho ends.
+"$ROOT/.venv/bin/honcho" -f Procfile.dev start

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make test`: set up a fresh clone like `make run`, then lint and run every test.
+# Extra arguments go to pytest, e.g. `make test ARGS="tests/test_health.py -k readyz"`.
+source "$(dirname "$0")/bootstrap.sh"
+
+stop_embedded() {
+  if [ "${MOTCUA_EMBEDDED_SERVICES:-0}" = 1 ]; then
+    "$VENV_PY" scripts/services.py down || true
+  fi
+}
+trap stop_embedded EXIT
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium fonts-dejavu-core || die "Chromium is needed for the browser tests."
+fi
+# axe-core (accessibility checks) is injected into pages by the browser tests.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  command -v npm >/dev/null 2>&1 || apt_install npm || die "npm is needed to install axe-core."
+  log "installing axe-core from the npm registry into node_modules/"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "ruff check"
+"$ROOT/.venv/bin/ruff" check .
+log "ruff format --check"
+"$ROOT/.venv/bin/ruff" format --check .
+
+export DJANGO_SETTINGS_MODULE=config.settings.test
+log "makemigrations --check"
+"$VENV_PY" manage.py makemigrations --check --dry-run
+log "check --deploy (production settings)"
+SECRET_KEY="$("$VENV_PY" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+  ALLOWED_HOSTS=motcua.example.gov.vn \
+  "$VENV_PY" manage.py check --deploy --fail-level WARNING --settings=config.settings.production
+
+log "pytest"
+"$ROOT/.venv/bin/pytest" -n "${PYTEST_WORKERS:-2}" "$@"

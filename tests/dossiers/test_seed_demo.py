@@ -1,0 +1,31 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from dossiers.demo import DEMO_PASSWORD
+from identity.demo import DEMO_ACCOUNTS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_accounts_that_can_sign_in(client):
+    call_command("seed_demo")
+    User = get_user_model()
+    assert User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).count() == len(
+        DEMO_ACCOUNTS
+    )
+    assert User.objects.get(username="admin").is_superuser
+    assert not User.objects.get(username="congdan").is_staff
+    assert client.login(username="tiepnhan", password=DEMO_PASSWORD)
+
+
+def test_seed_demo_is_idempotent_and_keeps_changes():
+    call_command("seed_demo")
+    User = get_user_model()
+    user = User.objects.get(username="congdan")
+    user.set_password("changed-by-the-user-1")
+    user.save()
+    call_command("seed_demo")
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
+    user.refresh_from_db()
+    assert user.check_password("changed-by-the-user-1")

@@ -1,0 +1,103 @@
+"""Production settings refuse to start insecurely; the environment drives every setting."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_KEY = "k" * 20 + "Zq8-f1Lr0pWm3Xy_Tb6Nc2Vd9Hs4Gj7Ek5Ua0Oi1Yt" * 2
+
+
+def run_check(settings_module: str, **env_overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            f"--settings={settings_module}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret", [None, "short", "dev-only-insecure-key-do-not-use-in-production" + "x" * 20]
+)
+def test_production_refuses_to_start_without_a_real_secret_key(secret):
+    overrides = {"ALLOWED_HOSTS": "motcua.example.gov.vn"}
+    if secret is not None:
+        overrides["SECRET_KEY"] = secret
+    result = run_check("config.settings.production", **overrides)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_deploy_check_is_clean_with_a_real_key():
+    result = run_check(
+        "config.settings.production", SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="motcua.example.gov.vn"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_environment_drives_settings():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.TIME_ZONE, s.LANGUAGE_CODE, s.DEBUG, s.AUTH_USER_MODEL,"
+        " s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=REAL_KEY)
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "Asia/Ho_Chi_Minh",
+        "vi",
+        "False",
+        "identity.User",
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cache",
+    ]
+
+
+def test_time_zone_and_language_come_from_the_environment():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.dev", TIME_ZONE="UTC", LANGUAGE_CODE="en")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s;"
+            " print(s.TIME_ZONE, s.LANGUAGE_CODE)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["UTC", "en"], result.stderr
+
+
+def test_only_postgresql_is_configured(settings):
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
