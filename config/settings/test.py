@@ -14,10 +14,12 @@ from config.settings.base import CACHES, REDIS_URL
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each xdist worker caches in its own Redis database (10, 11, ...), away from the
-# development data in database 0, so tests may clear it freely.
+# development data in database 0, so tests may clear it freely. Two checkouts testing
+# at once on one Redis set MOTCUA_TEST_REDIS_DB to different bases.
 _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0")
+_base = int(os.environ.get("MOTCUA_TEST_REDIS_DB", "10"))
 _redis = urlsplit(REDIS_URL)
-CACHES["default"]["LOCATION"] = urlunsplit(_redis._replace(path=f"/{10 + _worker}"))
+CACHES["default"]["LOCATION"] = urlunsplit(_redis._replace(path=f"/{_base + _worker}"))
 CELERY_BROKER_URL = REDIS_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
