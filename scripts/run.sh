@@ -16,7 +16,7 @@ trap stop_embedded EXIT
 log "applying database migrations"
 "$VENV_PY" manage.py migrate --noinput
 log "loading demo data (idempotent)"
-"$VENV_PY" manage.py seed_demo
+"$VENV_PY" manage.py seed_demo --quiet
 
 cat <<BANNER
 
@@ -34,5 +34,10 @@ $("$VENV_PY" manage.py seed_demo --list-accounts | sed 's/^/    /')
 BANNER
 
 export MOTCUA_BIND="$HOST:$PORT"
-# exec is avoided so the EXIT trap can stop the embedded servers after honcho ends.
-"$ROOT/.venv/bin/honcho" -f Procfile.dev start
+# honcho runs in the background so that a TERM sent to this script (not only a Ctrl-C
+# to the whole terminal group) reaches it; the EXIT trap then stops embedded servers.
+"$ROOT/.venv/bin/honcho" -f Procfile.dev start &
+HONCHO_PID=$!
+trap 'kill -TERM "$HONCHO_PID" 2>/dev/null || true' INT TERM
+wait "$HONCHO_PID" || true
+wait "$HONCHO_PID" 2>/dev/null || true

@@ -10,9 +10,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--list-accounts", action="store_true", help="Only print the demo accounts."
         )
+        parser.add_argument("--quiet", action="store_true", help="Print only a summary.")
 
-    def handle(self, *args, list_accounts=False, **options):
+    def handle(self, *args, list_accounts=False, quiet=False, **options):
         if not list_accounts:
             seed_all(stdout=self.stdout)
-        for line in account_lines():
-            self.stdout.write(line)
+        if list_accounts or not quiet:
+            for line in account_lines():
+                self.stdout.write(line)
