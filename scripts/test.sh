@@ -21,6 +21,12 @@ if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The deploy-file tests validate docker-compose.yml with Debian's docker-compose
+# (it parses and interpolates without a Docker engine).
+if ! command -v docker-compose >/dev/null 2>&1; then
+  apt_install docker-compose || log "docker-compose missing: the compose checks will be skipped"
+fi
+
 log "ruff check"
 "$ROOT/.venv/bin/ruff" check .
 log "ruff format --check"
