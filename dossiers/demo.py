@@ -12,4 +12,10 @@ def seed_all(*, stdout=None) -> None:
 
 
 def account_lines() -> list[str]:
-    return [f"{a.username:<12} {a.role:<24} {a.full_name}" for a in DEMO_ACCOUNTS]
+    """What `make run` prints: what to type at sign-in, the role, the name."""
+    lines = [f"{'sign in with':<18} {'role':<40} name"]
+    lines += [
+        f"{a.sign_in_with or a.username:<18} {a.role:<40} {a.full_name}" for a in DEMO_ACCOUNTS
+    ]
+    lines.append("officials enrol an authenticator app (TOTP) at their first /mot-cua/ sign-in")
+    return lines

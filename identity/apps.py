@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class IdentityConfig(AppConfig):
     name = "identity"
     verbose_name = _("Identity and access")
+
+    def ready(self):
+        from identity import receivers
+
+        receivers.connect_axes()

@@ -1,22 +1,81 @@
+"""Accounts, businesses, official memberships, one-time codes and the account audit log."""
+
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from identity.constants import (
+    AccountEventKind,
+    BusinessRole,
+    CodePurpose,
+    OfficialRole,
+    Sex,
+    VerificationLevel,
+)
 
 
 class User(AbstractUser):
     """One account per person, for every procedure at every level of government.
 
     Custom from the first migration so that citizen and official attributes can be
-    added later without swapping AUTH_USER_MODEL.
+    added later without swapping AUTH_USER_MODEL. Citizens sign in with their personal
+    ID number, email or phone; `username` is an opaque handle that never carries the
+    ID number (it shows up in admin lists and logs).
     """
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    id_number = models.CharField(
+        _("personal ID number"),
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("12-digit personal identification number (CCCD)."),
+    )
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
+    permanent_address = models.CharField(_("permanent address"), max_length=300, blank=True)
+    verification_level = models.PositiveSmallIntegerField(
+        _("verification level"),
+        choices=VerificationLevel.choices,
+        default=VerificationLevel.SELF_DECLARED,
+    )
+    registry_verified_at = models.DateTimeField(
+        _("verified with the registry at"), null=True, blank=True
+    )
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    oidc_subject = models.CharField(
+        _("single sign-on subject"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("The national identity platform's identifier of this person."),
+    )
+    # Bumped by "sign out everywhere": part of the session hash, so every session
+    # signed in before the bump stops being valid on its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="identity_user_email_unique"
+            ),
+            models.UniqueConstraint(
+                "phone", condition=~Q(phone=""), name="identity_user_phone_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.get_full_name() or self.username
@@ -24,3 +83,173 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    @property
+    def is_registry_verified(self) -> bool:
+        return self.verification_level >= VerificationLevel.REGISTRY_VERIFIED
+
+    def _get_session_auth_hash(self, secret=None):
+        key_salt = "identity.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt,
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class Business(models.Model):
+    """An enterprise or branch that files dossiers through its members."""
+
+    enterprise_code = models.CharField(
+        _("enterprise code"),
+        max_length=14,
+        unique=True,
+        help_text=_("10 digits, or 10-3 for a branch."),
+    )
+    name = models.CharField(_("name"), max_length=300)
+    legal_representative = models.CharField(_("legal representative"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="BusinessMembership", related_name="businesses"
+    )
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.enterprise_code})"
+
+
+class BusinessMembership(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=BusinessRole.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("business member")
+        verbose_name_plural = _("business members")
+        constraints = [
+            models.UniqueConstraint(fields=["business", "user"], name="identity_business_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.business} ({self.get_role_display()})"
+
+
+class OfficialMembership(models.Model):
+    """An official may act for an agency in a role.
+
+    The agency is referenced by its national code (`000.00.11.H29` style) until the
+    catalogue's Agency model is merged; every lookup goes through
+    `identity.permissions`, so swapping this for a foreign key touches one module.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official_memberships"
+    )
+    agency_code = models.CharField(
+        _("agency code"),
+        max_length=40,
+        db_index=True,
+        help_text=_("National agency code, e.g. 000.00.11.H29."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=OfficialRole.choices)
+    created_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("official membership")
+        verbose_name_plural = _("official memberships")
+        ordering = ["agency_code", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency_code", "role"], name="identity_official_membership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_code} - {self.get_role_display()}"
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS or a link sent by email. Only a keyed hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_time_codes"
+    )
+    purpose = models.CharField(max_length=20, choices=CodePurpose.choices)
+    target = models.CharField(max_length=254, help_text=_("Phone number or email address."))
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["target", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RegistryResident(models.Model):
+    """The local stand-in for the national population registry (development, tests)."""
+
+    id_number = models.CharField(_("personal ID number"), max_length=12, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_date = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    permanent_address = models.CharField(_("permanent address"), max_length=300)
+
+    class Meta:
+        verbose_name = _("registry resident")
+        verbose_name_plural = _("registry residents (local registry)")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class AccountEvent(models.Model):
+    """Append-only account audit log. The database refuses UPDATE and DELETE on it.
+
+    `user` is the account concerned, `actor` who acted (an admin granting a role);
+    `actor_display` keeps the name as it was. Never store an ID number in `data`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="account_events",
+        null=True,
+        blank=True,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    actor_display = models.CharField(_("actor"), max_length=200, blank=True)
+    kind = models.CharField(_("event"), max_length=32, choices=AccountEventKind.choices)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account audit log")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

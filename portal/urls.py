@@ -1,12 +1,50 @@
 from django.urls import path
 
-from portal import views
+from portal import account_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("thu-tuc/", views.procedure_list, name="procedure-list"),
     path("tra-cuu/", views.lookup, name="lookup"),
-    path("dang-nhap/", views.LoginView.as_view(), name="login"),
-    path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
+    # Accounts (identity issue): Vietnamese paths, no personal data in any of them.
+    path("dang-nhap/", account_views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", account_views.LogoutView.as_view(), name="logout"),
+    path("dang-ky/", account_views.sign_up, name="sign-up"),
+    path("tai-khoan/", account_views.account, name="account"),
+    path("tai-khoan/xac-minh/", account_views.verify_contacts, name="verify-contacts"),
+    path(
+        "tai-khoan/xac-minh-email/<str:token>/",
+        account_views.verify_email,
+        name="verify-email",
+    ),
+    path("tai-khoan/dinh-danh/", account_views.verify_identity, name="verify-identity"),
+    path("tai-khoan/doi-mat-khau/", account_views.password_change, name="password-change"),
+    path(
+        "tai-khoan/dang-xuat-moi-noi/",
+        account_views.sign_out_everywhere,
+        name="sign-out-everywhere",
+    ),
+    path(
+        "tai-khoan/doanh-nghiep/dang-ky/",
+        account_views.business_sign_up,
+        name="business-sign-up",
+    ),
+    path(
+        "tai-khoan/doanh-nghiep/<int:pk>/thanh-vien/",
+        account_views.business_members,
+        name="business-members",
+    ),
+    path("quen-mat-khau/", account_views.password_forgot, name="password-forgot"),
+    path("quen-mat-khau/ma-sms/", account_views.password_reset_sms, name="password-reset-sms"),
+    path(
+        "quen-mat-khau/da-gui/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "dat-lai-mat-khau/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
 ]

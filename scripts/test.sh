@@ -14,10 +14,11 @@ trap stop_embedded EXIT
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium fonts-dejavu-core || die "Chromium is needed for the browser tests."
 fi
-# axe-core (accessibility checks) is injected into pages by the browser tests.
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
+# axe-core (accessibility checks) is injected into pages by the browser tests;
+# oidc-provider is the real OpenID provider the single sign-on tests run on loopback.
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/oidc-provider/package.json ]; then
   command -v npm >/dev/null 2>&1 || apt_install npm || die "npm is needed to install axe-core."
-  log "installing axe-core from the npm registry into node_modules/"
+  log "installing axe-core and oidc-provider from the npm registry into node_modules/"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

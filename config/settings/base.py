@@ -4,6 +4,7 @@ Only this module reads the environment (12-factor, django-environ); dev, test an
 production set their own defaults before importing it and adjust what differs.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,6 +32,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "mozilla_django_oidc",
     "identity",
     "procedures",
     "dossiers",
@@ -47,9 +52,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "identity.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a lockout into our own page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,8 +108,16 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 # --- Identity ------------------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # First: refuses every attempt while the account or the address is locked out.
+    "identity.backends.AxesBackend",
+    # ID number, email or phone + password.
+    "identity.backends.IdentifierBackend",
+    "identity.oidc.NationalIdentityBackend",
     "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -115,6 +132,66 @@ LOGIN_URL = "/dang-nhap/"
 LOGIN_REDIRECT_URL = "/"
 # guardian: no anonymous user row; anonymous access is decided by the selectors.
 ANONYMOUS_USER_NAME = None
+
+# Sessions end after this much inactivity; officials' sooner (shared counters).
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+OFFICIAL_SESSION_IDLE_SECONDS = env.int("OFFICIAL_SESSION_IDLE_SECONDS", default=15 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# django-axes: lock an account, and separately an address, after repeated failures.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The sign-in name may be an ID number: axes stores and logs a keyed hash instead.
+AXES_USERNAME_CALLABLE = "identity.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "identity.security.lockout_response"
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+AXES_VERBOSE = False
+# Second factor (TOTP): failures before a pause, and how long the pause lasts.
+OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
+OTP_COOLOFF_MINUTES = env.int("OTP_COOLOFF_MINUTES", default=15)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="MotCua")
+# django-otp's own exponential delay is replaced by the per-account counter above.
+OTP_TOTP_THROTTLE_FACTOR = 0
+
+# One-time codes for contact verification and password reset.
+CONTACT_CODE_TTL_MINUTES = env.int("CONTACT_CODE_TTL_MINUTES", default=10)
+EMAIL_LINK_TTL_HOURS = env.int("EMAIL_LINK_TTL_HOURS", default=24)
+CONTACT_CODE_MIN_INTERVAL_SECONDS = env.int("CONTACT_CODE_MIN_INTERVAL_SECONDS", default=60)
+CONTACT_CODE_MAX_PER_HOUR = env.int("CONTACT_CODE_MAX_PER_HOUR", default=5)
+CONTACT_CODE_MAX_ATTEMPTS = env.int("CONTACT_CODE_MAX_ATTEMPTS", default=5)
+# SMS gateway: identity.sms.ConsoleSmsBackend, identity.sms.FileSmsBackend or a real one.
+SMS_BACKEND = env.str("SMS_BACKEND", default="identity.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / ".local" / "sms.jsonl"))
+
+# National population registry: "local" (a table, development and tests) or "http".
+IDENTITY_REGISTRY = env.str("IDENTITY_REGISTRY", default="local")
+IDENTITY_REGISTRY_URL = env.str("IDENTITY_REGISTRY_URL", default="")
+IDENTITY_REGISTRY_TIMEOUT = env.float("IDENTITY_REGISTRY_TIMEOUT", default=5.0)
+IDENTITY_REGISTRY_RETRIES = env.int("IDENTITY_REGISTRY_RETRIES", default=2)
+IDENTITY_REGISTRY_CLIENT_CERT = env.str("IDENTITY_REGISTRY_CLIENT_CERT", default="")
+IDENTITY_REGISTRY_CLIENT_KEY = env.str("IDENTITY_REGISTRY_CLIENT_KEY", default="")
+IDENTITY_REGISTRY_CA_BUNDLE = env.str("IDENTITY_REGISTRY_CA_BUNDLE", default="")
+
+# OpenID Connect single sign-on with the national identity platform (off when unset).
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_ID_NUMBER_CLAIM = env.str("OIDC_ID_NUMBER_CLAIM", default="id_number")
+OIDC_USE_PKCE = True
+OIDC_VERIFY_SSL = env.bool("OIDC_VERIFY_SSL", default=True)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/dang-nhap/?sso=failed"
 
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="vi")

@@ -129,7 +129,8 @@ def test_backoffice_redirects_anonymous_users_to_login(client):
     response = client.get("/mot-cua/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/dang-nhap/?next=/mot-cua/"
+    # Officials have their own entry to the same accounts (identity issue #4).
+    assert response["Location"] == "/mot-cua/dang-nhap/?next=%2Fmot-cua%2F"
 
 
 def test_login_page_is_vietnamese(client):
@@ -138,7 +139,7 @@ def test_login_page_is_vietnamese(client):
     assert response.status_code == 200
     html = _html(response)
     assert '<h1 class="page__title">Đăng nhập</h1>' in html
-    assert ">Tên đăng nhập</label>" in html
+    assert ">Số định danh cá nhân, email hoặc số điện thoại</label>" in html
     assert ">Mật khẩu</label>" in html
     assert 'name="next" value="/mot-cua/"' in html
 
@@ -152,10 +153,26 @@ def test_login_with_wrong_password_shows_an_error(client, citizen):
 
 
 def test_official_logs_in_and_sees_the_dashboard(client, official):
+    # Since the identity issue (#4) an official needs an agency membership and a
+    # second factor (TOTP); tests/backoffice covers the gate in depth.
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from identity.models import OfficialMembership
+
+    OfficialMembership.objects.create(user=official, agency_code="000.00.11.H29", role="specialist")
+    device = TOTPDevice.objects.create(user=official, name="app", confirmed=True)
     response = client.post(
         "/dang-nhap/", {"username": "canbo01", "password": PASSWORD, "next": "/mot-cua/"}
     )
     assert response.status_code == 302
+    assert response["Location"] == "/mot-cua/"
+    response = client.get("/mot-cua/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/mot-cua/xac-thuc/")
+    response = client.post(
+        "/mot-cua/xac-thuc/", {"token": f"{totp(device.bin_key):06d}", "next": "/mot-cua/"}
+    )
     assert response["Location"] == "/mot-cua/"
 
     response = client.get("/mot-cua/")

@@ -1,0 +1,632 @@
+"""Writes of the identity app: every account change goes through these functions.
+
+Each service states its pre-state, post-state and side effects. Side effects (SMS,
+email) wait for the commit. Every change worth auditing writes one AccountEvent in
+the same transaction.
+"""
+
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from identity import registry as registry_module
+from identity import security, sms
+from identity.constants import (
+    AccountEventKind,
+    BusinessRole,
+    CodePurpose,
+    OfficialRole,
+    SignInMethod,
+    VerificationLevel,
+)
+from identity.models import (
+    AccountEvent,
+    Business,
+    BusinessMembership,
+    OfficialMembership,
+    OneTimeCode,
+)
+from identity.validators import (
+    normalize_enterprise_code,
+    normalize_id_number,
+    normalize_phone,
+    validate_enterprise_code,
+    validate_id_number,
+    validate_phone,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- Audit log --------------------------------------------------------------------------
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+
+
+def account_event_record(*, user, kind: str, request=None, actor=None, data=None) -> AccountEvent:
+    """Append one row to the account audit log (the only writer of AccountEvent)."""
+    return AccountEvent.objects.create(
+        user=user if user is not None and user.pk else None,
+        actor=actor,
+        actor_display=str(actor) if actor is not None else "",
+        kind=kind,
+        ip_address=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
+        data=data or {},
+    )
+
+
+# --- Sign-up ----------------------------------------------------------------------------
+
+
+def _new_username(prefix: str) -> str:
+    # Opaque: usernames show up in admin lists and logs, ID numbers must not.
+    return f"{prefix}{secrets.token_hex(5)}"
+
+
+def _check_unique_contacts(*, email: str, phone: str, exclude_pk=None) -> dict:
+    User = get_user_model()
+    errors = {}
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
+    if email and others.filter(email__iexact=email).exists():
+        errors["email"] = ValidationError(
+            _("An account with this email address already exists."), code="email_taken"
+        )
+    if phone and others.filter(phone=phone).exists():
+        errors["phone"] = ValidationError(
+            _("An account with this phone number already exists."), code="phone_taken"
+        )
+    return errors
+
+
+def citizen_sign_up(
+    *,
+    id_number: str,
+    full_name: str,
+    birth_date: datetime.date,
+    sex: str,
+    password: str,
+    email: str = "",
+    phone: str = "",
+    request=None,
+):
+    """(no account) -> a level-1 citizen account with unverified contacts.
+
+    Raises ValidationError (a dict by field) and saves nothing when any check fails.
+    After commit: an SMS code to the phone and a link to the email.
+    """
+    User = get_user_model()
+    id_number = normalize_id_number(id_number)
+    email = (email or "").strip()
+    phone = normalize_phone(phone) if phone else ""
+    errors: dict = {}
+    try:
+        validate_id_number(id_number, birth_date=birth_date, sex=sex)
+    except ValidationError as error:
+        errors["id_number"] = error
+    if "id_number" not in errors and User.objects.filter(id_number=id_number).exists():
+        errors["id_number"] = ValidationError(
+            _(
+                "An account with this personal ID number already exists. Sign in, or reset "
+                "your password if you forgot it."
+            ),
+            code="id_taken",
+        )
+    if not email and not phone:
+        errors["phone"] = ValidationError(
+            _("Enter a phone number or an email address (or both)."), code="contact_missing"
+        )
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as error:
+            errors["phone"] = error
+    errors.update(_check_unique_contacts(email=email, phone=phone))
+    candidate = User(full_name=full_name, email=email, phone=phone, username="")
+    try:
+        validate_password(password, candidate)
+    except ValidationError as error:
+        errors["password1"] = error
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            user = User(
+                username=_new_username("cd"),
+                id_number=id_number,
+                full_name=full_name.strip(),
+                birth_date=birth_date,
+                sex=sex,
+                email=email,
+                phone=phone,
+            )
+            user.set_password(password)
+            user.save()
+            account_event_record(user=user, kind=AccountEventKind.SIGNED_UP, request=request)
+            if phone:
+                transaction.on_commit(
+                    lambda: contact_code_send(user=user, purpose=CodePurpose.VERIFY_PHONE)
+                )
+            if email:
+                transaction.on_commit(lambda: email_verification_send(user=user))
+    except IntegrityError as error:
+        # Two sign-ups racing for the same ID number, email or phone.
+        raise ValidationError(
+            {"id_number": _("This account was just created. Please sign in.")}
+        ) from error
+    return user
+
+
+# --- Businesses -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def business_register(
+    *, user, enterprise_code: str, name: str, legal_representative: str, role: str, request=None
+) -> Business:
+    """(no business) -> a business with `user` as its first member in `role`."""
+    code = normalize_enterprise_code(enterprise_code)
+    try:
+        validate_enterprise_code(code)
+    except ValidationError as error:
+        raise ValidationError({"enterprise_code": error}) from error
+    if Business.objects.filter(enterprise_code=code).exists():
+        raise ValidationError(
+            {
+                "enterprise_code": _(
+                    "This business is already registered. Ask its legal representative to "
+                    "add you as a member."
+                )
+            }
+        )
+    if role not in BusinessRole.values:
+        raise ValidationError({"role": _("Choose a role.")})
+    business = Business.objects.create(
+        enterprise_code=code, name=name.strip(), legal_representative=legal_representative.strip()
+    )
+    BusinessMembership.objects.create(business=business, user=user, role=role)
+    account_event_record(
+        user=user,
+        kind=AccountEventKind.BUSINESS_REGISTERED,
+        request=request,
+        data={"enterprise_code": code, "role": role},
+    )
+    return business
+
+
+@transaction.atomic
+def business_member_add(*, business: Business, actor, member, role: str, request=None):
+    """A representative adds an existing account to the business in `role`."""
+    if not BusinessMembership.objects.filter(
+        business=business, user=actor, role=BusinessRole.REPRESENTATIVE
+    ).exists():
+        raise PermissionError("only a representative may add members")
+    membership, created = BusinessMembership.objects.get_or_create(
+        business=business, user=member, defaults={"role": role}
+    )
+    if not created:
+        raise ValidationError({"member": _("This person is already a member.")})
+    account_event_record(
+        user=member,
+        actor=actor,
+        kind=AccountEventKind.BUSINESS_MEMBER_ADDED,
+        request=request,
+        data={"enterprise_code": business.enterprise_code, "role": role},
+    )
+    return membership
+
+
+# --- One-time codes ---------------------------------------------------------------------
+
+
+class RateLimited(Exception):
+    def __init__(self, wait_seconds: int):
+        super().__init__(wait_seconds)
+        self.wait_seconds = wait_seconds
+
+
+class CodeRejected(Exception):
+    """Why a code was refused: `expired`, `used`, `wrong` or `too_many_attempts`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return {
+            "expired": _("This code has expired. Ask for a new one."),
+            "used": _("This code has already been used. Ask for a new one."),
+            "wrong": _("The code is not correct. Check the message and try again."),
+            "too_many_attempts": _("Too many wrong codes. Ask for a new one."),
+        }[self.reason]
+
+
+def _code_hash(purpose: str, target: str, secret_value: str) -> str:
+    return salted_hmac("identity.one_time_code", f"{purpose}:{target}:{secret_value}").hexdigest()
+
+
+def _rate_limit(*, target: str, purpose: str) -> None:
+    now = timezone.now()
+    recent = OneTimeCode.objects.filter(
+        target=target, purpose=purpose, created_at__gte=now - datetime.timedelta(hours=1)
+    ).order_by("created_at")
+    times = list(recent.values_list("created_at", flat=True))
+    if times:
+        since_last = (now - times[-1]).total_seconds()
+        if since_last < settings.CONTACT_CODE_MIN_INTERVAL_SECONDS:
+            raise RateLimited(int(settings.CONTACT_CODE_MIN_INTERVAL_SECONDS - since_last) + 1)
+    if len(times) >= settings.CONTACT_CODE_MAX_PER_HOUR:
+        oldest = times[-settings.CONTACT_CODE_MAX_PER_HOUR]
+        raise RateLimited(int((oldest + datetime.timedelta(hours=1) - now).total_seconds()) + 1)
+
+
+def contact_code_send(*, user, purpose: str, request=None) -> OneTimeCode:
+    """Send a 6-digit code by SMS to the account's phone (verification or reset).
+
+    Earlier unused codes for the same purpose stop working. Raises RateLimited.
+    """
+    target = user.phone
+    if not target:
+        raise ValidationError(_("This account has no phone number."))
+    with transaction.atomic():
+        _rate_limit(target=target, purpose=purpose)
+        code = f"{secrets.randbelow(10**6):06d}"
+        OneTimeCode.objects.filter(
+            user=user, purpose=purpose, target=target, used_at__isnull=True
+        ).update(expires_at=timezone.now())
+        record = OneTimeCode.objects.create(
+            user=user,
+            purpose=purpose,
+            target=target,
+            code_hash=_code_hash(purpose, target, code),
+            expires_at=timezone.now()
+            + datetime.timedelta(minutes=settings.CONTACT_CODE_TTL_MINUTES),
+        )
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.CONTACT_CODE_SENT,
+            request=request,
+            data={"purpose": purpose, "channel": "sms"},
+        )
+        message = _(
+            "MotCua: your code is %(code)s (valid %(minutes)s minutes). Never share it."
+        ) % {"code": code, "minutes": settings.CONTACT_CODE_TTL_MINUTES}
+        transaction.on_commit(lambda: sms.send_sms(phone=target, message=message))
+    return record
+
+
+def contact_code_check(*, user, purpose: str, code: str) -> OneTimeCode:
+    """Consume the newest code of `purpose`: single-use, expiring, few attempts.
+
+    Not to be called inside another transaction: a wrong attempt is counted even
+    though CodeRejected is raised.
+    """
+    reason = None
+    with transaction.atomic():
+        record = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, target=user.phone)
+            .order_by("-created_at")
+            .first()
+        )
+        if record is None:
+            reason = "expired"
+        elif record.used_at is not None:
+            reason = "used"
+        elif record.expires_at <= timezone.now():
+            reason = "expired"
+        elif record.attempts >= settings.CONTACT_CODE_MAX_ATTEMPTS:
+            reason = "too_many_attempts"
+        elif not secrets.compare_digest(
+            record.code_hash, _code_hash(purpose, record.target, (code or "").strip())
+        ):
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+            reason = "wrong"
+        else:
+            record.used_at = timezone.now()
+            record.save(update_fields=["used_at"])
+    if reason:
+        raise CodeRejected(reason)
+    return record
+
+
+def phone_verify(*, user, code: str, request=None) -> None:
+    """Unverified phone -> verified phone, with a code sent by `contact_code_send`."""
+    contact_code_check(user=user, purpose=CodePurpose.VERIFY_PHONE, code=code)
+    with transaction.atomic():
+        user.phone_verified_at = timezone.now()
+        user.save(update_fields=["phone_verified_at"])
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.CONTACT_VERIFIED,
+            request=request,
+            data={"channel": "sms"},
+        )
+
+
+def email_verification_send(*, user, request=None) -> OneTimeCode:
+    """Email a single-use link that confirms the address. Raises RateLimited."""
+    target = user.email
+    with transaction.atomic():
+        _rate_limit(target=target, purpose=CodePurpose.VERIFY_EMAIL)
+        token = secrets.token_urlsafe(32)
+        record = OneTimeCode.objects.create(
+            user=user,
+            purpose=CodePurpose.VERIFY_EMAIL,
+            target=target,
+            code_hash=_code_hash(CodePurpose.VERIFY_EMAIL, "", token),
+            expires_at=timezone.now() + datetime.timedelta(hours=settings.EMAIL_LINK_TTL_HOURS),
+        )
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.CONTACT_CODE_SENT,
+            request=request,
+            data={"purpose": CodePurpose.VERIFY_EMAIL, "channel": "email"},
+        )
+        link = settings.SITE_URL.rstrip("/") + reverse("portal:verify-email", args=[token])
+        subject = _("Confirm your email address")
+        body = _(
+            "Hello %(name)s,\n\nOpen this link to confirm your email address for %(site)s "
+            "(valid %(hours)s hours):\n\n%(link)s\n\nIf you did not sign up, ignore this email."
+        ) % {
+            "name": user.display_name,
+            "site": settings.SITE_NAME,
+            "hours": settings.EMAIL_LINK_TTL_HOURS,
+            "link": link,
+        }
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [target])
+        )
+    return record
+
+
+@transaction.atomic
+def email_verify(*, token: str, request=None):
+    """Consume an email link; returns the account whose address is now verified."""
+    record = (
+        OneTimeCode.objects.select_for_update()
+        .filter(
+            purpose=CodePurpose.VERIFY_EMAIL,
+            code_hash=_code_hash(CodePurpose.VERIFY_EMAIL, "", token),
+        )
+        .select_related("user")
+        .first()
+    )
+    if record is None:
+        raise CodeRejected("wrong")
+    if record.used_at is not None:
+        raise CodeRejected("used")
+    if record.expires_at <= timezone.now() or record.target != record.user.email:
+        raise CodeRejected("expired")
+    record.used_at = timezone.now()
+    record.save(update_fields=["used_at"])
+    user = record.user
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    account_event_record(
+        user=user,
+        kind=AccountEventKind.CONTACT_VERIFIED,
+        request=request,
+        data={"channel": "email"},
+    )
+    return user
+
+
+# --- Passwords and sessions -------------------------------------------------------------
+
+
+@transaction.atomic
+def password_change(*, user, new_password: str, request=None) -> None:
+    """Set a new password; other sessions end, the current one (if any) stays."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    account_event_record(user=user, kind=AccountEventKind.PASSWORD_CHANGED, request=request)
+    if request is not None and request.user == user:
+        update_session_auth_hash(request, user)
+
+
+def password_reset_by_sms(*, user, code: str, new_password: str, request=None) -> None:
+    """Reset with a code sent to the account's phone. Raises CodeRejected."""
+    contact_code_check(user=user, purpose=CodePurpose.RESET_PASSWORD, code=code)
+    with transaction.atomic():
+        user.set_password(new_password)
+        # Whoever could receive the code owns the phone: it counts as verified.
+        user.phone_verified_at = user.phone_verified_at or timezone.now()
+        user.save(update_fields=["password", "phone_verified_at"])
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.PASSWORD_RESET,
+            request=request,
+            data={"channel": "sms"},
+        )
+
+
+def password_reset_by_email_record(*, user, request=None) -> None:
+    account_event_record(
+        user=user, kind=AccountEventKind.PASSWORD_RESET, request=request, data={"channel": "email"}
+    )
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user, request=None) -> None:
+    """Every session of the account, on every device, ends at its next request."""
+    get_user_model().objects.filter(pk=user.pk).update(
+        session_generation=F("session_generation") + 1
+    )
+    user.refresh_from_db(fields=["session_generation"])
+    account_event_record(user=user, kind=AccountEventKind.SIGNED_OUT_EVERYWHERE, request=request)
+
+
+# --- Population registry ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistryOutcome:
+    status: str  # "verified", "mismatch" or "unavailable"
+    fields: tuple[str, ...] = ()
+
+
+def registry_verify(*, user, request=None, registry=None) -> RegistryOutcome:
+    """Level 1 -> level 2 when the registry confirms the ID number, name and birth date.
+
+    On success the name, date of birth, sex and permanent address are replaced by the
+    registry's and locked. On a mismatch or an unavailable registry the account stays
+    at level 1 (the person may retry); each outcome is logged.
+    """
+    if user.is_registry_verified:
+        return RegistryOutcome("verified")
+    if not user.id_number or not user.birth_date:
+        return RegistryOutcome("mismatch", ("id_number",))
+    registry = registry or registry_module.get_registry()
+    result = registry.verify(user.id_number, user.full_name, user.birth_date)
+    with transaction.atomic():
+        if isinstance(result, registry_module.VerifiedProfile):
+            user.full_name = result.full_name
+            user.birth_date = result.birth_date
+            user.sex = result.sex
+            user.permanent_address = result.permanent_address
+            user.verification_level = VerificationLevel.REGISTRY_VERIFIED
+            user.registry_verified_at = timezone.now()
+            user.save(
+                update_fields=[
+                    "full_name",
+                    "birth_date",
+                    "sex",
+                    "permanent_address",
+                    "verification_level",
+                    "registry_verified_at",
+                ]
+            )
+            account_event_record(
+                user=user, kind=AccountEventKind.REGISTRY_VERIFIED, request=request
+            )
+            return RegistryOutcome("verified")
+        if isinstance(result, registry_module.Mismatch):
+            account_event_record(
+                user=user,
+                kind=AccountEventKind.REGISTRY_MISMATCH,
+                request=request,
+                data={"fields": list(result.fields)},
+            )
+            return RegistryOutcome("mismatch", result.fields)
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.REGISTRY_UNAVAILABLE,
+            request=request,
+            data={"reason": result.reason[:100]},
+        )
+        return RegistryOutcome("unavailable")
+
+
+# --- Officials --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def official_membership_grant(*, user, agency_code: str, role: str, actor=None, request=None):
+    if role not in OfficialRole.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    membership, created = OfficialMembership.objects.get_or_create(
+        user=user, agency_code=agency_code.strip(), role=role
+    )
+    if created:
+        account_event_record(
+            user=user,
+            actor=actor,
+            kind=AccountEventKind.ROLE_GRANTED,
+            request=request,
+            data={"agency_code": membership.agency_code, "role": role},
+        )
+    return membership
+
+
+@transaction.atomic
+def official_membership_revoke(*, membership: OfficialMembership, actor=None, request=None):
+    account_event_record(
+        user=membership.user,
+        actor=actor,
+        kind=AccountEventKind.ROLE_REVOKED,
+        request=request,
+        data={"agency_code": membership.agency_code, "role": membership.role},
+    )
+    membership.delete()
+
+
+def otp_device_for(user, *, confirmed: bool | None = True):
+    devices = TOTPDevice.objects.filter(user=user)
+    if confirmed is not None:
+        devices = devices.filter(confirmed=confirmed)
+    return devices.order_by("-id").first()
+
+
+@transaction.atomic
+def otp_enrolment_start(*, user) -> TOTPDevice:
+    """A fresh unconfirmed authenticator secret (an earlier unconfirmed one is replaced)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+class OtpLocked(Exception):
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+def otp_check(*, user, device: TOTPDevice, token: str, request=None) -> bool:
+    """Check a TOTP code; confirms an enrolling device. Raises OtpLocked.
+
+    Failures are counted per account; after OTP_FAILURE_LIMIT of them the second
+    factor is locked for OTP_COOLOFF_MINUTES, whatever device or browser is used.
+    """
+    minutes = security.otp_locked_minutes(user)
+    if minutes:
+        raise OtpLocked(minutes)
+    if device.verify_token((token or "").strip()):
+        security.otp_reset_failures(user)
+        with transaction.atomic():
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                account_event_record(user=user, kind=AccountEventKind.OTP_ENROLLED, request=request)
+            account_event_record(user=user, kind=AccountEventKind.OTP_VERIFIED, request=request)
+        return True
+    locked_now = security.otp_record_failure(user)
+    account_event_record(user=user, kind=AccountEventKind.OTP_FAILED, request=request)
+    if locked_now:
+        account_event_record(user=user, kind=AccountEventKind.OTP_LOCKED_OUT, request=request)
+        raise OtpLocked(settings.OTP_COOLOFF_MINUTES)
+    return False
+
+
+@transaction.atomic
+def otp_reset(*, user, actor=None, request=None) -> None:
+    """Remove the official's authenticator: they enrol again at their next sign-in."""
+    TOTPDevice.objects.filter(user=user).delete()
+    security.otp_reset_failures(user)
+    account_event_record(user=user, actor=actor, kind=AccountEventKind.OTP_RESET, request=request)
+
+
+def sign_in_recorded(*, user, request, method: str = SignInMethod.PASSWORD) -> None:
+    account_event_record(
+        user=user, kind=AccountEventKind.SIGNED_IN, request=request, data={"method": method}
+    )

@@ -1,0 +1,193 @@
+"""The back-office gate: every kind of person against every back-office URL."""
+
+import pytest
+from django.urls import URLPattern, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backoffice import urls as backoffice_urls
+from identity.constants import OfficialRole
+from identity.models import AccountEvent
+from tests.identity.factories import PASSWORD, UserFactory, current_code, make_official
+
+pytestmark = pytest.mark.django_db
+
+# What each page answers to each kind of visitor. A new back-office URL without a
+# row here fails `test_every_backoffice_url_is_in_the_table`.
+PUBLIC = {"backoffice:login"}
+SIGN_OUT = {"backoffice:logout"}
+OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
+GATED = {"backoffice:home"}
+
+PERSONAS = [
+    "anonymous",
+    "citizen",
+    "superuser_without_membership",
+    "official_without_device",
+    "official_without_otp",
+    *[f"{role}_verified" for role in OfficialRole.values],
+]
+
+
+def _url_names():
+    return sorted(
+        f"backoffice:{p.name}" for p in backoffice_urls.urlpatterns if isinstance(p, URLPattern)
+    )
+
+
+def test_every_backoffice_url_is_in_the_table():
+    assert set(_url_names()) == PUBLIC | SIGN_OUT | OTP_PAGES | GATED
+
+
+def _sign_in(client, persona):
+    if persona == "anonymous":
+        return None
+    if persona == "citizen":
+        user = UserFactory(citizen=True)
+    elif persona == "superuser_without_membership":
+        user = UserFactory(is_superuser=True, is_staff=True)
+    elif persona == "official_without_device":
+        user = make_official(OfficialRole.RECEPTIONIST, device=False)
+    else:
+        role = persona.removesuffix("_verified")
+        user = make_official(role if role in OfficialRole.values else OfficialRole.SPECIALIST)
+    client.post("/mot-cua/dang-nhap/", {"username": user.username, "password": PASSWORD})
+    if persona.endswith("_verified"):
+        response = client.post("/mot-cua/xac-thuc/", {"token": current_code(user)})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    return user
+
+
+def expected(url_name: str, persona: str) -> tuple[int, str]:
+    """(status, where a redirect goes, or a phrase of the page)"""
+    if url_name in PUBLIC:
+        return 200, "Đăng nhập cán bộ"
+    if url_name in SIGN_OUT:
+        return 405, ""  # GET is refused; sign-out is a POST
+    not_official = persona in ("citizen", "superuser_without_membership")
+    if persona == "anonymous":
+        return 302, "/mot-cua/dang-nhap/"
+    if not_official:
+        return 403, "Khu vực dành cho cán bộ"
+    if url_name in OTP_PAGES:
+        if persona == "official_without_device":
+            return (
+                (200, "Cài đặt ứng dụng xác thực")
+                if url_name.endswith("enrol")
+                else (302, "/mot-cua/xac-thuc/dang-ky/")
+            )
+        if url_name.endswith("enrol"):
+            return 302, "/mot-cua/xac-thuc/"
+        return 200, "Xác nhận danh tính"
+    if persona == "official_without_device":
+        return 302, "/mot-cua/xac-thuc/dang-ky/"
+    if persona == "official_without_otp":
+        return 302, "/mot-cua/xac-thuc/"
+    return 200, "Bộ phận một cửa"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("url_name", _url_names())
+def test_each_persona_on_each_backoffice_url(client, persona, url_name):
+    _sign_in(client, persona)
+    status, where = expected(url_name, persona)
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == status, (persona, url_name, response.get("Location"))
+    if status == 302:
+        assert response["Location"].startswith(where)
+    elif where:
+        assert where in response.content.decode()
+
+
+def test_the_403_page_says_why(client):
+    user = UserFactory(citizen=True)
+    client.force_login(user)
+
+    html = client.get("/mot-cua/").content.decode()
+
+    assert "Cần có vai trò (tiếp nhận, chuyên viên, lãnh đạo hoặc quản trị cơ quan)" in html
+
+
+def test_first_sign_in_enrols_an_authenticator(client):
+    official = make_official(OfficialRole.LEADER, device=False)
+    response = client.post(
+        "/mot-cua/dang-nhap/",
+        {"username": official.username, "password": PASSWORD, "next": "/mot-cua/"},
+    )
+    assert response["Location"] == "/mot-cua/"
+    response = client.get("/mot-cua/", follow=True)
+    html = response.content.decode()
+    assert "<svg" in html  # the QR code is inline, no external service
+    assert "otpauth" not in html  # nor is the secret URL leaked in clear outside the QR
+    device = TOTPDevice.objects.get(user=official)
+    assert not device.confirmed
+
+    response = client.post("/mot-cua/xac-thuc/dang-ky/", {"token": "000000", "next": "/mot-cua/"})
+    assert "Mã không đúng" in response.content.decode()
+    response = client.post(
+        "/mot-cua/xac-thuc/dang-ky/", {"token": current_code(official), "next": "/mot-cua/"}
+    )
+
+    assert response["Location"] == "/mot-cua/"
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/mot-cua/").status_code == 200
+    kinds = set(AccountEvent.objects.filter(user=official).values_list("kind", flat=True))
+    assert {"otp_enrolled", "otp_verified", "otp_failed", "signed_in"} <= kinds
+
+
+def test_otp_is_locked_after_repeated_wrong_codes(client, settings):
+    settings.OTP_FAILURE_LIMIT = 3
+    official = make_official(OfficialRole.SPECIALIST)
+    client.post("/mot-cua/dang-nhap/", {"username": official.username, "password": PASSWORD})
+    for _ in range(2):
+        assert client.post("/mot-cua/xac-thuc/", {"token": "000000"}).status_code == 200
+
+    response = client.post("/mot-cua/xac-thuc/", {"token": "000000"})
+    assert response.status_code == 429
+    assert "Nhập sai mã quá nhiều lần" in response.content.decode()
+    # Even the right code waits for the pause to end.
+    response = client.post("/mot-cua/xac-thuc/", {"token": current_code(official)})
+    assert response.status_code == 429
+    assert client.get("/mot-cua/").status_code == 302
+    assert AccountEvent.objects.filter(user=official, kind="otp_locked_out").exists()
+
+
+def test_admin_reset_makes_the_official_enrol_again(admin_client, client):
+    official = make_official(OfficialRole.RECEPTIONIST)
+
+    response = admin_client.post(
+        "/admin/identity/user/",
+        {"action": "reset_second_factor", "_selected_action": [official.pk]},
+    )
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=official).exists()
+    assert AccountEvent.objects.filter(user=official, kind="otp_reset").get().actor is not None
+    client.post("/mot-cua/dang-nhap/", {"username": official.username, "password": PASSWORD})
+    assert client.get("/mot-cua/")["Location"].startswith("/mot-cua/xac-thuc/dang-ky/")
+
+
+def test_official_sessions_expire_sooner(client, settings):
+    settings.SESSION_IDLE_SECONDS = 1800
+    settings.OFFICIAL_SESSION_IDLE_SECONDS = 600
+    official = make_official(OfficialRole.LEADER)
+    client.post("/mot-cua/dang-nhap/", {"username": official.username, "password": PASSWORD})
+    client.post("/mot-cua/xac-thuc/", {"token": current_code(official)})
+    assert client.session.get_expiry_age() == 1800
+
+    client.get("/mot-cua/")
+
+    assert client.session.get_expiry_age() == 600
+
+
+def test_home_lists_the_officials_roles(client):
+    official = make_official(OfficialRole.LEADER, agency_code="000.00.31.H29")
+    client.post("/mot-cua/dang-nhap/", {"username": official.username, "password": PASSWORD})
+    client.post("/mot-cua/xac-thuc/", {"token": current_code(official)})
+
+    html = client.get("/mot-cua/").content.decode()
+
+    assert "000.00.31.H29" in html
+    assert "Lãnh đạo" in html

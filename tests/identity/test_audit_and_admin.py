@@ -1,0 +1,124 @@
+"""The account audit log is append-only; the admin masks ID numbers for non-superusers."""
+
+import pytest
+from django.db import ProgrammingError, transaction
+
+from identity import permissions, services
+from identity.constants import OfficialRole
+from identity.models import AccountEvent, OfficialMembership
+from tests.identity.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_refuses_update_and_delete_of_the_audit_log():
+    user = UserFactory()
+    event = services.account_event_record(user=user, kind="signed_in")
+
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        AccountEvent.objects.filter(pk=event.pk).update(kind="signed_out")
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        AccountEvent.objects.filter(pk=event.pk).delete()
+    assert AccountEvent.objects.get(pk=event.pk).kind == "signed_in"
+
+
+def test_audit_log_is_readable_but_not_editable_in_admin(admin_client):
+    event = services.account_event_record(user=UserFactory(), kind="signed_in")
+
+    assert admin_client.get("/admin/identity/accountevent/").status_code == 200
+    assert admin_client.get(f"/admin/identity/accountevent/{event.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/identity/accountevent/add/").status_code == 403
+    response = admin_client.post(
+        f"/admin/identity/accountevent/{event.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+
+
+@pytest.fixture
+def staff_client(client):
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client.force_login(staff)
+    return client
+
+
+def test_admin_masks_id_numbers_for_non_superusers(staff_client, admin_client):
+    citizen = UserFactory(citizen=True)
+
+    staff_list = staff_client.get("/admin/identity/user/").content.decode()
+    staff_form = staff_client.get(f"/admin/identity/user/{citizen.pk}/change/").content.decode()
+    # Searching by ID number is not possible for them either.
+    staff_search = staff_client.get("/admin/identity/user/?q=079190000777").content.decode()
+    admin_list = admin_client.get("/admin/identity/user/").content.decode()
+
+    assert "*********777" in staff_list
+    assert "079190000777" not in staff_list
+    assert "079190000777" not in staff_form
+    assert f"/admin/identity/user/{citizen.pk}/change/" not in staff_search
+    assert "079190000777" in admin_list
+
+
+def test_role_changes_in_admin_are_audited(admin_client):
+    official = UserFactory()
+    url = f"/admin/identity/user/{official.pk}/change/"
+    html = admin_client.get(url).content.decode()
+    assert "official_memberships-TOTAL_FORMS" in html
+    data = {
+        "username": official.username,
+        "full_name": official.full_name,
+        "email": official.email,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
+        "official_memberships-TOTAL_FORMS": "1",
+        "official_memberships-INITIAL_FORMS": "0",
+        "official_memberships-0-agency_code": "000.00.31.H29",
+        "official_memberships-0-role": OfficialRole.LEADER,
+        "business_memberships-TOTAL_FORMS": "0",
+        "business_memberships-INITIAL_FORMS": "0",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert permissions.agencies_for(official, OfficialRole.LEADER) == {"000.00.31.H29"}
+    event = AccountEvent.objects.get(user=official, kind="role_granted")
+    assert event.data == {"agency_code": "000.00.31.H29", "role": "leader"}
+    assert event.actor is not None
+
+    membership = OfficialMembership.objects.get(user=official)
+    data.update(
+        {
+            "official_memberships-INITIAL_FORMS": "1",
+            "official_memberships-0-id": str(membership.pk),
+            "official_memberships-0-user": str(official.pk),
+            "official_memberships-0-DELETE": "on",
+        }
+    )
+    assert admin_client.post(url, data).status_code == 302
+    assert not permissions.is_official(official)
+    assert AccountEvent.objects.filter(user=official, kind="role_revoked").exists()
+
+
+def test_permission_helpers():
+    user = UserFactory()
+    services.official_membership_grant(user=user, agency_code="A", role=OfficialRole.RECEPTIONIST)
+    services.official_membership_grant(user=user, agency_code="B", role=OfficialRole.LEADER)
+    services.official_membership_grant(user=user, agency_code="B", role=OfficialRole.SPECIALIST)
+
+    assert permissions.agencies_for(user) == {"A", "B"}
+    assert permissions.agencies_for(user, OfficialRole.LEADER) == {"B"}
+    assert permissions.agencies_for(user, [OfficialRole.RECEPTIONIST, OfficialRole.LEADER]) == {
+        "A",
+        "B",
+    }
+    assert permissions.roles_for(user, "B") == {"leader", "specialist"}
+    assert permissions.has_role(user, "A", OfficialRole.RECEPTIONIST)
+    assert not permissions.has_role(user, "A", OfficialRole.LEADER)
+    assert not permissions.can_administer_agency(user, "A")
+    user.is_active = False
+    assert permissions.agencies_for(user) == set()
