@@ -245,3 +245,9 @@ def test_english_browser_still_gets_vietnamese_until_the_switcher_is_used(client
     assert response["Content-Language"] == "vi"
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="vi")["Content-Language"] == "en"
+
+
+def test_signed_in_header_links_to_the_account_page(client, citizen):
+    client.force_login(citizen)
+    html = _html(client.get("/"))
+    assert 'class="site-nav__user" href="/tai-khoan/"' in html
