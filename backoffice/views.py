@@ -48,8 +48,8 @@ class LogoutView(auth_views.LogoutView):
 
 
 def _otp_precheck(request):
-    """Who may see the OTP pages: signed-in officials only."""
-    if not permissions.is_official(request.user):
+    """Who may see the OTP pages: officials, and staff on their way to Django admin."""
+    if not (permissions.is_official(request.user) or request.user.is_staff):
         return forbidden(request, "not_official")
     return None
 

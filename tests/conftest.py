@@ -9,3 +9,14 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client (a client of its own), with the second factor
+    Django admin requires."""
+    from django.test import Client
+
+    from tests.helpers import force_login_verified
+
+    return force_login_verified(Client(), admin_user)

@@ -6,6 +6,7 @@ from django.db import ProgrammingError, transaction
 from identity import permissions, services
 from identity.constants import OfficialRole
 from identity.models import AccountEvent, OfficialMembership
+from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,7 @@ def staff_client(client):
     staff.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_user", "change_user"])
     )
-    client.force_login(staff)
-    return client
+    return force_login_verified(client, staff)
 
 
 def test_admin_masks_id_numbers_for_non_superusers(staff_client, admin_client):
