@@ -77,6 +77,8 @@ LEVEL_TEXT = {
 }
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{2,29}$")
 MAX_TIME = Decimal(3650)
+# Data, not UI text: the national catalogue is in Vietnamese.
+DEFAULT_CASE_NAME = "Thành phần hồ sơ"
 
 
 class RecordError(Exception):
@@ -345,7 +347,7 @@ def _cases(record: dict) -> list[dict]:
         cases.append(
             {
                 "code": code,
-                "name": name or _("Dossier"),
+                "name": name or DEFAULT_CASE_NAME,
                 "position": position,
                 "documents": documents,
             }

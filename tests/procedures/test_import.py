@@ -8,12 +8,21 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from procedures.constants import ChannelMethod, FeeKind, OnlineLevel, TimeUnit, VersionStatus
 from procedures.importer import import_names, import_paths
 from procedures.models import Agency, Procedure, ProcedureVersion, RequiredDocument
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are checked in English here; the Vietnamese ones in the last test.
+    with translation.override("en"):
+        yield
+
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalogue"
 if not DATA.exists():  # a checkout next to ../shared
@@ -216,3 +225,12 @@ def test_names_line_errors_are_reported_with_line_numbers(tmp_path):
     assert report.created == 1
     assert [f.source.rsplit(":", 1)[1] for f in report.failures] == ["2", "3"]
     assert Procedure.objects.get(code="1.999999").levels == ["province", "ward"]
+
+
+def test_messages_are_vietnamese_by_default(tmp_path, capsys):
+    _write(tmp_path, "broken.json", "not json")
+    with translation.override("vi"), pytest.raises(CommandError):
+        call_command("import_procedures", str(tmp_path))
+    captured = capsys.readouterr()
+    assert "thêm mới 0, cập nhật 0, không đổi 0, lỗi 1" in captured.out
+    assert "Không phải JSON hợp lệ" in captured.err
