@@ -627,6 +627,12 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
 
 def import_records(records, mapper, report: Report | None = None, *, keep_national=False) -> Report:
     report = report or Report()
+    # One query up front so that re-importing an unchanged catalogue costs no
+    # transaction per record (apply_record re-checks under a row lock anyway).
+    known = {
+        code: (digest, origin)
+        for code, digest, origin in Procedure.objects.values_list("code", "source_hash", "source")
+    }
     for source, record in records:
         code = record.get("code", "") if isinstance(record, dict) else ""
         code = _line(code)[:40] if isinstance(code, str) else str(code)[:40]
@@ -634,6 +640,12 @@ def import_records(records, mapper, report: Report | None = None, *, keep_nation
             if isinstance(record, Exception):
                 raise record
             data = mapper(record)
+            digest, origin = known.get(data["code"], (None, None))
+            if digest == content_hash(data) or (
+                keep_national and origin == Procedure.Source.NATIONAL
+            ):
+                report.unchanged += 1
+                continue
             outcome = apply_record(data, report, keep_national=keep_national)
         except RecordError as exc:
             report.failures.append(Failure(source, code, str(exc)))

@@ -184,6 +184,10 @@ MOTCUA_OFFICE_HOURS = [
     for period in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
 ]
 MOTCUA_CUTOFF = env.str("OFFICE_CUTOFF", default="15:00")
+# The shared national-catalogue records seed_demo imports (../shared/data/catalogue).
+CATALOGUE_DATA_DIR = Path(
+    env.str("CATALOGUE_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "catalogue"))
+)
 
 # --- Site ----------------------------------------------------------------------------
 SITE_NAME = env.str("SITE_NAME", default="Cổng dịch vụ công Thành phố")
