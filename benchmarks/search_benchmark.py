@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+# One client sends hundreds of requests a minute: lift the API throttle for the run.
+os.environ.setdefault("API_ANON_RATE", "1000000/minute")
 
 import django  # noqa: E402
 

@@ -74,7 +74,8 @@ def procedure_list(request):
         "online_level": form.value("online") or None,
     }
     qs = procedure_list_for_public(query=query, **filters)
-    total = qs.count()
+    # Bounded count without the ranking expressions: at most what the pages can show.
+    total = len(qs.order_by().values_list("pk", flat=True)[: MAX_PAGES * PAGE_SIZE + 1])
     pages = max(1, min(MAX_PAGES, -(-total // PAGE_SIZE)))
     page = min(form.value("page") or 1, pages)
     offset = (page - 1) * PAGE_SIZE
@@ -91,6 +92,7 @@ def procedure_list(request):
         "page": page,
         "pages": pages,
         "capped": total > MAX_PAGES * PAGE_SIZE,
+        "total_display": min(total, MAX_PAGES * PAGE_SIZE),
         "previous_page": page - 1 if page > 1 else None,
         "next_page": page + 1 if page < pages else None,
         "base_query": params.urlencode(),
