@@ -1,0 +1,140 @@
+"""Catalogue search benchmark (not a test): p50/p95 of /thu-tuc/?q= through the full
+Django stack (middleware, view, selectors, template) against a floor view doing one
+indexed query, in the same run, on the ~2,600-name national catalogue.
+
+    DATABASE_URL=... .venv/bin/python benchmarks/search_benchmark.py [--rounds 20]
+
+It imports names.jsonl into the configured database first when the catalogue is
+smaller than that (idempotent). Target (issue #3): search p95 < 50 ms and within 3x
+the floor's p95. Exits 1 when the target is missed.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+# One client sends hundreds of requests a minute: lift the API throttle for the run.
+os.environ.setdefault("API_ANON_RATE", "1000000/minute")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+from procedures.importer import import_names  # noqa: E402
+from procedures.models import Procedure  # noqa: E402
+
+QUERIES = [
+    "dang ky khai sinh",
+    "dang ky khai snh",
+    "khai sin",
+    "dang ky ket hon",
+    "dang ki ket hon",
+    "khai tu",
+    "giam ho",
+    "xac nhan tinh trang hon nhan",
+    "cai chinh ho tich",
+    "dang ky thuong tru",
+    "dang ky tam tru",
+    "giay phep lai xe",
+    "giay phep lai",
+    "cap lai the can cuoc",
+    "ho chieu pho thong",
+    "ly lich tu phap",
+    "phieu ly lch tu phap",
+    "chung thuc ban sao",
+    "chung thuc chu ky",
+    "thanh lap ho kinh doanh",
+    "cong chung vien",
+    "phong chay chua chay",
+    "ma so thue",
+    "dang ky xe lan dau",
+    "giay phep xay dung",
+    "hai quan",
+    "tau bien",
+    "ngan hang",
+    "1.000894",
+    "3.00034",
+]
+
+
+def floor(request):
+    """One indexed query and a tiny response: the cost of the stack itself."""
+    name = Procedure.objects.filter(code="1.000894").values_list("name", flat=True).first()
+    return HttpResponse(name or "-", content_type="text/plain; charset=utf-8")
+
+
+urlpatterns = [path("__floor__/", floor), path("", include(settings.ROOT_URLCONF))]
+
+
+def measure(client, urls, rounds):
+    timings = []
+    for _ in range(rounds):
+        for url in urls:
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+    return timings
+
+
+def pct(values, p):
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--names", default=str(settings.CATALOGUE_DATA_DIR / "names.jsonl"))
+    args = parser.parse_args()
+
+    if Procedure.objects.count() < 2500:
+        print("loading the catalogue ...", flush=True)
+        import_names(args.names)
+    count = Procedure.objects.count()
+
+    with override_settings(ROOT_URLCONF=__name__):
+        client = Client()
+        search_urls = [f"/thu-tuc/?q={q.replace(' ', '+')}" for q in QUERIES]
+        api_urls = [f"/api/v1/procedures/?q={q.replace(' ', '+')}" for q in QUERIES]
+        floor_urls = ["/__floor__/"] * len(QUERIES)
+        # Warm up connections, caches and template loading.
+        measure(client, search_urls + floor_urls + api_urls[:3], 2)
+        rows = []
+        results = {}
+        # Interleave the runs so that machine noise hits all of them alike.
+        for _ in range(args.rounds):
+            for label, urls in (
+                ("floor", floor_urls),
+                ("search page", search_urls),
+                ("search API", api_urls),
+            ):
+                results.setdefault(label, []).extend(measure(client, urls, 1))
+    print(f"catalogue: {count} procedures; {len(QUERIES)} queries x {args.rounds} rounds")
+    print(f"{'view':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for label, values in results.items():
+        rows.append((label, pct(values, 50), pct(values, 95)))
+        print(f"{label:<14}{len(values):>9}{pct(values, 50):>9.1f}{pct(values, 95):>9.1f}")
+    floor_p95 = results["floor"] and pct(results["floor"], 95)
+    search_p95 = pct(results["search page"], 95)
+    ok = search_p95 < 50 and search_p95 <= 3 * floor_p95
+    print(
+        f"search page p95 {search_p95:.1f} ms; floor p95 {floor_p95:.1f} ms; "
+        f"ratio {search_p95 / floor_p95:.1f}x -> target (<50 ms and <=3x floor) "
+        + ("met" if ok else "MISSED")
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

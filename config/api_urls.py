@@ -1,0 +1,8 @@
+"""/api/v1/: every app's API routes, one namespace ("api"). OpenAPI 3 at /api/schema/."""
+
+from django.urls import include, path
+
+app_name = "api"
+urlpatterns = [
+    path("", include("procedures.api.urls")),
+]

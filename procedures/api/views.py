@@ -1,0 +1,78 @@
+"""Public, read-only catalogue API (DESIGN: /api/v1/, schema at /api/schema/)."""
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from procedures.api.serializers import ProcedureDetailSerializer, ProcedureListSerializer
+from procedures.constants import Level, OnlineLevel
+from procedures.models import Agency, Field
+from procedures.selectors import parse_query, procedure_get_for_public, procedure_list_for_public
+
+
+class CataloguePagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+FILTERS = [
+    OpenApiParameter(
+        "q", OpenApiTypes.STR, description="Search text (accents optional) or procedure code"
+    ),
+    OpenApiParameter("field", OpenApiTypes.STR, description="Field code, e.g. G09-TP01"),
+    OpenApiParameter("level", OpenApiTypes.STR, enum=Level.values),
+    OpenApiParameter(
+        "agency", OpenApiTypes.STR, description="Agency code; includes the units below it"
+    ),
+    OpenApiParameter("online", OpenApiTypes.STR, enum=OnlineLevel.values),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Search and list published procedures", parameters=FILTERS),
+    retrieve=extend_schema(summary="One published procedure with its current version"),
+)
+class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    pagination_class = CataloguePagination
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9A-Za-z.\-]+"
+
+    def get_serializer_class(self):
+        return ProcedureDetailSerializer if self.action == "retrieve" else ProcedureListSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        field_id = agency_id = None
+        if params.get("field"):
+            field_id = (
+                Field.objects.filter(code=params["field"]).values_list("pk", flat=True).first()
+                or -1
+            )
+        if params.get("agency"):
+            agency_id = (
+                Agency.objects.filter(code=params["agency"]).values_list("pk", flat=True).first()
+                or -1
+            )
+        level = params.get("level") if params.get("level") in Level.values else None
+        online = params.get("online") if params.get("online") in OnlineLevel.values else None
+        return procedure_list_for_public(
+            query=parse_query(params.get("q")),
+            field_id=field_id,
+            level=level,
+            agency_id=agency_id,
+            online_level=online,
+        )
+
+    def get_object(self):
+        procedure = procedure_get_for_public(code=self.kwargs["code"][:40])
+        if procedure is None:
+            raise Http404
+        return procedure
