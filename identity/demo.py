@@ -1,9 +1,9 @@
 """Demo accounts, a demo business and the local population registry. Never run against
 production data.
 
-Agencies are referenced by their national codes until the catalogue's Agency model
-is merged: 000.00.11.H29 stands for a city department (Sở Tư pháp) and
-000.00.31.H29 for a ward.
+Memberships name agencies of the demo agency tree (procedures.demo) by their national
+codes: 000.00.11.H29 is a city department (Sở Tư pháp) and 000.20.01.H29 a ward
+(Phường Sài Gòn).
 """
 
 import datetime
@@ -19,7 +19,7 @@ from identity.models import Business, BusinessMembership, RegistryResident
 from identity.validators import CENTURY_SEX_DIGITS, province_codes, tax_code_check_digit
 
 DEPARTMENT_CODE = "000.00.11.H29"  # Sở Tư pháp (city department)
-WARD_CODE = "000.00.31.H29"  # a ward (phường)
+WARD_CODE = "000.20.01.H29"  # a ward (phường)
 REGISTRY_SIZE = 300
 
 

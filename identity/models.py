@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -174,6 +175,17 @@ class OfficialMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_code} - {self.get_role_display()}"
+
+    def clean(self):
+        # A typo in the code would give an official rights over an agency that does
+        # not exist (and none over the one meant), so admins may only name real ones.
+        from procedures.models import Agency
+
+        self.agency_code = (self.agency_code or "").strip()
+        if self.agency_code and not Agency.objects.filter(code=self.agency_code).exists():
+            raise ValidationError(
+                {"agency_code": _("No agency has the code %(code)s.") % {"code": self.agency_code}}
+            )
 
 
 class OneTimeCode(models.Model):

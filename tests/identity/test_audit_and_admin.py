@@ -8,6 +8,7 @@ from identity.constants import OfficialRole
 from identity.models import AccountEvent, OfficialMembership
 from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
+from tests.procedures.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,7 @@ def test_role_changes_in_admin_are_audited(admin_client):
     url = f"/admin/identity/user/{official.pk}/change/"
     html = admin_client.get(url).content.decode()
     assert "official_memberships-TOTAL_FORMS" in html
+    AgencyFactory(code="000.00.31.H29", name="Phường Thử nghiệm")
     data = {
         "username": official.username,
         "full_name": official.full_name,
@@ -122,3 +124,28 @@ def test_permission_helpers():
     assert not permissions.can_administer_agency(user, "A")
     user.is_active = False
     assert permissions.agencies_for(user) == set()
+
+
+def test_admin_refuses_a_membership_in_an_agency_that_does_not_exist(admin_client):
+    official = UserFactory()
+    url = f"/admin/identity/user/{official.pk}/change/"
+    data = {
+        "username": official.username,
+        "full_name": official.full_name,
+        "email": official.email,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
+        "official_memberships-TOTAL_FORMS": "1",
+        "official_memberships-INITIAL_FORMS": "0",
+        "official_memberships-0-agency_code": "000.99.99.H29",
+        "official_memberships-0-role": OfficialRole.LEADER,
+        "business_memberships-TOTAL_FORMS": "0",
+        "business_memberships-INITIAL_FORMS": "0",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Không có cơ quan nào mang mã 000.99.99.H29." in response.content.decode()
+    assert not permissions.is_official(official)
