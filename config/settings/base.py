@@ -261,9 +261,10 @@ MOTCUA_OFFICE_HOURS = [
     for period in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
 ]
 MOTCUA_CUTOFF = env.str("OFFICE_CUTOFF", default="15:00")
-# The shared national-catalogue records seed_demo imports (../shared/data/catalogue).
+# National-catalogue records seed_demo imports: a copy of ../shared/data/catalogue
+# (public records, see its README) kept in the repository so any clone has them.
 CATALOGUE_DATA_DIR = Path(
-    env.str("CATALOGUE_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "catalogue"))
+    env.str("CATALOGUE_DATA_DIR", default=str(BASE_DIR / "procedures" / "data" / "catalogue"))
 )
 
 # --- Site ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
@@ -24,9 +25,7 @@ def _english():
         yield
 
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalogue"
-if not DATA.exists():  # a checkout next to ../shared
-    DATA = Path("/work/shared/data/catalogue")
+DATA = Path(settings.CATALOGUE_DATA_DIR)
 NATIONAL = DATA / "national"
 NAMES = DATA / "names.jsonl"
 

@@ -3,15 +3,13 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from procedures.importer import import_names
 from procedures.models import Procedure, ProcedureVersion
 from procedures.selectors import parse_query, procedure_public_queryset, procedure_search
 
-NAMES = Path("/work/shared/data/catalogue/names.jsonl")
-_here = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalogue" / "names.jsonl"
-if _here.exists():
-    NAMES = _here
+NAMES = Path(settings.CATALOGUE_DATA_DIR) / "names.jsonl"
 
 
 @pytest.fixture(scope="module")
