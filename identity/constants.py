@@ -59,6 +59,11 @@ class AccountEventKind(models.TextChoices):
     ROLE_REVOKED = "role_revoked", _("Role revoked")
     BUSINESS_REGISTERED = "business_registered", _("Business registered")
     BUSINESS_MEMBER_ADDED = "business_member_added", _("Business member added")
+    BUSINESS_MEMBER_ROLE_CHANGED = (
+        "business_member_role_changed",
+        _("Business member's role changed"),
+    )
+    BUSINESS_MEMBER_REMOVED = "business_member_removed", _("Business member removed")
     OIDC_LINKED = "oidc_linked", _("Linked to single sign-on")
 
 

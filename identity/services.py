@@ -235,6 +235,76 @@ def business_member_add(*, business: Business, actor, member, role: str, request
     return membership
 
 
+def _is_representative(business: Business, user) -> bool:
+    return BusinessMembership.objects.filter(
+        business=business, user=user, role=BusinessRole.REPRESENTATIVE
+    ).exists()
+
+
+def _ensure_another_representative(membership: BusinessMembership) -> None:
+    # A business without a representative could no longer add or remove anyone.
+    others = BusinessMembership.objects.filter(
+        business_id=membership.business_id, role=BusinessRole.REPRESENTATIVE
+    ).exclude(pk=membership.pk)
+    if membership.role == BusinessRole.REPRESENTATIVE and not others.exists():
+        raise ValidationError(
+            _(
+                "A business needs at least one legal representative. Make another member "
+                "representative first."
+            )
+        )
+
+
+@transaction.atomic
+def business_member_role_change(*, membership: BusinessMembership, actor, role: str, request=None):
+    """member in role X -> same member in `role`. Only a representative may do it, and the
+    last representative cannot step down. Records an account event."""
+    membership = BusinessMembership.objects.select_for_update().get(pk=membership.pk)
+    if not _is_representative(membership.business, actor):
+        raise PermissionError("only a representative may change roles")
+    if role not in BusinessRole.values:
+        raise ValidationError(_("Choose a role."))
+    if role == membership.role:
+        return membership
+    if role != BusinessRole.REPRESENTATIVE:
+        _ensure_another_representative(membership)
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    account_event_record(
+        user=membership.user,
+        actor=actor,
+        kind=AccountEventKind.BUSINESS_MEMBER_ROLE_CHANGED,
+        request=request,
+        data={
+            "enterprise_code": membership.business.enterprise_code,
+            "from": previous,
+            "to": role,
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def business_member_remove(*, membership: BusinessMembership, actor, request=None) -> None:
+    """member -> not a member. A representative removes anyone; a member may leave.
+    The last representative cannot go. The person loses access to the business's
+    dossiers at once. Records an account event."""
+    membership = BusinessMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.user_id != actor.pk and not _is_representative(membership.business, actor):
+        raise PermissionError("only a representative may remove other members")
+    _ensure_another_representative(membership)
+    business, member, role = membership.business, membership.user, membership.role
+    membership.delete()
+    account_event_record(
+        user=member,
+        actor=actor,
+        kind=AccountEventKind.BUSINESS_MEMBER_REMOVED,
+        request=request,
+        data={"enterprise_code": business.enterprise_code, "role": role},
+    )
+
+
 # --- One-time codes ---------------------------------------------------------------------
 
 

@@ -308,6 +308,7 @@ def business_members(request, pk):
         context={
             "business": business,
             "members": business.memberships.select_related("user").order_by("created_at"),
+            "roles": BusinessRole.choices,
             "form": form,
             "is_representative": is_representative,
         },
@@ -393,3 +394,58 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         services.password_reset_by_email_record(user=form.user, request=self.request)
         messages.success(self.request, _("Your password is changed. Sign in with it."))
         return response
+
+
+def _membership_for(request, pk, member_pk):
+    """The membership `member_pk` of a business the signed-in person belongs to, or 404."""
+    business = selectors.businesses_for(request.user).filter(pk=pk).first()
+    membership = (
+        business
+        and business.memberships.select_related("user", "business").filter(pk=member_pk).first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@login_required
+@require_POST
+def business_member_role(request, pk, member_pk):
+    membership = _membership_for(request, pk, member_pk)
+    try:
+        services.business_member_role_change(
+            membership=membership,
+            actor=request.user,
+            role=request.POST.get("role", ""),
+            request=request,
+        )
+    except PermissionError:
+        messages.error(request, _("Only the legal representative can change roles."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The role of %(name)s has been changed.") % {"name": membership.user}
+        )
+    return redirect("portal:business-members", pk=pk)
+
+
+@login_required
+@require_POST
+def business_member_remove(request, pk, member_pk):
+    membership = _membership_for(request, pk, member_pk)
+    leaving = membership.user_id == request.user.pk
+    try:
+        services.business_member_remove(membership=membership, actor=request.user, request=request)
+    except PermissionError:
+        messages.error(request, _("Only the legal representative can remove members."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if leaving:
+            messages.success(
+                request, _("You have left %(business)s.") % {"business": membership.business}
+            )
+            return redirect("portal:account")
+        messages.success(request, _("%(name)s has been removed.") % {"name": membership.user})
+    return redirect("portal:business-members", pk=pk)

@@ -36,6 +36,16 @@ urlpatterns = [
         account_views.business_members,
         name="business-members",
     ),
+    path(
+        "tai-khoan/doanh-nghiep/<int:pk>/thanh-vien/<int:member_pk>/vai-tro/",
+        account_views.business_member_role,
+        name="business-member-role",
+    ),
+    path(
+        "tai-khoan/doanh-nghiep/<int:pk>/thanh-vien/<int:member_pk>/xoa/",
+        account_views.business_member_remove,
+        name="business-member-remove",
+    ),
     path("quen-mat-khau/", account_views.password_forgot, name="password-forgot"),
     path("quen-mat-khau/ma-sms/", account_views.password_reset_sms, name="password-reset-sms"),
     path(
