@@ -1,11 +1,12 @@
 from django.urls import path
 
-from portal import account_views, views
+from portal import account_views, catalogue_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("thu-tuc/", views.procedure_list, name="procedure-list"),
+    path("thu-tuc/", catalogue_views.procedure_list, name="procedure-list"),
+    path("thu-tuc/<str:code>/", catalogue_views.procedure_detail, name="procedure-detail"),
     path("tra-cuu/", views.lookup, name="lookup"),
     # Accounts (identity issue): Vietnamese paths, no personal data in any of them.
     path("dang-nhap/", account_views.LoginView.as_view(), name="login"),

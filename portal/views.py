@@ -1,8 +1,9 @@
 """Citizen-facing pages.
 
 Interface only (STYLE R1/R5): views pick a template and, later, call selectors and
-services from the domain apps. The catalogue (/thu-tuc/) and the public lookup
-(/tra-cuu/) are placeholders until their issues land; their URL names are stable.
+services from the domain apps. The catalogue (/thu-tuc/) lives in
+`portal.catalogue_views`; the public lookup (/tra-cuu/) is a placeholder until its
+issue lands; URL names are stable.
 """
 
 from django.contrib.auth import views as auth_views
@@ -15,13 +16,6 @@ MAX_QUERY_LENGTH = 200
 @require_GET
 def home(request):
     return render(request, "portal/home.html")
-
-
-@require_GET
-def procedure_list(request):
-    """Catalogue of procedures with search (`?q=`). Placeholder for now."""
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    return render(request, "portal/procedure_list.html", {"query": query})
 
 
 @require_GET

@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "mozilla_django_oidc",
+    "pgtrigger",
+    "pghistory",
+    "rest_framework",
+    "drf_spectacular",
     "identity",
     "procedures",
     "dossiers",
@@ -232,6 +236,31 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Public API (Django REST framework + drf-spectacular) -----------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="120/minute"),
+        "user": env.str("API_USER_RATE", default="600/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MotCua API",
+    "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Working-day calendar (procedures.calendar) --------------------------------------
+MOTCUA_OFFICE_HOURS = [
+    tuple(period.split("-"))
+    for period in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
+]
+MOTCUA_CUTOFF = env.str("OFFICE_CUTOFF", default="15:00")
 
 # --- Site ----------------------------------------------------------------------------
 SITE_NAME = env.str("SITE_NAME", default="Cổng dịch vụ công Thành phố")

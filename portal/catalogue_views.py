@@ -1,0 +1,123 @@
+"""The public procedure catalogue: /thu-tuc/ (search + filters) and /thu-tuc/<code>/.
+
+Interface only (STYLE R5): parse the request, call `procedures.selectors`, render.
+Bounded pagination: 20 per page, at most 50 pages (a citizen refines the search
+long before that); every page costs a fixed number of queries.
+"""
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from procedures.constants import AgencyKind, Level, OnlineLevel
+from procedures.models import Agency, Field
+from procedures.selectors import (
+    MAX_QUERY_LENGTH,
+    parse_query,
+    procedure_get_for_public,
+    procedure_list_for_public,
+)
+
+PAGE_SIZE = 20
+MAX_PAGES = 50
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=10_000, strip=True)
+    field = forms.TypedChoiceField(label=_("Field"), required=False, coerce=int, empty_value=None)
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices]
+    )
+    agency = forms.TypedChoiceField(label=_("Agency"), required=False, coerce=int, empty_value=None)
+    online = forms.ChoiceField(
+        label=_("Online service"),
+        required=False,
+        choices=[("", _("All")), *OnlineLevel.choices],
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, fields, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [("", _("All fields")), *fields]
+        self.fields["agency"].choices = [("", _("All agencies")), *agencies]
+
+    def value(self, name):
+        """The cleaned value, or None when it was invalid (a bad filter is ignored,
+        never a server error)."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None
+
+
+@require_GET
+def procedure_list(request):
+    fields = list(Field.objects.order_by("name").values_list("pk", "name"))
+    agencies = list(
+        Agency.objects.filter(
+            is_active=True,
+            kind__in=[AgencyKind.CITY, AgencyKind.DEPARTMENT, AgencyKind.WARD, AgencyKind.COMMUNE],
+        )
+        .order_by("kind", "name")
+        .values_list("pk", "name")
+    )
+    form = CatalogueFilterForm(request.GET or None, fields=fields, agencies=agencies)
+    raw_query = (request.GET.get("q") or "").strip()
+    query = parse_query(raw_query)
+    too_long = len(raw_query) > MAX_QUERY_LENGTH
+    filters = {
+        "field_id": form.value("field"),
+        "level": form.value("level") or None,
+        "agency_id": form.value("agency"),
+        "online_level": form.value("online") or None,
+    }
+    qs = procedure_list_for_public(query=query, **filters)
+    total = qs.count()
+    pages = max(1, min(MAX_PAGES, -(-total // PAGE_SIZE)))
+    page = min(form.value("page") or 1, pages)
+    offset = (page - 1) * PAGE_SIZE
+    procedures = list(qs[offset : offset + PAGE_SIZE])
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "query": query.raw,
+        "query_ignored": bool(raw_query) and not query,
+        "query_truncated": too_long,
+        "procedures": procedures,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "capped": total > MAX_PAGES * PAGE_SIZE,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if page < pages else None,
+        "base_query": params.urlencode(),
+        "has_filters": any(filters.values()),
+        "first_index": offset + 1,
+    }
+    if request.htmx:
+        return render(request, "portal/catalogue/list.html#results", context)
+    return render(request, "portal/catalogue/list.html", context)
+
+
+@require_GET
+def procedure_detail(request, code: str):
+    procedure = procedure_get_for_public(code=code[:40])
+    if procedure is None:
+        raise Http404(_("No published procedure has this code."))
+    version = procedure.published[0]
+    channels = list(version.channels.all())
+    return render(
+        request,
+        "portal/catalogue/detail.html",
+        {
+            "procedure": procedure,
+            "version": version,
+            "channels": channels,
+            "cases": list(version.cases.all()),
+            "online": any(c.method == "online" for c in channels)
+            and procedure.online_level != OnlineLevel.NONE,
+        },
+    )

@@ -1,0 +1,221 @@
+"""The public catalogue pages: /thu-tuc/ and /thu-tuc/<code>/."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from procedures.constants import VersionStatus
+from tests.procedures.factories import (
+    AgencyFactory,
+    ProcedureFactory,
+    VersionFactory,
+    published_procedure,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_shows_code_name_agency_time_fee_and_badge(client):
+    p = published_procedure(name="Đăng ký khai sinh", code="1.001193", online_level="full")
+
+    html = _html(client.get("/thu-tuc/"))
+
+    assert '<h1 class="page__title">Thủ tục hành chính</h1>' in html
+    assert "Đăng ký khai sinh" in html and "1.001193" in html
+    assert f'href="/thu-tuc/{p.code}/"' in html
+    assert p.executing_agencies.get().name in html
+    assert "3 ngày làm việc" in html
+    assert "8.000 đ" in html
+    assert "Trực tuyến toàn trình" in html
+
+
+def test_drafts_retired_and_inactive_procedures_are_not_public(client):
+    VersionFactory(procedure=ProcedureFactory(name="Bản nháp"))
+    VersionFactory(procedure=ProcedureFactory(name="Đã bãi bỏ"), retired=True)
+    published_procedure(name="Ngừng áp dụng", is_active=False)
+
+    html = _html(client.get("/thu-tuc/"))
+
+    assert "Bản nháp" not in html and "Đã bãi bỏ" not in html and "Ngừng áp dụng" not in html
+    assert client.get("/thu-tuc/1.999999/").status_code == 404
+
+
+def test_search_without_accents_and_by_code(client):
+    published_procedure(name="Đăng ký khai sinh", code="1.001193")
+    published_procedure(name="Cấp giấy phép xây dựng", code="1.009972")
+
+    html = _html(client.get("/thu-tuc/", {"q": "dang ky khai sinh"}))
+    assert "Đăng ký khai sinh" in html and "Cấp giấy phép xây dựng" not in html
+
+    html = _html(client.get("/thu-tuc/", {"q": "1.009972"}))
+    assert "Cấp giấy phép xây dựng" in html and "Đăng ký khai sinh" not in html
+
+
+def test_filters(client):
+    ward = AgencyFactory(name="Phường Bến Nghé")
+    a = published_procedure(name="Thủ tục A", online_level="full", levels=["ward"])
+    b = published_procedure(name="Thủ tục B", online_level="none", levels=["province"])
+    a.executing_agencies.add(ward)
+
+    assert "Thủ tục B" not in _html(client.get("/thu-tuc/", {"online": "full"}))
+    assert "Thủ tục A" not in _html(client.get("/thu-tuc/", {"level": "province"}))
+    html = _html(client.get("/thu-tuc/", {"field": b.field_id}))
+    assert "Thủ tục B" in html and "Thủ tục A" not in html
+    html = _html(client.get("/thu-tuc/", {"agency": ward.pk}))
+    assert "Thủ tục A" in html and "Thủ tục B" not in html
+
+
+def test_agency_filter_includes_units_below(client):
+    city = AgencyFactory(name="UBND Thành phố", kind="city")
+    department = AgencyFactory(name="Sở Tư pháp", kind="department", parent=city)
+    p = published_procedure(name="Cấp phiếu lý lịch tư pháp")
+    p.executing_agencies.set([department])
+
+    assert "Cấp phiếu lý lịch tư pháp" in _html(client.get("/thu-tuc/", {"agency": city.pk}))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": ""},
+        {"q": "   "},
+        {"q": "%%%$$$!!!"},
+        {"q": "'; DROP TABLE procedures_procedure; --"},
+        {"q": "khai sinh " * 100},
+        {"q": "\x00"},
+        {"field": "abc", "level": "nope", "agency": "-1", "online": "x", "page": "0"},
+        {"page": "99999"},
+        {"page": "abc"},
+    ],
+)
+def test_bad_input_gives_a_normal_page(client, params):
+    published_procedure(name="Đăng ký khai sinh")
+
+    response = client.get("/thu-tuc/", params)
+
+    assert response.status_code == 200
+    assert '<h1 class="page__title">Thủ tục hành chính</h1>' in _html(response)
+
+
+def test_symbol_only_and_long_queries_explain_what_happened(client):
+    published_procedure(name="Đăng ký khai sinh")
+    assert "không có chữ hoặc số" in _html(client.get("/thu-tuc/", {"q": "%%%"}))
+    assert "200 ký tự" in _html(client.get("/thu-tuc/", {"q": "x" * 300}))
+
+
+def test_no_result_says_what_to_try(client):
+    published_procedure(name="Đăng ký khai sinh")
+
+    html = _html(client.get("/thu-tuc/", {"q": "zzzzqqq", "online": "full"}))
+
+    assert "Không có thủ tục nào phù hợp" in html
+    assert "1.000894" in html
+    assert "Bỏ các bộ lọc" in html
+
+
+def test_query_is_escaped(client):
+    html = _html(client.get("/thu-tuc/", {"q": "<script>alert(1)</script>"}))
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_pagination_is_bounded(client):
+    for i in range(23):
+        published_procedure(name=f"Thủ tục số {i}", code=f"2.{i:06d}", documents=0)
+
+    html = _html(client.get("/thu-tuc/"))
+    assert "Trang 1/2" in html
+    assert 'href="?page=2"' in html
+    html = _html(client.get("/thu-tuc/", {"page": 2}))
+    assert html.count('class="procedure-item card"') == 3
+    assert 'start="21"' in html
+    # A page past the end shows the last page.
+    assert 'start="21"' in _html(client.get("/thu-tuc/", {"page": 50}))
+
+
+def test_htmx_request_gets_only_the_results(client):
+    published_procedure(name="Đăng ký khai sinh")
+
+    html = _html(client.get("/thu-tuc/", {"q": "khai sinh"}, HTTP_HX_REQUEST="true"))
+
+    assert html.lstrip().startswith('<section id="catalogue-results"')
+    assert "<html" not in html
+
+
+def test_list_runs_a_fixed_number_of_queries(client):
+    published_procedure(code="3.000001", name="Đăng ký khai sinh")
+    small = (_queries(client, "/thu-tuc/"), _queries(client, "/thu-tuc/?q=khai+sinh"))
+    for i in range(15):
+        published_procedure(name=f"Đăng ký khai sinh {i}", channels=3, documents=4, agencies=2)
+
+    large = (_queries(client, "/thu-tuc/"), _queries(client, "/thu-tuc/?q=khai+sinh"))
+
+    assert small == large
+    assert large[0] <= 8
+
+
+def test_detail_runs_a_fixed_number_of_queries(client):
+    small = published_procedure(documents=1, channels=1, agencies=1)
+    big = published_procedure(documents=12, channels=3, agencies=3)
+
+    assert _queries(client, f"/thu-tuc/{small.code}/") == _queries(client, f"/thu-tuc/{big.code}/")
+
+
+def test_detail_shows_everything_a_citizen_needs(client):
+    p = published_procedure(
+        name="Đăng ký kết hôn", code="1.000894", documents=2, online_level="full"
+    )
+    agency = p.executing_agencies.get()
+    agency.address, agency.opening_hours = (
+        "45 Lê Duẩn, phường Sài Gòn",
+        "Thứ Hai - Thứ Sáu 7:30 - 17:00",
+    )
+    agency.save()
+    p.legal_bases.create(number="60/2014/QH13", title="Luật Hộ tịch")
+    p.results.create(name="Giấy chứng nhận kết hôn")
+    version = p.versions.get()
+    version.steps_description = ["Bước 1: Nộp hồ sơ", "Bước 2: Nhận kết quả"]
+    version.save()
+
+    html = _html(client.get("/thu-tuc/1.000894/"))
+
+    assert '<h1 class="page__title">Đăng ký kết hôn</h1>' in html
+    for text in (
+        "Trực tuyến",
+        "3 ngày làm việc",
+        "8.000 đ",
+        "Tờ khai số",
+        "Bước 1: Nộp hồ sơ",
+        "60/2014/QH13",
+        "Giấy chứng nhận kết hôn",
+        "45 Lê Duẩn",
+        "Nộp hồ sơ trực tuyến",
+    ):
+        assert text in html, text
+    assert re.search(r'href="/dang-nhap/\?next=/thu-tuc/1.000894/"', html)
+
+
+def test_detail_without_online_channel_has_no_call_to_action(client):
+    p = published_procedure(online_level="none", channels=0)
+    html = _html(client.get(f"/thu-tuc/{p.code}/"))
+    assert "Nộp hồ sơ trực tuyến" not in html
+    assert "chưa được công bố" in html
+
+
+def test_detail_shows_the_published_version_not_the_draft(client):
+    p = published_procedure(code="1.000001")
+    VersionFactory(procedure=p, status=VersionStatus.DRAFT, steps_description=["Bản nháp bước"])
+    assert "Bản nháp bước" not in _html(client.get("/thu-tuc/1.000001/"))

@@ -1,0 +1,228 @@
+"""The catalogue admin: read-only published versions, validation, actions, agency rights."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from guardian.shortcuts import assign_perm
+
+from procedures.constants import VersionStatus
+from procedures.models import ProcedureVersion, WorkflowStep
+from tests.procedures.factories import (
+    AgencyFactory,
+    ChannelFactory,
+    VersionFactory,
+    published_procedure,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.org", "x" * 12)
+    client.force_login(user)
+    return client
+
+
+def _formset(prefix, rows, initial=0):
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"{prefix}-{i}-{key}"] = value
+    return data
+
+
+def _post_version(client, version, *, channels=(), fields=(), steps=()):
+    data = {"steps_description": "[]", "note": ""}
+    data.update(_formset("channels", list(channels)))
+    data.update(_formset("cases", []))
+    data.update(_formset("form_fields", list(fields)))
+    data.update(_formset("steps", list(steps)))
+    return client.post(f"/admin/procedures/procedureversion/{version.pk}/change/", data)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/procedures/procedure/",
+        "/admin/procedures/procedure/?q=1.0&online_level=full&level=ward",
+        "/admin/procedures/procedureversion/",
+        "/admin/procedures/procedureversion/?status=published",
+        "/admin/procedures/agency/",
+        "/admin/procedures/field/",
+        "/admin/procedures/calendaroverride/",
+    ],
+)
+def test_admin_pages_open(admin_client, url):
+    published_procedure()
+    assert admin_client.get(url).status_code == 200
+
+
+def test_change_pages_open_and_show_history(admin_client):
+    procedure = published_procedure()
+    version = procedure.versions.get()
+    for url in (
+        f"/admin/procedures/procedure/{procedure.pk}/change/",
+        f"/admin/procedures/procedureversion/{version.pk}/change/",
+        f"/admin/procedures/channel/{version.channels.get().pk}/change/",
+        f"/admin/procedures/case/{version.cases.get().pk}/change/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    html = admin_client.get(f"/admin/procedures/procedure/{procedure.pk}/change/").content.decode()
+    assert "insert" in html  # pghistory's insert event is listed
+
+
+def test_published_version_is_read_only_in_admin(admin_client):
+    version = published_procedure().versions.get()
+
+    html = admin_client.get(
+        f"/admin/procedures/procedureversion/{version.pk}/change/"
+    ).content.decode()
+
+    assert 'name="channels-0-processing_time"' not in html
+    assert 'name="note"' not in html
+    channel = version.channels.get()
+    html = admin_client.get(f"/admin/procedures/channel/{channel.pk}/change/").content.decode()
+    assert 'name="fees-0-amount"' not in html
+
+
+def test_steps_must_add_up_to_the_processing_time(admin_client):
+    version = VersionFactory()
+
+    response = _post_version(
+        admin_client,
+        version,
+        channels=[
+            {"method": "online", "processing_time": "5", "unit": "working_day", "position": "0"}
+        ],
+        steps=[
+            {"position": "0", "name": "Tiếp nhận", "role": "receptionist", "allotted_days": "1"},
+            {"position": "1", "name": "Thẩm định", "role": "specialist", "allotted_days": "2"},
+        ],
+    )
+
+    assert response.status_code == 200
+    assert "add up to 3" in response.content.decode() or "là 3" in response.content.decode()
+    assert not WorkflowStep.objects.exists()
+    assert not version.channels.exists()
+
+    response = _post_version(
+        admin_client,
+        version,
+        channels=[
+            {"method": "online", "processing_time": "3", "unit": "working_day", "position": "0"}
+        ],
+        steps=[
+            {"position": "0", "name": "Tiếp nhận", "role": "receptionist", "allotted_days": "1"},
+            {"position": "1", "name": "Thẩm định", "role": "specialist", "allotted_days": "2"},
+        ],
+    )
+    assert response.status_code == 302
+    assert WorkflowStep.objects.filter(version=version).count() == 2
+
+
+def test_duplicate_keys_and_choices_are_refused_on_the_right_field(admin_client):
+    version = VersionFactory()
+
+    response = _post_version(
+        admin_client,
+        version,
+        fields=[
+            {
+                "key": "ho_ten",
+                "label_vi": "Họ tên",
+                "type": "text",
+                "position": "0",
+                "required": "on",
+            },
+            {"key": "ho_ten", "label_vi": "Họ tên 2", "type": "text", "position": "1"},
+            {
+                "key": "gioi_tinh",
+                "label_vi": "Giới tính",
+                "type": "choice",
+                "position": "2",
+                "choices": "",
+            },
+        ],
+    )
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][2].formset.errors
+    assert "key" in errors[1]
+    assert "choices" in errors[2]
+
+
+def test_publish_and_retire_actions(admin_client):
+    procedure = published_procedure()
+    old = procedure.versions.get()
+    draft = VersionFactory(procedure=procedure, number=2)
+    ChannelFactory(version=draft)
+
+    response = admin_client.post(
+        "/admin/procedures/procedureversion/",
+        {"action": "publish", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    old.refresh_from_db()
+    assert (draft.status, old.status) == (VersionStatus.PUBLISHED, VersionStatus.RETIRED)
+
+    admin_client.post(
+        "/admin/procedures/procedureversion/",
+        {"action": "create_draft", "_selected_action": [draft.pk]},
+    )
+    assert ProcedureVersion.objects.filter(procedure=procedure, status="draft").count() == 1
+
+    response = admin_client.post(
+        "/admin/procedures/procedureversion/",
+        {"action": "retire", "_selected_action": [old.pk]},
+        follow=True,
+    )
+    assert (
+        "cannot become" in response.content.decode()
+        or "không thể chuyển" in response.content.decode()
+    )
+
+
+def test_agency_admin_sees_and_edits_only_their_agencies_procedures(client):
+    ward = AgencyFactory(name="Phường Sài Gòn")
+    mine = published_procedure(name="Thủ tục của phường")
+    mine.executing_agencies.set([ward])
+    other = published_procedure(name="Thủ tục của nơi khác")
+    user = get_user_model().objects.create_user("phuong", password="x" * 12, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="procedures",
+            codename__in=[
+                "view_procedure",
+                "change_procedure",
+                "view_procedureversion",
+                "change_procedureversion",
+            ],
+        )
+    )
+    assign_perm("procedures.manage_procedures", user, ward)
+    client.force_login(user)
+
+    html = client.get("/admin/procedures/procedure/").content.decode()
+
+    assert "Thủ tục của phường" in html and "Thủ tục của nơi khác" not in html
+    assert client.get(f"/admin/procedures/procedure/{mine.pk}/change/").status_code == 200
+    assert client.get(f"/admin/procedures/procedure/{other.pk}/change/").status_code in (
+        302,
+        403,
+        404,
+    )
+    version = other.versions.get()
+    assert client.get(f"/admin/procedures/procedureversion/{version.pk}/change/").status_code in (
+        302,
+        403,
+        404,
+    )

@@ -1,0 +1,236 @@
+"""import_procedures over the shared national records and bad input."""
+
+import json
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
+
+from procedures.constants import ChannelMethod, FeeKind, OnlineLevel, TimeUnit, VersionStatus
+from procedures.importer import import_names, import_paths
+from procedures.models import Agency, Procedure, ProcedureVersion, RequiredDocument
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are checked in English here; the Vietnamese ones in the last test.
+    with translation.override("en"):
+        yield
+
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalogue"
+if not DATA.exists():  # a checkout next to ../shared
+    DATA = Path("/work/shared/data/catalogue")
+NATIONAL = DATA / "national"
+NAMES = DATA / "names.jsonl"
+
+
+def test_every_shared_national_record_imports_without_failure():
+    files = sorted(NATIONAL.glob("*.json"))
+    assert len(files) == 46
+
+    report = import_paths([NATIONAL])
+
+    assert report.failures == []
+    assert report.created == 46
+    assert Procedure.objects.count() == 46
+    assert ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED).count() == 46
+
+
+def test_importing_twice_changes_nothing():
+    import_paths([NATIONAL])
+    versions = list(ProcedureVersion.objects.values_list("pk", "status"))
+
+    report = import_paths([NATIONAL])
+
+    assert (report.created, report.updated, report.unchanged, report.failed) == (0, 0, 46, 0)
+    assert list(ProcedureVersion.objects.values_list("pk", "status")) == versions
+
+
+def test_mapping_of_a_full_record():
+    import_paths(
+        [NATIONAL / "1.001274.json", NATIONAL / "1.014525.json", NATIONAL / "1.000178.json"]
+    )
+
+    p = Procedure.objects.get(code="1.000178")
+    assert p.name.startswith("Giải quyết khiếu nại về quyết định hành chính")
+    assert p.field.code == "G01-CA07"
+    assert p.levels == ["ministry"]
+    assert "Công dân Việt Nam" in p.subjects
+    assert list(p.competent_agencies.values_list("code", flat=True)) == ["G01"]
+    assert list(p.executing_agencies.values_list("code", flat=True)) == ["000.00.13.G04"]
+    assert p.legal_bases.filter(number="02/2011/QH13").exists()
+    assert p.results.get().code == "KQ.G01.00262"
+    assert p.decision_number == "QĐ/0001-BCA"
+    version = p.versions.get(status=VersionStatus.PUBLISHED)
+    assert {c.method for c in version.channels.all()} == {
+        ChannelMethod.POSTAL,
+        ChannelMethod.DIRECT,
+    }
+    assert all(
+        c.processing_time == 60 and c.unit == TimeUnit.WORKING_DAY for c in version.channels.all()
+    )
+    assert RequiredDocument.objects.filter(case__version=version).count() == 8
+    assert version.steps_description[0].startswith("Bước 1")
+    # Same-day procedure in hours.
+    hours = Procedure.objects.get(code="1.001274").versions.get().channels.get(method="online")
+    assert (hours.processing_time, hours.unit) == (8, TimeUnit.HOUR)
+    # Known quirk: "110 HOUR" beside "110 DAY" is days.
+    quirk = Procedure.objects.get(code="1.014525").versions.get().channels.get(method="postal")
+    assert (quirk.processing_time, quirk.unit) == (110, TimeUnit.DAY)
+
+
+def test_fees_currencies_and_online_level():
+    import_paths([NATIONAL])
+    amounts = {
+        (f.kind, f.amount, f.currency)
+        for p in Procedure.objects.all()
+        for v in p.versions.all()
+        for c in v.channels.all()
+        for f in c.fees.all()
+    }
+    assert any(currency == "USD" for _kind, _amount, currency in amounts)
+    assert any(kind == FeeKind.CHARGE for kind, _a, _c in amounts)
+    assert any(amount and amount > 0 and currency == "VND" for _k, amount, currency in amounts)
+    assert any(amount is None for _k, amount, _c in amounts)  # "set by regulation"
+    assert Procedure.objects.filter(online_level=OnlineLevel.PARTIAL).exists()
+
+
+def test_strings_are_normalised_to_nfc(tmp_path):
+    record = json.loads((NATIONAL / "1.000178.json").read_text())
+    record["name"] = unicodedata.normalize("NFD", "Đăng ký khai sinh  thử")
+    (tmp_path / "r.json").write_text(json.dumps(record, ensure_ascii=False))
+
+    import_paths([tmp_path])
+
+    assert Procedure.objects.get(code="1.000178").name == "Đăng ký khai sinh thử"
+    assert Procedure.objects.filter(search_document__contains="dang ky khai sinh thu").exists()
+
+
+def test_a_changed_record_gets_a_new_version_and_retires_the_old(tmp_path):
+    source = NATIONAL / "1.000363.json"
+    import_paths([source])
+    record = json.loads(source.read_text())
+    for method in record["executionMethods"]:
+        method["processingTime"] = 4
+    (tmp_path / "changed.json").write_text(json.dumps(record, ensure_ascii=False))
+
+    report = import_paths([tmp_path])
+
+    assert report.updated == 1
+    versions = list(Procedure.objects.get(code="1.000363").versions.order_by("number"))
+    assert [v.status for v in versions] == [VersionStatus.RETIRED, VersionStatus.PUBLISHED]
+    assert {c.processing_time for c in versions[1].channels.all()} == {4}
+    assert {c.processing_time for c in versions[0].channels.all()} == {5}
+
+
+def _write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(
+        content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+    )
+    return path
+
+
+def test_bad_records_are_reported_and_skipped(tmp_path):
+    good = json.loads((NATIONAL / "1.000363.json").read_text())
+    bad_unit = json.loads(json.dumps(good))
+    bad_unit["code"] = "9.000001"
+    bad_unit["executionMethods"][0]["processingTimeUnit"] = "FORTNIGHT"
+    negative_time = json.loads(json.dumps(good))
+    negative_time["code"] = "9.000002"
+    negative_time["executionMethods"][1]["processingTime"] = -3
+    negative_fee = json.loads(json.dumps(good))
+    negative_fee["code"] = "9.000003"
+    negative_fee["executionMethods"][0]["fees"] = [{"type": "FEE", "value": -50000}]
+    no_name = json.loads(json.dumps(good))
+    no_name["code"], no_name["name"] = "9.000004", "  "
+    no_code = json.loads(json.dumps(good))
+    no_code.pop("code")
+    _write(tmp_path, "a_malformed.json", '{"code": "9.000005", "name": ')
+    _write(
+        tmp_path, "b_array.json", [bad_unit, negative_time, negative_fee, no_name, no_code, good]
+    )
+    _write(tmp_path, "c_not_object.json", [42])
+
+    report = import_paths([tmp_path])
+
+    assert report.created == 1
+    assert report.failed == 7
+    messages = [str(f) for f in report.failures]
+    assert "a_malformed.json" in messages[0] and "Not valid JSON" in messages[0]
+    assert "[9.000001]" in messages[1] and "FORTNIGHT" in messages[1]
+    assert "[9.000002]" in messages[2] and "negative" in messages[2]
+    assert "[9.000003]" in messages[3] and "negative" in messages[3]
+    assert "name is missing" in messages[4]
+    assert "code is missing" in messages[5]
+    assert "JSON object" in messages[6]
+    # Nothing half-written for the failed records.
+    assert list(Procedure.objects.values_list("code", flat=True)) == ["1.000363"]
+
+
+def test_command_prints_counts_and_fails_on_errors(tmp_path, capsys):
+    shutil.copy(NATIONAL / "1.000363.json", tmp_path)
+    call_command("import_procedures", str(tmp_path))
+    assert "created 1, updated 0, unchanged 0, failed 0" in capsys.readouterr().out
+
+    _write(tmp_path, "broken.json", "not json")
+    with pytest.raises(CommandError) as exc:
+        call_command("import_procedures", str(tmp_path))
+    assert exc.value.returncode == 1
+    captured = capsys.readouterr()
+    assert "created 0, updated 0, unchanged 1, failed 1" in captured.out
+    assert "broken.json" in captured.err
+
+    with pytest.raises(CommandError):
+        call_command("import_procedures", str(tmp_path / "missing"))
+
+
+def test_names_list_imports_every_line_and_keeps_full_records():
+    import_paths([NATIONAL / "1.000178.json"])
+    lines = NAMES.read_text().splitlines()
+
+    report = import_names(NAMES)
+
+    assert report.failures == []
+    assert report.created + report.unchanged == len(lines)
+    assert Procedure.objects.count() == len(lines)
+    full = Procedure.objects.get(code="1.000178")
+    assert full.source == Procedure.Source.NATIONAL
+    assert full.executing_agencies.exists()
+    light = Procedure.objects.exclude(source=Procedure.Source.NATIONAL).first()
+    assert light.versions.get().status == VersionStatus.PUBLISHED
+    assert light.field is not None
+    assert not Agency.objects.filter(code="").exists()
+
+    again = import_names(NAMES)
+    assert again.created == again.updated == again.failed == 0
+
+
+def test_names_line_errors_are_reported_with_line_numbers(tmp_path):
+    path = _write(
+        tmp_path,
+        "names.jsonl",
+        '{"code": "1.999999", "name": "Đăng ký thử", "level": "Cấp tỉnh, Cấp xã"}\n'
+        "{broken\n"
+        '{"code": "1.999998"}\n',
+    )
+    report = import_names(path)
+    assert report.created == 1
+    assert [f.source.rsplit(":", 1)[1] for f in report.failures] == ["2", "3"]
+    assert Procedure.objects.get(code="1.999999").levels == ["province", "ward"]
+
+
+def test_messages_are_vietnamese_by_default(tmp_path, capsys):
+    _write(tmp_path, "broken.json", "not json")
+    with translation.override("vi"), pytest.raises(CommandError):
+        call_command("import_procedures", str(tmp_path))
+    captured = capsys.readouterr()
+    assert "thêm mới 0, cập nhật 0, không đổi 0, lỗi 1" in captured.out
+    assert "Không phải JSON hợp lệ" in captured.err

@@ -1,0 +1,110 @@
+"""Search quality over the real ~2,600-name national catalogue, as citizens type."""
+
+from pathlib import Path
+
+import pytest
+
+from procedures.importer import import_names
+from procedures.models import Procedure, ProcedureVersion
+from procedures.selectors import parse_query, procedure_public_queryset, procedure_search
+
+NAMES = Path("/work/shared/data/catalogue/names.jsonl")
+_here = Path(__file__).resolve().parents[3] / "shared" / "data" / "catalogue" / "names.jsonl"
+if _here.exists():
+    NAMES = _here
+
+
+@pytest.fixture(scope="module")
+def catalogue(django_db_setup, django_db_blocker):
+    """The real list of names, loaded once for this module and removed after it, so
+    that no other test sees 2,600 procedures."""
+    with django_db_blocker.unblock():
+        report = import_names(NAMES)
+        assert report.failures == []
+        yield
+        ProcedureVersion.objects.all().delete()
+        Procedure.objects.all().delete()
+
+
+# (query as a citizen types it, code expected in the top 5)
+QUERIES = [
+    ("dang ky khai sinh", "1.001193"),  # no diacritics
+    ("đăng ký khai sinh", "1.001193"),  # with diacritics
+    ("dang ky khai snh", "1.001193"),  # one typo
+    ("khai sin", "1.001193"),  # partial word
+    ("dang ky ket hon", "1.000894"),
+    ("dang ki ket hon", "1.000894"),  # "ki" for "ký"
+    ("dang ky kêt hôn", "1.000894"),  # wrong diacritics
+    ("ket hon", "1.000894"),
+    ("khai tu", "1.000656"),
+    ("dang ky khai tư", "1.000656"),
+    ("giam ho", "1.004837"),
+    ("xac nhan tinh trang hon nhan", "1.004873"),
+    ("tinh trang hon nhan", "1.004873"),
+    ("cai chinh ho tich", "1.004859"),
+    ("dang ky thuong tru", "1.004222"),
+    ("dang ky tam tru", "1.004194"),
+    ("xoa dang ky thuong tru", "1.003197"),
+    ("giay phep lai xe", "3.000346"),
+    ("giay phep lai", "3.000346"),  # partial
+    ("doi giay phep lai xe", "3.000347"),
+    ("cap lai giay phep lai xe", "3.000348"),
+    ("cap lai the can cuoc", "1.014064"),
+    ("doi the can cuoc", "1.014063"),
+    ("ho chieu pho thong", "1.001456"),
+    ("cap ho chieu", "1.001456"),
+    ("ly lich tu phap", "3.000333"),
+    ("phieu ly lch tu phap", "3.000333"),  # typo
+    ("chung thuc ban sao", "2.000815"),
+    ("chung thuc chu ky", "2.000884"),
+    ("thanh lap ho kinh doanh", "1.001612"),
+    ("ho kinh doanh", "1.001612"),
+    ("bo nhiem cong chung vien", "1.013803"),
+    ("cong chung vien", "1.013803"),
+    ("tham dinh thiet ke phong chay", "3.000489"),
+    ("phong chay chua chay", "3.000489"),
+    ("khoi phuc ma so thue", "1.008510"),
+    ("cham dut hieu luc ma so thue", "1.007607"),
+    ("dang ky xe lan dau", "1.012575"),
+    ("1.000894", "1.000894"),  # exact code first
+    ("3.000346", "3.000346"),
+    ("1.00089", "1.000894"),  # code prefix
+    ("  Đăng   Ký   KẾT   hôn  ", "1.000894"),  # spaces and capitals
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "code"), QUERIES)
+def test_the_right_procedure_is_in_the_top_five(catalogue, query, code):
+    results = list(
+        procedure_search(procedure_public_queryset(), parse_query(query)).values_list(
+            "code", flat=True
+        )[:5]
+    )
+    assert code in results, (query, results)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["1.000894", "3.000346", "1.004222"])
+def test_exact_code_comes_first(catalogue, code):
+    first = procedure_search(procedure_public_queryset(), parse_query(code)).first()
+    assert first.code == code
+
+
+@pytest.mark.django_db
+def test_the_catalogue_holds_the_whole_list(catalogue):
+    lines = sum(1 for line in NAMES.read_text().splitlines() if line.strip())
+    assert procedure_public_queryset().count() == lines >= 2600
+
+
+@pytest.mark.django_db
+def test_nonsense_finds_nothing(catalogue):
+    assert not procedure_search(procedure_public_queryset(), parse_query("qqqxxzz")).exists()
+
+
+def test_query_parsing_drops_symbols_and_caps_length():
+    assert not parse_query("%%% !!! ---")
+    assert parse_query("Đăng ký   KHAI-sinh!").terms == ("dang", "ky", "khai", "sinh")
+    assert len(parse_query("a" * 5000).raw) == 200
+    assert parse_query("1.000894").code == "1.000894"
+    assert parse_query("khai sinh").code is None
