@@ -11,7 +11,7 @@ from tests.dossiers.factories import pdf
 
 pytestmark = pytest.mark.django_db
 
-SCORES = dict(overall=5, staff_attitude=5, timeliness=4, guidance=5, fee_transparency=5)
+SCORES = {"overall": 5, "staff_attitude": 5, "timeliness": 4, "guidance": 5, "fee_transparency": 5}
 
 # action -> (who acts, how to call the service)
 CALLS = {
