@@ -1,5 +1,7 @@
 """The dossier log: hash chain, database refusal of UPDATE/DELETE, verify_dossier_log."""
 
+import itertools
+
 import pgtrigger
 import pytest
 from django.core.management import call_command
@@ -18,7 +20,7 @@ def test_each_row_chains_to_the_previous_one(world):
     rows = list(dossier.log.order_by("seq"))
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
     assert rows[0].prev_hash == DossierLog.GENESIS
-    for prev, row in zip(rows, rows[1:], strict=False):
+    for prev, row in itertools.pairwise(rows):
         assert row.prev_hash == prev.hash
         assert row.hash == row.compute_hash()
     assert rows[-1].actor_name == "Lan" and rows[-1].actor_role == "receptionist"
@@ -29,9 +31,12 @@ def test_each_row_chains_to_the_previous_one(world):
 )
 def test_the_database_refuses_update_and_delete(world, sql):
     world.dossier_in(Status.SUBMITTED)
-    with pytest.raises(ProgrammingError, match="pgtrigger"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(ProgrammingError, match="pgtrigger"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
 
 
 def test_verify_passes_then_fails_after_a_tamper(world, capsys):
