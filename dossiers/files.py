@@ -11,9 +11,10 @@ import unicodedata
 import zipfile
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from dossiers.errors import DossierError
 
 DEFAULT_TYPES = ("pdf", "jpg", "png")
 # Extension -> MIME type we serve it with; "jpeg" is an alias of "jpg".
@@ -27,7 +28,7 @@ MIME = {
 ALIASES = {"jpeg": "jpg"}
 
 
-class FileRejected(ValidationError):
+class FileRejected(DossierError):
     pass
 
 

@@ -15,7 +15,7 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
@@ -34,6 +34,7 @@ from dossiers.constants import (
     Visibility,
 )
 from dossiers.declaration import declaration_errors
+from dossiers.errors import DossierError
 from dossiers.models import (
     Dossier,
     DossierDocument,
@@ -52,10 +53,6 @@ logger = logging.getLogger(__name__)
 
 RATING_CRITERIA = ("overall", "staff_attitude", "timeliness", "guidance", "fee_transparency")
 OFFICIAL_ROLES = (ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER)
-
-
-class DossierError(ValidationError):
-    """Bad input for a dossier action: the message is for the user."""
 
 
 class DossierIncomplete(DossierError):
