@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("mot-cua/", include("backoffice.urls")),
+    path("api/v1/dossiers/", include("dossiers.api_urls")),
     # Single sign-on with the national identity platform (mozilla-django-oidc).
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("", include("portal.urls")),

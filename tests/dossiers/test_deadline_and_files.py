@@ -53,9 +53,9 @@ def test_content_decides_the_type_not_the_name():
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (pdf("virus.pdf", b"MZ\x90\x00executable"), "not of an accepted type"),
-        (pdf("empty.pdf", b""), "is empty"),
-        (pdf("big.pdf", b"%PDF-" + b"0" * (2 * 1024 * 1024)), "larger than 1 MB"),
+        (pdf("virus.pdf", b"MZ\x90\x00executable"), "không thuộc loại được chấp nhận"),
+        (pdf("empty.pdf", b""), "trống"),
+        (pdf("big.pdf", b"%PDF-" + b"0" * (2 * 1024 * 1024)), "lớn hơn 1 MB"),
     ],
 )
 def test_bad_files_are_refused_with_a_message_and_leave_nothing(world, settings, upload, message):
