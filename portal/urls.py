@@ -1,13 +1,28 @@
 from django.urls import path
 
-from portal import account_views, catalogue_views, views
+from portal import account_views, catalogue_views, dossier_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("thu-tuc/", catalogue_views.procedure_list, name="procedure-list"),
     path("thu-tuc/<str:code>/", catalogue_views.procedure_detail, name="procedure-detail"),
-    path("tra-cuu/", views.lookup, name="lookup"),
+    path("tra-cuu/", dossier_views.lookup, name="lookup"),
+    # Dossiers (issue 5): the random `ref` in the URL, never the code or an id.
+    path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.dossier_start, name="dossier-start"),
+    path("ho-so/", dossier_views.dossier_list, name="dossier-list"),
+    path("ho-so/<uuid:ref>/", dossier_views.dossier_detail, name="dossier-detail"),
+    path("ho-so/<uuid:ref>/soan/", dossier_views.dossier_edit, name="dossier-edit"),
+    path("ho-so/<uuid:ref>/xem-lai/", dossier_views.dossier_review, name="dossier-review"),
+    path("ho-so/<uuid:ref>/da-nop/", dossier_views.dossier_submitted, name="dossier-submitted"),
+    path(
+        "ho-so/<uuid:ref>/bien-nhan.pdf", dossier_views.dossier_receipt_pdf, name="dossier-receipt"
+    ),
+    path("ho-so/<uuid:ref>/tep/<int:pk>/", dossier_views.dossier_file, name="dossier-file"),
+    path("ho-so/<uuid:ref>/rut/", dossier_views.dossier_withdraw, name="dossier-withdraw"),
+    path("ho-so/<uuid:ref>/bo-sung/", dossier_views.dossier_supplement, name="dossier-supplement"),
+    path("ho-so/<uuid:ref>/tin-nhan/", dossier_views.dossier_message, name="dossier-message"),
+    path("ho-so/<uuid:ref>/danh-gia/", dossier_views.dossier_rate, name="dossier-rate"),
     # Accounts (identity issue): Vietnamese paths, no personal data in any of them.
     path("dang-nhap/", account_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", account_views.LogoutView.as_view(), name="logout"),

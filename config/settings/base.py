@@ -283,3 +283,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Dossiers ------------------------------------------------------------------------
+# Dossier files live in a private storage (never under MEDIA_URL): a folder outside
+# MEDIA_ROOT here, a private bucket in production (PRIVATE_STORAGE_BACKEND + OPTIONS).
+PRIVATE_MEDIA_ROOT = Path(
+    env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".local" / "private"))
+)
+STORAGES["private"] = {
+    "BACKEND": env.str(
+        "PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json(
+        "PRIVATE_STORAGE_OPTIONS", default={"location": str(PRIVATE_MEDIA_ROOT), "base_url": None}
+    ),
+}
+DOSSIER_MAX_FILE_MB = env.int("DOSSIER_MAX_FILE_MB", default=10)
+DOSSIER_MAX_FILES_PER_DOCUMENT = env.int("DOSSIER_MAX_FILES_PER_DOCUMENT", default=5)
+# Dotted path of `scan(fileobj)` raising dossiers.files.FileRejected; empty: no scan.
+DOSSIER_VIRUS_SCANNER = env.str("DOSSIER_VIRUS_SCANNER", default="")
+# Production behind nginx: serve downloads with X-Accel-Redirect from this internal
+# location instead of streaming them through Django (empty: stream).
+DOSSIER_X_ACCEL_PREFIX = env.str("DOSSIER_X_ACCEL_PREFIX", default="")
+# Public lookup (/tra-cuu/): look-ups per client address per minute.
+DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
+# Development payment gateway: HMAC key of its signed callbacks.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="dossiers.payments.DevelopmentGateway")
+PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)

@@ -25,7 +25,9 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every storage of base (default, private dossier files, ...) stays as configured;
+# only static files change to hashed, compressed names.
 STORAGES = {
-    "default": STORAGES["default"],  # noqa: F405
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -23,5 +23,6 @@ CACHES["default"]["LOCATION"] = urlunsplit(_redis._replace(path=f"/{_base + _wor
 CELERY_BROKER_URL = REDIS_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -205,7 +205,8 @@ def test_detail_shows_everything_a_citizen_needs(client):
         "Nộp hồ sơ trực tuyến",
     ):
         assert text in html, text
-    assert re.search(r'href="/dang-nhap/\?next=/thu-tuc/1.000894/"', html)
+    # Anonymous: sign in, then straight on to filing.
+    assert re.search(r'href="/dang-nhap/\?next=/thu-tuc/1.000894/nop-ho-so/"', html)
 
 
 def test_detail_without_online_channel_has_no_call_to_action(client):
@@ -219,3 +220,12 @@ def test_detail_shows_the_published_version_not_the_draft(client):
     p = published_procedure(code="1.000001")
     VersionFactory(procedure=p, status=VersionStatus.DRAFT, steps_description=["Bản nháp bước"])
     assert "Bản nháp bước" not in _html(client.get("/thu-tuc/1.000001/"))
+
+
+def test_signed_in_citizen_goes_straight_to_filing(client):
+    from tests.identity.factories import UserFactory
+
+    procedure = published_procedure(code="1.000895", online_level="full")
+    client.force_login(UserFactory(citizen=True))
+    html = client.get(f"/thu-tuc/{procedure.code}/").content.decode()
+    assert 'href="/thu-tuc/1.000895/nop-ho-so/"' in html

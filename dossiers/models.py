@@ -1,0 +1,358 @@
+"""Dossiers, their documents, the append-only log, messages, payments and ratings.
+
+Every write goes through `dossiers.services`; views and admin only read these models.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import uuid
+
+import pgtrigger
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import (
+    ACTION_NEEDED,
+    Action,
+    ActorRole,
+    FileKind,
+    PaymentPurpose,
+    PaymentStatus,
+    Status,
+    Visibility,
+)
+from procedures.constants import ChannelMethod
+
+
+def private_storage():
+    """Dossier files never live under a public media URL: the `private` storage is a
+    folder outside MEDIA_ROOT, or a private bucket. There is deliberately no fallback to
+    the default storage, which may be public."""
+    return storages["private"]
+
+
+def _file_path(instance, filename):
+    # Random names: the original name is kept in the row, never in the path.
+    return f"dossier-files/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class StoredFile(models.Model):
+    """A file of one person: an upload, or a result they received. The personal
+    document store ("kho dữ liệu điện tử") lists these; dossiers reuse them."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stored_files"
+    )
+    file = models.FileField(_("file"), upload_to=_file_path, storage=private_storage)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=10, choices=FileKind, default=FileKind.UPLOAD)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="storedfile_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dossier(models.Model):
+    ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(
+        _("dossier code"), max_length=60, unique=True, null=True, blank=True, editable=False
+    )
+    version = models.ForeignKey(
+        "procedures.ProcedureVersion",
+        verbose_name=_("procedure version"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    case = models.ForeignKey(
+        "procedures.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=ChannelMethod, default=ChannelMethod.ONLINE
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    business = models.ForeignKey(
+        "identity.Business",
+        verbose_name=_("business"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+    )
+    receiving_agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("receiving agency"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    competent_agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("competent agency"),
+        on_delete=models.PROTECT,
+        related_name="competent_dossiers",
+    )
+    status = models.CharField(_("status"), max_length=24, choices=Status, default=Status.DRAFT)
+    form_data = models.JSONField(_("declaration"), default=dict, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_dossiers",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    due_at = models.DateTimeField(_("appointment date"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    paused_days = models.PositiveIntegerField(_("working days paused"), default=0)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [
+            # "My dossiers": keyset pagination on (created_at, id) per applicant/business.
+            models.Index(fields=["applicant", "-created_at", "-id"], name="dossier_applicant"),
+            models.Index(
+                fields=["business", "-created_at", "-id"],
+                name="dossier_business",
+                condition=Q(business__isnull=False),
+            ),
+            # Back-office queues (issue 6) start from these.
+            models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_recv"),
+            models.Index(fields=["competent_agency", "status", "due_at"], name="dossier_comp"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or str(_("Draft dossier"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:dossier-detail", kwargs={"ref": self.ref})
+
+    @property
+    def procedure(self):
+        return self.version.procedure
+
+    @property
+    def action_needed(self) -> bool:
+        return self.status in ACTION_NEEDED
+
+
+class DossierCodeCounter(models.Model):
+    """Last sequence number given per receiving agency and day: incremented by an
+    upsert inside the submitting transaction, so the row stays locked until commit
+    and a rollback gives the number back (gap-free)."""
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="dossier_code_counter_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class DossierDocument(models.Model):
+    """A file placed in a dossier, for one required document of its case (or none:
+    an extra document, a supplement, a result)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument",
+        verbose_name=_("required document"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="uses")
+    is_result = models.BooleanField(_("result"), default=False)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+        ordering = ["added_at", "id"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class DossierLog(models.Model):
+    """The dossier log (nhật ký hồ sơ): append-only, hash-chained per dossier.
+
+    `hash` = SHA-256 of the canonical serialisation of the row, which includes the
+    previous row's hash; `verify_dossier_log` recomputes every chain. PostgreSQL refuses
+    UPDATE and DELETE on the table (pgtrigger.Protect). Only
+    `dossiers.services.dossier_log_record` writes it.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="log")
+    seq = models.PositiveIntegerField()
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by"), max_length=200, blank=True)
+    actor_role = models.CharField(_("role"), max_length=20, choices=ActorRole)
+    action = models.CharField(_("action"), max_length=24, choices=Action)
+    from_status = models.CharField(_("from"), max_length=24, choices=Status, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, choices=Status, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility, default=Visibility.PUBLIC
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("dossier log entry")
+        verbose_name_plural = _("dossier log")
+        ordering = ["dossier", "seq"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_log_seq")]
+        triggers = [
+            pgtrigger.Protect(name="protect_update", operation=pgtrigger.Update),
+            pgtrigger.Protect(name="protect_delete", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    GENESIS = "0" * 64
+
+    def canonical(self) -> bytes:
+        """The bytes the hash covers: sorted-key JSON, UTC microsecond timestamps."""
+        body = {
+            "dossier": self.dossier_id,
+            "seq": self.seq,
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+            "actor": self.actor_id,
+            "actor_name": self.actor_name,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "note": self.note,
+            "visibility": self.visibility,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+
+class DossierMessage(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_name = models.CharField(_("from"), max_length=200)
+    from_agency = models.BooleanField(_("from the agency"), default=False)
+    body = models.TextField(_("message"))
+    attachment = models.ForeignKey(
+        StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.author_name}"
+
+
+class Payment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments")
+    purpose = models.CharField(_("purpose"), max_length=12, choices=PaymentPurpose)
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PaymentStatus, default=PaymentStatus.PENDING
+    )
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    gateway = models.CharField(_("gateway"), max_length=40, blank=True)
+    transaction_id = models.CharField(_("bank transaction"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One open request per purpose: paying twice is impossible by construction.
+            models.UniqueConstraint(
+                fields=["dossier", "purpose"],
+                condition=Q(status="pending"),
+                name="payment_one_pending_per_purpose",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Rating(models.Model):
+    """Satisfaction rating, one per dossier, after the result was returned."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="rating")
+    overall = models.PositiveSmallIntegerField(
+        _("overall"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    staff_attitude = models.PositiveSmallIntegerField(
+        _("staff attitude"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    timeliness = models.PositiveSmallIntegerField(
+        _("timeliness"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    guidance = models.PositiveSmallIntegerField(
+        _("clarity of guidance"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    fee_transparency = models.PositiveSmallIntegerField(
+        _("fee transparency"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("rated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self) -> str:
+        return f"{self.dossier}: {self.overall}/5"

@@ -1,0 +1,48 @@
+"""Standard documents as PDF (WeasyPrint, imported lazily: it is heavy and only the
+PDF views need it). Templates live in templates/pdf/ so administrators can replace
+them when the forms change (Circular 03/2025/TT-VPCP)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+
+def lookup_url(code: str) -> str:
+    from urllib.parse import urlencode
+
+    return f"{settings.SITE_URL}{reverse('portal:lookup')}?{urlencode({'ma': code})}"
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (qrcode's SVG path factory, no raster image)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("vi"):
+        html = render_to_string(
+            template, {**context, "SITE_NAME": settings.SITE_NAME, "SITE_CITY": settings.SITE_CITY}
+        )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def acknowledgement_pdf(dossier) -> bytes:
+    url = lookup_url(dossier.code)
+    return render_pdf(
+        "pdf/acknowledgement.html",
+        {
+            "dossier": dossier,
+            "documents": dossier.documents.select_related("file", "required_document"),
+            "lookup_url": url,
+            "qr": qr_svg(url),
+        },
+    )

@@ -1,0 +1,129 @@
+"""Reads of dossiers: scoped at the source, so a view cannot forget a permission check
+(STYLE R6). A dossier outside the caller's reach is simply not found (404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dossiers.constants import Status, Visibility
+from dossiers.models import Dossier, DossierLog, StoredFile
+
+PAGE_SIZE = 20
+
+
+def _for_applicant(user) -> Q:
+    return Q(applicant=user) | Q(business__memberships__user=user)
+
+
+def dossier_get_for_applicant(*, user, ref) -> Dossier:
+    """The dossier `ref` if `user` filed it or belongs to its business; else Http404."""
+    if user is None or not user.is_authenticated:
+        raise Http404
+    dossier = (
+        Dossier.objects.filter(_for_applicant(user), ref=ref)
+        .exclude(status=Status.DISCARDED)
+        .select_related(
+            "version__procedure", "case", "receiving_agency", "competent_agency", "business"
+        )
+        .distinct()
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def _cursor(d: Dossier) -> str:
+    return f"{d.created_at.timestamp():.6f}_{d.pk}"
+
+
+def _parse_cursor(cursor: str | None):
+    try:
+        stamp, pk = (cursor or "").split("_")
+        return dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC), int(pk)
+    except ValueError:
+        return None
+
+
+def dossier_list_for_applicant(
+    *, user, status: str | None = None, after: str | None = None, size: int = PAGE_SIZE
+) -> Page:
+    """My dossiers, newest first, keyset-paginated on (created_at, id): one query per page
+    at any size, served by the `dossier_applicant` / `dossier_business` indexes."""
+    business_ids = list(user.business_memberships.values_list("business_id", flat=True))
+    qs = Dossier.objects.filter(Q(applicant=user) | Q(business_id__in=business_ids)).exclude(
+        status=Status.DISCARDED
+    )
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    position = _parse_cursor(after)
+    if position:
+        created, pk = position
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    rows = list(
+        qs.select_related("version__procedure", "receiving_agency").order_by("-created_at", "-pk")[
+            : size + 1
+        ]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, _cursor(rows[-1]) if more else None)
+
+
+def dossier_public_log(dossier: Dossier) -> QuerySet[DossierLog]:
+    """The timeline the applicant sees: the log without internal notes."""
+    return dossier.log.filter(visibility=Visibility.PUBLIC).order_by("seq")
+
+
+def stored_files_for(user) -> QuerySet[StoredFile]:
+    return StoredFile.objects.filter(owner=user, deleted_at__isnull=True).order_by(
+        "-created_at", "-pk"
+    )
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    code: str
+    procedure: str
+    procedure_code: str
+    agency: str
+    status: str
+    status_label: str
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+def dossier_public_status(code: str) -> PublicStatus | None:
+    """What anyone may learn from a code: no name, no ID number, no documents."""
+    code = (code or "").strip()
+    if not code or len(code) > 60:
+        return None
+    dossier = (
+        Dossier.objects.filter(code=code)
+        .select_related("version__procedure", "receiving_agency")
+        .first()
+    )
+    if dossier is None:
+        return None
+    return PublicStatus(
+        code=dossier.code,
+        procedure=dossier.version.procedure.name,
+        procedure_code=dossier.version.procedure.code,
+        agency=dossier.receiving_agency.name,
+        status=dossier.status,
+        status_label=str(dossier.get_status_display()),
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        finished_at=dossier.finished_at,
+    )

@@ -1,0 +1,136 @@
+"""The dossier workflow: ONE transition table, checked by every service (STYLE R2).
+
+Each edge is `(state, action) -> target` with the roles that may take it and its legal
+basis. The one-stop mechanism is governed by Decree 118/2025/NĐ-CP (replacing Decree
+61/2018/NĐ-CP, whose articles 15-18 on receipt, transfer, processing and return are
+cited beside it where the older text is the better-known reference) and its forms by
+Circular 03/2025/TT-VPCP (earlier Circular 01/2018/TT-VPCP).
+
+Roles: `applicant` is the citizen who filed (or a member of the business filed for);
+`receptionist` acts for the receiving agency; `specialist` and `leader` for the
+competent agency. `dossiers.services` decides who holds which role for a dossier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dossiers.constants import Action, ActorRole, Status
+
+A, R, S, L = ActorRole.APPLICANT, ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER
+
+
+class TransitionNotAllowed(Exception):
+    """The dossier's state or the actor's role does not allow this action."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    target: str
+    roles: frozenset[str]
+    basis: str
+
+
+def _edge(target, roles, basis):
+    return Edge(target, frozenset(roles), basis)
+
+
+# Withdrawal: "a citizen may withdraw until a result exists" (Decree 118/2025 on the
+# applicant's rights; Decree 61/2018 art. 5 cl. 2). Listed once, applied to each state.
+_WITHDRAWABLE = (
+    Status.SUBMITTED,
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.AWAITING_APPROVAL,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.AWAITING_PAYMENT,
+)
+
+TRANSITIONS: dict[tuple[str, str], Edge] = {
+    # Online filing on the public service portal (Decree 45/2020/NĐ-CP on online
+    # administrative procedures, art. 11: submitting an electronic dossier).
+    (Status.DRAFT, Action.SUBMIT): _edge(Status.SUBMITTED, {A}, "Decree 45/2020 art. 11"),
+    # A draft never reached an agency: the applicant may drop it.
+    (Status.DRAFT, Action.DISCARD): _edge(Status.DISCARDED, {A}, "draft, not yet filed"),
+    # The desk checks completeness and receives: receipt and appointment slip, form 01
+    # (Decree 118/2025, receipt of dossiers; Decree 61/2018 art. 15; Circular 03/2025 form 01).
+    (Status.SUBMITTED, Action.RECEIVE): _edge(
+        Status.RECEIVED, {R}, "Decree 118/2025 receipt; 61/2018 art. 15 cl. 2; form 01"
+    ),
+    # Outside the agency's competence or not eligible: refusal, form 03
+    # (Decree 61/2018 art. 15 cl. 2 b; Circular 03/2025 form 03).
+    (Status.SUBMITTED, Action.REFUSE): _edge(
+        Status.REFUSED, {R}, "Decree 118/2025 receipt; 61/2018 art. 15 cl. 2 b; form 03"
+    ),
+    # Transfer from the desk to the processing department (Decree 61/2018 art. 16).
+    (Status.RECEIVED, Action.ASSIGN): _edge(
+        Status.PROCESSING, {R, L}, "Decree 118/2025 transfer; 61/2018 art. 16"
+    ),
+    # Reassignment inside the competent agency, logged on the process control sheet
+    # (form 06; Decree 61/2018 art. 17 cl. 1).
+    (Status.PROCESSING, Action.FORWARD): _edge(
+        Status.PROCESSING, {S, L}, "Decree 61/2018 art. 17 cl. 1; form 06"
+    ),
+    # Specialist's appraisal goes to the leader for signature (art. 17 cl. 1).
+    (Status.PROCESSING, Action.PROPOSE): _edge(
+        Status.AWAITING_APPROVAL, {S}, "Decree 61/2018 art. 17 cl. 1"
+    ),
+    (Status.AWAITING_APPROVAL, Action.RETURN): _edge(
+        Status.PROCESSING, {L}, "Decree 61/2018 art. 17 cl. 1"
+    ),
+    (Status.AWAITING_APPROVAL, Action.APPROVE): _edge(
+        Status.RESULT_READY, {L}, "Decree 61/2018 art. 17 cl. 1"
+    ),
+    # Incomplete dossier during processing: one consolidated supplement request, form 02;
+    # the time before the supplement is not counted (Decree 61/2018 art. 17 cl. 2 a).
+    (Status.PROCESSING, Action.REQUEST_SUPPLEMENT): _edge(
+        Status.SUPPLEMENT_REQUESTED, {S, L}, "Decree 61/2018 art. 17 cl. 2 a; form 02"
+    ),
+    (Status.SUPPLEMENT_REQUESTED, Action.SUPPLEMENT): _edge(
+        Status.PROCESSING, {A}, "Decree 61/2018 art. 17 cl. 2 a"
+    ),
+    # Financial obligation (fees, taxes) before the result (Decree 61/2018 art. 17 cl. 2).
+    (Status.PROCESSING, Action.REQUIRE_PAYMENT): _edge(
+        Status.AWAITING_PAYMENT, {S, L}, "Decree 61/2018 art. 17 cl. 2; Decree 45/2020 art. 12"
+    ),
+    (Status.AWAITING_PAYMENT, Action.PAY): _edge(
+        Status.PROCESSING, {A}, "Decree 45/2020 art. 12 (online payment)"
+    ),
+    # Not eligible to be settled: notice of stopping, form 05 (art. 17 cl. 2 c).
+    (Status.PROCESSING, Action.STOP): _edge(
+        Status.STOPPED, {S, L}, "Decree 61/2018 art. 17 cl. 2 c; form 05"
+    ),
+    # Return of the result at the desk, online or by post (Decree 61/2018 art. 18).
+    (Status.RESULT_READY, Action.RETURN_RESULT): _edge(
+        Status.RETURNED, {R}, "Decree 118/2025 return; 61/2018 art. 18"
+    ),
+    # Satisfaction rating, kept beside the dossier (Decree 61/2018 art. 30-31;
+    # Decision 766/QĐ-TTg service index).
+    (Status.RETURNED, Action.RATE): _edge(Status.RETURNED, {A}, "Decree 61/2018 art. 30"),
+}
+for _state in _WITHDRAWABLE:
+    TRANSITIONS[(_state, Action.WITHDRAW)] = _edge(
+        Status.WITHDRAWN, {A}, "Decree 61/2018 art. 5 cl. 2 (withdrawal before the result)"
+    )
+
+TRANSITION_ACTIONS = frozenset(action for _, action in TRANSITIONS)
+
+
+def edge_for(state: str, action: str) -> Edge:
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise TransitionNotAllowed(f"{action} not allowed from {state}") from None
+
+
+def ensure_allowed(state: str, action: str, role: str) -> Edge:
+    """The edge for `action` from `state`, if `role` may take it; else raise."""
+    edge = edge_for(state, action)
+    if role not in edge.roles:
+        raise TransitionNotAllowed(f"{role} may not {action} from {state}")
+    return edge
+
+
+def actions_for(state: str, role: str) -> list[str]:
+    """The actions `role` may take from `state`, in table order (for the UI)."""
+    return [a for (s, a), e in TRANSITIONS.items() if s == state and role in e.roles]

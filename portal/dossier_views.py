@@ -1,0 +1,400 @@
+"""Citizen dossier pages and the public lookup (STYLE R5: load + authorize through a
+selector, validate a form, call one service, pick the response).
+
+Every dossier URL carries the dossier's random `ref`, and every view loads it through
+`dossier_get_for_applicant`: another person's dossier is a plain 404.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dossiers import services
+from dossiers.constants import Action, Status
+from dossiers.declaration import declaration_form_class, to_json
+from dossiers.errors import DossierError
+from dossiers.models import DossierDocument
+from dossiers.selectors import (
+    dossier_get_for_applicant,
+    dossier_list_for_applicant,
+    dossier_public_log,
+    dossier_public_status,
+    stored_files_for,
+)
+from dossiers.workflow import TransitionNotAllowed, actions_for
+from identity.selectors import acting_parties_for, businesses_for
+from portal.dossier_forms import (
+    MessageForm,
+    RatingForm,
+    StartForm,
+    SupplementForm,
+    UploadForm,
+    WithdrawForm,
+)
+from procedures.selectors import published_versions
+
+MAX_CODE_LENGTH = 60
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_GET
+def lookup(request):
+    """Public status lookup by code (`?ma=`): no personal data, rate-limited per address,
+    a plain "not found" for unknown codes (no hint whether a code ever existed)."""
+    code = request.GET.get("ma", "").strip()[:200]
+    context = {"code": code, "result": None, "not_found": False}
+    if code:
+        key = f"dossier-lookup:{_client_ip(request)}"
+        count = cache.get_or_set(key, 0, timeout=60)
+        if count >= settings.DOSSIER_LOOKUP_RATE:
+            context["limited"] = True
+            return render(request, "portal/lookup.html", context, status=429)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=60)
+        context["result"] = dossier_public_status(code[:MAX_CODE_LENGTH])
+        context["not_found"] = context["result"] is None
+    return render(request, "portal/lookup.html", context)
+
+
+# --- filing ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_start(request, code):
+    """Choose case, receiving agency and for whom to file; creates the draft."""
+    version = get_object_or_404(
+        published_versions().select_related("procedure"), procedure__code=code
+    )
+    form = StartForm(
+        request.POST or None,
+        cases=version.cases.all(),
+        agencies=services.receiving_agencies_for(version.procedure),
+        parties=acting_parties_for(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        party = form.cleaned_data["party"]
+        business = None
+        if party.startswith("business:"):
+            business = businesses_for(request.user).get(pk=int(party.split(":", 1)[1]))
+        try:
+            dossier = services.dossier_create_draft(
+                applicant=request.user,
+                version=version,
+                case=form.cleaned_data["case"],
+                receiving_agency=form.cleaned_data["agency"],
+                business=business,
+            )
+        except DossierError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            return redirect("portal:dossier-edit", ref=dossier.ref)
+    return render(request, "portal/dossiers/start.html", {"form": form, "version": version})
+
+
+def _edit_context(request, dossier, declaration=None, upload_errors=None):
+    Declaration = declaration_form_class(dossier.version)
+    if declaration is None:
+        declaration = Declaration(initial=dossier.form_data)
+    attached = {}
+    for doc in dossier.documents.select_related("file"):
+        attached.setdefault(doc.required_document_id, []).append(doc)
+    documents = [
+        {
+            "required": r,
+            "attached": attached.get(r.pk, []),
+            "error": (upload_errors or {}).get(r.pk),
+        }
+        for r in dossier.case.documents.all()
+    ]
+    return {
+        "dossier": dossier,
+        "declaration": declaration,
+        "documents": documents,
+        "my_files": stored_files_for(request.user)[:20],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_edit(request, ref):
+    """The draft: the declaration and the documents on one page. Saving keeps a draft
+    (the citizen can leave and come back); the review page submits."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if dossier.status != Status.DRAFT:
+        return redirect(dossier)
+    declaration, upload_errors = None, {}
+    if request.method == "POST":
+        if "upload" in request.POST:
+            upload = UploadForm(request.POST, request.FILES)
+            if upload.is_valid():
+                doc_id = upload.cleaned_data["required_document"]
+                try:
+                    services.dossier_attach_file(
+                        dossier_id=dossier.pk,
+                        actor=request.user,
+                        required_document_id=doc_id,
+                        upload=upload.cleaned_data["file"],
+                        stored_file_id=upload.cleaned_data["stored_file"],
+                    )
+                except DossierError as error:
+                    upload_errors[doc_id] = error.messages[0]
+                else:
+                    return redirect("portal:dossier-edit", ref=dossier.ref)
+        elif "remove" in request.POST:
+            services.dossier_detach_file(
+                dossier_id=dossier.pk, actor=request.user, document_id=int(request.POST["remove"])
+            )
+            return redirect("portal:dossier-edit", ref=dossier.ref)
+        else:
+            declaration = declaration_form_class(dossier.version)(request.POST)
+            # A draft keeps what was typed even when incomplete; errors show at once.
+            data = {
+                k: request.POST.getlist(k) if len(request.POST.getlist(k)) > 1 else v
+                for k, v in request.POST.items()
+                if k in declaration.fields
+            }
+            if declaration.is_valid():
+                data = to_json(declaration.cleaned_data)
+            services.dossier_save_declaration(dossier_id=dossier.pk, actor=request.user, data=data)
+            if declaration.is_valid():
+                if "review" in request.POST:
+                    return redirect("portal:dossier-review", ref=dossier.ref)
+                messages.success(request, _("Draft saved."))
+                return redirect("portal:dossier-edit", ref=dossier.ref)
+        dossier.refresh_from_db()
+    return render(
+        request,
+        "portal/dossiers/edit.html",
+        _edit_context(request, dossier, declaration, upload_errors),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_review(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if dossier.status != Status.DRAFT:
+        return redirect("portal:dossier-submitted", ref=dossier.ref)
+    problems = services.submission_problems(dossier)
+    if request.method == "POST":
+        try:
+            services.dossier_submit(dossier_id=dossier.pk, actor=request.user)
+        except services.DossierIncomplete as error:
+            problems = error.problems
+        except TransitionNotAllowed:
+            pass  # submitted already (double click, resent form): show it
+        return (
+            redirect("portal:dossier-submitted", ref=dossier.ref)
+            if not (problems["declaration"] or problems["missing"])
+            else render(
+                request, "portal/dossiers/review.html", _review(dossier, problems), status=400
+            )
+        )
+    return render(request, "portal/dossiers/review.html", _review(dossier, problems))
+
+
+def _review(dossier, problems):
+    fields = [
+        (f.label_vi, dossier.form_data.get(f.key, "")) for f in dossier.version.form_fields.all()
+    ]
+    return {
+        "dossier": dossier,
+        "fields": fields,
+        "problems": problems,
+        "documents": dossier.documents.select_related("file", "required_document"),
+        "complete": not (problems["declaration"] or problems["missing"]),
+    }
+
+
+@login_required
+@require_GET
+def dossier_submitted(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if dossier.status == Status.DRAFT:
+        return redirect("portal:dossier-review", ref=dossier.ref)
+    return render(request, "portal/dossiers/submitted.html", {"dossier": dossier})
+
+
+# --- following a dossier ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dossier_list(request):
+    status = request.GET.get("trang-thai") or None
+    page = dossier_list_for_applicant(
+        user=request.user, status=status, after=request.GET.get("sau")
+    )
+    return render(
+        request,
+        "portal/dossiers/list.html",
+        {"page": page, "status": status, "statuses": Status.choices},
+    )
+
+
+@login_required
+@require_GET
+def dossier_detail(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    return render(request, "portal/dossiers/detail.html", _detail(request, dossier))
+
+
+def _detail(request, dossier, **forms):
+    allowed = actions_for(dossier.status, "applicant")
+    return {
+        "dossier": dossier,
+        "timeline": dossier_public_log(dossier),
+        "documents": dossier.documents.select_related("file", "required_document"),
+        "messages_": dossier.messages.select_related("attachment"),
+        "payments": dossier.payments.all(),
+        "can_withdraw": Action.WITHDRAW in allowed,
+        "can_supplement": Action.SUPPLEMENT in allowed,
+        "can_rate": Action.RATE in allowed and not hasattr(dossier, "rating"),
+        "can_message": dossier.status not in (Status.DRAFT, Status.DISCARDED),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
+        "supplement_form": forms.get("supplement_form") or SupplementForm(),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "error": forms.get("error"),
+    }
+
+
+def _act(request, dossier, form_name, form, call):
+    """Run one service for a dossier-page form; on refusal re-render with the message."""
+    error = None
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except DossierError as exc:
+            error = exc.messages[0]
+        except TransitionNotAllowed:
+            error = _("This action is no longer possible for this dossier.")
+        else:
+            return redirect(dossier)
+    else:
+        error = _("Please correct the errors below.")
+    dossier.refresh_from_db()
+    return render(
+        request,
+        "portal/dossiers/detail.html",
+        _detail(request, dossier, **{form_name: form, "error": error}),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def dossier_withdraw(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    return _act(
+        request,
+        dossier,
+        "withdraw_form",
+        WithdrawForm(request.POST),
+        lambda d: services.dossier_withdraw(
+            dossier_id=dossier.pk, actor=request.user, reason=d["reason"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def dossier_supplement(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    return _act(
+        request,
+        dossier,
+        "supplement_form",
+        SupplementForm(request.POST, request.FILES),
+        lambda d: services.dossier_supplement(
+            dossier_id=dossier.pk,
+            actor=request.user,
+            note=d["note"],
+            uploads=request.FILES.getlist("files"),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def dossier_message(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    return _act(
+        request,
+        dossier,
+        "message_form",
+        MessageForm(request.POST),
+        lambda d: services.dossier_message_send(
+            dossier_id=dossier.pk, actor=request.user, body=d["body"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def dossier_rate(request, ref):
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+
+    def call(d):
+        comment = d.pop("comment", "")
+        services.dossier_rate(dossier_id=dossier.pk, actor=request.user, scores=d, comment=comment)
+
+    return _act(request, dossier, "rating_form", RatingForm(request.POST), call)
+
+
+@login_required
+@require_GET
+def dossier_file(request, ref, pk):
+    """Streams a file of the dossier after the permission check. Behind nginx set
+    DOSSIER_X_ACCEL_PREFIX to hand the transfer to an `internal` location instead."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    document = get_object_or_404(
+        DossierDocument.objects.select_related("file"), pk=pk, dossier=dossier
+    )
+    return _serve(document.file)
+
+
+def _serve(stored):
+    if settings.DOSSIER_X_ACCEL_PREFIX:
+        response = HttpResponse(content_type=stored.content_type)
+        response["X-Accel-Redirect"] = settings.DOSSIER_X_ACCEL_PREFIX + stored.file.name
+    else:
+        response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    response["Content-Disposition"] = _disposition(stored.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _disposition(name: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename*=UTF-8''{quote(name)}"
+
+
+@login_required
+@require_GET
+def dossier_receipt_pdf(request, ref):
+    """The acknowledgement of an online submission (PDF, Vietnamese, code + QR)."""
+    from dossiers.pdf import acknowledgement_pdf
+
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if dossier.code is None:
+        raise Http404
+    response = HttpResponse(acknowledgement_pdf(dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

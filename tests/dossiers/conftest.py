@@ -1,0 +1,8 @@
+import pytest
+
+from tests.dossiers.factories import World
+
+
+@pytest.fixture
+def world(db):
+    return World()

@@ -1,0 +1,180 @@
+"""The transition table: every allowed edge works and logs once; every other
+(state, action) pair and every wrong role is refused and writes nothing."""
+
+import pytest
+
+from dossiers import services
+from dossiers.constants import Action, Status
+from dossiers.models import Dossier, DossierDocument, DossierLog, Payment, Rating, StoredFile
+from dossiers.workflow import TRANSITION_ACTIONS, TRANSITIONS, TransitionNotAllowed, actions_for
+from tests.dossiers.factories import pdf
+
+pytestmark = pytest.mark.django_db
+
+SCORES = {"overall": 5, "staff_attitude": 5, "timeliness": 4, "guidance": 5, "fee_transparency": 5}
+
+# action -> (who acts, how to call the service)
+CALLS = {
+    Action.SUBMIT: ("applicant", lambda w, pk, a: services.dossier_submit(dossier_id=pk, actor=a)),
+    Action.DISCARD: (
+        "applicant",
+        lambda w, pk, a: services.dossier_discard(dossier_id=pk, actor=a),
+    ),
+    Action.RECEIVE: (
+        "receptionist",
+        lambda w, pk, a: services.dossier_receive(dossier_id=pk, actor=a),
+    ),
+    Action.REFUSE: (
+        "receptionist",
+        lambda w, pk, a: services.dossier_refuse(dossier_id=pk, actor=a, reason="x"),
+    ),
+    Action.WITHDRAW: (
+        "applicant",
+        lambda w, pk, a: services.dossier_withdraw(dossier_id=pk, actor=a, reason="x"),
+    ),
+    Action.ASSIGN: (
+        "receptionist",
+        lambda w, pk, a: services.dossier_assign(dossier_id=pk, actor=a, assignee=w.specialist),
+    ),
+    Action.FORWARD: (
+        "leader",
+        lambda w, pk, a: services.dossier_forward(dossier_id=pk, actor=a, assignee=w.specialist),
+    ),
+    Action.RETURN: (
+        "leader",
+        lambda w, pk, a: services.dossier_send_back(dossier_id=pk, actor=a, note="x"),
+    ),
+    Action.PROPOSE: (
+        "specialist",
+        lambda w, pk, a: services.dossier_propose(dossier_id=pk, actor=a),
+    ),
+    Action.APPROVE: (
+        "leader",
+        lambda w, pk, a: services.dossier_approve(dossier_id=pk, actor=a, result_upload=pdf()),
+    ),
+    Action.REQUEST_SUPPLEMENT: (
+        "specialist",
+        lambda w, pk, a: services.dossier_request_supplement(dossier_id=pk, actor=a, note="x"),
+    ),
+    Action.SUPPLEMENT: (
+        "applicant",
+        lambda w, pk, a: services.dossier_supplement(dossier_id=pk, actor=a, uploads=[pdf()]),
+    ),
+    Action.REQUIRE_PAYMENT: (
+        "specialist",
+        lambda w, pk, a: services.dossier_require_payment(
+            dossier_id=pk, actor=a, amount=1000, reason="x"
+        ),
+    ),
+    Action.PAY: (
+        "applicant",
+        # Paying goes through the gateway callback; a direct call is the forged case.
+        lambda w, pk, a: services._transition(dossier_id=pk, action=Action.PAY, actor=a),
+    ),
+    Action.STOP: (
+        "specialist",
+        lambda w, pk, a: services.dossier_stop(dossier_id=pk, actor=a, reason="x"),
+    ),
+    Action.RETURN_RESULT: (
+        "receptionist",
+        lambda w, pk, a: services.dossier_return_result(dossier_id=pk, actor=a),
+    ),
+    Action.RATE: (
+        "applicant",
+        lambda w, pk, a: services.dossier_rate(dossier_id=pk, actor=a, scores=dict(SCORES)),
+    ),
+}
+
+
+def _snapshot(pk):
+    d = Dossier.objects.get(pk=pk)
+    return (
+        d.status,
+        d.code,
+        d.due_at,
+        d.assignee_id,
+        DossierLog.objects.count(),
+        DossierDocument.objects.count(),
+        StoredFile.objects.count(),
+        Payment.objects.count(),
+        Rating.objects.count(),
+    )
+
+
+def test_the_table_covers_every_action():
+    assert set(CALLS) == set(TRANSITION_ACTIONS)
+
+
+FORBIDDEN = [
+    (state, action)
+    for state in Status.values
+    for action in sorted(TRANSITION_ACTIONS)
+    if (state, action) not in TRANSITIONS
+]
+
+
+@pytest.mark.parametrize(("state", "action"), FORBIDDEN)
+def test_forbidden_pairs_are_refused_and_write_nothing(world, state, action):
+    dossier = world.dossier_in(state)
+    who, call = CALLS[action]
+    before = _snapshot(dossier.pk)
+
+    with pytest.raises(TransitionNotAllowed):
+        call(world, dossier.pk, getattr(world, who))
+
+    assert _snapshot(dossier.pk) == before
+
+
+@pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
+def test_allowed_edges_move_and_log_once(world, state, action):
+    dossier = world.dossier_in(state)
+    who, call = CALLS[action]
+    logs = DossierLog.objects.filter(dossier=dossier).count()
+    if action == Action.PAY:
+        payment = dossier.payments.get()
+        services.payment_mark_paid(
+            reference=payment.reference, amount=payment.amount, transaction_id="T1", gateway="t"
+        )
+    else:
+        call(world, dossier.pk, getattr(world, who))
+
+    dossier.refresh_from_db()
+    assert dossier.status == TRANSITIONS[(state, action)].target
+    last = dossier.log.order_by("-seq").first()
+    assert dossier.log.count() == logs + 1
+    assert (last.action, last.from_status, last.to_status) == (action, state, dossier.status)
+
+
+@pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
+def test_wrong_roles_are_refused_and_write_nothing(world, state, action):
+    dossier = world.dossier_in(state)
+    _, call = CALLS[action]
+    edge = TRANSITIONS[(state, action)]
+    people = {
+        "applicant": world.applicant,
+        "receptionist": world.receptionist,
+        "specialist": world.specialist,
+        "leader": world.leader,
+    }
+    wrong = [p for role, p in people.items() if role not in edge.roles] + [world.other]
+    before = _snapshot(dossier.pk)
+    for person in wrong:
+        with pytest.raises(TransitionNotAllowed):
+            call(world, dossier.pk, person)
+    assert _snapshot(dossier.pk) == before
+
+
+def test_an_official_of_another_agency_cannot_act(world):
+    from identity.constants import OfficialRole
+    from tests.identity.factories import make_official
+
+    dossier = world.dossier_in(Status.SUBMITTED)
+    outsider = make_official(OfficialRole.RECEPTIONIST, "000.00.99.H29")
+    with pytest.raises(TransitionNotAllowed):
+        services.dossier_receive(dossier_id=dossier.pk, actor=outsider)
+
+
+def test_actions_for_lists_what_the_ui_offers():
+    assert actions_for(Status.PROCESSING, "applicant") == [Action.WITHDRAW]
+    assert actions_for(Status.RETURNED, "applicant") == [Action.RATE]
+    assert Action.WITHDRAW not in actions_for(Status.RESULT_READY, "applicant")

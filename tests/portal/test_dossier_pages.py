@@ -1,0 +1,187 @@
+"""Citizen dossier pages, public lookup and status API."""
+
+import pytest
+from django.urls import reverse
+
+from dossiers import services
+from dossiers.constants import Status
+from dossiers.models import Dossier
+from tests.dossiers.factories import World, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def test_filing_end_to_end_without_javascript(client, world):
+    client.force_login(world.applicant)
+    start = reverse("portal:dossier-start", kwargs={"code": world.procedure.code})
+    assert client.get(start).status_code == 200
+    response = client.post(
+        start, {"case": world.case.pk, "agency": world.agency.pk, "party": "self"}
+    )
+    dossier = Dossier.objects.get()
+    assert response["Location"] == reverse("portal:dossier-edit", kwargs={"ref": dossier.ref})
+    edit = response["Location"]
+
+    bad = client.post(
+        edit,
+        {
+            "upload": "1",
+            "required_document": world.document.pk,
+            "file": pdf("x.pdf", b"MZ not a pdf"),
+        },
+    )
+    assert bad.status_code == 200 and "không thuộc loại được chấp nhận" in bad.content.decode()
+    client.post(edit, {"upload": "1", "required_document": world.document.pk, "file": pdf()})
+    invalid = client.post(edit, {"review": "1", "full_name": ""})
+    assert invalid.status_code == 200 and "field__error" in invalid.content.decode()
+    response = client.post(edit, {"review": "1", "full_name": "Phạm Thu Hà"})
+    review = reverse("portal:dossier-review", kwargs={"ref": dossier.ref})
+    assert response["Location"] == review
+
+    first = client.post(review)
+    second = client.post(review)  # double click
+    assert first["Location"] == second["Location"]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUBMITTED and dossier.code.endswith("-0001")
+    assert dossier.log.filter(action="submit").count() == 1
+    page = client.get(first["Location"]).content.decode()
+    assert dossier.code in page
+
+    receipt = client.get(reverse("portal:dossier-receipt", kwargs={"ref": dossier.ref}))
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    assert receipt.content.startswith(b"%PDF")
+
+
+def test_my_dossiers_pages_with_constant_queries(client, world, django_assert_num_queries):
+    client.force_login(world.applicant)
+    for _ in range(3):
+        world.dossier_in(Status.SUBMITTED)
+    url = reverse("portal:dossier-list")
+    client.get(url)  # warm the session
+    with django_assert_num_queries(3) as small:
+        client.get(url)
+    for _ in range(25):
+        world.draft()
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    html = response.content.decode()
+    assert "sau=" in html
+    assert html.count('class="card"') == 20
+
+
+def test_lookup_shows_status_without_personal_data(client, world):
+    dossier = world.dossier_in(Status.PROCESSING)
+    html = client.get("/tra-cuu/", {"ma": dossier.code}).content.decode()
+    assert (dossier.code in html and "Đang xử lý" in html) or "In progress" in html
+    assert world.applicant.full_name not in html
+    assert "giay-to.pdf" not in html
+    missing = client.get("/tra-cuu/", {"ma": "000.00.31.H29-000000-9999"}).content.decode()
+    assert "giay-to.pdf" not in missing
+
+
+def test_lookup_is_rate_limited(client, world, settings):
+    settings.DOSSIER_LOOKUP_RATE = 3
+    for _ in range(3):
+        assert client.get("/tra-cuu/", {"ma": "X"}).status_code == 200
+    assert client.get("/tra-cuu/", {"ma": "X"}).status_code == 429
+
+
+def test_status_api_and_schema(client, world):
+    dossier = world.dossier_in(Status.RECEIVED)
+    data = client.get(f"/api/v1/dossiers/{dossier.code}/status").json()
+    assert data["code"] == dossier.code and data["status"] == "received"
+    assert set(data) == {
+        "code",
+        "procedure",
+        "procedure_code",
+        "agency",
+        "status",
+        "status_label",
+        "received_at",
+        "due_at",
+        "finished_at",
+    }
+    assert client.get("/api/v1/dossiers/NOPE/status").status_code == 404
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert "/api/v1/dossiers/{code}/status" in schema["paths"]
+
+
+def _urls(d, doc):
+    ref = d.ref
+    return [
+        ("get", reverse("portal:dossier-detail", kwargs={"ref": ref})),
+        ("get", reverse("portal:dossier-edit", kwargs={"ref": ref})),
+        ("get", reverse("portal:dossier-review", kwargs={"ref": ref})),
+        ("get", reverse("portal:dossier-submitted", kwargs={"ref": ref})),
+        ("get", reverse("portal:dossier-receipt", kwargs={"ref": ref})),
+        ("get", reverse("portal:dossier-file", kwargs={"ref": ref, "pk": doc.pk})),
+        ("post", reverse("portal:dossier-withdraw", kwargs={"ref": ref})),
+        ("post", reverse("portal:dossier-supplement", kwargs={"ref": ref})),
+        ("post", reverse("portal:dossier-message", kwargs={"ref": ref})),
+        ("post", reverse("portal:dossier-rate", kwargs={"ref": ref})),
+    ]
+
+
+def test_every_dossier_url_is_hidden_from_everyone_but_the_applicant(client, world):
+    dossier = world.dossier_in(Status.PROCESSING)
+    doc = dossier.documents.first()
+    for method, url in _urls(dossier, doc):
+        client.logout()
+        anonymous = getattr(client, method)(url)
+        assert anonymous.status_code == 302 and "/dang-nhap/" in anonymous["Location"], url
+        for person in (world.other, world.receptionist):
+            client.force_login(person)
+            assert getattr(client, method)(url, {"reason": "x", "body": "x"}).status_code == 404, (
+                url
+            )
+        client.force_login(world.applicant)
+        assert getattr(client, method)(url).status_code in (200, 302, 400), url
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING  # the POSTs above had no valid form data
+
+
+def test_download_streams_the_file_privately(client, world):
+    dossier = world.dossier_in(Status.SUBMITTED)
+    client.force_login(world.applicant)
+    doc = dossier.documents.first()
+    response = client.get(reverse("portal:dossier-file", kwargs={"ref": dossier.ref, "pk": doc.pk}))
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response["Cache-Control"] == "private, no-store"
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
+    client.force_login(world.applicant)
+    d = world.dossier_in(Status.SUPPLEMENT_REQUESTED)
+    url = reverse("portal:dossier-supplement", kwargs={"ref": d.ref})
+    assert client.post(url, {"note": ""}).status_code == 400
+    client.post(url, {"note": "Đã bổ sung", "files": [pdf("bs.pdf")]})
+    d.refresh_from_db()
+    assert d.status == Status.PROCESSING
+
+    forged = client.post(
+        reverse("portal:dossier-rate", kwargs={"ref": d.ref}),
+        dict.fromkeys(services.RATING_CRITERIA, 5),
+    )
+    assert forged.status_code == 400
+
+    withdraw = reverse("portal:dossier-withdraw", kwargs={"ref": d.ref})
+    assert client.post(withdraw, {"reason": ""}).status_code == 400
+    client.post(withdraw, {"reason": "Không còn nhu cầu"})
+    d.refresh_from_db()
+    assert d.status == Status.WITHDRAWN
+
+    done = world.dossier_in(Status.RETURNED)
+    client.post(
+        reverse("portal:dossier-rate", kwargs={"ref": done.ref}),
+        {**dict.fromkeys(services.RATING_CRITERIA, 4), "comment": "Tốt"},
+    )
+    assert done.rating.overall == 4
