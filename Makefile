@@ -17,6 +17,6 @@ format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
 messages:  ## refresh and compile the translation catalogues in locale/
-	.venv/bin/python manage.py makemessages -l vi -l en --no-fuzzy-matching --no-wrap --no-location --ignore=.venv --ignore=node_modules --ignore=.local --ignore=staticfiles --ignore=tests
+	.venv/bin/python manage.py makemessages -l vi -l en --no-wrap --no-location --ignore=.venv --ignore=node_modules --ignore=.local --ignore=staticfiles --ignore=tests
 	touch locale/*/LC_MESSAGES/django.po  # compilemessages skips a .mo it thinks is newer
 	.venv/bin/python manage.py compilemessages --ignore=.venv --ignore=.local

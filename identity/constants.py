@@ -47,6 +47,7 @@ class AccountEventKind(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     CONTACT_CODE_SENT = "contact_code_sent", _("Verification code sent")
     CONTACT_VERIFIED = "contact_verified", _("Contact verified")
+    CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     REGISTRY_VERIFIED = "registry_verified", _("Verified with the population registry")
     REGISTRY_MISMATCH = "registry_mismatch", _("Population registry mismatch")
     REGISTRY_UNAVAILABLE = "registry_unavailable", _("Population registry unavailable")

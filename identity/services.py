@@ -435,6 +435,41 @@ def phone_verify(*, user, code: str, request=None) -> None:
         )
 
 
+@transaction.atomic
+def contact_change(*, user, email: str, phone: str, request=None) -> list[str]:
+    """Replace the account's email and/or phone. A changed contact is unconfirmed until
+    its owner answers the code or link sent to it; at least one contact must remain, and
+    none may belong to another account. Returns the changed channels. Records an account
+    event without the values themselves."""
+    email, phone = (email or "").strip().lower(), (phone or "").strip()
+    if not email and not phone:
+        raise ValidationError(
+            {"email": _("Keep at least a phone number or an email address on your account.")}
+        )
+    errors = _check_unique_contacts(email=email, phone=phone, exclude_pk=user.pk)
+    if errors:
+        raise ValidationError(errors)
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    changed, fields = [], []
+    if email != (user.email or "").lower():
+        user.email, user.email_verified_at = email, None
+        changed.append("email")
+        fields += ["email", "email_verified_at"]
+    if phone != (user.phone or ""):
+        user.phone, user.phone_verified_at = phone, None
+        changed.append("sms")
+        fields += ["phone", "phone_verified_at"]
+    if changed:
+        user.save(update_fields=fields)
+        account_event_record(
+            user=user,
+            kind=AccountEventKind.CONTACT_CHANGED,
+            request=request,
+            data={"channels": changed},
+        )
+    return changed
+
+
 def email_verification_send(*, user, request=None) -> OneTimeCode:
     """Email a single-use link that confirms the address. Raises RateLimited."""
     target = user.email

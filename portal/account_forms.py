@@ -220,3 +220,41 @@ class SmsPasswordResetForm(AccessibleFormMixin, forms.Form):
 
 class SetPasswordForm(AccessibleFormMixin, auth_forms.SetPasswordForm):
     pass
+
+
+class ContactChangeForm(AccessibleFormMixin, forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    current_password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        help_text=_(
+            "Asked so that nobody else can take over your account from a device you left open."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self):
+        value = normalize_phone(self.cleaned_data["phone"])
+        if value:
+            validate_phone(value)
+        return value
+
+    def clean_current_password(self):
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("The password is not correct."))
+        return value

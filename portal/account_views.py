@@ -449,3 +449,32 @@ def business_member_remove(request, pk, member_pk):
             return redirect("portal:account")
         messages.success(request, _("%(name)s has been removed.") % {"name": membership.user})
     return redirect("portal:business-members", pk=pk)
+
+
+@sensitive_post_parameters("current_password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_change(request):
+    user = request.user
+    form = forms.ContactChangeForm(
+        request.POST or None, user=user, initial={"email": user.email, "phone": user.phone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.contact_change(
+                user=user,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if not changed:
+                messages.info(request, _("Nothing was changed."))
+                return redirect("portal:account")
+            messages.success(
+                request, _("Your contact details were changed. Please confirm the new ones.")
+            )
+            return redirect("portal:verify-contacts")
+    return render(request, "portal/account/contact_change.html", {"form": form})

@@ -29,6 +29,7 @@ urlpatterns = [
     path("dang-ky/", account_views.sign_up, name="sign-up"),
     path("tai-khoan/", account_views.account, name="account"),
     path("tai-khoan/xac-minh/", account_views.verify_contacts, name="verify-contacts"),
+    path("tai-khoan/lien-he/", account_views.contact_change, name="contact-change"),
     path(
         "tai-khoan/xac-minh-email/<str:token>/",
         account_views.verify_email,
