@@ -63,7 +63,33 @@ class SignInForm(AccessibleFormMixin, auth_forms.AuthenticationForm):
     }
 
 
-class CitizenSignUpForm(AccessibleFormMixin, forms.Form):
+def phone_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        **kwargs,
+    )
+
+
+def email_field() -> forms.EmailField:
+    return forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PhoneCleaningMixin:
+    def clean_phone(self):
+        value = normalize_phone(self.cleaned_data["phone"])
+        if value:
+            validate_phone(value)
+        return value
+
+
+class CitizenSignUpForm(PhoneCleaningMixin, AccessibleFormMixin, forms.Form):
     id_number = forms.CharField(
         label=_("Personal ID number (CCCD)"),
         max_length=20,
@@ -81,18 +107,10 @@ class CitizenSignUpForm(AccessibleFormMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
-    phone = forms.CharField(
-        label=_("Mobile phone number"),
-        max_length=20,
-        required=False,
-        help_text=_("We send a code to confirm it. Enter a phone number, an email, or both."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    phone = phone_field(
+        help_text=_("We send a code to confirm it. Enter a phone number, an email, or both.")
     )
-    email = forms.EmailField(
-        label=_("Email address"),
-        required=False,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    email = email_field()
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -107,12 +125,6 @@ class CitizenSignUpForm(AccessibleFormMixin, forms.Form):
 
     def clean_id_number(self):
         value = normalize_id_number(self.cleaned_data["id_number"])
-        return value
-
-    def clean_phone(self):
-        value = normalize_phone(self.cleaned_data["phone"])
-        if value:
-            validate_phone(value)
         return value
 
     def clean_birth_date(self):
@@ -222,18 +234,9 @@ class SetPasswordForm(AccessibleFormMixin, auth_forms.SetPasswordForm):
     pass
 
 
-class ContactChangeForm(AccessibleFormMixin, forms.Form):
-    phone = forms.CharField(
-        label=_("Mobile phone number"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-    )
-    email = forms.EmailField(
-        label=_("Email address"),
-        required=False,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+class ContactChangeForm(PhoneCleaningMixin, AccessibleFormMixin, forms.Form):
+    phone = phone_field()
+    email = email_field()
     current_password = forms.CharField(
         label=_("Your current password"),
         strip=False,
@@ -246,12 +249,6 @@ class ContactChangeForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def clean_phone(self):
-        value = normalize_phone(self.cleaned_data["phone"])
-        if value:
-            validate_phone(value)
-        return value
 
     def clean_current_password(self):
         value = self.cleaned_data["current_password"]
