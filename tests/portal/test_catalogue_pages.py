@@ -219,3 +219,43 @@ def test_detail_shows_the_published_version_not_the_draft(client):
     p = published_procedure(code="1.000001")
     VersionFactory(procedure=p, status=VersionStatus.DRAFT, steps_description=["Bản nháp bước"])
     assert "Bản nháp bước" not in _html(client.get("/thu-tuc/1.000001/"))
+
+
+def _search_queries(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries if '"search_vector" @@' in q["sql"]]
+
+
+def test_search_answers_with_one_ranked_query_when_every_word_matches(client):
+    published_procedure(code="3.000001", name="Đăng ký khai sinh")
+
+    # No separate EXISTS probe, no separate count: one ranked query gives both.
+    assert len(_search_queries(client, "/thu-tuc/?q=khai+sinh")) == 1
+    # A typo: the strict query finds nothing, then the relaxed one runs.
+    typo = _search_queries(client, "/thu-tuc/?q=dang+ky+khai+snh")
+    assert len(typo) == 2
+    assert "Đăng ký khai sinh" in _html(client.get("/thu-tuc/?q=dang+ky+khai+snh"))
+
+
+def test_filter_options_are_cached_and_follow_catalogue_changes(client):
+    from procedures.models import Field
+
+    published_procedure(name="Đăng ký khai sinh")
+    client.get("/thu-tuc/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/thu-tuc/")
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sqls if s.startswith('SELECT "procedures_field"."id"')]
+    assert not [s for s in sqls if 'FROM "procedures_agency"' in s]
+
+    field = Field.objects.create(code="G01", name="Giáo dục và đào tạo")
+    assert "Giáo dục và đào tạo" in _html(client.get("/thu-tuc/"))
+    field.name = "Giáo dục nghề nghiệp"
+    field.save()
+    html = _html(client.get("/thu-tuc/"))
+    assert "Giáo dục nghề nghiệp" in html and "Giáo dục và đào tạo" not in html
+    agency = AgencyFactory(name="Phường Bến Thành", kind="ward")
+    assert "Phường Bến Thành" in _html(client.get("/thu-tuc/"))
+    agency.delete()
+    assert "Phường Bến Thành" not in _html(client.get("/thu-tuc/"))
