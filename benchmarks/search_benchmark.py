@@ -27,8 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-# One client sends hundreds of requests a minute: lift the API throttle for the run.
+# One client sends hundreds of requests a minute: lift the API throttles for the run
+# (both apply to anonymous requests: UserRateThrottle falls back to the address).
 os.environ.setdefault("API_ANON_RATE", "1000000/minute")
+os.environ.setdefault("API_USER_RATE", "1000000/minute")
 
 import django  # noqa: E402
 

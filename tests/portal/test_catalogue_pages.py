@@ -259,3 +259,14 @@ def test_filter_options_are_cached_and_follow_catalogue_changes(client):
     assert "Phường Bến Thành" in _html(client.get("/thu-tuc/"))
     agency.delete()
     assert "Phường Bến Thành" not in _html(client.get("/thu-tuc/"))
+
+
+def test_filter_options_are_escaped_and_keep_the_selection(client):
+    from procedures.models import Field
+
+    field = Field.objects.create(code="X1", name='<script>alert("x")</script> & co')
+
+    html = _html(client.get(f"/thu-tuc/?field={field.pk}"))
+
+    assert "<script>alert" not in html
+    assert f'<option value="{field.pk}" selected>&lt;script&gt;alert(&quot;x&quot;)' in html
