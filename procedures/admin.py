@@ -37,6 +37,7 @@ from procedures.models import (
     ProcedureVersion,
     RequiredDocument,
     WorkflowStep,
+    vietnamese,
 )
 from procedures.selectors import procedure_can_edit, procedure_list_editable_by
 
@@ -186,7 +187,14 @@ class VersionListInline(admin.TabularInline):
 @admin.register(Procedure)
 class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
     procedure_path = "pk"
-    list_display = ("code", "name", "field", "online_level", "is_active", "current_version")
+    list_display = (
+        "code",
+        "procedure_name",
+        "field",
+        "online_level",
+        "is_active",
+        "current_version",
+    )
     list_filter = ("online_level", "is_active", "source", "field")
     search_fields = ("code", "name")
     autocomplete_fields = ("field", "competent_agencies", "executing_agencies")
@@ -197,6 +205,10 @@ class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         return (*self.list_filter, LevelFilter, AgencyFilter)
+
+    @admin.display(description=_("name"), ordering=vietnamese("name"))
+    def procedure_name(self, obj):
+        return obj.name
 
     @admin.display(description=_("published version"))
     def current_version(self, obj):
@@ -406,7 +418,7 @@ class ProcedureVersionAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
     def procedure_code(self, obj):
         return obj.procedure.code
 
-    @admin.display(description=_("procedure"), ordering="procedure__name")
+    @admin.display(description=_("procedure"), ordering=vietnamese("procedure__name"))
     def procedure_name(self, obj):
         return obj.procedure.name[:120]
 

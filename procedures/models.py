@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Collate, Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +37,18 @@ from procedures.constants import (
     TimeUnit,
     VersionStatus,
 )
+
+# Vietnamese alphabetical order (A Ă Â B C D Đ E Ê ...): a collation created by
+# migration 0003 from ICU's `vi-x-icu` where the server has ICU (Debian's PostgreSQL
+# does), else from `und-x-icu`, else from "C" (the embedded fallback server has no
+# ICU; order is then by code point). Names of fields and agencies carry it as their
+# column collation; procedure names use it where they are sorted (`vietnamese()`).
+VIETNAMESE = "vietnamese"
+
+
+def vietnamese(field_name: str) -> Collate:
+    """`field_name` for ORDER BY in Vietnamese alphabetical order."""
+    return Collate(F(field_name), VIETNAMESE)
 
 
 class SearchNormalize(Func):
@@ -55,7 +67,7 @@ class Agency(models.Model):
         unique=True,
         help_text=_("National electronic-document identifier, e.g. 000.00.11.H29."),
     )
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, db_collation=VIETNAMESE)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent agency"),
@@ -97,7 +109,7 @@ class Agency(models.Model):
 @pghistory.track()
 class Field(models.Model):
     code = models.CharField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, db_collation=VIETNAMESE)
 
     class Meta:
         verbose_name = _("field")
