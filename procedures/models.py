@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import pghistory
+import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -245,6 +246,73 @@ class ProcedureResult(models.Model):
         return self.name
 
 
+# --- Published versions are frozen in the database too (STYLE R7) --------------------
+# The services only ever move a version draft -> published -> retired; everything
+# else about a published or retired version, and every row of its content, stays as
+# it was when a dossier may have been filed against it. Admin and services refuse
+# such edits already; these triggers refuse them for any other writer (a shell, a
+# stray `QuerySet.update`, a future bug). INSERTs are not covered: seed_demo adds
+# form fields to versions the importer has published.
+FROZEN_STATUSES_SQL = f"('{VersionStatus.PUBLISHED}', '{VersionStatus.RETIRED}')"
+FEE_VERSION_SQL = "(SELECT c.version_id FROM procedures_channel c WHERE c.id = {row}.channel_id)"
+DOCUMENT_VERSION_SQL = "(SELECT c.version_id FROM procedures_case c WHERE c.id = {row}.case_id)"
+_VERSION_COLUMNS = "id, procedure_id, number, steps_description, note, created_at, published_at"
+_UNCHANGED = " AND ".join(
+    f"OLD.{c} IS NOT DISTINCT FROM NEW.{c}" for c in _VERSION_COLUMNS.split(", ")
+)
+VERSION_FROZEN_TRIGGERS = [
+    pgtrigger.Protect(
+        name="frozen_version_update",
+        operation=pgtrigger.Update,
+        # Allowed: any change to a draft (publishing included), and retiring a
+        # published version (status and retired_at, nothing else).
+        condition=pgtrigger.Condition(
+            f"OLD.status IN {FROZEN_STATUSES_SQL} AND NOT ("
+            f"OLD.status = '{VersionStatus.PUBLISHED}' "
+            f"AND NEW.status = '{VersionStatus.RETIRED}' AND {_UNCHANGED})"
+        ),
+    ),
+    pgtrigger.Protect(
+        name="frozen_version_delete",
+        operation=pgtrigger.Delete,
+        condition=pgtrigger.Condition(f"OLD.status IN {FROZEN_STATUSES_SQL}"),
+    ),
+]
+
+
+class FrozenVersionContent(pgtrigger.Trigger):
+    """Refuses UPDATE and DELETE of a content row (channel, fee, case, document,
+    form field, step) whose version is published or retired, before or after the
+    change. `version_of` is SQL giving the version id of the row `{row}`."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Update | pgtrigger.Delete
+
+    def __init__(self, *, version_of: str = "{row}.version_id", **kwargs):
+        self.version_of = version_of
+        super().__init__(**kwargs)
+
+    def get_func(self, model):
+        # Trigger source built from constants of this module, never from input.
+        frozen = (
+            "EXISTS (SELECT 1 FROM procedures_procedureversion v "  # noqa: S608
+            "WHERE v.id = {version} AND v.status IN " + FROZEN_STATUSES_SQL + ")"
+        )
+        old = frozen.format(version=self.version_of.format(row="OLD"))
+        new = frozen.format(version=self.version_of.format(row="NEW"))
+        return f"""
+            IF {old} OR (TG_OP = 'UPDATE' AND {new}) THEN
+                RAISE EXCEPTION
+                    'pgtrigger: Cannot % % rows of a published or retired version',
+                    lower(TG_OP), TG_TABLE_NAME;
+            END IF;
+            IF TG_OP = 'DELETE' THEN
+                RETURN OLD;
+            END IF;
+            RETURN NEW;
+        """
+
+
 @pghistory.track()
 class ProcedureVersion(models.Model):
     procedure = models.ForeignKey(
@@ -279,6 +347,7 @@ class ProcedureVersion(models.Model):
                 name="one_published_version_per_procedure",
             ),
         ]
+        triggers = VERSION_FROZEN_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number} ({self.get_status_display()})"
@@ -310,6 +379,7 @@ class Channel(models.Model):
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()}: {self.time_display}"
@@ -349,6 +419,12 @@ class Fee(models.Model):
         verbose_name = _("fee")
         verbose_name_plural = _("fees")
         ordering = ["position", "id"]
+        triggers = [
+            FrozenVersionContent(
+                name="frozen_content",
+                version_of=FEE_VERSION_SQL,
+            )
+        ]
 
     def __str__(self) -> str:
         if self.amount is None:
@@ -374,6 +450,7 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
 
     def __str__(self) -> str:
         return self.name
@@ -409,6 +486,12 @@ class RequiredDocument(models.Model):
         verbose_name = _("required document")
         verbose_name_plural = _("required documents")
         ordering = ["position", "id"]
+        triggers = [
+            FrozenVersionContent(
+                name="frozen_content",
+                version_of=DOCUMENT_VERSION_SQL,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name[:100]
@@ -459,6 +542,7 @@ class FormField(models.Model):
         verbose_name = _("form field")
         verbose_name_plural = _("form fields")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="form_field_key_per_version")
         ]
@@ -508,6 +592,7 @@ class WorkflowStep(models.Model):
         verbose_name = _("workflow step")
         verbose_name_plural = _("workflow steps")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
 
     def __str__(self) -> str:
         return self.name
