@@ -1,12 +1,20 @@
 """Catalogue search benchmark (not a test): p50/p95 of /thu-tuc/?q= through the full
-Django stack (middleware, view, selectors, template) against a floor view doing one
-indexed query, in the same run, on the ~2,600-name national catalogue.
+Django stack (middleware, view, selectors, template) against two floors, in the same
+run, on the ~2,600-name national catalogue:
+
+- `floor`: one indexed query and a tiny text response - the cost of Django's
+  middleware stack itself (issue #3's floor);
+- `page floor`: the same query rendered into the site's base template (header, menu,
+  footer, context processors) - what every HTML page of the portal pays (issue #8's
+  "Django's own floor" for a page).
 
     DATABASE_URL=... .venv/bin/python benchmarks/search_benchmark.py [--rounds 20]
 
 It imports names.jsonl into the configured database first when the catalogue is
-smaller than that (idempotent). Target (issue #3): search p95 < 50 ms and within 3x
-the floor's p95. Exits 1 when the target is missed.
+smaller than that (idempotent), then ANALYZEs the catalogue tables. Target (issue
+#3): search p95 < 50 ms and within 3x the floor's p95; the verdict is printed against
+both floors. Exits 1 when the target against `--against` (default: the plain floor,
+as issue #3 words it) is missed.
 """
 
 import argparse
@@ -19,8 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-# One client sends hundreds of requests a minute: lift the API throttle for the run.
+# One client sends hundreds of requests a minute: lift the API throttles for the run
+# (both apply to anonymous requests: UserRateThrottle falls back to the address).
 os.environ.setdefault("API_ANON_RATE", "1000000/minute")
+os.environ.setdefault("API_USER_RATE", "1000000/minute")
 
 import django  # noqa: E402
 
@@ -28,6 +38,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
+from django.template import engines  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
@@ -74,7 +85,24 @@ def floor(request):
     return HttpResponse(name or "-", content_type="text/plain; charset=utf-8")
 
 
-urlpatterns = [path("__floor__/", floor), path("", include(settings.ROOT_URLCONF))]
+PAGE_FLOOR = engines["django"].from_string(
+    '{% extends "base.html" %}{% block content %}'
+    '<div class="container page"><h1 class="page__title">{{ name }}</h1></div>'
+    "{% endblock %}"
+)
+
+
+def page_floor(request):
+    """The same indexed query rendered into the site's base template."""
+    name = Procedure.objects.filter(code="1.000894").values_list("name", flat=True).first()
+    return HttpResponse(PAGE_FLOOR.render({"name": name or "-"}, request))
+
+
+urlpatterns = [
+    path("__floor__/", floor),
+    path("__page_floor__/", page_floor),
+    path("", include(settings.ROOT_URLCONF)),
+]
 
 
 def measure(client, urls, rounds):
@@ -96,44 +124,49 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--names", default=str(settings.CATALOGUE_DATA_DIR / "names.jsonl"))
+    parser.add_argument("--against", choices=["floor", "page floor"], default="floor")
     args = parser.parse_args()
 
     if Procedure.objects.count() < 2500:
         print("loading the catalogue ...", flush=True)
-        import_names(args.names)
+        import_names(args.names)  # ends with ANALYZE of the catalogue tables
     count = Procedure.objects.count()
+    load = os.getloadavg()
 
     with override_settings(ROOT_URLCONF=__name__):
         client = Client()
         search_urls = [f"/thu-tuc/?q={q.replace(' ', '+')}" for q in QUERIES]
         api_urls = [f"/api/v1/procedures/?q={q.replace(' ', '+')}" for q in QUERIES]
         floor_urls = ["/__floor__/"] * len(QUERIES)
+        page_floor_urls = ["/__page_floor__/"] * len(QUERIES)
         # Warm up connections, caches and template loading.
-        measure(client, search_urls + floor_urls + api_urls[:3], 2)
-        rows = []
+        measure(client, search_urls + floor_urls + page_floor_urls + api_urls[:3], 2)
         results = {}
         # Interleave the runs so that machine noise hits all of them alike.
         for _ in range(args.rounds):
             for label, urls in (
                 ("floor", floor_urls),
+                ("page floor", page_floor_urls),
                 ("search page", search_urls),
                 ("search API", api_urls),
             ):
                 results.setdefault(label, []).extend(measure(client, urls, 1))
     print(f"catalogue: {count} procedures; {len(QUERIES)} queries x {args.rounds} rounds")
+    print(f"load average before / after: {load[0]:.2f} / {os.getloadavg()[0]:.2f}")
     print(f"{'view':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}")
     for label, values in results.items():
-        rows.append((label, pct(values, 50), pct(values, 95)))
         print(f"{label:<14}{len(values):>9}{pct(values, 50):>9.1f}{pct(values, 95):>9.1f}")
-    floor_p95 = results["floor"] and pct(results["floor"], 95)
     search_p95 = pct(results["search page"], 95)
-    ok = search_p95 < 50 and search_p95 <= 3 * floor_p95
-    print(
-        f"search page p95 {search_p95:.1f} ms; floor p95 {floor_p95:.1f} ms; "
-        f"ratio {search_p95 / floor_p95:.1f}x -> target (<50 ms and <=3x floor) "
-        + ("met" if ok else "MISSED")
-    )
-    return 0 if ok else 1
+    verdicts = {}
+    for floor_label in ("floor", "page floor"):
+        floor_p95 = pct(results[floor_label], 95)
+        verdicts[floor_label] = search_p95 < 50 and search_p95 <= 3 * floor_p95
+        print(
+            f"search page p95 {search_p95:.1f} ms; {floor_label} p95 {floor_p95:.1f} ms; "
+            f"ratio {search_p95 / floor_p95:.1f}x -> target (<50 ms and <=3x) "
+            + ("met" if verdicts[floor_label] else "MISSED")
+        )
+    return 0 if verdicts[args.against] else 1
 
 
 if __name__ == "__main__":

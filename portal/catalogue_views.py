@@ -8,19 +8,21 @@ long before that); every page costs a fixed number of queries.
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from procedures.constants import AgencyKind, Level, OnlineLevel
-from procedures.models import Agency, Field
+from procedures.constants import Level, OnlineLevel
 from procedures.selectors import (
     MAX_QUERY_LENGTH,
+    catalogue_filter_options,
     parse_query,
     procedure_get_for_public,
-    procedure_list_for_public,
+    procedure_page_for_public,
 )
 
 PAGE_SIZE = 20
+FILTER_NAMES = ("field", "level", "agency", "online")
 MAX_PAGES = 50
 
 
@@ -54,16 +56,10 @@ class CatalogueFilterForm(forms.Form):
 
 @require_GET
 def procedure_list(request):
-    fields = list(Field.objects.order_by("name").values_list("pk", "name"))
-    agencies = list(
-        Agency.objects.filter(
-            is_active=True,
-            kind__in=[AgencyKind.CITY, AgencyKind.DEPARTMENT, AgencyKind.WARD, AgencyKind.COMMUNE],
-        )
-        .order_by("kind", "name")
-        .values_list("pk", "name")
+    options = catalogue_filter_options()  # cached; see procedures.selectors
+    form = CatalogueFilterForm(
+        request.GET or None, fields=options["fields"], agencies=options["agencies"]
     )
-    form = CatalogueFilterForm(request.GET or None, fields=fields, agencies=agencies)
     raw_query = (request.GET.get("q") or "").strip()
     query = parse_query(raw_query)
     too_long = len(raw_query) > MAX_QUERY_LENGTH
@@ -73,13 +69,15 @@ def procedure_list(request):
         "agency_id": form.value("agency"),
         "online_level": form.value("online") or None,
     }
-    qs = procedure_list_for_public(query=query, **filters)
-    # Bounded count without the ranking expressions: at most what the pages can show.
-    total = len(qs.order_by().values_list("pk", flat=True)[: MAX_PAGES * PAGE_SIZE + 1])
-    pages = max(1, min(MAX_PAGES, -(-total // PAGE_SIZE)))
-    page = min(form.value("page") or 1, pages)
+    result = procedure_page_for_public(
+        query=query,
+        page=form.value("page") or 1,
+        page_size=PAGE_SIZE,
+        max_pages=MAX_PAGES,
+        **filters,
+    )
+    total, page, pages, procedures = result.total, result.number, result.pages, result.procedures
     offset = (page - 1) * PAGE_SIZE
-    procedures = list(qs[offset : offset + PAGE_SIZE])
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -98,6 +96,11 @@ def procedure_list(request):
         "base_query": params.urlencode(),
         "has_filters": any(filters.values()),
         "first_index": offset + 1,
+        # Result links are this prefix + code: one reverse() per page, not per row.
+        "detail_prefix": reverse("portal:procedure-detail", kwargs={"code": "0"})[:-2],
+        "selected": {
+            name: form.data.get(name, "") for name in ("field", "level", "agency", "online")
+        },
     }
     if request.htmx:
         return render(request, "portal/catalogue/list.html#results", context)

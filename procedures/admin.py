@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from procedures import services
+from procedures.calendar import working_days_in_year, year_days
 from procedures.constants import VersionStatus
 from procedures.models import (
     Agency,
@@ -37,8 +41,11 @@ from procedures.models import (
     ProcedureVersion,
     RequiredDocument,
     WorkflowStep,
+    vietnamese,
 )
 from procedures.selectors import procedure_can_edit, procedure_list_editable_by
+
+MIN_CALENDAR_YEAR, MAX_CALENDAR_YEAR = 2000, 2100
 
 
 def _history_html(obj, limit: int = 20):
@@ -150,6 +157,39 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_filter = (YearFilter, "kind")
     date_hierarchy = "date"
     search_fields = ("name",)
+    change_list_template = "admin/procedures/calendaroverride/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.year_view)
+        return [
+            path("year/", view, name="procedures_calendaroverride_year"),
+            *super().get_urls(),
+        ]
+
+    def year_view(self, request):
+        """Read-only: the chosen year's public holidays (holidays package) and
+        make-up days, with the overrides of this table on top."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        try:
+            year = int(request.GET.get("year", today.year))
+        except ValueError:
+            year = today.year
+        year = min(max(year, MIN_CALENDAR_YEAR), MAX_CALENDAR_YEAR)
+        days = year_days(year, language=get_language() or "vi")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Public holidays and calendar changes in %(year)s") % {"year": year},
+            "year": year,
+            "days": days,
+            "working_days": working_days_in_year(year),
+            "previous_year": year - 1 if year > MIN_CALENDAR_YEAR else None,
+            "next_year": year + 1 if year < MAX_CALENDAR_YEAR else None,
+            "can_add": self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/procedures/calendaroverride/year.html", context)
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj):
@@ -186,7 +226,14 @@ class VersionListInline(admin.TabularInline):
 @admin.register(Procedure)
 class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
     procedure_path = "pk"
-    list_display = ("code", "name", "field", "online_level", "is_active", "current_version")
+    list_display = (
+        "code",
+        "procedure_name",
+        "field",
+        "online_level",
+        "is_active",
+        "current_version",
+    )
     list_filter = ("online_level", "is_active", "source", "field")
     search_fields = ("code", "name")
     autocomplete_fields = ("field", "competent_agencies", "executing_agencies")
@@ -197,6 +244,10 @@ class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         return (*self.list_filter, LevelFilter, AgencyFilter)
+
+    @admin.display(description=_("name"), ordering=vietnamese("name"))
+    def procedure_name(self, obj):
+        return obj.name
 
     @admin.display(description=_("published version"))
     def current_version(self, obj):
@@ -406,7 +457,7 @@ class ProcedureVersionAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
     def procedure_code(self, obj):
         return obj.procedure.code
 
-    @admin.display(description=_("procedure"), ordering="procedure__name")
+    @admin.display(description=_("procedure"), ordering=vietnamese("procedure__name"))
     def procedure_name(self, obj):
         return obj.procedure.name[:120]
 

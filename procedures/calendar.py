@@ -267,3 +267,55 @@ def working_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
 
 def due_at(received_at: dt.datetime, duration, unit: str = "working_day") -> dt.datetime:
     return WorkingCalendar.load().due_at(received_at, duration, unit)
+
+
+# --- The year at a glance (calendar admin) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One exception to the Monday-Friday week in a year."""
+
+    date: dt.date
+    name: str
+    is_working_day: bool  # False: a day off
+    source: str  # "national" (holidays package) or "override" (CalendarOverride)
+    override_id: int | None = None
+    replaces: str = ""  # the national entry an override supersedes on the same date
+
+
+def year_days(year: int, *, language: str = "vi") -> list[CalendarDay]:
+    """The public holidays and make-up working days of `year` from the `holidays`
+    package, and the admin overrides, which win on the same date (as in
+    `WorkingCalendar`); by date. Holiday names in Vietnamese, or in English for
+    any other `language`."""
+    from procedures.models import CalendarOverride
+
+    national = holidays.VN(years=year, language="vi" if language == "vi" else "en_US")
+    days = {
+        day: CalendarDay(date=day, name=name, is_working_day=False, source="national")
+        for day, name in national.items()
+    }
+    for day in national.weekend_workdays:
+        if day.year == year:
+            days[day] = CalendarDay(date=day, name="", is_working_day=True, source="national")
+    for override in CalendarOverride.objects.filter(date__year=year):
+        previous = days.get(override.date)
+        days[override.date] = CalendarDay(
+            date=override.date,
+            name=override.name,
+            is_working_day=override.kind == CalendarOverride.Kind.WORKING_DAY,
+            source="override",
+            override_id=override.pk,
+            replaces=previous.name if previous else "",
+        )
+    return [days[day] for day in sorted(days)]
+
+
+def working_days_in_year(year: int, calendar: WorkingCalendar | None = None) -> int:
+    calendar = calendar or WorkingCalendar.load()
+    day, end, count = dt.date(year, 1, 1), dt.date(year, 12, 31), 0
+    while day <= end:
+        count += calendar.is_working_day(day)
+        day += dt.timedelta(days=1)
+    return count

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -655,7 +655,20 @@ def import_records(records, mapper, report: Report | None = None, *, keep_nation
             report.failures.append(Failure(source, code, message))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
+    if report.created or report.updated:
+        catalogue_analyze()
     return report
+
+
+def catalogue_analyze() -> None:
+    """Refresh the planner's statistics of the searched tables after a bulk import.
+
+    Without them (autovacuum has not come by yet) PostgreSQL believes the version
+    table nearly empty and drives the search from it, probing every procedure by
+    primary key: measured 9 ms against 3 ms for the same search after ANALYZE.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE procedures_procedure, procedures_procedureversion")
 
 
 def import_paths(paths: Iterable[str | Path], report: Report | None = None) -> Report:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import pghistory
+import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -20,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Collate, Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,18 @@ from procedures.constants import (
     TimeUnit,
     VersionStatus,
 )
+
+# Vietnamese alphabetical order (A Ă Â B C D Đ E Ê ...): a collation created by
+# migration 0003 from ICU's `vi-x-icu` where the server has ICU (Debian's PostgreSQL
+# does), else from `und-x-icu`, else from "C" (the embedded fallback server has no
+# ICU; order is then by code point). Names of fields and agencies carry it as their
+# column collation; procedure names use it where they are sorted (`vietnamese()`).
+VIETNAMESE = "vietnamese"
+
+
+def vietnamese(field_name: str) -> Collate:
+    """`field_name` for ORDER BY in Vietnamese alphabetical order."""
+    return Collate(F(field_name), VIETNAMESE)
 
 
 class SearchNormalize(Func):
@@ -55,7 +68,7 @@ class Agency(models.Model):
         unique=True,
         help_text=_("National electronic-document identifier, e.g. 000.00.11.H29."),
     )
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, db_collation=VIETNAMESE)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent agency"),
@@ -97,7 +110,7 @@ class Agency(models.Model):
 @pghistory.track()
 class Field(models.Model):
     code = models.CharField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, db_collation=VIETNAMESE)
 
     class Meta:
         verbose_name = _("field")
@@ -233,6 +246,73 @@ class ProcedureResult(models.Model):
         return self.name
 
 
+# --- Published versions are frozen in the database too (STYLE R7) --------------------
+# The services only ever move a version draft -> published -> retired; everything
+# else about a published or retired version, and every row of its content, stays as
+# it was when a dossier may have been filed against it. Admin and services refuse
+# such edits already; these triggers refuse them for any other writer (a shell, a
+# stray `QuerySet.update`, a future bug). INSERTs are not covered: seed_demo adds
+# form fields to versions the importer has published.
+FROZEN_STATUSES_SQL = f"('{VersionStatus.PUBLISHED}', '{VersionStatus.RETIRED}')"
+FEE_VERSION_SQL = "(SELECT c.version_id FROM procedures_channel c WHERE c.id = {row}.channel_id)"
+DOCUMENT_VERSION_SQL = "(SELECT c.version_id FROM procedures_case c WHERE c.id = {row}.case_id)"
+_VERSION_COLUMNS = "id, procedure_id, number, steps_description, note, created_at, published_at"
+_UNCHANGED = " AND ".join(
+    f"OLD.{c} IS NOT DISTINCT FROM NEW.{c}" for c in _VERSION_COLUMNS.split(", ")
+)
+VERSION_FROZEN_TRIGGERS = [
+    pgtrigger.Protect(
+        name="frozen_version_update",
+        operation=pgtrigger.Update,
+        # Allowed: any change to a draft (publishing included), and retiring a
+        # published version (status and retired_at, nothing else).
+        condition=pgtrigger.Condition(
+            f"OLD.status IN {FROZEN_STATUSES_SQL} AND NOT ("
+            f"OLD.status = '{VersionStatus.PUBLISHED}' "
+            f"AND NEW.status = '{VersionStatus.RETIRED}' AND {_UNCHANGED})"
+        ),
+    ),
+    pgtrigger.Protect(
+        name="frozen_version_delete",
+        operation=pgtrigger.Delete,
+        condition=pgtrigger.Condition(f"OLD.status IN {FROZEN_STATUSES_SQL}"),
+    ),
+]
+
+
+class FrozenVersionContent(pgtrigger.Trigger):
+    """Refuses UPDATE and DELETE of a content row (channel, fee, case, document,
+    form field, step) whose version is published or retired, before or after the
+    change. `version_of` is SQL giving the version id of the row `{row}`."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Update | pgtrigger.Delete
+
+    def __init__(self, *, version_of: str = "{row}.version_id", **kwargs):
+        self.version_of = version_of
+        super().__init__(**kwargs)
+
+    def get_func(self, model):
+        # Trigger source built from constants of this module, never from input.
+        frozen = (
+            "EXISTS (SELECT 1 FROM procedures_procedureversion v "  # noqa: S608
+            "WHERE v.id = {version} AND v.status IN " + FROZEN_STATUSES_SQL + ")"
+        )
+        old = frozen.format(version=self.version_of.format(row="OLD"))
+        new = frozen.format(version=self.version_of.format(row="NEW"))
+        return f"""
+            IF {old} OR (TG_OP = 'UPDATE' AND {new}) THEN
+                RAISE EXCEPTION
+                    'pgtrigger: Cannot % % rows of a published or retired version',
+                    lower(TG_OP), TG_TABLE_NAME;
+            END IF;
+            IF TG_OP = 'DELETE' THEN
+                RETURN OLD;
+            END IF;
+            RETURN NEW;
+        """
+
+
 @pghistory.track()
 class ProcedureVersion(models.Model):
     procedure = models.ForeignKey(
@@ -267,6 +347,7 @@ class ProcedureVersion(models.Model):
                 name="one_published_version_per_procedure",
             ),
         ]
+        triggers = VERSION_FROZEN_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number} ({self.get_status_display()})"
@@ -298,6 +379,7 @@ class Channel(models.Model):
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()}: {self.time_display}"
@@ -337,6 +419,12 @@ class Fee(models.Model):
         verbose_name = _("fee")
         verbose_name_plural = _("fees")
         ordering = ["position", "id"]
+        triggers = [
+            FrozenVersionContent(
+                name="frozen_content",
+                version_of=FEE_VERSION_SQL,
+            )
+        ]
 
     def __str__(self) -> str:
         if self.amount is None:
@@ -362,6 +450,7 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
 
     def __str__(self) -> str:
         return self.name
@@ -397,6 +486,12 @@ class RequiredDocument(models.Model):
         verbose_name = _("required document")
         verbose_name_plural = _("required documents")
         ordering = ["position", "id"]
+        triggers = [
+            FrozenVersionContent(
+                name="frozen_content",
+                version_of=DOCUMENT_VERSION_SQL,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name[:100]
@@ -447,6 +542,7 @@ class FormField(models.Model):
         verbose_name = _("form field")
         verbose_name_plural = _("form fields")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="form_field_key_per_version")
         ]
@@ -496,6 +592,7 @@ class WorkflowStep(models.Model):
         verbose_name = _("workflow step")
         verbose_name_plural = _("workflow steps")
         ordering = ["position", "id"]
+        triggers = [FrozenVersionContent(name="frozen_content")]
 
     def __str__(self) -> str:
         return self.name

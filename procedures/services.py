@@ -41,6 +41,17 @@ ALLOWED = {
 }
 
 
+def catalogue_cache_clear() -> None:
+    """Forget the cached catalogue filter lists (fields, agencies) now and again once
+    the current transaction commits, so no reader caches the state it replaced."""
+    from django.core.cache import cache
+
+    from procedures.selectors import FILTER_OPTIONS_CACHE_KEY
+
+    cache.delete(FILTER_OPTIONS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(FILTER_OPTIONS_CACHE_KEY))
+
+
 class VersionStateError(ValidationError):
     """The version is not in a state that allows this action."""
 

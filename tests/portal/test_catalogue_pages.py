@@ -176,7 +176,11 @@ def test_detail_runs_a_fixed_number_of_queries(client):
 
 def test_detail_shows_everything_a_citizen_needs(client):
     p = published_procedure(
-        name="Đăng ký kết hôn", code="1.000894", documents=2, online_level="full"
+        name="Đăng ký kết hôn",
+        code="1.000894",
+        documents=2,
+        online_level="full",
+        steps_description=["Bước 1: Nộp hồ sơ", "Bước 2: Nhận kết quả"],
     )
     agency = p.executing_agencies.get()
     agency.address, agency.opening_hours = (
@@ -186,9 +190,6 @@ def test_detail_shows_everything_a_citizen_needs(client):
     agency.save()
     p.legal_bases.create(number="60/2014/QH13", title="Luật Hộ tịch")
     p.results.create(name="Giấy chứng nhận kết hôn")
-    version = p.versions.get()
-    version.steps_description = ["Bước 1: Nộp hồ sơ", "Bước 2: Nhận kết quả"]
-    version.save()
 
     html = _html(client.get("/thu-tuc/1.000894/"))
 
@@ -229,3 +230,54 @@ def test_signed_in_citizen_goes_straight_to_filing(client):
     client.force_login(UserFactory(citizen=True))
     html = client.get(f"/thu-tuc/{procedure.code}/").content.decode()
     assert 'href="/thu-tuc/1.000895/nop-ho-so/"' in html
+
+
+def _search_queries(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries if '"search_vector" @@' in q["sql"]]
+
+
+def test_search_answers_with_one_ranked_query_when_every_word_matches(client):
+    published_procedure(code="3.000001", name="Đăng ký khai sinh")
+
+    # No separate EXISTS probe, no separate count: one ranked query gives both.
+    assert len(_search_queries(client, "/thu-tuc/?q=khai+sinh")) == 1
+    # A typo: the strict query finds nothing, then the relaxed one runs.
+    typo = _search_queries(client, "/thu-tuc/?q=dang+ky+khai+snh")
+    assert len(typo) == 2
+    assert "Đăng ký khai sinh" in _html(client.get("/thu-tuc/?q=dang+ky+khai+snh"))
+
+
+def test_filter_options_are_cached_and_follow_catalogue_changes(client):
+    from procedures.models import Field
+
+    published_procedure(name="Đăng ký khai sinh")
+    client.get("/thu-tuc/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/thu-tuc/")
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sqls if s.startswith('SELECT "procedures_field"."id"')]
+    assert not [s for s in sqls if 'FROM "procedures_agency"' in s]
+
+    field = Field.objects.create(code="G01", name="Giáo dục và đào tạo")
+    assert "Giáo dục và đào tạo" in _html(client.get("/thu-tuc/"))
+    field.name = "Giáo dục nghề nghiệp"
+    field.save()
+    html = _html(client.get("/thu-tuc/"))
+    assert "Giáo dục nghề nghiệp" in html and "Giáo dục và đào tạo" not in html
+    agency = AgencyFactory(name="Phường Bến Thành", kind="ward")
+    assert "Phường Bến Thành" in _html(client.get("/thu-tuc/"))
+    agency.delete()
+    assert "Phường Bến Thành" not in _html(client.get("/thu-tuc/"))
+
+
+def test_filter_options_are_escaped_and_keep_the_selection(client):
+    from procedures.models import Field
+
+    field = Field.objects.create(code="X1", name='<script>alert("x")</script> & co')
+
+    html = _html(client.get(f"/thu-tuc/?field={field.pk}"))
+
+    assert "<script>alert" not in html
+    assert f'<option value="{field.pk}" selected>&lt;script&gt;alert(&quot;x&quot;)' in html

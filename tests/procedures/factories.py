@@ -113,10 +113,15 @@ class StepFactory(factory.django.DjangoModelFactory):
     allotted_days = 1
 
 
-def published_procedure(*, documents=1, channels=1, agencies=1, **kwargs) -> Procedure:
-    """A procedure with a published version of the given size."""
+def published_procedure(
+    *, documents=1, channels=1, agencies=1, steps_description=(), **kwargs
+) -> Procedure:
+    """A procedure with a published version of the given size (published versions
+    are frozen by database triggers: give here what the version must hold)."""
     procedure = ProcedureFactory(**kwargs)
-    version = VersionFactory(procedure=procedure, published=True)
+    version = VersionFactory(
+        procedure=procedure, published=True, steps_description=list(steps_description)
+    )
     for i in range(channels):
         FeeFactory(
             channel=ChannelFactory(version=version, method=["online", "direct", "postal"][i % 3])

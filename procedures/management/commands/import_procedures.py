@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from procedures.importer import Report, import_names, import_paths
+from procedures.services import catalogue_cache_clear
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             import_paths(paths, report)
         for path in names:
             import_names(path, report)
+        catalogue_cache_clear()  # belt and braces: the signal receivers cover save()
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(f"warning: {warning}"))
         for failure in report.failures:
