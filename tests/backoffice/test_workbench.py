@@ -143,7 +143,7 @@ def test_refuse_needs_reasons(client, world):
 @pytest.mark.parametrize(
     ("action", "data", "target"),
     [
-        ("request_supplement", {"note": "Thiếu giấy khai sinh: bản sao mờ"}, "supplement_requested"),
+        ("request_supplement", {"note": "Thiếu giấy khai sinh"}, "supplement_requested"),
         ("require_payment", {"amount": "50000", "reason": "Lệ phí"}, "awaiting_payment"),
         ("stop", {"reason": "Không đủ điều kiện"}, "stopped"),
         ("forward", {"assignee": None, "note": ""}, "processing"),
