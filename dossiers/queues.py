@@ -67,6 +67,7 @@ class OfficialScope:
 
     user: object
     by_role: dict[str, set[int]] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)  # held, even for an unknown agency code
 
     def ids(self, *roles) -> set[int]:
         roles = roles or tuple(self.by_role)
@@ -98,6 +99,7 @@ def official_scope(user) -> OfficialScope:
     pairs = list(OfficialMembership.objects.filter(user=user).values_list("agency_code", "role"))
     codes = {code for code, _role in pairs}
     ids = dict(Agency.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    scope.roles = {role for _code, role in pairs}
     for code, role in pairs:
         if code in ids:
             scope.by_role.setdefault(role, set()).add(ids[code])
@@ -141,7 +143,7 @@ def _queue_q(queue: str, scope: OfficialScope, now: dt.datetime, limit: dt.datet
 
 def queues_for(scope: OfficialScope) -> list[str]:
     """The queues that make sense for the roles held (all officials see 'all')."""
-    roles = set(scope.by_role)
+    roles = scope.roles
     names = []
     if OfficialRole.RECEPTIONIST in roles:
         names.append("receive")
