@@ -103,3 +103,11 @@ class ApproveForm(forms.Form):
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     result = forms.FileField(label=_("Signed result document"), required=False)
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message to the applicant"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -175,6 +175,12 @@ ACTIONS = {
             dossier_id=dossier.pk, actor=user, note=d["note"]
         ),
     ),
+    Action.MESSAGE: (
+        lambda dossier, *a, **kw: forms.MessageForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_message_send(
+            dossier_id=dossier.pk, actor=user, body=d["body"]
+        ),
+    ),
     Action.NOTE: (
         lambda dossier, *a, **kw: forms.RequiredNoteForm(*a, **kw),
         lambda dossier, user, role, d: services.dossier_note_add(
@@ -189,7 +195,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
     allowed = queues.official_actions(dossier, scope)
     action_labels = dict(Action.choices)
     panels = []
-    for action, _role in [*allowed, (Action.NOTE, None)]:
+    for action, _role in [*allowed, (Action.MESSAGE, None), (Action.NOTE, None)]:
         if action not in ACTIONS:
             continue
         if bound and bound[0] == action:
@@ -217,6 +223,8 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "declaration": [(labels.get(k, k), v) for k, v in dossier.form_data.items()],
             "documents": dossier.documents.select_related("file", "required_document"),
             "log": queues.dossier_official_log(dossier),
+            "dossier_messages": dossier.messages.all(),
+            "payments": dossier.payments.all(),
             "panels": panels,
             "time_left": time_left,
             "final": dossier.status in (Status.REFUSED, Status.STOPPED, Status.RETURNED),

@@ -202,3 +202,16 @@ def test_unknown_action_is_not_found(client, world):
     force_login_verified(client, world.receptionist)
     assert client.post(_url(dossier, "explode")).status_code == 404
     assert client.get(_url(dossier, "receive")).status_code == 405
+
+
+def test_message_to_the_applicant_and_payments_shown(client, world):
+    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    force_login_verified(client, world.specialist)
+
+    response = _act(client, dossier, "message", {"body": "Vui lòng nộp lệ phí trước thứ Sáu"})
+
+    html = response.content.decode()
+    assert dossier.messages.get().from_agency
+    assert "Vui lòng nộp lệ phí trước thứ Sáu" in html
+    assert "50000" in html  # the pending financial obligation
+    assert dossier.log.last().visibility == Visibility.PUBLIC  # the applicant sees it
