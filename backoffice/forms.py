@@ -17,3 +17,97 @@ class OtpForm(AccessibleFormMixin, forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
         ),
     )
+
+
+# --- queues --------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, from the query string (a queue is bookmarkable)."""
+
+    q = forms.CharField(
+        label=_("Code, applicant name or ID number"), required=False, max_length=100
+    )
+    procedure = forms.TypedChoiceField(label=_("Procedure"), required=False, coerce=int)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due = forms.ChoiceField(label=_("Deadline"), required=False)
+
+    def __init__(self, *args, procedures=(), **kwargs):
+        from dossiers.constants import Status
+        from dossiers.queues import DUE_STATES, FILED
+        from procedures.constants import ChannelMethod
+
+        super().__init__(*args, **kwargs)
+        anything = [("", _("All"))]
+        self.fields["procedure"].choices = anything + list(procedures)
+        labels = dict(Status.choices)
+        self.fields["status"].choices = anything + [(s, labels[s]) for s in FILED]
+        self.fields["channel"].choices = anything + list(ChannelMethod.choices)
+        self.fields["due"].choices = anything + list(DUE_STATES.items())
+
+
+# --- workbench actions ---------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RequiredNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reasons"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SupplementRequestForm(forms.Form):
+    note = forms.CharField(
+        label=_("What is missing and why"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Specialist"), queryset=None)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, specialists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = specialists
+
+
+class PaymentRequestForm(forms.Form):
+    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    result = forms.FileField(label=_("Signed result document"), required=False)
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message to the applicant"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from backoffice import views
+from backoffice import queue_views, views
 
 app_name = "backoffice"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", queue_views.home, name="home"),
+    path("ho-so/<uuid:ref>/", queue_views.dossier_detail, name="dossier"),
+    path("ho-so/<uuid:ref>/thao-tac/<slug:action>/", queue_views.dossier_act, name="dossier-act"),
+    path("ho-so/<uuid:ref>/tep/<int:pk>/", queue_views.dossier_file, name="dossier-file"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("xac-thuc/", views.otp_verify, name="otp-verify"),

@@ -2,7 +2,7 @@
 
 Interface only (STYLE R1/R5). Officials sign in here with the same accounts as the
 portal, then confirm a TOTP code (enrolling an authenticator app the first time).
-The dashboard is a placeholder until the queues land.
+The queues and the dossier workbench live in `backoffice.queue_views`.
 """
 
 import base64
@@ -17,13 +17,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from backoffice.forms import OfficialSignInForm, OtpForm
-from backoffice.gate import forbidden, official_required
+from backoffice.gate import forbidden
 from identity import permissions, services
-from identity.constants import OfficialRole
 
 
 def _next_url(request) -> str:
@@ -137,16 +136,4 @@ def otp_enrol(request):
             "locked_minutes": locked_minutes,
         },
         status=429 if locked_minutes else 200,
-    )
-
-
-@require_GET
-@official_required
-def home(request):
-    memberships = permissions.memberships_of(request.user)
-    labels = dict(OfficialRole.choices)
-    return render(
-        request,
-        "backoffice/home.html",
-        {"memberships": [(code, labels[role]) for code, role in memberships]},
     )

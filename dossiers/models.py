@@ -146,6 +146,12 @@ class Dossier(models.Model):
             # Back-office queues (issue 6) start from these.
             models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_recv"),
             models.Index(fields=["competent_agency", "status", "due_at"], name="dossier_comp"),
+            # "Assigned to me" queue (dossiers.queues): assignee + state, soonest due first.
+            models.Index(
+                fields=["assignee", "status", "due_at"],
+                name="dossier_assignee",
+                condition=Q(assignee__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

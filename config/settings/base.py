@@ -310,3 +310,7 @@ DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
 # Development payment gateway: HMAC key of its signed callbacks.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="dossiers.payments.DevelopmentGateway")
 PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)
+
+# Back office (issue 6): a running dossier is "due soon" when its appointment falls
+# within this many working days from today.
+BACKOFFICE_DUE_SOON_DAYS = env.int("BACKOFFICE_DUE_SOON_DAYS", default=2)

@@ -17,6 +17,15 @@ PUBLIC = {"backoffice:login"}
 SIGN_OUT = {"backoffice:logout"}
 OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
 GATED = {"backoffice:home"}
+# Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
+# (a random ref here; tests/backoffice/test_workbench.py covers real dossiers).
+DOSSIER_PAGES = {"backoffice:dossier", "backoffice:dossier-file"}
+POST_ONLY = {"backoffice:dossier-act"}
+URL_KWARGS = {
+    "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
+    "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
+}
 
 PERSONAS = [
     "anonymous",
@@ -35,7 +44,7 @@ def _url_names():
 
 
 def test_every_backoffice_url_is_in_the_table():
-    assert set(_url_names()) == PUBLIC | SIGN_OUT | OTP_PAGES | GATED
+    assert set(_url_names()) == PUBLIC | SIGN_OUT | OTP_PAGES | GATED | DOSSIER_PAGES | POST_ONLY
 
 
 def _sign_in(client, persona):
@@ -61,8 +70,8 @@ def expected(url_name: str, persona: str) -> tuple[int, str]:
     """(status, where a redirect goes, or a phrase of the page)"""
     if url_name in PUBLIC:
         return 200, "Đăng nhập cán bộ"
-    if url_name in SIGN_OUT:
-        return 405, ""  # GET is refused; sign-out is a POST
+    if url_name in SIGN_OUT | POST_ONLY:
+        return 405, ""  # GET is refused; sign-out and actions are POSTs
     not_official = persona in ("citizen", "superuser_without_membership")
     if persona == "anonymous":
         return 302, "/mot-cua/dang-nhap/"
@@ -83,6 +92,8 @@ def expected(url_name: str, persona: str) -> tuple[int, str]:
         return 302, "/mot-cua/xac-thuc/dang-ky/"
     if persona == "official_without_otp":
         return 302, "/mot-cua/xac-thuc/"
+    if url_name in DOSSIER_PAGES:
+        return 404, ""
     return 200, "Bộ phận một cửa"
 
 
@@ -92,7 +103,7 @@ def test_each_persona_on_each_backoffice_url(client, persona, url_name):
     _sign_in(client, persona)
     status, where = expected(url_name, persona)
 
-    response = client.get(reverse(url_name))
+    response = client.get(reverse(url_name, kwargs=URL_KWARGS.get(url_name)))
 
     assert response.status_code == status, (persona, url_name, response.get("Location"))
     if status == 302:

@@ -172,7 +172,8 @@ def test_official_logs_in_and_sees_the_dashboard(client, official):
     html = _html(response)
     assert "Bộ phận một cửa" in html
     assert "Xin chào, Trần Thị B." in html
-    assert "Sắp ra mắt" in html
+    # The placeholder gave way to the queues (issue 6): a specialist starts on "mine".
+    assert "Được giao cho tôi" in html
 
 
 def test_citizen_is_told_politely_that_the_back_office_is_for_officials(client, citizen):

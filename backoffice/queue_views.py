@@ -1,0 +1,285 @@
+"""The officials' queues (`/mot-cua/`) and the dossier workbench (issue 6).
+
+Thin views (STYLE R5): load and authorize through `dossiers.queues`, validate a form,
+call ONE service of `dossiers.services`, pick the response. Every write is a POST that
+redirects back to the workbench with a message (post/redirect/get), so a reload never
+repeats an action.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice import forms
+from backoffice.gate import official_required
+from dossiers import queues, services
+from dossiers.constants import Action, Status
+from dossiers.errors import DossierError
+from dossiers.models import DossierDocument
+from dossiers.workflow import TransitionNotAllowed
+from identity.constants import OfficialRole
+from procedures.calendar import WorkingCalendar
+
+# --- queues --------------------------------------------------------------------------
+
+
+def _procedure_choices(scope):
+    from procedures.models import Procedure
+
+    ids = scope.any_ids
+    return (
+        Procedure.objects.filter(executing_agencies__in=ids)
+        .union(Procedure.objects.filter(competent_agencies__in=ids))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
+@require_GET
+@official_required
+def home(request):
+    scope = queues.official_scope(request.user)
+    names = queues.queues_for(scope)
+    queue = request.GET.get("hang-doi") or names[0]
+    if queue not in names:
+        queue = "all"
+    form = forms.QueueFilterForm(request.GET or None, procedures=_procedure_choices(scope))
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = queues.Filters(
+        queue=queue,
+        q=data.get("q") or "",
+        procedure=data.get("procedure") or None,
+        status=data.get("status") or "",
+        channel=data.get("channel") or "",
+        submitted_from=data.get("submitted_from"),
+        submitted_to=data.get("submitted_to"),
+        due=data.get("due") or "",
+    )
+    now, calendar = timezone.now(), WorkingCalendar.load()
+    page = queues.dossier_list_for_queue(
+        scope=scope, filters=filters, after=request.GET.get("sau"), now=now, calendar=calendar
+    )
+    kept = {k: v for k, v in request.GET.items() if k != "sau" and v}
+    context = {
+        "queue": queue,
+        "queue_label": queues.QUEUES[queue],
+        "page": page,
+        "form": form,
+        "next_url": f"?{urlencode({**kept, 'sau': page.next_cursor})}" if page.next_cursor else "",
+        "first_url": f"?{urlencode(kept)}" if "sau" in request.GET else "",
+        "due_soon_days": queues.due_soon_days(),
+    }
+    if request.htmx:
+        return render(request, "backoffice/queue.html#list", context)
+    counts = queues.queue_counts(scope, names, now=now, calendar=calendar)
+    labels = dict(OfficialRole.choices)
+    context.update(
+        tabs=[
+            (name, queues.QUEUES[name], counts[name], f"?{urlencode({'hang-doi': name})}")
+            for name in names
+        ],
+        memberships=[
+            (code, labels[role])
+            for code, role in request.user.official_memberships.values_list("agency_code", "role")
+        ],
+    )
+    return render(request, "backoffice/queue.html", context)
+
+
+# --- workbench -----------------------------------------------------------------------
+
+STALE = gettext_lazy(
+    "This action is no longer possible: the dossier has changed (someone else may have "
+    "acted on it first). Its current state is shown below."
+)
+
+
+# action -> (form factory, service call, success message). `d` is the cleaned data.
+ACTIONS = {
+    Action.RECEIVE: (
+        lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_receive(
+            dossier_id=dossier.pk, actor=user, note=d["note"]
+        ),
+    ),
+    Action.REFUSE: (
+        lambda dossier, *a, **kw: forms.ReasonForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_refuse(
+            dossier_id=dossier.pk, actor=user, reason=d["reason"]
+        ),
+    ),
+    Action.ASSIGN: (
+        lambda dossier, *a, **kw: forms.AssignForm(
+            *a, specialists=queues.specialists_of(dossier.competent_agency), **kw
+        ),
+        lambda dossier, user, role, d: services.dossier_assign(
+            dossier_id=dossier.pk, actor=user, assignee=d["assignee"], note=d["note"], role=role
+        ),
+    ),
+    Action.FORWARD: (
+        lambda dossier, *a, **kw: forms.AssignForm(
+            *a, specialists=queues.specialists_of(dossier.competent_agency), **kw
+        ),
+        lambda dossier, user, role, d: services.dossier_forward(
+            dossier_id=dossier.pk, actor=user, assignee=d["assignee"], note=d["note"], role=role
+        ),
+    ),
+    Action.PROPOSE: (
+        lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_propose(
+            dossier_id=dossier.pk, actor=user, note=d["note"]
+        ),
+    ),
+    Action.RETURN: (
+        lambda dossier, *a, **kw: forms.RequiredNoteForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_send_back(
+            dossier_id=dossier.pk, actor=user, note=d["note"]
+        ),
+    ),
+    Action.APPROVE: (
+        lambda dossier, *a, **kw: forms.ApproveForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_approve(
+            dossier_id=dossier.pk, actor=user, note=d["note"], result_upload=d["result"]
+        ),
+    ),
+    Action.REQUEST_SUPPLEMENT: (
+        lambda dossier, *a, **kw: forms.SupplementRequestForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_request_supplement(
+            dossier_id=dossier.pk, actor=user, note=d["note"], role=role
+        ),
+    ),
+    Action.REQUIRE_PAYMENT: (
+        lambda dossier, *a, **kw: forms.PaymentRequestForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_require_payment(
+            dossier_id=dossier.pk, actor=user, amount=d["amount"], reason=d["reason"], role=role
+        ),
+    ),
+    Action.STOP: (
+        lambda dossier, *a, **kw: forms.ReasonForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_stop(
+            dossier_id=dossier.pk, actor=user, reason=d["reason"], role=role
+        ),
+    ),
+    Action.RETURN_RESULT: (
+        lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_return_result(
+            dossier_id=dossier.pk, actor=user, note=d["note"]
+        ),
+    ),
+    Action.MESSAGE: (
+        lambda dossier, *a, **kw: forms.MessageForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_message_send(
+            dossier_id=dossier.pk, actor=user, body=d["body"]
+        ),
+    ),
+    Action.NOTE: (
+        lambda dossier, *a, **kw: forms.RequiredNoteForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_note_add(
+            dossier_id=dossier.pk, actor=user, note=d["note"]
+        ),
+    ),
+}
+
+
+def _workbench(request, dossier, scope, bound=None, status=200):
+    """Render the workbench; `bound` = (action, form) re-shown with its errors."""
+    allowed = queues.official_actions(dossier, scope)
+    action_labels = dict(Action.choices)
+    panels = []
+    for action, _role in [*allowed, (Action.MESSAGE, None), (Action.NOTE, None)]:
+        if action not in ACTIONS:
+            continue
+        if bound and bound[0] == action:
+            form = bound[1]
+        else:
+            form = ACTIONS[action][0](dossier, auto_id=f"id_{action}_%s")
+        panels.append((action, action_labels[action], form))
+    if not scope.roles_on(dossier):
+        panels = []  # read access only (e.g. the receiving desk of another agency)
+    now = timezone.now()
+    calendar = WorkingCalendar.load()
+    time_left = queues.time_left(
+        dossier,
+        now=now,
+        today=timezone.localtime(now).date(),
+        calendar=calendar,
+        limit=queues._due_limit(now, calendar),
+    )
+    labels = {f.key: f.label_vi for f in dossier.version.form_fields.all()}
+    return render(
+        request,
+        "backoffice/dossier.html",
+        {
+            "dossier": dossier,
+            "declaration": [(labels.get(k, k), v) for k, v in dossier.form_data.items()],
+            "documents": dossier.documents.select_related("file", "required_document"),
+            "log": queues.dossier_official_log(dossier),
+            "dossier_messages": dossier.messages.all(),
+            "payments": dossier.payments.all(),
+            "panels": panels,
+            "time_left": time_left,
+            "final": dossier.status in (Status.REFUSED, Status.STOPPED, Status.RETURNED),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@official_required
+def dossier_detail(request, ref):
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    return _workbench(request, dossier, scope)
+
+
+@require_POST
+@official_required
+def dossier_act(request, ref, action):
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    if action not in ACTIONS:
+        raise Http404
+    make_form, call = ACTIONS[action]
+    form = make_form(dossier, request.POST, request.FILES, auto_id=f"id_{action}_%s")
+    if not form.is_valid():
+        return _workbench(request, dossier, scope, bound=(action, form), status=400)
+    role = dict(queues.official_actions(dossier, scope)).get(action)
+    try:
+        call(dossier, request.user, role, form.cleaned_data)
+    except TransitionNotAllowed:
+        messages.error(request, STALE)
+    except DossierError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": dict(Action.choices)[action]})
+    return redirect("backoffice:dossier", ref=dossier.ref)
+
+
+@require_GET
+@official_required
+def dossier_file(request, ref, pk):
+    """A document of the dossier, for officials of its agencies only."""
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    stored = get_object_or_404(
+        DossierDocument.objects.select_related("file"), pk=pk, dossier=dossier
+    ).file
+    if settings.DOSSIER_X_ACCEL_PREFIX:
+        response = HttpResponse(content_type=stored.content_type)
+        response["X-Accel-Redirect"] = settings.DOSSIER_X_ACCEL_PREFIX + stored.file.name
+    else:
+        response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

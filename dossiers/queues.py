@@ -1,0 +1,343 @@
+"""Back-office reads: the officials' queues and the dossier workbench (issue 6).
+
+Scoped at the source (STYLE R6): every queryset starts from the agencies the official
+belongs to, so a view cannot forget the check. A page costs a constant number of
+queries whatever the data size: the official's memberships (1), the agency ids (1),
+the working calendar (holidays), the counts (1 aggregate) and the rows (1, keyset on
+`(due_at NULLS LAST, id)`), served by the `dossier_recv` / `dossier_comp` /
+`dossier_assignee` indexes.
+
+Kept apart from `dossiers.selectors` (the applicant's reads) on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.constants import PAUSED, ActorRole, Status
+from dossiers.models import Dossier, DossierLog
+from dossiers.workflow import actions_for
+from identity.constants import OfficialRole
+from identity.models import OfficialMembership
+from procedures.calendar import WorkingCalendar
+
+PAGE_SIZE = 25
+# The clock runs in these states: they can be due soon or overdue.
+RUNNING = (Status.RECEIVED, Status.PROCESSING, Status.AWAITING_APPROVAL, Status.RESULT_READY)
+# Everything an agency has on its books (drafts never reached it).
+FILED = tuple(s for s in Status.values if s not in (Status.DRAFT, Status.DISCARDED))
+ACTIVE_FOR_ASSIGNEE = (
+    Status.PROCESSING,
+    Status.AWAITING_APPROVAL,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.AWAITING_PAYMENT,
+)
+
+QUEUES = {
+    "receive": _("To receive"),
+    "mine": _("Assigned to me"),
+    "approval": _("Awaiting approval"),
+    "waiting": _("Awaiting supplement or payment"),
+    "due_soon": _("Due soon"),
+    "overdue": _("Overdue"),
+    "ready": _("Ready to return"),
+    "all": _("All dossiers of my agencies"),
+}
+DUE_STATES = {
+    "overdue": _("Overdue"),
+    "due_soon": _("Due soon"),
+    "on_track": _("On track"),
+}
+
+
+def due_soon_days() -> int:
+    return getattr(settings, "BACKOFFICE_DUE_SOON_DAYS", 2)
+
+
+@dataclass
+class OfficialScope:
+    """The agencies (ids) the official acts for, per role."""
+
+    user: object
+    by_role: dict[str, set[int]] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)  # held, even for an unknown agency code
+
+    def ids(self, *roles) -> set[int]:
+        roles = roles or tuple(self.by_role)
+        return set().union(*(self.by_role.get(r, set()) for r in roles))
+
+    @property
+    def any_ids(self) -> set[int]:
+        return self.ids()
+
+    def roles_on(self, dossier: Dossier) -> list[str]:
+        """The official roles this person holds for this dossier (receptionist at the
+        receiving agency; specialist and leader at the competent agency)."""
+        roles = []
+        if dossier.receiving_agency_id in self.by_role.get(OfficialRole.RECEPTIONIST, ()):
+            roles.append(ActorRole.RECEPTIONIST)
+        for role in (OfficialRole.SPECIALIST, OfficialRole.LEADER):
+            if dossier.competent_agency_id in self.by_role.get(role, ()):
+                roles.append(role)
+        return roles
+
+
+def official_scope(user) -> OfficialScope:
+    """Two queries: the memberships joined to the agencies they name."""
+    from procedures.models import Agency
+
+    scope = OfficialScope(user=user)
+    if user is None or not user.is_authenticated:
+        return scope
+    pairs = list(OfficialMembership.objects.filter(user=user).values_list("agency_code", "role"))
+    codes = {code for code, _role in pairs}
+    ids = dict(Agency.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    scope.roles = {role for _code, role in pairs}
+    for code, role in pairs:
+        if code in ids:
+            scope.by_role.setdefault(role, set()).add(ids[code])
+    return scope
+
+
+def _in_scope(scope: OfficialScope) -> Q:
+    ids = scope.any_ids
+    return Q(receiving_agency_id__in=ids) | Q(competent_agency_id__in=ids)
+
+
+def _due_limit(now: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    """End of the N-th working day from today: due before it means 'due soon'."""
+    today = timezone.localtime(now).date()
+    last = calendar.add_working_days(today, due_soon_days())
+    return timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+
+
+def _queue_q(queue: str, scope: OfficialScope, now: dt.datetime, limit: dt.datetime) -> Q:
+    mine_any = _in_scope(scope)
+    desk = scope.ids(OfficialRole.RECEPTIONIST)
+    if queue == "receive":
+        return Q(status=Status.SUBMITTED, receiving_agency_id__in=desk)
+    if queue == "mine":
+        return Q(assignee=scope.user, status__in=ACTIVE_FOR_ASSIGNEE) & mine_any
+    if queue == "approval":
+        return Q(
+            status=Status.AWAITING_APPROVAL,
+            competent_agency_id__in=scope.ids(OfficialRole.LEADER),
+        )
+    if queue == "waiting":
+        return Q(status__in=PAUSED) & mine_any
+    if queue == "due_soon":
+        return Q(status__in=RUNNING, due_at__gte=now, due_at__lt=limit) & mine_any
+    if queue == "overdue":
+        return Q(status__in=RUNNING, due_at__lt=now) & mine_any
+    if queue == "ready":
+        return Q(status=Status.RESULT_READY, receiving_agency_id__in=desk)
+    return Q(status__in=FILED) & mine_any
+
+
+def queues_for(scope: OfficialScope) -> list[str]:
+    """The queues that make sense for the roles held (all officials see 'all')."""
+    roles = scope.roles
+    names = []
+    if OfficialRole.RECEPTIONIST in roles:
+        names.append("receive")
+    if roles & {OfficialRole.SPECIALIST}:
+        names.append("mine")
+    if OfficialRole.LEADER in roles:
+        names.append("approval")
+    names += ["waiting", "due_soon", "overdue"]
+    if OfficialRole.RECEPTIONIST in roles:
+        names.append("ready")
+    names.append("all")
+    return names
+
+
+def queue_counts(scope: OfficialScope, names, *, now=None, calendar=None) -> dict[str, int]:
+    """Every queue's count in ONE aggregate query over the official's agencies."""
+    if not scope.any_ids:
+        return dict.fromkeys(names, 0)
+    now = now or timezone.now()
+    limit = _due_limit(now, calendar or WorkingCalendar.load())
+    aggregates = {name: Count("pk", filter=_queue_q(name, scope, now, limit)) for name in names}
+    return Dossier.objects.filter(_in_scope(scope)).aggregate(**aggregates)
+
+
+@dataclass
+class Filters:
+    queue: str = "all"
+    q: str = ""
+    procedure: int | None = None
+    status: str = ""
+    channel: str = ""
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+    due: str = ""
+
+
+@dataclass
+class QueuePage:
+    rows: list
+    next_cursor: str | None
+
+
+def _cursor(d: Dossier) -> str:
+    due = f"{d.due_at.timestamp():.6f}" if d.due_at else "null"
+    return f"{due}_{d.pk}"
+
+
+def _parse_cursor(cursor: str | None):
+    try:
+        due, pk = (cursor or "").split("_")
+        return (None if due == "null" else dt.datetime.fromtimestamp(float(due), tz=dt.UTC)), int(
+            pk
+        )
+    except ValueError:
+        return None
+
+
+def _after(position) -> Q:
+    """Rows after `position` in the order (due_at ASC NULLS LAST, id ASC)."""
+    due, pk = position
+    if due is None:
+        return Q(due_at__isnull=True, pk__gt=pk)
+    return Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True)
+
+
+def dossier_list_for_queue(
+    *,
+    scope: OfficialScope,
+    filters: Filters,
+    after: str | None = None,
+    size: int = PAGE_SIZE,
+    now=None,
+    calendar=None,
+) -> QueuePage:
+    """One page of a queue, soonest due first, keyset-paginated (never OFFSET)."""
+    if not scope.any_ids:
+        return QueuePage([], None)
+    now = now or timezone.now()
+    calendar = calendar or WorkingCalendar.load()
+    limit = _due_limit(now, calendar)
+    qs = Dossier.objects.filter(_queue_q(filters.queue, scope, now, limit))
+    if filters.procedure:
+        qs = qs.filter(version__procedure_id=filters.procedure)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.submitted_from:
+        qs = qs.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to:
+        qs = qs.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.due == "overdue":
+        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
+    elif filters.due == "due_soon":
+        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lt=limit)
+    elif filters.due == "on_track":
+        qs = qs.filter(due_at__gte=limit)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(code__istartswith=term)
+            | Q(applicant__full_name__unaccent__icontains=term)
+            | Q(applicant__id_number=term)
+        )
+    position = _parse_cursor(after)
+    if position:
+        qs = qs.filter(_after(position))
+    rows = list(
+        qs.select_related(
+            "version__procedure", "applicant", "assignee", "receiving_agency"
+        ).order_by(F("due_at").asc(nulls_last=True), "pk")[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    today = timezone.localtime(now).date()
+    for row in rows:
+        row.time_left = time_left(row, now=now, today=today, calendar=calendar, limit=limit)
+    return QueuePage(rows, _cursor(rows[-1]) if more else None)
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    state: str  # overdue | due_soon | on_track | paused | none
+    days: int  # working days left (or late, when overdue)
+
+
+def time_left(dossier, *, now, today, calendar, limit) -> TimeLeft:
+    if dossier.due_at is None:
+        return TimeLeft("none", 0)
+    if dossier.status in PAUSED:
+        return TimeLeft("paused", 0)
+    if dossier.status not in RUNNING:
+        return TimeLeft("none", 0)
+    due_day = timezone.localtime(dossier.due_at).date()
+    if dossier.due_at < now:
+        return TimeLeft("overdue", calendar.working_days_between(due_day, today))
+    days = calendar.working_days_between(today, due_day)
+    return TimeLeft("due_soon" if dossier.due_at < limit else "on_track", days)
+
+
+# --- the workbench -------------------------------------------------------------------
+
+
+def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = None) -> Dossier:
+    """The dossier `ref` if it was filed with, or is decided by, one of the official's
+    agencies; else Http404 (no hint that it exists)."""
+    scope = scope or official_scope(official)
+    if not scope.any_ids:
+        raise Http404
+    dossier = (
+        Dossier.objects.filter(_in_scope(scope), ref=ref, status__in=FILED)
+        .select_related(
+            "version__procedure",
+            "case",
+            "receiving_agency",
+            "competent_agency",
+            "business",
+            "applicant",
+            "assignee",
+        )
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def dossier_official_log(dossier: Dossier) -> QuerySet[DossierLog]:
+    """The full log, internal notes included: officials see everything."""
+    return dossier.log.order_by("seq")
+
+
+def official_actions(dossier: Dossier, scope: OfficialScope) -> list[tuple[str, str]]:
+    """(action, role) pairs the official may take now, in workflow-table order."""
+    seen, result = set(), []
+    for role in scope.roles_on(dossier):
+        for action in actions_for(dossier.status, role):
+            if action not in seen:
+                seen.add(action)
+                result.append((action, role))
+    return result
+
+
+def specialists_of(agency) -> QuerySet:
+    """People who may be assigned a dossier decided by `agency`."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            official_memberships__agency_code=agency.code,
+            official_memberships__role=OfficialRole.SPECIALIST,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )

@@ -1,0 +1,212 @@
+"""The queues: the right dossiers per role and agency, counts, filters, keyset pages,
+htmx partial, a constant number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dossiers import queues
+from dossiers.constants import Status
+from dossiers.models import Dossier
+from identity.constants import OfficialRole
+from tests.backoffice.worlds import two_wards
+from tests.dossiers.factories import World
+from tests.helpers import force_login_verified
+from tests.identity.factories import make_official
+
+pytestmark = pytest.mark.django_db
+
+
+def _queue(user, name, **filters):
+    scope = queues.official_scope(user)
+    page = queues.dossier_list_for_queue(
+        scope=scope, filters=queues.Filters(queue=name, **filters), size=500
+    )
+    return {d.pk for d in page.rows}
+
+
+@pytest.fixture
+def wards():
+    a, b = two_wards()
+    states = (
+        Status.SUBMITTED,
+        Status.RECEIVED,
+        Status.PROCESSING,
+        Status.AWAITING_APPROVAL,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.AWAITING_PAYMENT,
+        Status.RESULT_READY,
+        Status.RETURNED,
+        Status.DRAFT,
+    )
+    a.d = {s: a.dossier_in(s) for s in states}
+    b.d = {s: b.dossier_in(s) for s in states}
+    return a, b
+
+
+def test_each_queue_holds_exactly_its_dossiers(wards):
+    a, b = wards
+    d = a.d
+    assert _queue(a.receptionist, "receive") == {d[Status.SUBMITTED].pk}
+    assert _queue(a.receptionist, "ready") == {d[Status.RESULT_READY].pk}
+    assert _queue(a.specialist, "mine") == {
+        d[s].pk
+        for s in (
+            Status.PROCESSING,
+            Status.AWAITING_APPROVAL,
+            Status.SUPPLEMENT_REQUESTED,
+            Status.AWAITING_PAYMENT,
+        )
+    }
+    assert _queue(a.leader, "approval") == {d[Status.AWAITING_APPROVAL].pk}
+    assert _queue(a.leader, "waiting") == {
+        d[Status.SUPPLEMENT_REQUESTED].pk,
+        d[Status.AWAITING_PAYMENT].pk,
+    }
+    # Drafts never reached the agency.
+    assert _queue(a.leader, "all") == {x.pk for s, x in d.items() if s != Status.DRAFT}
+    # A receptionist of ward A never sees ward B's dossiers, in any queue.
+    b_pks = {x.pk for x in b.d.values()}
+    for name in queues.QUEUES:
+        for official in (a.receptionist, a.specialist, a.leader):
+            assert not _queue(official, name) & b_pks, (name, official)
+    # Roles matter: the desk has no approval queue content, the specialist no intake.
+    assert _queue(a.receptionist, "approval") == set()
+    assert _queue(a.specialist, "receive") == set()
+
+
+def test_due_soon_and_overdue(wards, settings):
+    settings.BACKOFFICE_DUE_SOON_DAYS = 2
+    a, _b = wards
+    now = timezone.now()
+    late, soon, later = a.d[Status.PROCESSING], a.d[Status.RECEIVED], a.d[Status.AWAITING_APPROVAL]
+    Dossier.objects.filter(pk=late.pk).update(due_at=now - dt.timedelta(days=3))
+    Dossier.objects.filter(pk=soon.pk).update(due_at=now + dt.timedelta(minutes=5))
+    Dossier.objects.filter(pk=later.pk).update(due_at=now + dt.timedelta(days=30))
+    # Paused dossiers are not late: their clock does not run.
+    Dossier.objects.filter(pk=a.d[Status.SUPPLEMENT_REQUESTED].pk).update(
+        due_at=now - dt.timedelta(days=3)
+    )
+
+    assert late.pk in _queue(a.leader, "overdue")
+    assert a.d[Status.SUPPLEMENT_REQUESTED].pk not in _queue(a.leader, "overdue")
+    assert soon.pk in _queue(a.leader, "due_soon")
+    assert later.pk not in _queue(a.leader, "due_soon") | _queue(a.leader, "overdue")
+    assert _queue(a.leader, "all", due="overdue") == _queue(a.leader, "overdue")
+    scope = queues.official_scope(a.leader)
+    counts = queues.queue_counts(scope, queues.queues_for(scope))
+    for name, count in counts.items():
+        assert count == len(_queue(a.leader, name)), name
+
+
+def test_filters_and_search(wards):
+    a, _b = wards
+    target = a.d[Status.RECEIVED]
+    assert _queue(a.leader, "all", q=target.code) == {target.pk}
+    assert _queue(a.leader, "all", q=target.code[:5]) >= {target.pk}
+    # Accent-insensitive search on the applicant's name.
+    assert target.pk in _queue(a.leader, "all", q="pham thu")
+    assert _queue(a.leader, "all", q="Không Có Ai") == set()
+    assert _queue(a.leader, "all", status=Status.RETURNED) == {a.d[Status.RETURNED].pk}
+    assert _queue(a.leader, "all", procedure=a.procedure.pk) == _queue(a.leader, "all")
+    assert _queue(a.leader, "all", channel="postal") == set()
+
+
+def test_queue_page_lists_rows_with_time_left_in_words(client, wards):
+    a, b = wards
+    force_login_verified(client, a.receptionist)
+
+    html = client.get("/mot-cua/?hang-doi=all").content.decode()
+
+    assert a.d[Status.RECEIVED].code in html
+    assert b.d[Status.RECEIVED].code not in html
+    assert "ngày làm việc" in html  # time left is written, not only coloured
+    assert "Phạm Thu Hà" in html
+    assert "Chờ tiếp nhận" in html  # the desk's intake tab
+
+
+def test_htmx_request_gets_the_list_only(client, wards):
+    a, _b = wards
+    force_login_verified(client, a.receptionist)
+
+    response = client.get("/mot-cua/?hang-doi=receive", headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="queue-list"')
+    assert a.d[Status.SUBMITTED].code in html
+    assert "<html" not in html
+
+
+def test_official_without_membership_of_a_known_agency_sees_empty_queues(client):
+    official = make_official(OfficialRole.LEADER, agency_code="000.00.99.H29")
+    force_login_verified(client, official)
+    response = client.get("/mot-cua/")
+    assert response.status_code == 200
+    assert "Không có hồ sơ nào" in response.content.decode()
+
+
+def _many(world, n):
+    for _ in range(n):
+        world.dossier_in(Status.RECEIVED)
+
+
+def _spread_due_dates():
+    """Ties, distinct dates and NULLs, so the keyset meets all three."""
+    base = timezone.now() + dt.timedelta(days=1)
+    for i, pk in enumerate(Dossier.objects.order_by("pk").values_list("pk", flat=True)):
+        due = None if i % 7 == 0 else base + dt.timedelta(hours=i % 5)
+        Dossier.objects.filter(pk=pk).update(due_at=due)
+
+
+def test_keyset_pages_have_no_duplicates_and_no_gaps():
+    world = World()
+    _many(world, 23)
+    _spread_due_dates()
+    scope = queues.official_scope(world.leader)
+    seen, after = [], None
+    while True:
+        page = queues.dossier_list_for_queue(
+            scope=scope, filters=queues.Filters(queue="all"), after=after, size=4
+        )
+        seen += [d.pk for d in page.rows]
+        if not page.next_cursor:
+            break
+        after = page.next_cursor
+    expected = list(
+        Dossier.objects.exclude(status=Status.DRAFT)
+        .order_by(F("due_at").asc(nulls_last=True), "pk")  # the queue's order
+        .values_list("pk", flat=True)
+    )
+    assert len(seen) == len(set(seen)) == 23
+    assert seen == expected
+
+
+def test_queue_page_costs_the_same_number_of_queries_at_any_size(client):
+    world = World()
+    _many(world, 5)
+    force_login_verified(client, world.leader)
+    client.get("/mot-cua/?hang-doi=all")  # warm the session
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = count("/mot-cua/?hang-doi=all")
+    _many(world, 35)
+    _spread_due_dates()
+    assert count("/mot-cua/?hang-doi=all") == small
+    assert count("/mot-cua/?hang-doi=all&q=ph%E1%BA%A1m") == small
+
+
+def test_queue_page_uses_a_fixed_query_budget(client, django_assert_max_num_queries):
+    world = World()
+    _many(world, 5)
+    force_login_verified(client, world.leader)
+    client.get("/mot-cua/")
+    with django_assert_max_num_queries(14):
+        client.get("/mot-cua/?hang-doi=all")
