@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from dossiers.constants import Status
+from dossiers.constants import PaymentStatus, Status
 from identity.demo import DEMO_ACCOUNTS, DEPARTMENT_CODE, WARD_CODE, seed_accounts
 from procedures.demo import seed as seed_catalogue
 
@@ -118,7 +118,14 @@ def _walk(dossier, state: str, officials, applicant) -> None:
         return
     services.dossier_submit(dossier_id=pk, actor=applicant)
     if state == Status.SUBMITTED:
-        return
+        return  # a fee, if any, is left to pay (the Pay button shows)
+    for fee in dossier.payments.filter(status=PaymentStatus.PENDING):
+        services.payment_mark_paid(
+            reference=fee.reference,
+            amount=fee.amount,
+            transaction_id=f"DEMO{fee.pk:08d}",
+            gateway="dev",
+        )
     if state == Status.WITHDRAWN:
         services.dossier_withdraw(dossier_id=pk, actor=applicant, reason="Tôi nộp nhầm thủ tục.")
         return
