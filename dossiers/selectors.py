@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.constants import Status, Visibility
-from dossiers.models import Dossier, DossierLog, StoredFile
+from dossiers.models import Dossier, DossierDocument, DossierLog, StoredFile
+from procedures.constants import OnlineLevel
 
 PAGE_SIZE = 20
 
@@ -83,6 +84,44 @@ def dossier_list_for_applicant(
 def dossier_public_log(dossier: Dossier) -> QuerySet[DossierLog]:
     """The timeline the applicant sees: the log without internal notes."""
     return dossier.log.filter(visibility=Visibility.PUBLIC).order_by("seq")
+
+
+def result_available(dossier: Dossier) -> bool:
+    """The applicant gets the result once it is returned, or as soon as it is ready
+    when the procedure returns results online (fully online procedures)."""
+    return dossier.status == Status.RETURNED or (
+        dossier.status == Status.RESULT_READY
+        and dossier.version.procedure.online_level == OnlineLevel.FULL
+    )
+
+
+def dossier_visible_documents(dossier: Dossier) -> QuerySet[DossierDocument]:
+    """The documents of the dossier the applicant may see and download: theirs, and the
+    result once it is available to them."""
+    qs = dossier.documents.select_related("file", "required_document")
+    return qs if result_available(dossier) else qs.filter(is_result=False)
+
+
+def stored_file_get_for_owner(*, user, pk) -> StoredFile:
+    """One of the user's own documents (not deleted); anyone else's is a 404."""
+    if user is None or not user.is_authenticated:
+        raise Http404
+    stored = stored_files_for(user).filter(pk=pk).first()
+    if stored is None:
+        raise Http404
+    return stored
+
+
+def stored_files_with_uses(user) -> QuerySet[StoredFile]:
+    """My documents, newest first, each with the dossiers it is used in (two queries)."""
+    return stored_files_for(user).prefetch_related(
+        Prefetch(
+            "uses",
+            queryset=DossierDocument.objects.select_related("dossier").exclude(
+                dossier__status=Status.DISCARDED
+            ),
+        )
+    )
 
 
 def stored_files_for(user) -> QuerySet[StoredFile]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import files as file_checks
 from dossiers.constants import (
+    FINAL,
     PAUSED,
     Action,
     ActorRole,
@@ -396,6 +397,40 @@ def dossier_detach_file(*, dossier_id: int, actor, document_id: int) -> None:
     dossier.documents.filter(pk=document_id).delete()
 
 
+@transaction.atomic
+def stored_file_delete(*, file_id: int, actor) -> StoredFile:
+    """Removes one of the applicant's own uploads from My documents. Refused while an
+    open dossier (a draft included) uses it; results and the agency's files stay. The
+    row and the file are kept as evidence for finished dossiers that used it; it is
+    only hidden (`deleted_at`)."""
+    stored = (
+        StoredFile.objects.select_for_update()
+        .filter(pk=file_id, owner=actor, deleted_at__isnull=True)
+        .first()
+    )
+    if stored is None:
+        raise DossierError(_("This file is not in your documents."))
+    if stored.kind != FileKind.UPLOAD:
+        raise DossierError(_("Results and documents from the agency cannot be deleted."))
+    open_states = set(Status.values) - set(FINAL)
+    in_use = (
+        DossierDocument.objects.filter(file=stored, dossier__status__in=open_states).exists()
+        or DossierMessage.objects.filter(
+            attachment=stored, dossier__status__in=open_states
+        ).exists()
+    )
+    if in_use:
+        raise DossierError(
+            _(
+                "This file is used by a dossier that is still open; it can be deleted "
+                "once that dossier is finished or the file is removed from the draft."
+            )
+        )
+    stored.deleted_at = timezone.now()
+    stored.save(update_fields=["deleted_at"])
+    return stored
+
+
 def submission_problems(dossier: Dossier) -> dict:
     """What stops a draft from being submitted: declaration errors and missing documents."""
     errors = declaration_errors(dossier.version, dossier.form_data)
@@ -435,6 +470,8 @@ def dossier_submit(*, dossier_id: int, actor) -> Dossier:
     if problems["declaration"] or problems["missing"]:
         raise DossierIncomplete(_("The dossier is not complete yet."), problems)
 
+    fee = version_fee(dossier)
+
     def change(d, now, data):
         d.code = _next_code(d.receiving_agency, now)
         d.submitted_at = now
@@ -443,8 +480,15 @@ def dossier_submit(*, dossier_id: int, actor) -> Dossier:
             {"name": x.file.name, "sha256": x.file.sha256}
             for x in d.documents.select_related("file")
         ]
+        if fee:
+            data["fee"] = fee
 
-    return _transition(dossier_id=dossier_id, action=Action.SUBMIT, actor=actor, change=change)
+    dossier = _transition(dossier_id=dossier_id, action=Action.SUBMIT, actor=actor, change=change)
+    if fee:
+        # The fee of the version filed under: payable online from now on; it does not
+        # hold the dossier up (the agency may still require it before the result).
+        payment_create(dossier=dossier, purpose=PaymentPurpose.FEE, amount=fee)
+    return dossier
 
 
 @transaction.atomic
@@ -759,6 +803,38 @@ def dossier_note_add(*, dossier_id: int, actor, note: str) -> DossierLog:
 
 
 # --- payments ------------------------------------------------------------------------
+
+
+def version_fee(dossier: Dossier) -> int:
+    """The fee in VND of the dossier's channel in its version (0 when free or when the
+    amount is set by another regulation, which the agency then requires as a financial
+    obligation)."""
+    channel = (
+        dossier.version.channels.filter(method=dossier.channel).first()
+        or dossier.version.channels.first()
+    )
+    if channel is None:
+        return 0
+    return sum(f.amount or 0 for f in channel.fees.all() if f.currency == "VND")
+
+
+def payable(payment: Payment) -> bool:
+    """A payment the applicant may pay now: pending, on a filed dossier still open."""
+    return (
+        payment.status == PaymentStatus.PENDING
+        and payment.dossier.status not in FINAL
+        and payment.dossier.status != Status.DRAFT
+    )
+
+
+def payment_start(*, payment_id: int, actor) -> Payment:
+    """Checks that `actor` may pay this payment now; the portal then sends them to the
+    gateway. Nothing is written: the gateway's verified callback records the payment."""
+    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
+    acting_role(payment.dossier, actor, {ActorRole.APPLICANT})
+    if not payable(payment):
+        raise DossierError(_("This payment cannot be made now."))
+    return payment
 
 
 def payment_create(*, dossier: Dossier, purpose: str, amount: int, reason: str = "") -> Payment:

@@ -17,6 +17,8 @@ class StartForm(forms.Form):
     def __init__(self, *args, cases, agencies, parties, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
+        if len(cases) == 1:  # nothing to choose: preselect it
+            self.fields["case"].initial = cases[0].pk
         self.fields["agency"].queryset = agencies
         self.fields["party"].choices = parties
 

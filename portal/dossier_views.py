@@ -16,17 +16,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dossiers import services
+from dossiers import payments, services
 from dossiers.constants import Action, Status
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.errors import DossierError
-from dossiers.models import DossierDocument
 from dossiers.selectors import (
     dossier_get_for_applicant,
     dossier_list_for_applicant,
     dossier_public_log,
     dossier_public_status,
+    dossier_visible_documents,
+    stored_file_get_for_owner,
     stored_files_for,
+    stored_files_with_uses,
 )
 from dossiers.workflow import TransitionNotAllowed, actions_for
 from identity.selectors import acting_parties_for, businesses_for
@@ -254,12 +256,14 @@ def dossier_detail(request, ref):
 
 def _detail(request, dossier, **forms):
     allowed = actions_for(dossier.status, "applicant")
+    documents = list(dossier_visible_documents(dossier))
     return {
         "dossier": dossier,
         "timeline": dossier_public_log(dossier),
-        "documents": dossier.documents.select_related("file", "required_document"),
+        "documents": documents,
+        "result_documents": [d for d in documents if d.is_result],
         "messages_": dossier.messages.select_related("attachment"),
-        "payments": dossier.payments.all(),
+        "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
         "can_withdraw": Action.WITHDRAW in allowed,
         "can_supplement": Action.SUPPLEMENT in allowed,
         "can_rate": Action.RATE in allowed and not hasattr(dossier, "rating"),
@@ -361,9 +365,7 @@ def dossier_file(request, ref, pk):
     """Streams a file of the dossier after the permission check. Behind nginx set
     DOSSIER_X_ACCEL_PREFIX to hand the transfer to an `internal` location instead."""
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
-    document = get_object_or_404(
-        DossierDocument.objects.select_related("file"), pk=pk, dossier=dossier
-    )
+    document = get_object_or_404(dossier_visible_documents(dossier), pk=pk)
     return _serve(document.file)
 
 
@@ -398,3 +400,97 @@ def dossier_receipt_pdf(request, ref):
     response["Content-Disposition"] = f'inline; filename="{dossier.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- payment -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def dossier_pay(request, ref, reference):
+    """Sends the applicant to the payment gateway for one pending payment."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    payment = get_object_or_404(dossier.payments, reference=reference)
+    try:
+        services.payment_start(payment_id=payment.pk, actor=request.user)
+    except (DossierError, TransitionNotAllowed):
+        return render(
+            request,
+            "portal/dossiers/detail.html",
+            _detail(request, dossier, error=_("This payment cannot be made now.")),
+            status=400,
+        )
+    return redirect(payments.get_gateway().redirect_url(payment))
+
+
+@require_http_methods(["GET", "POST"])
+def payment_dev_bank(request):
+    """The development gateway's simulated bank page (404 with any other gateway)."""
+    gateway = payments.dev_gateway()
+    if gateway is None:
+        raise Http404
+    params = request.POST if request.method == "POST" else request.GET
+    order = {k: params.get(k, "") for k in ("reference", "amount", "signature")}
+    if not payments.signature_ok(order) or not order["amount"].isdigit():
+        return render(request, "portal/payments/refused.html", status=400)
+    if request.method == "POST":
+        return redirect(
+            gateway.bank_callback(
+                reference=order["reference"], amount=int(order["amount"]), paid="pay" in params
+            )
+        )
+    return render(
+        request, "portal/payments/dev_bank.html", {"order": order, "amount": int(order["amount"])}
+    )
+
+
+@require_GET
+def payment_callback(request):
+    """The gateway's signed callback (the browser comes back from the bank). Verified
+    before anything changes; a refused one changes nothing."""
+    try:
+        outcome = payments.payment_callback_handle(request.GET)
+    except payments.PaymentRefused as error:
+        return render(
+            request, "portal/payments/refused.html", {"error": error.messages[0]}, status=400
+        )
+    text = {
+        "paid": _("Payment received. Thank you."),
+        "replayed": _("This payment was already recorded."),
+        "cancelled": _("The payment was cancelled; nothing was charged. You can pay again."),
+    }[outcome.status]
+    messages.info(request, text)
+    return redirect(outcome.payment.dossier)
+
+
+# --- my documents ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_documents(request):
+    """Everything the citizen uploaded and every result received (kho giấy tờ)."""
+    return render(
+        request,
+        "portal/dossiers/my_documents.html",
+        {"files": stored_files_with_uses(request.user)},
+    )
+
+
+@login_required
+@require_GET
+def my_document_file(request, pk):
+    return _serve(stored_file_get_for_owner(user=request.user, pk=pk))
+
+
+@login_required
+@require_POST
+def my_document_delete(request, pk):
+    stored = stored_file_get_for_owner(user=request.user, pk=pk)
+    try:
+        services.stored_file_delete(file_id=stored.pk, actor=request.user)
+    except DossierError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("“%(name)s” was deleted.") % {"name": stored.name})
+    return redirect("portal:my-documents")

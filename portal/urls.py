@@ -23,6 +23,16 @@ urlpatterns = [
     path("ho-so/<uuid:ref>/bo-sung/", dossier_views.dossier_supplement, name="dossier-supplement"),
     path("ho-so/<uuid:ref>/tin-nhan/", dossier_views.dossier_message, name="dossier-message"),
     path("ho-so/<uuid:ref>/danh-gia/", dossier_views.dossier_rate, name="dossier-rate"),
+    path(
+        "ho-so/<uuid:ref>/thanh-toan/<str:reference>/",
+        dossier_views.dossier_pay,
+        name="dossier-pay",
+    ),
+    path("thanh-toan/gia-lap/", dossier_views.payment_dev_bank, name="payment-dev-bank"),
+    path("thanh-toan/ket-qua/", dossier_views.payment_callback, name="payment-callback"),
+    path("kho-giay-to/", dossier_views.my_documents, name="my-documents"),
+    path("kho-giay-to/<int:pk>/", dossier_views.my_document_file, name="my-document-file"),
+    path("kho-giay-to/<int:pk>/xoa/", dossier_views.my_document_delete, name="my-document-delete"),
     # Accounts (identity issue): Vietnamese paths, no personal data in any of them.
     path("dang-nhap/", account_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", account_views.LogoutView.as_view(), name="logout"),

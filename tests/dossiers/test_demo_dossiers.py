@@ -1,0 +1,56 @@
+"""The demo dossiers of seed_demo: every state, real services, valid chains, once."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from dossiers.constants import Status
+from dossiers.demo import DEMO_CITIZEN, DEMO_DOSSIERS, DEMO_PASSWORD, seed_dossiers
+from dossiers.models import Dossier, DossierLog, Payment, Rating, StoredFile
+from identity.demo import seed_accounts
+from procedures.demo import seed as seed_catalogue
+from tests.procedures.test_demo import data_dir  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(data_dir):  # noqa: F811
+    seed_accounts(password=DEMO_PASSWORD)
+    seed_catalogue(data_dir=data_dir)
+    return seed_dossiers()
+
+
+def test_demo_citizen_has_a_dossier_in_every_state(seeded):
+    assert seeded == len(DEMO_DOSSIERS)
+    states = set(
+        Dossier.objects.filter(applicant__username=DEMO_CITIZEN).values_list("status", flat=True)
+    )
+    assert states == set(Status.values) - {Status.DISCARDED}
+    returned = Dossier.objects.filter(applicant__username=DEMO_CITIZEN, status=Status.RETURNED)
+    assert Rating.objects.filter(dossier__in=returned).count() == returned.count()
+    waiting = Payment.objects.filter(dossier__status=Status.AWAITING_PAYMENT, status="pending")
+    assert waiting.exists()
+    # Codes at the two demo agencies, where the demo officials hold roles.
+    codes = Dossier.objects.exclude(code=None).values_list("code", flat=True)
+    assert {c.split("-")[0] for c in codes} == {"000.00.11.H29", "000.20.01.H29"}
+
+
+def test_verify_dossier_log_passes_on_the_demo_data(seeded):
+    out = io.StringIO()
+    call_command("verify_dossier_log", stdout=out)
+    assert "every chain intact" in out.getvalue()
+    assert DossierLog.objects.count() > len(DEMO_DOSSIERS) * 2
+
+
+def test_a_second_seed_adds_nothing(seeded):
+    counts = (Dossier.objects.count(), DossierLog.objects.count(), StoredFile.objects.count())
+
+    assert seed_dossiers() == 0
+
+    assert (
+        Dossier.objects.count(),
+        DossierLog.objects.count(),
+        StoredFile.objects.count(),
+    ) == counts

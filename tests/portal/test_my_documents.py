@@ -1,0 +1,126 @@
+"""My documents (kho giấy tờ) and the result download on the dossier page."""
+
+import pytest
+from django.urls import reverse
+
+from dossiers import services
+from dossiers.constants import Status
+from dossiers.models import StoredFile
+from tests.dossiers.factories import World, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def test_my_documents_lists_uploads_and_results_with_type_and_date(client, world):
+    dossier = world.dossier_in(Status.RETURNED)
+    client.force_login(world.applicant)
+
+    page = client.get(reverse("portal:my-documents")).content.decode()
+
+    assert "giay-to.pdf" in page and "kq.pdf" in page
+    assert "Tôi tải lên" in page and "Kết quả giải quyết hồ sơ" in page
+    assert dossier.code in page
+    result = StoredFile.objects.get(name="kq.pdf")
+    download = client.get(reverse("portal:my-document-file", kwargs={"pk": result.pk}))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    client.force_login(world.other)
+    other_url = reverse("portal:my-document-file", kwargs={"pk": result.pk})
+    assert client.get(other_url).status_code == 404
+    assert result.name not in client.get(reverse("portal:my-documents")).content.decode()
+
+
+def test_delete_refused_while_an_open_dossier_uses_the_file(client, world):
+    dossier = world.dossier_in(Status.PROCESSING)
+    used = dossier.documents.get().file
+    client.force_login(world.applicant)
+
+    url = reverse("portal:my-document-delete", kwargs={"pk": used.pk})
+    response = client.post(url, follow=True)
+
+    used.refresh_from_db()
+    assert used.deleted_at is None
+    assert "vẫn đang mở" in response.content.decode()
+
+
+def test_delete_an_unused_upload_and_a_file_of_a_finished_dossier(client, world):
+    finished = world.dossier_in(Status.WITHDRAWN)
+    kept = finished.documents.get().file
+    client.force_login(world.applicant)
+
+    client.post(reverse("portal:my-document-delete", kwargs={"pk": kept.pk}))
+
+    kept.refresh_from_db()
+    assert kept.deleted_at is not None  # hidden from My documents, kept as evidence
+    listing = client.get(reverse("portal:my-documents")).content.decode()
+    assert reverse("portal:my-document-file", kwargs={"pk": kept.pk}) not in listing
+    assert finished.documents.get().file_id == kept.pk
+
+
+def test_results_and_other_peoples_files_cannot_be_deleted(client, world):
+    dossier = world.dossier_in(Status.RETURNED)
+    result = dossier.documents.get(is_result=True).file
+    with pytest.raises(services.DossierError):
+        services.stored_file_delete(file_id=result.pk, actor=world.applicant)
+    upload = dossier.documents.get(is_result=False).file
+    with pytest.raises(services.DossierError):
+        services.stored_file_delete(file_id=upload.pk, actor=world.other)
+    client.force_login(world.other)
+    url = reverse("portal:my-document-delete", kwargs={"pk": upload.pk})
+    assert client.post(url).status_code == 404
+    upload.refresh_from_db()
+    assert upload.deleted_at is None
+
+
+def test_a_file_from_my_documents_is_reused_in_a_new_draft(client, world):
+    world.dossier_in(Status.RETURNED)
+    mine = StoredFile.objects.get(name="giay-to.pdf")
+    draft = world.draft()
+    services.dossier_attach_file(
+        dossier_id=draft.pk,
+        actor=world.applicant,
+        required_document_id=world.document.pk,
+        stored_file_id=mine.pk,
+    )
+    assert draft.documents.get().file_id == mine.pk
+
+
+@pytest.mark.parametrize(
+    ("state", "online_level", "visible"),
+    [
+        (Status.AWAITING_APPROVAL, "full", False),
+        (Status.RESULT_READY, "partial", False),
+        (Status.RESULT_READY, "full", True),
+        (Status.RETURNED, "partial", True),
+    ],
+)
+def test_result_download_once_returned_or_ready_online(client, world, state, online_level, visible):
+    world.procedure.online_level = online_level
+    world.procedure.save(update_fields=["online_level"])
+    dossier = world.dossier_in(state)
+    client.force_login(world.applicant)
+    page = client.get(dossier.get_absolute_url()).content.decode()
+    result = dossier.documents.filter(is_result=True).first()
+    if result is None:
+        assert not visible
+        return
+    url = reverse("portal:dossier-file", kwargs={"ref": dossier.ref, "pk": result.pk})
+    assert (url in page) is visible
+    assert client.get(url).status_code == (200 if visible else 404)
+
+
+def test_upload_then_reuse_list_shows_in_the_draft(client, world):
+    draft = world.draft()
+    services.dossier_attach_file(
+        dossier_id=draft.pk,
+        actor=world.applicant,
+        required_document_id=world.document.pk,
+        upload=pdf("mau.pdf"),
+    )
+    client.force_login(world.applicant)
+    page = client.get(reverse("portal:dossier-edit", kwargs={"ref": draft.ref})).content.decode()
+    assert "mau.pdf" in page
