@@ -38,6 +38,7 @@ from procedures.constants import (
     TimeUnit,
     VersionStatus,
 )
+from procedures.formatting import format_vnd
 
 # Vietnamese alphabetical order (A Ă Â B C D Đ E Ê ...): a collation created by
 # migration 0003 from ICU's `vi-x-icu` where the server has ICU (Debian's PostgreSQL
@@ -433,7 +434,7 @@ class Fee(models.Model):
             return str(_("Free"))
         if self.currency != "VND":
             return f"{self.amount:,} {self.currency}"
-        return f"{self.amount:,} đ".replace(",", ".")
+        return format_vnd(self.amount)
 
     def clean(self):
         if self.amount is None and not self.description.strip():

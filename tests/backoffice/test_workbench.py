@@ -213,5 +213,5 @@ def test_message_to_the_applicant_and_payments_shown(client, world):
     html = response.content.decode()
     assert dossier.messages.get().from_agency
     assert "Vui lòng nộp lệ phí trước thứ Sáu" in html
-    assert "50000" in html  # the pending financial obligation
+    assert "50.000 đ" in html  # the pending financial obligation
     assert dossier.log.last().visibility == Visibility.PUBLIC  # the applicant sees it
