@@ -63,19 +63,9 @@ def otp_verify(request):
     if device is None:
         return redirect(f"{reverse('backoffice:otp-enrol')}?next={_next_url(request)}")
     form = OtpForm(request.POST or None)
-    locked_minutes = 0
-    if request.method == "POST" and form.is_valid():
-        try:
-            ok = services.otp_check(
-                user=request.user, device=device, token=form.cleaned_data["token"], request=request
-            )
-        except services.OtpLocked as locked:
-            locked_minutes = locked.minutes
-        else:
-            if ok:
-                otp_login(request, device)
-                return redirect(_next_url(request))
-            form.add_error("token", _wrong_code_message())
+    confirmed, locked_minutes = _confirm_code(request, device, form)
+    if confirmed is not None:
+        return confirmed
     status = 429 if locked_minutes else 200
     return render(
         request,
@@ -83,6 +73,24 @@ def otp_verify(request):
         {"form": form, "next": _next_url(request), "locked_minutes": locked_minutes},
         status=status,
     )
+
+
+def _confirm_code(request, device, form):
+    """Check a posted code against `device`: (redirect onwards | None, minutes locked).
+    A wrong code becomes an error on the form; a right one verifies the session."""
+    if request.method != "POST" or not form.is_valid():
+        return None, 0
+    try:
+        ok = services.otp_check(
+            user=request.user, device=device, token=form.cleaned_data["token"], request=request
+        )
+    except services.OtpLocked as locked:
+        return None, locked.minutes
+    if ok:
+        otp_login(request, device)
+        return redirect(_next_url(request)), 0
+    form.add_error("token", _wrong_code_message())
+    return None, 0
 
 
 def _wrong_code_message():
@@ -111,19 +119,9 @@ def otp_enrol(request):
     if device is None or request.method == "GET":
         device = services.otp_enrolment_start(user=request.user)
     form = OtpForm(request.POST or None)
-    locked_minutes = 0
-    if request.method == "POST" and form.is_valid():
-        try:
-            ok = services.otp_check(
-                user=request.user, device=device, token=form.cleaned_data["token"], request=request
-            )
-        except services.OtpLocked as locked:
-            locked_minutes = locked.minutes
-        else:
-            if ok:
-                otp_login(request, device)
-                return redirect(_next_url(request))
-            form.add_error("token", _wrong_code_message())
+    confirmed, locked_minutes = _confirm_code(request, device, form)
+    if confirmed is not None:
+        return confirmed
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,
