@@ -103,7 +103,14 @@ STALE = gettext_lazy(
 )
 
 
-# action -> (form factory, service call, success message). `d` is the cleaned data.
+def _assign_form(dossier, *args, **kwargs):
+    # Assigning and forwarding both pick a specialist of the competent agency.
+    return forms.AssignForm(
+        *args, specialists=queues.specialists_of(dossier.competent_agency), **kwargs
+    )
+
+
+# action -> (form factory, service call). `d` is the cleaned data.
 ACTIONS = {
     Action.RECEIVE: (
         lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
@@ -118,17 +125,13 @@ ACTIONS = {
         ),
     ),
     Action.ASSIGN: (
-        lambda dossier, *a, **kw: forms.AssignForm(
-            *a, specialists=queues.specialists_of(dossier.competent_agency), **kw
-        ),
+        _assign_form,
         lambda dossier, user, role, d: services.dossier_assign(
             dossier_id=dossier.pk, actor=user, assignee=d["assignee"], note=d["note"], role=role
         ),
     ),
     Action.FORWARD: (
-        lambda dossier, *a, **kw: forms.AssignForm(
-            *a, specialists=queues.specialists_of(dossier.competent_agency), **kw
-        ),
+        _assign_form,
         lambda dossier, user, role, d: services.dossier_forward(
             dossier_id=dossier.pk, actor=user, assignee=d["assignee"], note=d["note"], role=role
         ),

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from identity.constants import AccountEventKind
-from identity.models import AccountEvent, Business
+from identity.constants import AccountEventKind, BusinessRole
+from identity.models import AccountEvent, Business, BusinessMembership
 from identity.validators import ID_NUMBER_RE, normalize_id_number, normalize_phone
 
 SIGN_IN_HISTORY_LENGTH = 20
@@ -46,3 +46,10 @@ def acting_parties_for(user) -> list[tuple[str, str]]:
     parties = [("self", str(user))]
     parties += [(f"business:{b.pk}", str(b)) for b in businesses_for(user)]
     return parties
+
+
+def is_business_representative(business, user) -> bool:
+    """Only a legal representative may add, remove or re-role a business's members."""
+    return BusinessMembership.objects.filter(
+        business=business, user=user, role=BusinessRole.REPRESENTATIVE
+    ).exists()

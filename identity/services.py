@@ -40,6 +40,7 @@ from identity.models import (
     OfficialMembership,
     OneTimeCode,
 )
+from identity.selectors import is_business_representative
 from identity.validators import (
     normalize_enterprise_code,
     normalize_id_number,
@@ -216,9 +217,7 @@ def business_register(
 @transaction.atomic
 def business_member_add(*, business: Business, actor, member, role: str, request=None):
     """A representative adds an existing account to the business in `role`."""
-    if not BusinessMembership.objects.filter(
-        business=business, user=actor, role=BusinessRole.REPRESENTATIVE
-    ).exists():
+    if not is_business_representative(business, actor):
         raise PermissionError("only a representative may add members")
     membership, created = BusinessMembership.objects.get_or_create(
         business=business, user=member, defaults={"role": role}
@@ -233,12 +232,6 @@ def business_member_add(*, business: Business, actor, member, role: str, request
         data={"enterprise_code": business.enterprise_code, "role": role},
     )
     return membership
-
-
-def _is_representative(business: Business, user) -> bool:
-    return BusinessMembership.objects.filter(
-        business=business, user=user, role=BusinessRole.REPRESENTATIVE
-    ).exists()
 
 
 def _ensure_another_representative(membership: BusinessMembership) -> None:
@@ -260,7 +253,7 @@ def business_member_role_change(*, membership: BusinessMembership, actor, role: 
     """member in role X -> same member in `role`. Only a representative may do it, and the
     last representative cannot step down. Records an account event."""
     membership = BusinessMembership.objects.select_for_update().get(pk=membership.pk)
-    if not _is_representative(membership.business, actor):
+    if not is_business_representative(membership.business, actor):
         raise PermissionError("only a representative may change roles")
     if role not in BusinessRole.values:
         raise ValidationError(_("Choose a role."))
@@ -291,7 +284,9 @@ def business_member_remove(*, membership: BusinessMembership, actor, request=Non
     The last representative cannot go. The person loses access to the business's
     dossiers at once. Records an account event."""
     membership = BusinessMembership.objects.select_for_update().get(pk=membership.pk)
-    if membership.user_id != actor.pk and not _is_representative(membership.business, actor):
+    if membership.user_id != actor.pk and not is_business_representative(
+        membership.business, actor
+    ):
         raise PermissionError("only a representative may remove other members")
     _ensure_another_representative(membership)
     business, member, role = membership.business, membership.user, membership.role

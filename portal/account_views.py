@@ -276,9 +276,7 @@ def business_members(request, pk):
     business = selectors.businesses_for(request.user).filter(pk=pk).first()
     if business is None:
         raise Http404
-    is_representative = BusinessMembership.objects.filter(
-        business=business, user=request.user, role=BusinessRole.REPRESENTATIVE
-    ).exists()
+    is_representative = selectors.is_business_representative(business, request.user)
     form = forms.BusinessMemberForm(request.POST or None)
     if request.method == "POST":
         if not is_representative:
