@@ -6,6 +6,21 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
+# The whole Celery beat schedule, in code (issue 7). Each app adds its entries here.
+BEAT_SCHEDULE = {
+    "health-heartbeat": {
+        "task": "config.tasks.heartbeat",
+        "schedule": 60.0,
+    },
+    # The outbox's safety net: events written while Redis or the workers were down,
+    # and retries that are due (dossiers.outbox).
+    "outbox-sweep": {
+        "task": "dossiers.outbox_sweep",
+        "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "60")),
+        "options": {"expires": 120},
+    },
+}
+
 app = Celery("motcua")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -26,12 +41,7 @@ app.conf.update(
     broker_transport_options={"visibility_timeout": 3600},
     timezone=os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh"),
     enable_utc=True,
-    beat_schedule={
-        "health-heartbeat": {
-            "task": "config.tasks.heartbeat",
-            "schedule": 60.0,
-        },
-    },
+    beat_schedule=BEAT_SCHEDULE,
 )
 app.autodiscover_tasks()
 app.autodiscover_tasks(["config"])

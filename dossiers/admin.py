@@ -1,9 +1,21 @@
 """Dossiers in the Django admin: read-only. Every change goes through the services
 (the log table refuses UPDATE and DELETE anyway)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from dossiers.models import Dossier, DossierLog, DossierMessage, Payment, Rating
+from dossiers import outbox
+from dossiers.constants import DeliveryStatus
+from dossiers.models import (
+    Dossier,
+    DossierLog,
+    DossierMessage,
+    OutboxDelivery,
+    OutboxEvent,
+    Payment,
+    Rating,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,3 +61,71 @@ class DossierAdmin(ReadOnlyAdmin):
 admin.site.register(DossierMessage, ReadOnlyAdmin)
 admin.site.register(Payment, ReadOnlyAdmin)
 admin.site.register(Rating, ReadOnlyAdmin)
+
+
+# --- the outbox: read-only, except that failed deliveries can be retried ---------------
+
+
+class DeliveryInline(admin.TabularInline):
+    model = OutboxDelivery
+    fields = ("subscriber", "recipient", "channel", "status", "attempts", "sent_at", "last_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "dossier", "created_at", "planned_at")
+    list_filter = ("kind",)
+    search_fields = ("dossier__code",)
+    list_select_related = ("dossier",)
+    show_full_result_count = False
+    inlines = [DeliveryInline]
+
+
+@admin.register(OutboxDelivery)
+class OutboxDeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "event",
+        "dossier_code",
+        "subscriber",
+        "recipient",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", "subscriber", "channel")
+    search_fields = ("event__dossier__code", "recipient")
+    list_select_related = ("event__dossier",)
+    show_full_result_count = False
+    actions = ["retry"]
+
+    @admin.display(description=_("dossier"))
+    def dossier_code(self, obj):
+        return obj.event.dossier or "—"
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("dossiers.change_outboxdelivery")
+
+    @admin.action(description=_("Retry the selected failed deliveries"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = outbox.delivery_retry(
+            delivery_ids=queryset.filter(status=DeliveryStatus.FAILED).values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed delivery will be retried.",
+                "%(count)d failed deliveries will be retried.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )

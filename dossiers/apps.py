@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Dossiers")
+
+    def ready(self):
+        from dossiers import outbox
+
+        outbox.register_configured()

@@ -85,3 +85,59 @@ ACTION_NEEDED = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYM
 # States in which the clock does not run.
 PAUSED = {Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
 FINAL = {Status.DISCARDED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
+
+
+class EventKind(models.TextChoices):
+    """What an outbox event announces (past tense, STYLE R11). The outbox contract
+    shared with the notifications: `dossiers.outbox.emit(kind, ...)`."""
+
+    SUBMITTED = "submitted", _("Dossier submitted")
+    RECEIVED = "received", _("Dossier received")
+    REFUSED = "refused", _("Dossier not received")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    SUPPLEMENTED = "supplemented", _("Supplement provided")
+    PAYMENT_REQUIRED = "payment_required", _("Financial obligation required")
+    PAID = "paid", _("Paid")
+    ASSIGNED = "assigned", _("Assigned")
+    FORWARDED = "forwarded", _("Forwarded")
+    CONSULTED = "consulted", _("Another agency consulted")
+    CONSULTATION_ANSWERED = "consultation_answered", _("Consultation answered")
+    PROPOSED = "proposed", _("Result proposed")
+    SENT_BACK = "sent_back", _("Sent back")
+    RESULT_READY = "result_ready", _("Result ready")
+    RETURNED = "returned", _("Result returned")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    STOPPED = "stopped", _("Processing stopped")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    APOLOGY_ISSUED = "apology_issued", _("Apology issued")
+    MESSAGE_SENT = "message_sent", _("Message sent")
+    EXPORT_READY = "export_ready", _("Export ready")
+    REMINDER = "reminder", _("Reminder")
+
+
+# The event each workflow action emits. Discarding a draft and rating concern nobody
+# but the applicant, who did it, so they emit nothing.
+ACTION_EVENTS = {
+    Action.SUBMIT: EventKind.SUBMITTED,
+    Action.RECEIVE: EventKind.RECEIVED,
+    Action.REFUSE: EventKind.REFUSED,
+    Action.WITHDRAW: EventKind.WITHDRAWN,
+    Action.ASSIGN: EventKind.ASSIGNED,
+    Action.FORWARD: EventKind.FORWARDED,
+    Action.RETURN: EventKind.SENT_BACK,
+    Action.PROPOSE: EventKind.PROPOSED,
+    Action.APPROVE: EventKind.RESULT_READY,
+    Action.REQUEST_SUPPLEMENT: EventKind.SUPPLEMENT_REQUESTED,
+    Action.SUPPLEMENT: EventKind.SUPPLEMENTED,
+    Action.REQUIRE_PAYMENT: EventKind.PAYMENT_REQUIRED,
+    Action.PAY: EventKind.PAID,
+    Action.STOP: EventKind.STOPPED,
+    Action.RETURN_RESULT: EventKind.RETURNED,
+}
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

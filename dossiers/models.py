@@ -24,6 +24,8 @@ from dossiers.constants import (
     ACTION_NEEDED,
     Action,
     ActorRole,
+    DeliveryStatus,
+    EventKind,
     FileKind,
     PaymentPurpose,
     PaymentStatus,
@@ -362,3 +364,93 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier}: {self.overall}/5"
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written in the same transaction as the change it announces
+    (transactional outbox): if the change commits the event exists, if it rolls back
+    it never did. `dossiers.outbox` fans it out into deliveries."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind)
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outbox_events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Null until every subscriber has planned its deliveries; the sweep looks for these.
+    planned_at = models.DateTimeField(_("fanned out"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
+        indexes = [
+            models.Index(fields=["id"], name="outbox_unplanned", condition=Q(planned_at=None)),
+            models.Index(fields=["dossier", "id"], name="outbox_event_dossier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+
+class OutboxDelivery(models.Model):
+    """One event to one recipient on one channel. (event, subscriber, recipient,
+    channel) is unique: it is the idempotency key, so a redelivered task or a second
+    sweep finds the row already sent and sends nothing."""
+
+    event = models.ForeignKey(
+        OutboxEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    subscriber = models.CharField(_("subscriber"), max_length=40)
+    recipient = models.CharField(_("recipient"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox delivery")
+        verbose_name_plural = _("outbox deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscriber", "recipient", "channel"], name="outbox_delivery_key"
+            )
+        ]
+        indexes = [
+            # The dispatcher's "what is due" scan touches pending rows only.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="outbox_due",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["status", "-created_at"],
+                name="outbox_failed",
+                condition=Q(status="failed"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.subscriber}:{self.recipient}:{self.channel}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across retries and redeliveries; receivers may dedupe on it."""
+        return f"motcua-{self.event_id}-{self.subscriber}-{self.recipient}-{self.channel}"

@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 
 from dossiers import files as file_checks
 from dossiers.constants import (
+    ACTION_EVENTS,
     FINAL,
     PAUSED,
     Action,
     ActorRole,
+    EventKind,
     FileKind,
     PaymentPurpose,
     PaymentStatus,
@@ -45,6 +47,7 @@ from dossiers.models import (
     Rating,
     StoredFile,
 )
+from dossiers.outbox import emit
 from dossiers.workflow import TransitionNotAllowed, edge_for, ensure_allowed
 from identity.permissions import has_role
 from procedures.calendar import WorkingCalendar
@@ -140,9 +143,22 @@ def dossier_log_record(
     return entry
 
 
-def _notify(dossier_id: int, action: str) -> None:
-    # The notifications issue plugs email/SMS/partner events in here (Celery, ids only).
-    logger.info("dossier %s: %s", dossier_id, action)
+def _notify(dossier: Dossier, action: str, actor, entry: DossierLog) -> None:
+    # The outbox row is written in this transaction, so the event exists exactly when
+    # the change commits; the dispatch waits for the commit (dossiers.outbox).
+    kind = ACTION_EVENTS.get(action)
+    if kind is not None:
+        emit(
+            kind,
+            dossier=dossier,
+            actor=actor,
+            data={
+                "action": action,
+                "from": entry.from_status,
+                "to": entry.to_status,
+                "log": entry.pk,
+            },
+        )
 
 
 def _lock(dossier_id: int) -> Dossier:
@@ -178,7 +194,7 @@ def _transition(
     if change is not None:
         change(dossier, now, data)
     dossier.save()
-    dossier_log_record(
+    entry = dossier_log_record(
         dossier=dossier,
         actor=actor,
         role=role,
@@ -189,7 +205,7 @@ def _transition(
         visibility=visibility,
         data=data,
     )
-    transaction.on_commit(lambda: _notify(dossier.pk, action))
+    _notify(dossier, action, actor, entry)
     return dossier
 
 
@@ -598,7 +614,12 @@ def _message_send(*, dossier_id: int, actor, body: str, upload=None) -> DossierM
         note=body.strip(),
         data={"message": message.pk},
     )
-    transaction.on_commit(lambda: _notify(dossier.pk, Action.MESSAGE))
+    emit(
+        EventKind.MESSAGE_SENT,
+        dossier=dossier,
+        actor=actor,
+        data={"message": message.pk, "from_agency": message.from_agency},
+    )
     return message
 
 

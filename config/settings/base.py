@@ -237,6 +237,22 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Outbox (dossiers.outbox) and partner sync (dossiers.partner) ------------------------
+# A failed delivery is retried after base * 2**(attempts-1) seconds, at most max seconds
+# apart; after OUTBOX_MAX_ATTEMPTS it is marked failed (Django admin can retry it).
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# A delivery waiting for an earlier one (ordering) looks again this much later.
+OUTBOX_NOT_YET_SECONDS = env.float("OUTBOX_NOT_YET_SECONDS", default=5.0)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# Extra subscribers (dotted paths of Subscriber classes) registered at start-up.
+OUTBOX_SUBSCRIBERS = env.list("OUTBOX_SUBSCRIBERS", default=[])
+# Status push to the national public-service portal; disabled while the URL is empty.
+PARTNER_SYNC_URL = env.str("PARTNER_SYNC_URL", default="")
+PARTNER_SYNC_SECRET = env.str("PARTNER_SYNC_SECRET", default="")
+PARTNER_SYNC_TIMEOUT = env.float("PARTNER_SYNC_TIMEOUT", default=10.0)
+
 # --- Public API (Django REST framework + drf-spectacular) -----------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -1,0 +1,320 @@
+"""The transactional outbox (issue 7): nothing that someone must hear about is lost.
+
+Contract (shared with the notifications and the partner sync):
+
+    emit(kind, *, dossier=None, actor=None, data=None) -> OutboxEvent
+        writes one event row in the CURRENT transaction, so the event exists exactly
+        when the change it announces commits, and asks a worker to dispatch it once
+        the transaction commits.
+    class Subscriber: name; plan(event) -> (recipient, channel) pairs; deliver(delivery)
+    register(subscriber)          idempotent by name, call it from AppConfig.ready()
+    NotYet                        raised by deliver(): retry later, no attempt counted
+
+Dispatching (`dispatch`, `sweep`, run by the Celery tasks in `dossiers.tasks`):
+1. fan-out: each unplanned event is locked, every subscriber plans its deliveries,
+   the rows are inserted (the unique (event, subscriber, recipient, channel) key makes
+   planning twice harmless) and the event is marked planned, in one transaction;
+2. delivery: each due delivery is taken with SELECT ... FOR UPDATE SKIP LOCKED (two
+   workers never take the same row), `deliver()` runs while the lock is held, and the
+   row is marked sent in the same transaction. A worker that dies mid-delivery loses
+   its connection, so the lock goes and the row is still pending: at-least-once. A row
+   already sent is never sent again, however often its task is redelivered.
+3. a failed delivery is retried after an exponential backoff (settings
+   OUTBOX_RETRY_BASE_SECONDS, OUTBOX_RETRY_MAX_SECONDS); after OUTBOX_MAX_ATTEMPTS it
+   is marked failed and waits in Django admin for someone to retry it.
+
+The on-commit trigger is best effort: when Redis or the workers are down the request
+still succeeds, and the periodic sweep (Celery beat) delivers what was left behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from dossiers.constants import DeliveryStatus, EventKind
+from dossiers.models import OutboxDelivery, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+# How many rows one task handles before it lets the next task in; the sweep loops.
+BATCH = 100
+
+
+class NotYet(Exception):
+    """Raised by `Subscriber.deliver`: not now (e.g. an earlier event must go first).
+    The delivery is looked at again later without counting an attempt. `retry_at` (an
+    aware datetime) says when, if the subscriber knows."""
+
+    def __init__(self, reason: str = "", *, retry_at: dt.datetime | None = None):
+        super().__init__(reason)
+        self.retry_at = retry_at
+
+
+class Subscriber:
+    """One consumer of events. Subclass, set `name`, register an instance."""
+
+    name: str = ""
+
+    def plan(self, event: OutboxEvent) -> Iterable[tuple[str, str]]:
+        """(recipient, channel) pairs this event must reach. May return nothing."""
+        return ()
+
+    def deliver(self, delivery: OutboxDelivery) -> None:
+        """Send one delivery; raise to retry with backoff, raise NotYet to wait."""
+        raise NotImplementedError
+
+
+_registry: dict[str, Subscriber] = {}
+
+
+def register(subscriber: Subscriber) -> Subscriber:
+    """Add a subscriber (an instance, or a class to instantiate). Registering the same
+    name again replaces it, so `ready()` running twice changes nothing."""
+    if isinstance(subscriber, type):
+        subscriber = subscriber()
+    if not subscriber.name:
+        raise ValueError("a subscriber needs a name")
+    _registry[subscriber.name] = subscriber
+    return subscriber
+
+
+def unregister(name: str) -> None:
+    _registry.pop(name, None)
+
+
+def registered() -> dict[str, Subscriber]:
+    return dict(_registry)
+
+
+def register_configured() -> None:
+    """Subscribers named in settings.OUTBOX_SUBSCRIBERS (dotted paths)."""
+    for path in settings.OUTBOX_SUBSCRIBERS:
+        register(import_string(path))
+
+
+# --- writing events ------------------------------------------------------------------
+
+
+def emit(kind: str, *, dossier=None, actor=None, data: dict | None = None) -> OutboxEvent:
+    """Write one event in the current transaction; dispatch it after commit."""
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown event kind {kind!r}")
+    event = OutboxEvent.objects.create(
+        kind=kind,
+        dossier=dossier,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        data=data or {},
+    )
+    transaction.on_commit(partial(kick, event.pk))
+    return event
+
+
+def kick(event_id: int | None = None, *, countdown: float | None = None) -> bool:
+    """Ask a worker to dispatch `event_id` (or everything due). Never raises: a request
+    must not fail because Redis is down; the sweep picks the event up later."""
+    from dossiers.tasks import outbox_dispatch
+
+    try:
+        # retry=False: with the broker down, publishing fails at once instead of
+        # holding the request while kombu retries the connection.
+        outbox_dispatch.apply_async(kwargs={"event_id": event_id}, countdown=countdown, retry=False)
+    except Exception:
+        logger.warning(
+            "outbox: could not queue the dispatch of event %s; the sweep will deliver it",
+            event_id,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+# --- dispatching ---------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt `attempts + 1`: base, 2 base, 4 base, ... capped."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    return min(base * 2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS)
+
+
+def fan_out(*, event_id: int | None = None, limit: int = BATCH) -> int:
+    """Plan the deliveries of unplanned events (one transaction per event, so one
+    subscriber failing to plan one event holds up nothing else). Returns how many."""
+    candidates = OutboxEvent.objects.filter(planned_at=None)
+    if event_id is not None:
+        candidates = candidates.filter(pk=event_id)
+    done = 0
+    for pk in candidates.order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            with transaction.atomic():
+                event = (
+                    OutboxEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("dossier")
+                    .filter(pk=pk, planned_at=None)
+                    .first()
+                )
+                if event is None:  # another worker has it, or had it
+                    continue
+                now = timezone.now()
+                rows = [
+                    OutboxDelivery(
+                        event=event,
+                        subscriber=name,
+                        recipient=recipient,
+                        channel=channel,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                    for name, subscriber in _registry.items()
+                    for recipient, channel in subscriber.plan(event) or ()
+                ]
+                OutboxDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+                event.planned_at = now
+                event.save(update_fields=["planned_at"])
+                done += 1
+        except Exception:
+            logger.exception("outbox: planning event %s failed; the sweep tries again", pk)
+    return done
+
+
+def deliver_one(*, event_id: int | None = None) -> OutboxDelivery | None:
+    """Take one due delivery (skipping rows other workers hold), deliver it and record
+    the outcome in the same transaction. None when nothing is due."""
+    with transaction.atomic():
+        now = timezone.now()
+        due = OutboxDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        if event_id is not None:
+            due = due.filter(event_id=event_id)
+        delivery = (
+            due.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event__dossier")
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if delivery is None:
+            return None
+        subscriber = _registry.get(delivery.subscriber)
+        try:
+            if subscriber is None:
+                raise LookupError(f"no subscriber {delivery.subscriber!r} in this process")
+            # A savepoint: whatever a failed deliver() wrote is undone, the bookkeeping
+            # below is kept.
+            with transaction.atomic():
+                subscriber.deliver(delivery)
+        except NotYet as wait:
+            delivery.next_attempt_at = max(
+                wait.retry_at or now, now + dt.timedelta(seconds=settings.OUTBOX_NOT_YET_SECONDS)
+            )
+            delivery.last_error = f"waiting: {wait}"[:2000]
+        except Exception as exc:
+            delivery.attempts += 1
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                logger.error("outbox: delivery %s failed for good: %s", delivery, exc)
+            else:
+                delivery.next_attempt_at = now + dt.timedelta(seconds=backoff(delivery.attempts))
+                logger.warning("outbox: delivery %s will be retried: %s", delivery, exc)
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = now
+            delivery.attempts += 1
+            delivery.last_error = ""
+        delivery.save(
+            update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at"]
+        )
+        return delivery
+
+
+def deliver_due(*, event_id: int | None = None, limit: int = BATCH) -> list[OutboxDelivery]:
+    handled = []
+    while len(handled) < limit:
+        delivery = deliver_one(event_id=event_id)
+        if delivery is None:
+            break
+        handled.append(delivery)
+    return handled
+
+
+def dispatch(*, event_id: int | None = None) -> int:
+    """Fan out and deliver one event (or whatever is due), then schedule a dispatch
+    for each retry that comes sooner than the next sweep. Returns deliveries sent."""
+    fan_out(event_id=event_id)
+    handled = deliver_due(event_id=event_id)
+    now = timezone.now()
+    later = {
+        d.event_id: d.next_attempt_at
+        for d in handled
+        if d.status == DeliveryStatus.PENDING
+        and (d.next_attempt_at - now).total_seconds() < settings.OUTBOX_SWEEP_SECONDS
+    }
+    for pending_event, at in later.items():
+        kick(pending_event, countdown=max((at - now).total_seconds(), 0))
+    return sum(d.status == DeliveryStatus.SENT for d in handled)
+
+
+def sweep(*, budget_seconds: float = 50.0) -> int:
+    """Everything left behind (Redis or the workers were down, retries now due), in
+    batches, until nothing is due or the time budget is spent."""
+    started = timezone.now()
+    sent = 0
+    while True:
+        planned = fan_out()
+        handled = deliver_due()
+        sent += sum(d.status == DeliveryStatus.SENT for d in handled)
+        if not planned and not handled:
+            return sent
+        if (timezone.now() - started).total_seconds() > budget_seconds:
+            return sent
+
+
+# --- operations ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_retry(*, delivery_ids: Iterable[int]) -> int:
+    """FAILED -> PENDING, attempts from zero, due now; deliveries of the same subscriber
+    and dossier that waited behind them (ordering) are made due now too. Dispatched
+    after commit. Returns how many failed deliveries were reset."""
+    failed = list(
+        OutboxDelivery.objects.select_for_update()
+        .filter(pk__in=list(delivery_ids), status=DeliveryStatus.FAILED)
+        .select_related("event")
+    )
+    now = timezone.now()
+    for delivery in failed:
+        delivery.status, delivery.attempts, delivery.next_attempt_at = (
+            DeliveryStatus.PENDING,
+            0,
+            now,
+        )
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+        if delivery.event.dossier_id is not None:
+            OutboxDelivery.objects.filter(
+                status=DeliveryStatus.PENDING,
+                subscriber=delivery.subscriber,
+                event__dossier_id=delivery.event.dossier_id,
+                event_id__gt=delivery.event_id,
+            ).update(next_attempt_at=now)
+    for event_id in {d.event_id for d in failed}:
+        transaction.on_commit(partial(kick, event_id))
+    return len(failed)
+
+
+def earlier_unsent(delivery: OutboxDelivery) -> Q:
+    """Deliveries of the same subscriber for earlier events of the same dossier that
+    are not sent yet: what strict per-dossier order waits for."""
+    return Q(
+        subscriber=delivery.subscriber,
+        event__dossier_id=delivery.event.dossier_id,
+        event_id__lt=delivery.event_id,
+    ) & ~Q(status=DeliveryStatus.SENT)

@@ -1,0 +1,20 @@
+"""Celery tasks of the dossiers app. Tasks take ids, are idempotent and call services
+(STYLE R8); the outbox's guarantees are in `dossiers.outbox`."""
+
+from celery import shared_task
+
+from dossiers import outbox
+
+
+@shared_task(name="dossiers.outbox_dispatch", ignore_result=True)
+def outbox_dispatch(event_id: int | None = None) -> int:
+    """Deliver one event (queued on commit) or everything due (event_id None). Safe to
+    run twice or on several workers at once: rows are taken with SKIP LOCKED and a sent
+    row is never sent again."""
+    return outbox.dispatch(event_id=event_id)
+
+
+@shared_task(name="dossiers.outbox_sweep", ignore_result=True)
+def outbox_sweep() -> int:
+    """Celery beat: deliver what the on-commit trigger missed and the retries now due."""
+    return outbox.sweep()
