@@ -26,10 +26,13 @@ SANDBOX = Engine(
     app_dirs=False,
     loaders=[],
     libraries={},
-    builtins=["django.template.defaulttags", "django.template.defaultfilters"],
     autoescape=False,
     string_if_invalid="",
 )
+# Engine() always adds its default builtins, `include` and `extends` among them
+# (django.template.loader_tags): keep only the plain tags and filters.
+SANDBOX.builtins = ["django.template.defaulttags", "django.template.defaultfilters"]
+SANDBOX.template_builtins = SANDBOX.get_template_builtins(SANDBOX.builtins)
 
 # The variables a template may use (shown in the admin).
 CONTEXT_KEYS = (

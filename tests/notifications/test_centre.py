@@ -76,7 +76,7 @@ def test_bell_for_anonymous_shows_no_count(client):
 
 
 def test_mark_one_and_all_as_read(client, alice):
-    one, two, three = make(alice, 3)
+    one, *_rest = make(alice, 3)
     response = client.post(reverse("notifications:read", args=[one.pk]), {"open": "1"})
     assert response.status_code == 302 and response["Location"] == "/ho-so/"
     one.refresh_from_db()
