@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -18,6 +19,29 @@ BEAT_SCHEDULE = {
         "task": "dossiers.outbox_sweep",
         "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "60")),
         "options": {"expires": 120},
+    },
+    # Notifications and clock jobs (notifications/, dossiers/deadlines.py). All are safe
+    # to run twice or on several workers at once; times are in TIME_ZONE.
+    "deadline-sweep": {
+        "task": "dossiers.deadlines.sweep",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
+    "officials-daily-digest": {
+        "task": "notifications.daily_digests",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "citizens-daily-reminders": {
+        "task": "notifications.citizen_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "drafts-cleanup": {
+        "task": "dossiers.deadlines.drafts",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "agencies-weekly-summary": {
+        "task": "notifications.weekly_summaries",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
     },
 }
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("mot-cua/", include("backoffice.urls")),
+    path("thong-bao/", include("notifications.urls")),
     path("api/v1/dossiers/", include("dossiers.api_urls")),
     # Single sign-on with the national identity platform (mozilla-django-oidc).
     path("oidc/", include("mozilla_django_oidc.urls")),

@@ -48,6 +48,9 @@ class Action(models.TextChoices):
     MESSAGE = "message", _("Message")
     NOTE = "note", _("Internal note")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+    # Written by the deadline clock job (dossiers.deadlines), once per crossing.
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
 
 
 class ActorRole(models.TextChoices):
@@ -56,6 +59,15 @@ class ActorRole(models.TextChoices):
     SPECIALIST = "specialist", _("Specialist")
     LEADER = "leader", _("Leader")
     SYSTEM = "system", _("System")
+
+
+class DeadlineState(models.TextChoices):
+    """Where a running dossier stands against its appointment date, as last recorded
+    by the clock job; it is what makes the job's log row and event happen once."""
+
+    ON_TRACK = "", _("On track")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
 
 
 class Visibility(models.TextChoices):

@@ -24,6 +24,7 @@ from dossiers.constants import (
     ACTION_NEEDED,
     Action,
     ActorRole,
+    DeadlineState,
     DeliveryStatus,
     EventKind,
     FileKind,
@@ -133,6 +134,11 @@ class Dossier(models.Model):
     paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_days = models.PositiveIntegerField(_("working days paused"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    deadline_state = models.CharField(
+        _("deadline"), max_length=10, choices=DeadlineState, default="", blank=True
+    )
+    # Set when an untouched draft was warned (dossiers.deadlines); deleted later unless edited.
+    draft_warned_at = models.DateTimeField(_("draft warning sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dossier")
@@ -153,6 +159,14 @@ class Dossier(models.Model):
                 fields=["assignee", "status", "due_at"],
                 name="dossier_assignee",
                 condition=Q(assignee__isnull=False),
+            ),
+            # The deadline clock job (dossiers.deadlines) scans running dossiers by due date.
+            models.Index(
+                fields=["due_at", "deadline_state"],
+                name="dossier_deadline",
+                condition=Q(
+                    status__in=["received", "processing", "awaiting_approval", "result_ready"]
+                ),
             ),
         ]
 

@@ -23,6 +23,7 @@ from identity import selectors, services
 from identity.constants import BusinessRole, CodePurpose, VerificationLevel
 from identity.models import BusinessMembership
 from identity.validators import PHONE_RE, mask_id_number, normalize_phone
+from notifications.forms import preference_form
 from portal import account_forms as forms
 
 PASSWORD_BACKEND = "identity.backends.IdentifierBackend"  # noqa: S105 - a class path
@@ -186,6 +187,7 @@ def account(request):
             "history": selectors.sign_in_history(user),
             "level2": user.verification_level == VerificationLevel.REGISTRY_VERIFIED,
             "masked_id_number": mask_id_number(user.id_number or ""),
+            "notification_form": preference_form(user),
         },
     )
 

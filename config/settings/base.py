@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "identity",
     "procedures",
     "dossiers",
+    "notifications",
     "portal",
     "backoffice",
 ]
@@ -330,3 +331,7 @@ PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)
 # Back office (issue 6): a running dossier is "due soon" when its appointment falls
 # within this many working days from today.
 BACKOFFICE_DUE_SOON_DAYS = env.int("BACKOFFICE_DUE_SOON_DAYS", default=2)
+
+# Notifications and clock jobs (notifications/, dossiers/deadlines.py; README "Notifications").
+DRAFT_WARNING_DAYS = env.int("DRAFT_WARNING_DAYS", default=30)
+DRAFT_DELETE_DAYS = env.int("DRAFT_DELETE_DAYS", default=30)

@@ -15,6 +15,10 @@ class Command(BaseCommand):
     def handle(self, *args, list_accounts=False, quiet=False, **options):
         if not list_accounts:
             seed_all(stdout=self.stdout)
+            # After the dossiers: their events become the demo accounts' notifications.
+            from notifications.demo import deliver_demo_notifications
+
+            deliver_demo_notifications(stdout=self.stdout)
         if list_accounts or not quiet:
             for line in account_lines():
                 self.stdout.write(line)

@@ -1,0 +1,26 @@
+import pytest
+from django.utils import timezone
+
+from dossiers import outbox
+from tests.dossiers.factories import World
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    # Confirmed contacts: messages only go to confirmed addresses.
+    for user in (w.applicant, w.other):
+        user.phone = f"09120000{user.pk:02d}"[:10]
+        user.email_verified_at = user.phone_verified_at = timezone.now()
+        user.save()
+    return w
+
+
+@pytest.fixture
+def deliver():
+    """Run the outbox dispatcher in this process, as a worker would after commit."""
+
+    def run():
+        return outbox.sweep()
+
+    return run
