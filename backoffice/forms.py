@@ -111,3 +111,54 @@ class MessageForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# --- standard documents and the result (forms 04; recording and returning) ------------
+
+
+class ApologyForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the delay"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    new_date = forms.DateField(
+        label=_("New appointment date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RecordResultForm(forms.Form):
+    result = forms.FileField(label=_("Signed result document (PDF or image)"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnResultForm(forms.Form):
+    mode = forms.TypedChoiceField(
+        label=_("How the result is returned"),
+        # In person at the desk is what most returns are; a form posted without a mode
+        # (older pages, keyboard shortcuts) keeps meaning that.
+        required=False,
+        empty_value="in_person",
+        widget=forms.RadioSelect,
+        initial="in_person",
+    )
+    postal_tracking = forms.CharField(
+        label=_("Postal tracking number (by post)"), required=False, max_length=40
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from dossiers.constants import ReturnMode
+
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = ReturnMode.choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == "post" and not (data.get("postal_tracking") or "").strip():
+            self.add_error(
+                "postal_tracking", _("Give the postal tracking number of the result sent by post.")
+            )
+        return data

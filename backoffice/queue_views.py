@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice import forms
 from backoffice.gate import official_required
-from dossiers import queues, services
+from dossiers import documents, queues, services
 from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
@@ -173,9 +173,29 @@ ACTIONS = {
         ),
     ),
     Action.RETURN_RESULT: (
-        lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
+        lambda dossier, *a, **kw: forms.ReturnResultForm(*a, **kw),
         lambda dossier, user, role, d: services.dossier_return_result(
-            dossier_id=dossier.pk, actor=user, note=d["note"]
+            dossier_id=dossier.pk,
+            actor=user,
+            note=d["note"],
+            mode=d["mode"],
+            postal_tracking=d["postal_tracking"],
+        ),
+    ),
+    Action.APOLOGISE: (
+        lambda dossier, *a, **kw: forms.ApologyForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_apologise(
+            dossier_id=dossier.pk,
+            actor=user,
+            reason=d["reason"],
+            new_date=d["new_date"],
+            role=role,
+        ),
+    ),
+    Action.RECORD_RESULT: (
+        lambda dossier, *a, **kw: forms.RecordResultForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_record_result(
+            dossier_id=dossier.pk, actor=user, upload=d["result"], note=d["note"], role=role
         ),
     ),
     Action.MESSAGE: (
@@ -198,9 +218,12 @@ def _workbench(request, dossier, scope, bound=None, status=200):
     allowed = queues.official_actions(dossier, scope)
     action_labels = dict(Action.choices)
     panels = []
+    overdue = documents.is_overdue(dossier)
     for action, _role in [*allowed, (Action.MESSAGE, None), (Action.NOTE, None)]:
         if action not in ACTIONS:
             continue
+        if action == Action.APOLOGISE and not overdue:
+            continue  # offered only when the appointment has passed
         if bound and bound[0] == action:
             form = bound[1]
         else:
@@ -218,6 +241,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         limit=queues._due_limit(now, calendar),
     )
     labels = {f.key: f.label_vi for f in dossier.version.form_fields.all()}
+    log = list(queues.dossier_official_log(dossier))
     return render(
         request,
         "backoffice/dossier.html",
@@ -225,7 +249,11 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "dossier": dossier,
             "declaration": [(labels.get(k, k), v) for k, v in dossier.form_data.items()],
             "documents": dossier.documents.select_related("file", "required_document"),
-            "log": queues.dossier_official_log(dossier),
+            "log": log,
+            "issued": documents.issued_for_official(dossier),
+            "overdue": overdue,
+            "step_plan": documents.step_plan(dossier, calendar),
+            "pauses": documents.pause_history(log),
             "dossier_messages": dossier.messages.all(),
             "payments": dossier.payments.all(),
             "panels": panels,
@@ -283,6 +311,41 @@ def dossier_file(request, ref, pk):
     from urllib.parse import quote
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- standard documents (forms 01-06) --------------------------------------------------
+
+
+@require_GET
+@official_required
+def issued_document(request, ref, pk):
+    """A standard document issued for the dossier (forms 01-05), officials only."""
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    issued = get_object_or_404(documents.issued_for_official(dossier), pk=pk)
+    return _pdf_response(issued.file.open("rb"), issued.filename)
+
+
+@require_GET
+@official_required
+def control_sheet(request, ref):
+    """Form 06, the process control sheet, rendered from the log when asked for."""
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    if dossier.received_at is None:
+        raise Http404
+    return _pdf_response(documents.control_sheet_pdf(dossier), f"{dossier.code}-mau-06.pdf")
+
+
+def _pdf_response(content, filename: str):
+    from urllib.parse import quote
+
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type="application/pdf")
+    else:
+        response = FileResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

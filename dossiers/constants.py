@@ -44,6 +44,9 @@ class Action(models.TextChoices):
     STOP = "stop", _("Processing stopped")
     RETURN_RESULT = "return_result", _("Result returned")
     RATE = "rate", _("Rated")
+    # Events on an open dossier that keep its state (self-edges of the workflow table).
+    APOLOGISE = "apologise", _("Apology and new appointment")
+    RECORD_RESULT = "record_result", _("Signed result recorded")
     # Events that do not change the state.
     MESSAGE = "message", _("Message")
     NOTE = "note", _("Internal note")
@@ -79,6 +82,25 @@ class FileKind(models.TextChoices):
     UPLOAD = "upload", _("Uploaded by me")
     RESULT = "result", _("Result of a dossier")
     OFFICIAL = "official", _("From the agency")
+
+
+class ReturnMode(models.TextChoices):
+    """How the result reached the applicant (Decree 61/2018 art. 18)."""
+
+    IN_PERSON = "in_person", _("In person at the desk")
+    ONLINE = "online", _("Online")
+    POST = "post", _("By post")
+
+
+class StandardForm(models.TextChoices):
+    """The standard one-stop documents of Circular 03/2025/TT-VPCP (earlier 01/2018)."""
+
+    RECEIPT = "01", _("Receipt and appointment slip")
+    SUPPLEMENT = "02", _("Supplement request")
+    REFUSAL = "03", _("Refusal to receive the dossier")
+    APOLOGY = "04", _("Apology and new appointment")
+    STOP = "05", _("Notice of stopping processing")
+    CONTROL = "06", _("Process control sheet")
 
 
 class PaymentStatus(models.TextChoices):

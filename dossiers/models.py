@@ -30,6 +30,8 @@ from dossiers.constants import (
     FileKind,
     PaymentPurpose,
     PaymentStatus,
+    ReturnMode,
+    StandardForm,
     Status,
     Visibility,
 )
@@ -139,6 +141,10 @@ class Dossier(models.Model):
     )
     # Set when an untouched draft was warned (dossiers.deadlines); deleted later unless edited.
     draft_warned_at = models.DateTimeField(_("draft warning sent"), null=True, blank=True)
+    return_mode = models.CharField(
+        _("result returned"), max_length=10, choices=ReturnMode, blank=True
+    )
+    postal_tracking = models.CharField(_("postal tracking number"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("dossier")
@@ -219,6 +225,8 @@ class DossierDocument(models.Model):
     file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="uses")
     is_result = models.BooleanField(_("result"), default=False)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
+    # A draft result replaced by the signed one: kept as evidence, shown to nobody.
+    superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dossier document")
@@ -297,6 +305,35 @@ class DossierLog(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
+
+
+def _issued_path(instance, filename):
+    return f"issued/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+class IssuedDocument(models.Model):
+    """A standard document (forms 01-05) issued by the action logged in `log`, kept
+    with the dossier. Written only by `dossiers.documents.issue` inside that action's
+    transaction; the log row's data names the file and its SHA-256."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="issued")
+    form = models.CharField(_("form"), max_length=2, choices=StandardForm)
+    file = models.FileField(_("file"), upload_to=_issued_path, storage=private_storage)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    log = models.OneToOneField(DossierLog, on_delete=models.PROTECT, related_name="issued")
+
+    class Meta:
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.form}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.dossier.code}-mau-{self.form}.pdf"
 
 
 class DossierMessage(models.Model):

@@ -98,7 +98,9 @@ def result_available(dossier: Dossier) -> bool:
 def dossier_visible_documents(dossier: Dossier) -> QuerySet[DossierDocument]:
     """The documents of the dossier the applicant may see and download: theirs, and the
     result once it is available to them."""
-    qs = dossier.documents.select_related("file", "required_document")
+    qs = dossier.documents.select_related("file", "required_document").filter(
+        superseded_at__isnull=True
+    )
     return qs if result_available(dossier) else qs.filter(is_result=False)
 
 

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dossiers import documents
 from dossiers import files as file_checks
 from dossiers.constants import (
     ACTION_EVENTS,
@@ -33,6 +34,7 @@ from dossiers.constants import (
     FileKind,
     PaymentPurpose,
     PaymentStatus,
+    ReturnMode,
     Status,
     Visibility,
 )
@@ -48,7 +50,13 @@ from dossiers.models import (
     StoredFile,
 )
 from dossiers.outbox import emit
-from dossiers.workflow import TransitionNotAllowed, edge_for, ensure_allowed
+from dossiers.workflow import (
+    OVERDUE_EXEMPT,
+    TransitionNotAllowed,
+    edge_for,
+    ensure_allowed,
+    needs_apology,
+)
 from identity.permissions import has_role
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit, VersionStatus
@@ -188,12 +196,18 @@ def _transition(
     role = acting_role(dossier, actor, edge.roles, role)
     edge = ensure_allowed(previous, action, role)
     now = timezone.now()
+    _check_not_overdue(dossier, action, now)
     data = dict(data or {})
     dossier.status = edge.target
     dossier.updated_at = now
     if change is not None:
         change(dossier, now, data)
     dossier.save()
+    # The standard form this action issues (01-05), rendered before anything else is
+    # written to the log so that a failure aborts the whole action.
+    issued = documents.prepare(
+        dossier=dossier, action=action, actor=actor, note=note, data=data, now=now
+    )
     entry = dossier_log_record(
         dossier=dossier,
         actor=actor,
@@ -205,8 +219,32 @@ def _transition(
         visibility=visibility,
         data=data,
     )
+    if issued is not None:
+        documents.store(dossier=dossier, prepared=issued, entry=entry, now=now)
     _notify(dossier, action, actor, entry)
     return dossier
+
+
+def _check_not_overdue(dossier: Dossier, action: str, now) -> None:
+    """An overdue dossier moves on only after the agency apologised and set a new
+    appointment (form 04); the applicant may still withdraw. See workflow.needs_apology."""
+    if action in OVERDUE_EXEMPT:
+        return
+    if needs_apology(
+        due_at=dossier.due_at,
+        paused=dossier.paused_at is not None,
+        status=dossier.status,
+        now=now,
+        apologised_since=lambda due: dossier.log.filter(
+            action=Action.APOLOGISE, created_at__gte=due
+        ).exists(),
+    ):
+        raise DossierError(
+            _(
+                "This dossier is overdue. Apologise to the applicant and set a new "
+                "appointment (form 04) before any other action."
+            )
+        )
 
 
 # --- deadline ------------------------------------------------------------------------
@@ -787,11 +825,38 @@ def dossier_stop(*, dossier_id: int, actor, reason: str, role=None) -> Dossier:
 
 
 @transaction.atomic
-def dossier_return_result(*, dossier_id: int, actor, note: str = "") -> Dossier:
-    """RESULT_READY -> RETURNED. Records early / on time / late against `due_at`."""
+def dossier_return_result(
+    *,
+    dossier_id: int,
+    actor,
+    note: str = "",
+    mode: str = ReturnMode.IN_PERSON,
+    postal_tracking: str = "",
+) -> Dossier:
+    """RESULT_READY -> RETURNED, in person, online or by post (with the postal tracking
+    number). Records early / on time / late against `due_at`. The result files are the
+    applicant's (they were stored under their name), so they are in My documents."""
+    if mode not in ReturnMode.values:
+        raise DossierError(_("Choose how the result is returned."))
+    postal_tracking = postal_tracking.strip()
+    if mode == ReturnMode.POST and not postal_tracking:
+        raise DossierError(_("Give the postal tracking number of the result sent by post."))
+    if mode != ReturnMode.POST:
+        postal_tracking = ""
+    if (
+        not DossierDocument.objects.filter(
+            dossier_id=dossier_id, is_result=True, superseded_at__isnull=True
+        ).exists()
+        and mode == ReturnMode.ONLINE
+    ):
+        raise DossierError(_("Record the signed result document before returning it online."))
 
     def change(d, now, data):
         d.finished_at = now
+        d.return_mode, d.postal_tracking = mode, postal_tracking
+        data["mode"] = mode
+        if postal_tracking:
+            data["postal_tracking"] = postal_tracking
         if d.due_at is not None:
             data["timeliness"] = (
                 "late"
@@ -806,6 +871,92 @@ def dossier_return_result(*, dossier_id: int, actor, note: str = "") -> Dossier:
     return _transition(
         dossier_id=dossier_id, action=Action.RETURN_RESULT, actor=actor, note=note, change=change
     )
+
+
+@transaction.atomic
+def dossier_apologise(
+    *, dossier_id: int, actor, reason: str, new_date: dt.date | None, role=None
+) -> Dossier:
+    """Overdue open dossier -> same state, with a new appointment on `new_date` (a
+    working day in the future) and the written apology, form 04 (Decree 61/2018 art. 18
+    cl. 3). Until this is logged an overdue dossier cannot move on."""
+    dossier = _lock(dossier_id)
+    edge = edge_for(dossier.status, Action.APOLOGISE)
+    ensure_allowed(dossier.status, Action.APOLOGISE, acting_role(dossier, actor, edge.roles, role))
+    reason = reason.strip()
+    if not reason:
+        raise DossierError(_("Give the reason for the delay."))
+    calendar = WorkingCalendar.load()
+    if (
+        new_date is None
+        or new_date <= timezone.localdate()
+        or not calendar.is_working_day(new_date)
+    ):
+        raise DossierError(_("The new appointment must be a working day after today."))
+    if not documents.is_overdue(dossier):
+        raise DossierError(_("Only an overdue dossier needs an apology and a new appointment."))
+
+    def change(d, now, data):
+        before = d.due_at
+        time_of_day = timezone.localtime(before).time()
+        d.due_at = timezone.make_aware(dt.datetime.combine(new_date, time_of_day))
+        data.update(due_at_before=before.isoformat(), due_at=d.due_at.isoformat())
+
+    return _transition(
+        dossier_id=dossier_id,
+        action=Action.APOLOGISE,
+        actor=actor,
+        role=role,
+        note=reason,
+        change=change,
+    )
+
+
+def dossier_record_result(*, dossier_id: int, actor, upload, note: str = "", role=None) -> Dossier:
+    """RESULT_READY -> RESULT_READY. The signed result document (PDF or image, checked
+    like every upload) is kept with the dossier under the applicant's name; a result
+    attached before (the draft at approval) is marked replaced and hidden, and the log
+    names both files."""
+    if upload is None:
+        raise DossierError(_("Choose the signed result document."))
+    with _files_guard(), transaction.atomic():
+        dossier = _lock(dossier_id)
+        ensure_allowed(
+            dossier.status,
+            Action.RECORD_RESULT,
+            acting_role(dossier, actor, {ActorRole.RECEPTIONIST, ActorRole.LEADER}, role),
+        )
+        stored = _store(
+            owner=dossier.applicant,
+            upload=upload,
+            types=("pdf", "jpg", "png"),
+            kind=FileKind.RESULT,
+        )
+        now = timezone.now()
+        replaced = list(
+            dossier.documents.select_related("file").filter(
+                is_result=True, superseded_at__isnull=True
+            )
+        )
+        for doc in replaced:
+            doc.superseded_at = now
+            doc.save(update_fields=["superseded_at"])
+            # The draft leaves My documents too; the row stays as evidence.
+            StoredFile.objects.filter(pk=doc.file_id, kind=FileKind.RESULT).update(deleted_at=now)
+        DossierDocument.objects.create(dossier=dossier, file=stored, is_result=True)
+        result = _transition(
+            dossier_id=dossier_id,
+            action=Action.RECORD_RESULT,
+            actor=actor,
+            role=role,
+            note=note.strip(),
+            visibility=Visibility.INTERNAL,
+            data={
+                "result": {"name": stored.name, "sha256": stored.sha256},
+                "replaced": [{"name": d.file.name, "sha256": d.file.sha256} for d in replaced],
+            },
+        )
+    return result
 
 
 @transaction.atomic

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dossiers.constants import Action, ActorRole, Status
+from dossiers.constants import FINAL, Action, ActorRole, Status
 
+FINAL_STATES = frozenset(FINAL) | {Status.DRAFT, Status.DISCARDED}
 A, R, S, L = ActorRole.APPLICANT, ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER
 
 
@@ -108,6 +109,18 @@ TRANSITIONS: dict[tuple[str, str], Edge] = {
     # Decision 766/QĐ-TTg service index).
     (Status.RETURNED, Action.RATE): _edge(Status.RETURNED, {A}, "Decree 61/2018 art. 30"),
 }
+# Late: the agency apologises in writing and sets a new appointment, form 04 (Decree
+# 61/2018 art. 18 cl. 3; Circular 03/2025 form 04). Only on an overdue dossier, which
+# `dossiers.services` checks, and required before it moves on (`overdue_block`).
+for _state in (Status.RECEIVED, Status.PROCESSING, Status.AWAITING_APPROVAL, Status.RESULT_READY):
+    TRANSITIONS[(_state, Action.APOLOGISE)] = _edge(
+        _state, {R, S, L}, "Decree 61/2018 art. 18 cl. 3; form 04"
+    )
+# The signed result is recorded at the desk or by the leader who signed it; it replaces
+# a draft attached at approval (Decree 61/2018 art. 17 cl. 3, art. 18).
+TRANSITIONS[(Status.RESULT_READY, Action.RECORD_RESULT)] = _edge(
+    Status.RESULT_READY, {R, L}, "Decree 61/2018 art. 17 cl. 3"
+)
 for _state in _WITHDRAWABLE:
     TRANSITIONS[(_state, Action.WITHDRAW)] = _edge(
         Status.WITHDRAWN, {A}, "Decree 61/2018 art. 5 cl. 2 (withdrawal before the result)"
@@ -129,6 +142,22 @@ def ensure_allowed(state: str, action: str, role: str) -> Edge:
     if role not in edge.roles:
         raise TransitionNotAllowed(f"{role} may not {action} from {state}")
     return edge
+
+
+# Actions an overdue dossier still allows without an apology: the apology itself, and
+# the applicant's withdrawal (notes and messages are not transitions at all).
+OVERDUE_EXEMPT = frozenset({Action.APOLOGISE, Action.WITHDRAW})
+
+
+def needs_apology(*, due_at, paused: bool, status: str, now, apologised_since) -> bool:
+    """True when a dossier is overdue and no apology was logged since it fell due.
+
+    The one rule "apologise before an overdue dossier moves on" (Decree 61/2018 art. 18
+    cl. 3); `apologised_since(due_at)` says whether an apology row exists from `due_at`
+    on (called only when needed: it is a query)."""
+    if due_at is None or paused or status in FINAL_STATES or due_at >= now:
+        return False
+    return not apologised_since(due_at)
 
 
 def actions_for(state: str, role: str) -> list[str]:

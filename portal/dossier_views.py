@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dossiers import payments, services
 from dossiers.constants import Action, Status
 from dossiers.declaration import declaration_form_class, to_json
+from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
     dossier_get_for_applicant,
@@ -262,6 +263,7 @@ def _detail(request, dossier, **forms):
         "timeline": dossier_public_log(dossier),
         "documents": documents,
         "result_documents": [d for d in documents if d.is_result],
+        "issued": issued_for_applicant(dossier),
         "messages_": dossier.messages.select_related("attachment"),
         "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
         "can_withdraw": Action.WITHDRAW in allowed,
@@ -398,6 +400,19 @@ def dossier_receipt_pdf(request, ref):
         raise Http404
     response = HttpResponse(acknowledgement_pdf(dossier), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def dossier_issued_document(request, ref, pk):
+    """A standard document the agency issued to the applicant (forms 01-05)."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    issued = get_object_or_404(issued_for_applicant(dossier), pk=pk)
+    response = FileResponse(issued.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = _disposition(issued.filename)
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

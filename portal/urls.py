@@ -19,6 +19,11 @@ urlpatterns = [
         "ho-so/<uuid:ref>/bien-nhan.pdf", dossier_views.dossier_receipt_pdf, name="dossier-receipt"
     ),
     path("ho-so/<uuid:ref>/tep/<int:pk>/", dossier_views.dossier_file, name="dossier-file"),
+    path(
+        "ho-so/<uuid:ref>/mau/<int:pk>.pdf",
+        dossier_views.dossier_issued_document,
+        name="dossier-issued-document",
+    ),
     path("ho-so/<uuid:ref>/rut/", dossier_views.dossier_withdraw, name="dossier-withdraw"),
     path("ho-so/<uuid:ref>/bo-sung/", dossier_views.dossier_supplement, name="dossier-supplement"),
     path("ho-so/<uuid:ref>/tin-nhan/", dossier_views.dossier_message, name="dossier-message"),

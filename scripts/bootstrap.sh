@@ -60,9 +60,18 @@ ensure_weasyprint_libs() {
   fi
 }
 
+ensure_pdftotext() {
+  # The tests read the standard forms (PDF) back as text with poppler's pdftotext.
+  if ! command -v pdftotext >/dev/null 2>&1; then
+    apt_install poppler-utils ||
+      log "pdftotext is missing: the tests of the standard forms will fail until poppler-utils is installed"
+  fi
+}
+
 PYTHON="$(find_python)"
 ensure_uv
 ensure_weasyprint_libs
+ensure_pdftotext
 mkdir -p "$ROOT/.local"
 export UV_PYTHON="$PYTHON"
 export UV_PROJECT_ENVIRONMENT="$ROOT/.venv"

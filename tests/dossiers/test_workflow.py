@@ -1,20 +1,39 @@
 """The transition table: every allowed edge works and logs once; every other
 (state, action) pair and every wrong role is refused and writes nothing."""
 
+import datetime as dt
+from unittest import mock
+
 import pytest
+from django.utils import timezone
 
 from dossiers import services
 from dossiers.constants import Action, Status
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment, Rating, StoredFile
 from dossiers.workflow import TRANSITION_ACTIONS, TRANSITIONS, TransitionNotAllowed, actions_for
+from procedures.calendar import WorkingCalendar
 from tests.dossiers.factories import pdf
 
 pytestmark = pytest.mark.django_db
 
 SCORES = {"overall": 5, "staff_attitude": 5, "timeliness": 4, "guidance": 5, "fee_transparency": 5}
 
+
+def _apologise_later(w, pk, a):
+    # Forty days on, every open dossier of the world is overdue and may apologise.
+    later = timezone.now() + dt.timedelta(days=40)
+    with mock.patch.object(timezone, "now", return_value=later):
+        new_date = WorkingCalendar().next_working_day(timezone.localdate())
+        return services.dossier_apologise(dossier_id=pk, actor=a, reason="x", new_date=new_date)
+
+
 # action -> (who acts, how to call the service)
 CALLS = {
+    Action.APOLOGISE: ("receptionist", _apologise_later),
+    Action.RECORD_RESULT: (
+        "leader",
+        lambda w, pk, a: services.dossier_record_result(dossier_id=pk, actor=a, upload=pdf()),
+    ),
     Action.SUBMIT: ("applicant", lambda w, pk, a: services.dossier_submit(dossier_id=pk, actor=a)),
     Action.DISCARD: (
         "applicant",
