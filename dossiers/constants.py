@@ -48,6 +48,9 @@ class Action(models.TextChoices):
     MESSAGE = "message", _("Message")
     NOTE = "note", _("Internal note")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+    CONSULT = "consult", _("Another agency consulted")
+    ANSWER = "answer", _("Opinion given")
+    CONSULT_CLOSE = "consult_close", _("Consultation closed")
 
 
 class ActorRole(models.TextChoices):
@@ -67,6 +70,12 @@ class FileKind(models.TextChoices):
     UPLOAD = "upload", _("Uploaded by me")
     RESULT = "result", _("Result of a dossier")
     OFFICIAL = "official", _("From the agency")
+
+
+class ConsultationStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the opinion")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed without an opinion")
 
 
 class PaymentStatus(models.TextChoices):

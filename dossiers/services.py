@@ -189,6 +189,11 @@ def _transition(
         visibility=visibility,
         data=data,
     )
+    if dossier.status in FINAL:
+        # A finished dossier is shared with no one any more (issue 6, liên thông).
+        from dossiers.consultation import consultations_close_for
+
+        consultations_close_for(dossier)
     transaction.on_commit(lambda: _notify(dossier.pk, action))
     return dossier
 
