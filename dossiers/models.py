@@ -376,7 +376,10 @@ class DossierGroupObjectPermission(GroupObjectPermissionBase):
     generic table because the generic `object_pk` is a varchar: joining it to dossier
     ids needs a cast, which no index serves; this table joins on an indexed integer."""
 
-    content_object = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    # A visible reverse name: guardian finds direct-FK tables through it.
+    content_object = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="group_grants"
+    )
 
 
 class Consultation(models.Model):

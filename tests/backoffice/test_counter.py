@@ -158,9 +158,7 @@ def test_invalid_upload_writes_nothing_not_even_the_account(client, world, resid
     before = _counts()
     fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
 
-    response = client.post(
-        _form_url(world), _data(world, **{f"gt-file_{world.document.pk}": fake})
-    )
+    response = client.post(_form_url(world), _data(world, **{f"gt-file_{world.document.pk}": fake}))
 
     assert response.status_code == 400
     assert _counts() == before
@@ -171,9 +169,7 @@ def test_missing_required_scan_is_refused(client, world, resident):
     force_login_verified(client, world.receptionist)
     before = _counts()
 
-    response = client.post(
-        _form_url(world), _data(world, **{f"gt-file_{world.document.pk}": None})
-    )
+    response = client.post(_form_url(world), _data(world, **{f"gt-file_{world.document.pk}": None}))
 
     assert response.status_code == 400
     assert _counts() == before
