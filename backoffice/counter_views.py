@@ -134,7 +134,8 @@ def _picked_case(value):
 def intake(request):
     agencies = _desks(request)
     if not agencies:
-        raise Http404
+        # A desk membership naming no agency of the catalogue: nothing to file with.
+        return render(request, "backoffice/counter.html", {"no_desk": True})
     cases = counter.counter_cases([a.pk for a in agencies])
     pick = PickForm(
         request.GET or None,
