@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from backoffice import forms
+from backoffice import consult_views, forms
 from backoffice.gate import official_required
 from dossiers import documents, queues, services
 from dossiers.constants import Action, Status
@@ -259,6 +259,8 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "panels": panels,
             "time_left": time_left,
             "final": dossier.status in (Status.REFUSED, Status.STOPPED, Status.RETURNED),
+            # Inter-agency consultation panel and opinions (backoffice.consult_views).
+            **consult_views.workbench_context(dossier, scope),
         },
         status=status,
     )

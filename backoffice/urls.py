@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice import queue_views, views
+from backoffice import consult_views, counter_views, queue_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -10,6 +10,19 @@ urlpatterns = [
     path("ho-so/<uuid:ref>/tep/<int:pk>/", queue_views.dossier_file, name="dossier-file"),
     path("ho-so/<uuid:ref>/mau/<int:pk>.pdf", queue_views.issued_document, name="issued-document"),
     path("ho-so/<uuid:ref>/mau-06.pdf", queue_views.control_sheet, name="control-sheet"),
+    path("tiep-nhan/", counter_views.intake, name="counter"),
+    path("tiep-nhan/<uuid:ref>/", counter_views.done, name="counter-done"),
+    path("tiep-nhan/<uuid:ref>/bien-nhan.pdf", counter_views.receipt, name="counter-receipt"),
+    path("lien-thong/", consult_views.queue, name="consult-queue"),
+    path("ho-so/<uuid:ref>/lien-thong/", consult_views.ask, name="consult-ask"),
+    path(
+        "ho-so/<uuid:ref>/lien-thong/<int:pk>/tra-loi/",
+        consult_views.answer,
+        name="consult-answer",
+    ),
+    path(
+        "ho-so/<uuid:ref>/lien-thong/<int:pk>/tep/", consult_views.answer_file, name="consult-file"
+    ),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("xac-thuc/", views.otp_verify, name="otp-verify"),

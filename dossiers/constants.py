@@ -54,6 +54,9 @@ class Action(models.TextChoices):
     # Written by the deadline clock job (dossiers.deadlines), once per crossing.
     DUE_SOON = "due_soon", _("Due soon")
     OVERDUE = "overdue", _("Overdue")
+    CONSULT = "consult", _("Another agency consulted")
+    ANSWER = "answer", _("Opinion given")
+    CONSULT_CLOSE = "consult_close", _("Consultation closed")
 
 
 class ActorRole(models.TextChoices):
@@ -101,6 +104,10 @@ class StandardForm(models.TextChoices):
     APOLOGY = "04", _("Apology and new appointment")
     STOP = "05", _("Notice of stopping processing")
     CONTROL = "06", _("Process control sheet")
+class ConsultationStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the opinion")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed without an opinion")
 
 
 class PaymentStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase
 
 from dossiers.constants import (
     ACTION_NEEDED,
@@ -27,6 +28,7 @@ from dossiers.constants import (
     DeadlineState,
     DeliveryStatus,
     EventKind,
+    ConsultationStatus,
     FileKind,
     PaymentPurpose,
     PaymentStatus,
@@ -224,6 +226,9 @@ class DossierDocument(models.Model):
     )
     file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="uses")
     is_result = models.BooleanField(_("result"), default=False)
+    # Scanned at the counter from the paper original the applicant brought (issue 6,
+    # counter intake): the desk vouches that the file is a copy of what it saw.
+    digitised = models.BooleanField(_("digitised from paper"), default=False)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
     # A draft result replaced by the signed one: kept as evidence, shown to nobody.
     superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True)
@@ -505,3 +510,74 @@ class OutboxDelivery(models.Model):
     def idempotency_key(self) -> str:
         """Stable across retries and redeliveries; receivers may dedupe on it."""
         return f"motcua-{self.event_id}-{self.subscriber}-{self.recipient}-{self.channel}"
+class DossierGroupObjectPermission(GroupObjectPermissionBase):
+    """django-guardian grants on one dossier to a group, with a real foreign key
+    (guardian's "direct foreign keys"). The consulted agency's read access lives here,
+    held by the agency's group (`agency:<code>`). A direct FK instead of guardian's
+    generic table because the generic `object_pk` is a varchar: joining it to dossier
+    ids needs a cast, which no index serves; this table joins on an indexed integer."""
+
+    # A visible reverse name: guardian finds direct-FK tables through it.
+    content_object = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="group_grants"
+    )
+
+
+class Consultation(models.Model):
+    """Inter-agency consultation (liên thông): the competent agency asks another agency
+    for its opinion; while open, that agency may read the dossier (a guardian grant)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="consultations")
+    asking_agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("asking agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    consulted_agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("consulted agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(_("question"))
+    reply_by = models.DateField(_("reply by"))
+    asked_at = models.DateTimeField(_("asked"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConsultationStatus, default=ConsultationStatus.OPEN
+    )
+    answer = models.TextField(_("opinion"), blank=True)
+    answer_file = models.ForeignKey(
+        StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["asked_at", "id"]
+        indexes = [
+            # The consulted agency's "consultations" queue: its open questions, soonest
+            # reply-by first, keyset on (reply_by, id).
+            models.Index(
+                fields=["consulted_agency", "status", "reply_by", "id"], name="consult_queue"
+            ),
+        ]
+        constraints = [
+            # One open question per agency and dossier: answering it ends the grant.
+            models.UniqueConstraint(
+                fields=["dossier", "consulted_agency"],
+                condition=Q(status="open"),
+                name="consult_one_open_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} → {self.consulted_agency_id}"

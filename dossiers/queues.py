@@ -68,6 +68,7 @@ class OfficialScope:
     user: object
     by_role: dict[str, set[int]] = field(default_factory=dict)
     roles: set[str] = field(default_factory=set)  # held, even for an unknown agency code
+    codes: set[str] = field(default_factory=set)  # agency codes, any role (consultations)
 
     def ids(self, *roles) -> set[int]:
         roles = roles or tuple(self.by_role)
@@ -100,6 +101,7 @@ def official_scope(user) -> OfficialScope:
     codes = {code for code, _role in pairs}
     ids = dict(Agency.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
     scope.roles = {role for _code, role in pairs}
+    scope.codes = set(ids)
     for code, role in pairs:
         if code in ids:
             scope.by_role.setdefault(role, set()).add(ids[code])
@@ -289,12 +291,16 @@ def time_left(dossier, *, now, today, calendar, limit) -> TimeLeft:
 
 def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = None) -> Dossier:
     """The dossier `ref` if it was filed with, or is decided by, one of the official's
-    agencies; else Http404 (no hint that it exists)."""
+    agencies, or is shared with one of them for a consultation (a guardian grant, see
+    `dossiers.consultation`); else Http404 (no hint that it exists)."""
+    from dossiers.consultation import shared_dossier_ids
+
     scope = scope or official_scope(official)
     if not scope.any_ids:
         raise Http404
+    visible = _in_scope(scope) | Q(pk__in=shared_dossier_ids(scope.codes))
     dossier = (
-        Dossier.objects.filter(_in_scope(scope), ref=ref, status__in=FILED)
+        Dossier.objects.filter(visible, ref=ref, status__in=FILED)
         .select_related(
             "version__procedure",
             "case",

@@ -222,6 +222,11 @@ def _transition(
     if issued is not None:
         documents.store(dossier=dossier, prepared=issued, entry=entry, now=now)
     _notify(dossier, action, actor, entry)
+    if dossier.status in FINAL:
+        # A finished dossier is shared with no one any more (issue 6, liên thông).
+        from dossiers.consultation import consultations_close_for
+
+        consultations_close_for(dossier)
     return dossier
 
 

@@ -16,15 +16,29 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"backoffice:login"}
 SIGN_OUT = {"backoffice:logout"}
 OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
-GATED = {"backoffice:home"}
+GATED = {"backoffice:home", "backoffice:consult-queue"}
+# Counter intake: the one-stop desk only (other roles get the 403 that says why).
+DESK_ONLY = {"backoffice:counter"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
 # (a random ref here; tests/backoffice/test_workbench.py covers real dossiers).
-DOSSIER_PAGES = {"backoffice:dossier", "backoffice:dossier-file"}
-POST_ONLY = {"backoffice:dossier-act"}
+DOSSIER_PAGES = {
+    "backoffice:dossier",
+    "backoffice:dossier-file",
+    "backoffice:counter-done",
+    "backoffice:counter-receipt",
+    "backoffice:consult-file",
+}
+POST_ONLY = {"backoffice:dossier-act", "backoffice:consult-ask", "backoffice:consult-answer"}
+_REF = "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"
 URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
+    "backoffice:counter-done": {"ref": _REF},
+    "backoffice:counter-receipt": {"ref": _REF},
+    "backoffice:consult-file": {"ref": _REF, "pk": 1},
+    "backoffice:consult-ask": {"ref": _REF},
+    "backoffice:consult-answer": {"ref": _REF, "pk": 1},
 }
 
 PERSONAS = [
@@ -44,7 +58,9 @@ def _url_names():
 
 
 def test_every_backoffice_url_is_in_the_table():
-    assert set(_url_names()) == PUBLIC | SIGN_OUT | OTP_PAGES | GATED | DOSSIER_PAGES | POST_ONLY
+    assert set(_url_names()) == (
+        PUBLIC | SIGN_OUT | OTP_PAGES | GATED | DESK_ONLY | DOSSIER_PAGES | POST_ONLY
+    )
 
 
 def _sign_in(client, persona):
@@ -92,6 +108,10 @@ def expected(url_name: str, persona: str) -> tuple[int, str]:
         return 302, "/mot-cua/xac-thuc/dang-ky/"
     if persona == "official_without_otp":
         return 302, "/mot-cua/xac-thuc/"
+    if url_name in DESK_ONLY and persona != "receptionist_verified":
+        return 403, ""
+    if url_name in {"backoffice:counter-done"} and persona != "receptionist_verified":
+        return 403, ""
     if url_name in DOSSIER_PAGES:
         return 404, ""
     return 200, "Bộ phận một cửa"

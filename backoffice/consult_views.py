@@ -1,0 +1,186 @@
+"""Inter-agency consultation pages (liên thông, issue 6).
+
+Interface only (STYLE R5): the asking agency's specialist or leader asks from the
+workbench; the consulted agency finds the question in its "consultations" queue
+(`/mot-cua/lien-thong/`), reads the dossier on a read-only workbench and answers.
+Every POST redirects back to the workbench (post/redirect/get) with a message.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice.gate import official_required
+from dossiers import consultation as consult
+from dossiers import queues
+from dossiers.constants import FINAL, ConsultationStatus
+from dossiers.errors import DossierError
+from dossiers.models import Consultation
+from dossiers.workflow import TransitionNotAllowed
+from identity.constants import OfficialRole
+
+STAFF = [OfficialRole.SPECIALIST, OfficialRole.LEADER]
+
+
+class AskForm(forms.Form):
+    agency = forms.TypedChoiceField(label=gettext_lazy("Agency to consult"), coerce=int)
+    question = forms.CharField(
+        label=gettext_lazy("Question"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reply_by = forms.DateField(
+        label=gettext_lazy("Reply by"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, exclude_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "---"), *consult.agency_choices(exclude_id)]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=gettext_lazy("Opinion of your agency"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    file = forms.FileField(label=gettext_lazy("Attached file"), required=False)
+
+
+def workbench_context(dossier, scope) -> dict:
+    """What the workbench shows about consultations: every question and opinion (to the
+    deciding agency), the ask form (its specialists and leaders, open dossiers), and
+    the answer form of each open question to one of the official's agencies."""
+    rows = list(consult.consultations_of(dossier))
+    staff_ids = scope.ids(*STAFF)
+    can_ask = dossier.competent_agency_id in staff_ids and dossier.status in consult.ASKABLE
+    mine = scope.any_ids
+    deciding = dossier.competent_agency_id in mine or dossier.receiving_agency_id in mine
+    items = []
+    for row in rows:
+        answer_form = None
+        if row.status == ConsultationStatus.OPEN and row.consulted_agency_id in staff_ids:
+            answer_form = AnswerForm(auto_id=f"id_answer{row.pk}_%s")
+        # An agency consulted sees its own questions only, not the other agencies'.
+        if deciding or row.consulted_agency_id in mine:
+            items.append((row, answer_form))
+    return {
+        "consultations": items,
+        "consult_form": (
+            AskForm(auto_id="id_consult_%s", exclude_id=dossier.competent_agency_id)
+            if can_ask
+            else None
+        ),
+        "consulted_only": not deciding,
+    }
+
+
+@require_POST
+@official_required(roles=STAFF)
+def ask(request, ref):
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    form = AskForm(request.POST, exclude_id=dossier.competent_agency_id)
+    if not form.is_valid():
+        messages.error(request, _error_text(form))
+        return redirect("backoffice:dossier", ref=dossier.ref)
+    from procedures.models import Agency
+
+    try:
+        consult.consultation_ask(
+            dossier_id=dossier.pk,
+            actor=request.user,
+            consulted_agency=Agency.objects.filter(pk=form.cleaned_data["agency"]).first(),
+            question=form.cleaned_data["question"],
+            reply_by=form.cleaned_data["reply_by"],
+        )
+    except TransitionNotAllowed:
+        messages.error(request, _("You cannot consult another agency on this dossier now."))
+    except DossierError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The question was sent; that agency can now read the dossier."))
+    return redirect("backoffice:dossier", ref=dossier.ref)
+
+
+@require_POST
+@official_required(roles=STAFF)
+def answer(request, ref, pk):
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    row = get_object_or_404(Consultation, pk=pk, dossier=dossier)
+    form = AnswerForm(request.POST, request.FILES)
+    back = redirect("backoffice:dossier", ref=dossier.ref)
+    if not form.is_valid():
+        messages.error(request, _error_text(form))
+        return back
+    try:
+        consult.consultation_answer(
+            consultation_id=row.pk,
+            actor=request.user,
+            answer=form.cleaned_data["answer"],
+            upload=form.cleaned_data["file"],
+        )
+    except TransitionNotAllowed:
+        messages.error(request, _("This question can no longer be answered by you."))
+        return back
+    except DossierError as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    messages.success(request, _("Your agency's opinion was sent."))
+    # The grant ended with the answer: back to the queue, not to a page now closed.
+    return redirect("backoffice:consult-queue")
+
+
+@require_GET
+@official_required
+def answer_file(request, ref, pk):
+    """The file attached to an opinion, for officials who can read the dossier."""
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    row = get_object_or_404(
+        Consultation.objects.select_related("answer_file"), pk=pk, dossier=dossier
+    )
+    if row.answer_file is None:
+        raise Http404
+    stored = row.answer_file
+    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@official_required
+def queue(request):
+    """Open questions to the official's agencies, soonest reply-by first."""
+    scope = queues.official_scope(request.user)
+    rows, cursor = consult.consultation_list_for_agencies(
+        agency_ids=scope.any_ids, after=request.GET.get("sau")
+    )
+    return render(
+        request,
+        "backoffice/consult_queue.html",
+        {
+            "rows": rows,
+            "next_url": f"?{urlencode({'sau': cursor})}" if cursor else "",
+            "today": timezone.localdate(),
+            "final": FINAL,
+        },
+    )
+
+
+def _error_text(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)

@@ -1,0 +1,227 @@
+"""Counter intake pages (`/mot-cua/tiep-nhan/`, issue 6).
+
+Interface only (STYLE R5): the desk picks a case, then one page takes the applicant's
+ID, the declaration (the same form as online filing, `dossiers.declaration`) and the
+scanned paper documents; ONE service call (`dossiers.counter.counter_intake`) files
+and receives the dossier in one transaction. The receipt (form 01) opens from the
+confirmation page; its URL is named `backoffice:counter-receipt` so the standard form
+of `dossiers.pdf` can replace the acknowledgement behind it without touching pages.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from backoffice.gate import official_required
+from dossiers import counter, queues
+from dossiers.declaration import declaration_form_class, to_json
+from dossiers.errors import DossierError
+from dossiers.services import DossierIncomplete
+from dossiers.workflow import TransitionNotAllowed
+from identity.constants import OfficialRole
+from identity.validators import validate_id_number
+
+DESK = [OfficialRole.RECEPTIONIST]
+
+
+class PickForm(forms.Form):
+    """Step 1: which desk (when the official holds several) and which case."""
+
+    co_quan = forms.TypedChoiceField(label=gettext_lazy("Receiving agency"), coerce=int)
+    truong_hop = forms.TypedChoiceField(
+        label=gettext_lazy("Procedure and case"),
+        coerce=int,
+        help_text=gettext_lazy("Only the procedures your desk receives are listed."),
+    )
+
+    def __init__(self, *args, agencies, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["co_quan"].choices = [(a.pk, f"{a.name} ({a.code})") for a in agencies]
+        groups: dict = {}
+        for case in cases:
+            groups.setdefault(case.version.procedure.name, []).append((case.pk, case.name))
+        self.fields["truong_hop"].choices = [("", "---"), *groups.items()]
+
+
+class ApplicantForm(forms.Form):
+    id_number = forms.CharField(
+        label=gettext_lazy("Personal ID number"),
+        max_length=12,
+        validators=[validate_id_number],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=gettext_lazy("12 digits, from the applicant's ID card."),
+    )
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    birth_date = forms.DateField(
+        label=gettext_lazy("Date of birth"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note on the receipt"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DocumentsForm(forms.Form):
+    """One file and one "digitised" box per document of the case."""
+
+    def __init__(self, *args, documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = list(documents)
+        for doc in self.documents:
+            self.fields[f"file_{doc.pk}"] = forms.FileField(
+                label=doc.name,
+                required=doc.is_required,
+                help_text=", ".join(doc.accepted_types) if doc.accepted_types else "",
+            )
+            self.fields[f"digitised_{doc.pk}"] = forms.BooleanField(
+                label=gettext_lazy("Scanned from the paper original"),
+                required=False,
+                initial=True,
+            )
+
+    def rows(self):
+        return [
+            (doc, self[f"file_{doc.pk}"], self[f"digitised_{doc.pk}"]) for doc in self.documents
+        ]
+
+    def scanned(self):
+        data = self.cleaned_data
+        return [
+            counter.ScannedDocument(
+                upload=data[f"file_{doc.pk}"],
+                required_document_id=doc.pk,
+                digitised=bool(data.get(f"digitised_{doc.pk}")),
+            )
+            for doc in self.documents
+            if data.get(f"file_{doc.pk}")
+        ]
+
+
+def _desks(request):
+    from procedures.models import Agency
+
+    scope = queues.official_scope(request.user)
+    ids = scope.ids(OfficialRole.RECEPTIONIST)
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
+def _picked_case(value):
+    """The case named in the URL, any published one: whether this desk may take it is
+    the service's decision, so that a forged id gets the service's clear refusal."""
+    from procedures.models import Case
+
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Case.objects.select_related("version__procedure")
+        .filter(pk=pk, version__status="published")
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@official_required(roles=DESK)
+def intake(request):
+    agencies = _desks(request)
+    if not agencies:
+        # A desk membership naming no agency of the catalogue: nothing to file with.
+        return render(request, "backoffice/counter.html", {"no_desk": True})
+    cases = counter.counter_cases([a.pk for a in agencies])
+    pick = PickForm(
+        request.GET or None,
+        agencies=agencies,
+        cases=cases,
+        initial={"co_quan": agencies[0].pk},
+    )
+    case = _picked_case(request.GET.get("truong_hop"))
+    agency = next((a for a in agencies if str(a.pk) == request.GET.get("co_quan")), agencies[0])
+    if case is None:
+        return render(request, "backoffice/counter.html", {"pick": pick, "case": None})
+
+    Declaration = declaration_form_class(case.version)
+    post = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    applicant = ApplicantForm(post, prefix="nguoi")
+    declaration = Declaration(post, prefix="tk")
+    documents = DocumentsForm(post, files, prefix="gt", documents=case.documents.all())
+    problems = []
+    status = 200
+    if request.method == "POST":
+        valid = [f.is_valid() for f in (applicant, declaration, documents)]
+        if all(valid):
+            d = applicant.cleaned_data
+            try:
+                dossier = counter.counter_intake(
+                    actor=request.user,
+                    receiving_agency=agency,
+                    case=case,
+                    id_number=d["id_number"],
+                    full_name=d["full_name"],
+                    birth_date=d["birth_date"],
+                    declaration=to_json(declaration.cleaned_data),
+                    documents=documents.scanned(),
+                    note=d["note"],
+                )
+            except DossierIncomplete as error:
+                problems = [
+                    _("Missing document: %(name)s") % {"name": doc.name}
+                    for doc in error.problems["missing"]
+                ] + [
+                    f"{key}: {' '.join(msgs)}"
+                    for key, msgs in error.problems["declaration"].items()
+                ]
+            except TransitionNotAllowed:
+                problems = [_("You cannot receive dossiers at this desk.")]
+            except DossierError as error:
+                problems = list(error.messages)
+            else:
+                return redirect("backoffice:counter-done", ref=dossier.ref)
+        status = 400
+    return render(
+        request,
+        "backoffice/counter.html",
+        {
+            "pick": pick,
+            "case": case,
+            "agency": agency,
+            "applicant_form": applicant,
+            "declaration": declaration,
+            "documents": documents,
+            "problems": problems,
+            "has_errors": status == 400,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@official_required(roles=DESK)
+def done(request, ref):
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    return render(request, "backoffice/counter_done.html", {"dossier": dossier})
+
+
+@require_GET
+@official_required
+def receipt(request, ref):
+    """Form 01 for a dossier of the official's agencies. For now the acknowledgement of
+    `dossiers.pdf`; the standard form replaces it behind this URL name."""
+    from dossiers.pdf import acknowledgement_pdf
+
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    if not dossier.code:
+        raise Http404
+    response = HttpResponse(acknowledgement_pdf(dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

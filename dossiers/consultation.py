@@ -1,0 +1,268 @@
+"""Inter-agency consultation (liên thông, issue 6): the competent agency asks another
+agency for its opinion on a dossier.
+
+Access is a django-guardian object permission (`dossiers.view_dossier`) granted to the
+consulted agency's group (`agency:<code>`), stored in `DossierGroupObjectPermission`
+(direct foreign key, so the back-office scope joins it on an indexed integer). The
+grant lives exactly as long as the question is open: answering it, or the dossier
+reaching a final state, removes it. Officials are not mirrored into these groups:
+agency membership stays in `identity.OfficialMembership` (one source of truth) and the
+scope query maps the official's agencies to their groups by name.
+
+Every write locks the dossier row and writes its log row in the same transaction
+(STYLE R3). Consultations are internal: the applicant does not see them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from dossiers import services
+from dossiers.constants import (
+    FINAL,
+    Action,
+    ActorRole,
+    ConsultationStatus,
+    FileKind,
+    Status,
+    Visibility,
+)
+from dossiers.errors import DossierError
+from dossiers.models import Consultation, Dossier, DossierGroupObjectPermission
+from dossiers.workflow import TransitionNotAllowed
+from identity.constants import OfficialRole
+from identity.permissions import roles_for
+
+VIEW = "dossiers.view_dossier"
+ASKING_ROLES = (OfficialRole.SPECIALIST, OfficialRole.LEADER)
+ANSWERING_ROLES = (OfficialRole.SPECIALIST, OfficialRole.LEADER)
+# States in which the competent agency is appraising the dossier and may ask.
+ASKABLE = {
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.AWAITING_APPROVAL,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.AWAITING_PAYMENT,
+}
+
+
+def agency_group_name(code: str) -> str:
+    return f"agency:{code}"
+
+
+def agency_group(agency) -> Group:
+    group, _created = Group.objects.get_or_create(name=agency_group_name(agency.code))
+    return group
+
+
+def shared_dossier_ids(agency_codes):
+    """Subquery: ids of dossiers granted (read) to any of these agencies' groups. Served
+    by the (group, permission, content_object) unique index of the grant table."""
+    return DossierGroupObjectPermission.objects.filter(
+        group__name__in=[agency_group_name(c) for c in agency_codes],
+        permission__codename="view_dossier",
+        permission__content_type__app_label="dossiers",
+    ).values("content_object_id")
+
+
+def _role_in(user, agency, allowed) -> str:
+    held = roles_for(user, agency.code)
+    for role in allowed:
+        if role in held:
+            return role
+    raise TransitionNotAllowed(f"{user} holds none of {allowed} at {agency.code}")
+
+
+@transaction.atomic
+def consultation_ask(
+    *, dossier_id: int, actor, consulted_agency, question: str, reply_by: dt.date
+) -> Consultation:
+    """Open dossier (being processed) -> unchanged. A specialist or leader of the
+    competent agency asks `consulted_agency`; that agency's group gets read access to
+    the dossier; one internal log row."""
+    question = (question or "").strip()
+    if not question:
+        raise DossierError(_("Write the question for the other agency."))
+    if reply_by is None or reply_by < timezone.localdate():
+        raise DossierError(_("The reply-by date cannot be in the past."))
+    dossier = services._lock(dossier_id)
+    role = _role_in(actor, dossier.competent_agency, ASKING_ROLES)
+    if dossier.status not in ASKABLE:
+        raise TransitionNotAllowed(f"no consultation from {dossier.status}")
+    if consulted_agency is None or not consulted_agency.is_active:
+        raise DossierError(_("Choose an active agency."))
+    if consulted_agency.pk == dossier.competent_agency_id:
+        raise DossierError(_("Choose another agency than the one deciding the dossier."))
+    if Consultation.objects.filter(
+        dossier=dossier, consulted_agency=consulted_agency, status=ConsultationStatus.OPEN
+    ).exists():
+        raise DossierError(_("This agency already has an open question on this dossier."))
+    consultation = Consultation.objects.create(
+        dossier=dossier,
+        asking_agency=dossier.competent_agency,
+        consulted_agency=consulted_agency,
+        asked_by=actor,
+        question=question,
+        reply_by=reply_by,
+    )
+    assign_perm(VIEW, agency_group(consulted_agency), dossier)
+    services.dossier_log_record(
+        dossier=dossier,
+        actor=actor,
+        role=role,
+        action=Action.CONSULT,
+        note=question,
+        visibility=Visibility.INTERNAL,
+        data={
+            "consultation": consultation.pk,
+            "agency": consulted_agency.code,
+            "agency_name": consulted_agency.name,
+            "reply_by": reply_by.isoformat(),
+            "grant": VIEW,
+        },
+    )
+    return consultation
+
+
+def _revoke(consultation: Consultation) -> None:
+    remove_perm(VIEW, agency_group(consultation.consulted_agency), consultation.dossier)
+
+
+def consultation_answer(*, consultation_id: int, actor, answer: str, upload=None) -> Consultation:
+    """OPEN -> ANSWERED. A specialist or leader of the consulted agency gives the
+    opinion (text, optional file kept with the dossier); the grant ends; one internal log
+    row that the asking agency reads on its workbench."""
+    with services._files_guard(), transaction.atomic():
+        consultation = (
+            Consultation.objects.select_for_update()
+            .select_related("consulted_agency")
+            .get(pk=consultation_id)
+        )
+        dossier = services._lock(consultation.dossier_id)
+        role = _role_in(actor, consultation.consulted_agency, ANSWERING_ROLES)
+        if consultation.status != ConsultationStatus.OPEN:
+            raise TransitionNotAllowed("consultation no longer open")
+        answer = (answer or "").strip()
+        if not answer:
+            raise DossierError(_("Write the opinion of your agency."))
+        stored = None
+        if upload is not None:
+            stored = services._store(owner=dossier.applicant, upload=upload, kind=FileKind.OFFICIAL)
+        now = timezone.now()
+        consultation.status = ConsultationStatus.ANSWERED
+        consultation.answer, consultation.answer_file = answer, stored
+        consultation.answered_by, consultation.answered_at = actor, now
+        consultation.closed_at = now
+        consultation.save()
+        consultation.dossier = dossier
+        _revoke(consultation)
+        services.dossier_log_record(
+            dossier=dossier,
+            actor=actor,
+            role=role,
+            action=Action.ANSWER,
+            note=answer,
+            visibility=Visibility.INTERNAL,
+            data={
+                "consultation": consultation.pk,
+                "agency": consultation.consulted_agency.code,
+                "agency_name": consultation.consulted_agency.name,
+                "file": {"name": stored.name, "sha256": stored.sha256} if stored else None,
+            },
+        )
+    return consultation
+
+
+def consultations_close_for(dossier: Dossier) -> int:
+    """The dossier reached a final state: unanswered questions close and their grants
+    end. Called by `dossiers.services._transition` inside its transaction (the dossier
+    row is locked there); one system log row per closed question."""
+    if dossier.status not in FINAL:
+        return 0
+    open_ones = list(
+        Consultation.objects.select_for_update()
+        .filter(dossier=dossier, status=ConsultationStatus.OPEN)
+        .select_related("consulted_agency")
+    )
+    now = timezone.now()
+    for consultation in open_ones:
+        consultation.status, consultation.closed_at = ConsultationStatus.CLOSED, now
+        consultation.save(update_fields=["status", "closed_at"])
+        consultation.dossier = dossier
+        _revoke(consultation)
+        services.dossier_log_record(
+            dossier=dossier,
+            actor=None,
+            role=ActorRole.SYSTEM,
+            action=Action.CONSULT_CLOSE,
+            visibility=Visibility.INTERNAL,
+            data={"consultation": consultation.pk, "agency": consultation.consulted_agency.code},
+        )
+    return len(open_ones)
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def consultations_of(dossier: Dossier):
+    """Every question on the dossier with its answer, for the workbench."""
+    return dossier.consultations.select_related(
+        "consulted_agency", "asking_agency", "asked_by", "answered_by", "answer_file"
+    ).order_by("asked_at", "pk")
+
+
+def consultation_list_for_agencies(*, agency_ids, after: str | None = None, size: int = 25):
+    """The "consultations" queue: open questions to these agencies, soonest reply-by
+    first, keyset-paginated on (reply_by, id); served by the `consult_queue` index. One
+    query whatever the size. Returns (rows, next cursor or None)."""
+    if not agency_ids:
+        return [], None
+    qs = Consultation.objects.filter(
+        consulted_agency_id__in=agency_ids, status=ConsultationStatus.OPEN
+    )
+    if after:
+        try:
+            day, pk = after.split("_")
+            day, pk = dt.date.fromisoformat(day), int(pk)
+        except ValueError:
+            day = None
+        if day is not None:
+            qs = qs.filter(Q(reply_by__gt=day) | Q(reply_by=day, pk__gt=pk))
+    rows = list(
+        qs.select_related(
+            "dossier__version__procedure", "dossier__applicant", "asking_agency", "asked_by"
+        ).order_by("reply_by", "pk")[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (f"{rows[-1].reply_by.isoformat()}_{rows[-1].pk}" if more else None)
+
+
+def agency_choices(exclude_id=None):
+    """Active agencies for the "ask another agency" list, in tree order (each after its
+    parent, indented by depth). One query; the tree is walked in Python."""
+    from procedures.models import Agency
+
+    agencies = list(Agency.objects.filter(is_active=True).only("pk", "name", "code", "parent_id"))
+    children: dict = {}
+    for agency in agencies:
+        children.setdefault(agency.parent_id, []).append(agency)
+    ids = {a.pk for a in agencies}
+    roots = [a for a in agencies if a.parent_id is None or a.parent_id not in ids]
+    out = []
+
+    def walk(nodes, depth):
+        for node in sorted(nodes, key=lambda a: a.name):
+            if node.pk != exclude_id:
+                out.append((node.pk, f"{'— ' * depth}{node.name} ({node.code})"))
+            walk(children.get(node.pk, []), depth + 1)
+
+    walk(roots, 0)
+    return out

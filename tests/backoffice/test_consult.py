@@ -1,0 +1,285 @@
+"""Inter-agency consultation (liên thông): the competent agency asks, the consulted
+agency reads the dossier (guardian grant) and answers, the answer enters the log, the
+grant ends; a third agency never sees anything."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from dossiers import consultation as consult
+from dossiers.constants import Action, ConsultationStatus, Status, Visibility
+from dossiers.models import Consultation, DossierGroupObjectPermission, DossierLog
+from identity.constants import OfficialRole
+from tests.backoffice.worlds import two_wards
+from tests.dossiers.factories import pdf
+from tests.helpers import force_login_verified
+from tests.identity.factories import make_official
+from tests.procedures.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+THIRD = "000.00.33.H29"
+
+
+@pytest.fixture
+def setup():
+    """Ward A decides the dossier; ward B is consulted; a third ward stays outside."""
+    a, b = two_wards()
+    third = AgencyFactory(code=THIRD, name="Phường C")
+    outsider = make_official(OfficialRole.SPECIALIST, THIRD, full_name="Ngoài")
+    dossier = a.dossier_in(Status.PROCESSING)
+    return a, b, third, outsider, dossier
+
+
+def _client(user):
+    return force_login_verified(Client(), user)
+
+
+def _wb(dossier):
+    return f"/mot-cua/ho-so/{dossier.ref}/"
+
+
+def _ask(client, dossier, target, **over):
+    data = {
+        "agency": target.pk,
+        "question": "Thửa đất có nằm trong quy hoạch không?",
+        "reply_by": (timezone.localdate() + datetime.timedelta(days=5)).isoformat(),
+        **over,
+    }
+    return client.post(f"{_wb(dossier)}lien-thong/", data)
+
+
+def test_ask_grant_answer_log_and_revoke(setup):
+    a, b, _third, outsider, dossier = setup
+    asker, consulted = _client(a.specialist), _client(b.specialist)
+    assert consulted.get(_wb(dossier)).status_code == 404  # not shared yet
+
+    response = _ask(asker, dossier, b.agency)
+
+    assert response.status_code == 302
+    row = Consultation.objects.get()
+    assert (row.asking_agency, row.consulted_agency) == (a.agency, b.agency)
+    assert row.status == ConsultationStatus.OPEN
+    grant = DossierGroupObjectPermission.objects.get()
+    assert grant.content_object_id == dossier.pk
+    assert grant.group.name == f"agency:{b.agency.code}"
+    assert grant.permission.codename == "view_dossier"
+    log = DossierLog.objects.get(dossier=dossier, action=Action.CONSULT)
+    assert log.visibility == Visibility.INTERNAL and log.data["agency"] == b.agency.code
+
+    # The consulted agency: in its queue, a read-only workbench with only "answer".
+    queue = consulted.get("/mot-cua/lien-thong/").content.decode()
+    assert dossier.code in queue
+    bench = consulted.get(_wb(dossier))
+    html = bench.content.decode()
+    assert bench.status_code == 200
+    assert "Thửa đất có nằm trong quy hoạch không?" in html
+    assert f"{_wb(dossier)}lien-thong/{row.pk}/tra-loi/" in html
+    assert "/thao-tac/" not in html  # no workflow action, no note, no message
+    assert f'{_wb(dossier)}lien-thong/"' not in html  # cannot ask in turn
+    document = dossier.documents.first()
+    assert consulted.get(f"{_wb(dossier)}tep/{document.pk}/").status_code == 200
+    # ...and cannot act on the dossier.
+    assert consulted.post(f"{_wb(dossier)}thao-tac/propose/").status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    assert not DossierLog.objects.filter(dossier=dossier, action=Action.PROPOSE).exists()
+
+    # A third agency sees nothing.
+    third = _client(outsider)
+    assert third.get(_wb(dossier)).status_code == 404
+    assert dossier.code not in third.get("/mot-cua/lien-thong/").content.decode()
+    assert (
+        third.post(f"{_wb(dossier)}lien-thong/{row.pk}/tra-loi/", {"answer": "x"}).status_code
+        == 404
+    )
+
+    # The answer: text and a file; the log; the grant ends.
+    answered = consulted.post(
+        f"{_wb(dossier)}lien-thong/{row.pk}/tra-loi/",
+        {"answer": "Không nằm trong quy hoạch.", "file": pdf("y-kien.pdf")},
+    )
+    assert answered.status_code == 302
+    row.refresh_from_db()
+    assert row.status == ConsultationStatus.ANSWERED
+    assert row.answered_by == b.specialist and row.answer_file.name == "y-kien.pdf"
+    entry = DossierLog.objects.get(dossier=dossier, action=Action.ANSWER)
+    assert entry.note == "Không nằm trong quy hoạch." and entry.actor == b.specialist
+    assert entry.data["file"]["name"] == "y-kien.pdf"
+    assert not DossierGroupObjectPermission.objects.exists()
+    assert consulted.get(_wb(dossier)).status_code == 404
+
+    # The asking agency sees the opinion and its file.
+    html = asker.get(_wb(dossier)).content.decode()
+    assert "Không nằm trong quy hoạch." in html
+    file_url = f"{_wb(dossier)}lien-thong/{row.pk}/tep/"
+    assert file_url in html
+    assert asker.get(file_url).status_code == 200
+
+
+def test_the_applicant_never_sees_consultations(setup, client):
+    a, b, _third, _outsider, dossier = setup
+    consult.consultation_ask(
+        dossier_id=dossier.pk,
+        actor=a.leader,
+        consulted_agency=b.agency,
+        question="Câu hỏi nội bộ",
+        reply_by=timezone.localdate(),
+    )
+    client.force_login(a.applicant)
+    html = client.get(f"/ho-so/{dossier.ref}/").content.decode()
+    assert "Câu hỏi nội bộ" not in html
+
+
+def test_finishing_the_dossier_closes_the_question_and_the_grant(setup):
+    a, b, _third, _outsider, dossier = setup
+    row = consult.consultation_ask(
+        dossier_id=dossier.pk,
+        actor=a.specialist,
+        consulted_agency=b.agency,
+        question="?",
+        reply_by=timezone.localdate(),
+    )
+    from dossiers import services
+
+    services.dossier_stop(dossier_id=dossier.pk, actor=a.specialist, reason="Không đủ điều kiện")
+
+    row.refresh_from_db()
+    assert row.status == ConsultationStatus.CLOSED
+    assert not DossierGroupObjectPermission.objects.exists()
+    assert DossierLog.objects.filter(dossier=dossier, action=Action.CONSULT_CLOSE).count() == 1
+    assert _client(b.specialist).get(_wb(dossier)).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["receptionist", "citizen", "anonymous", "outsider", "consulted"])
+def test_who_may_not_ask(setup, who):
+    a, b, _third, outsider, dossier = setup
+    if who == "anonymous":
+        client = Client()
+    else:
+        user = {
+            "receptionist": a.receptionist,
+            "citizen": a.applicant,
+            "outsider": outsider,
+            "consulted": b.leader,
+        }[who]
+        client = _client(user)
+    response = _ask(client, dossier, b.agency)
+    assert response.status_code in (302, 403, 404)
+    assert not Consultation.objects.exists()
+    assert not DossierGroupObjectPermission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "over",
+    [{"question": ""}, {"reply_by": "2000-01-01"}, {"agency": "999999"}],
+    ids=["no question", "past date", "forged agency"],
+)
+def test_bad_questions_write_nothing(setup, over):
+    a, b, _third, _outsider, dossier = setup
+    client = _client(a.specialist)
+    before = DossierLog.objects.count()
+    response = _ask(client, dossier, b.agency, **over)
+    assert response.status_code == 302
+    follow = client.get(response["Location"])
+    assert follow.status_code == 200
+    assert not Consultation.objects.exists()
+    assert DossierLog.objects.count() == before
+
+
+def test_asking_own_agency_or_twice_is_refused(setup):
+    a, b, _third, _outsider, dossier = setup
+    from dossiers.errors import DossierError
+
+    with pytest.raises(DossierError):
+        consult.consultation_ask(
+            dossier_id=dossier.pk,
+            actor=a.specialist,
+            consulted_agency=a.agency,
+            question="?",
+            reply_by=timezone.localdate(),
+        )
+    kw = {
+        "dossier_id": dossier.pk,
+        "actor": a.specialist,
+        "consulted_agency": b.agency,
+        "question": "?",
+        "reply_by": timezone.localdate(),
+    }
+    consult.consultation_ask(**kw)
+    with pytest.raises(DossierError):
+        consult.consultation_ask(**kw)
+    assert Consultation.objects.count() == 1
+
+
+def test_answer_needs_a_role_at_the_consulted_agency(setup):
+    a, b, _third, _outsider, dossier = setup
+    row = consult.consultation_ask(
+        dossier_id=dossier.pk,
+        actor=a.specialist,
+        consulted_agency=b.agency,
+        question="?",
+        reply_by=timezone.localdate(),
+    )
+    # The asking agency cannot answer its own question; the consulted desk neither.
+    for user in (a.specialist, b.receptionist):
+        response = _client(user).post(
+            f"{_wb(dossier)}lien-thong/{row.pk}/tra-loi/", {"answer": "Tự trả lời"}
+        )
+        assert response.status_code in (302, 403)
+    row.refresh_from_db()
+    assert row.status == ConsultationStatus.OPEN
+    # An empty opinion is refused, nothing written.
+    _client(b.specialist).post(f"{_wb(dossier)}lien-thong/{row.pk}/tra-loi/", {"answer": " "})
+    row.refresh_from_db()
+    assert row.status == ConsultationStatus.OPEN
+    assert not DossierLog.objects.filter(action=Action.ANSWER).exists()
+
+
+def test_consultations_queue_has_bounded_queries(setup, django_assert_max_num_queries):
+    a, b, _third, _outsider, _dossier = setup
+    for _ in range(3):
+        d = a.dossier_in(Status.PROCESSING)
+        consult.consultation_ask(
+            dossier_id=d.pk,
+            actor=a.specialist,
+            consulted_agency=b.agency,
+            question="?",
+            reply_by=timezone.localdate(),
+        )
+    client = _client(b.specialist)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/mot-cua/lien-thong/").status_code == 200
+    for _ in range(6):
+        d = a.dossier_in(Status.PROCESSING)
+        consult.consultation_ask(
+            dossier_id=d.pk,
+            actor=a.specialist,
+            consulted_agency=b.agency,
+            question="?",
+            reply_by=timezone.localdate(),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/mot-cua/lien-thong/")
+    assert page.content.decode().count("/mot-cua/ho-so/") == 9
+
+
+def test_consultations_queue_keyset_pages(setup):
+    a, b, _third, _outsider, _dossier = setup
+    for days in range(4):
+        d = a.dossier_in(Status.PROCESSING)
+        consult.consultation_ask(
+            dossier_id=d.pk,
+            actor=a.specialist,
+            consulted_agency=b.agency,
+            question="?",
+            reply_by=timezone.localdate() + datetime.timedelta(days=days),
+        )
+    first, cursor = consult.consultation_list_for_agencies(agency_ids={b.agency.pk}, size=3)
+    second, end = consult.consultation_list_for_agencies(
+        agency_ids={b.agency.pk}, size=3, after=cursor
+    )
+    assert len(first) == 3 and len(second) == 1 and end is None
+    assert [r.reply_by for r in first + second] == sorted(r.reply_by for r in first + second)

@@ -1,0 +1,57 @@
+"""A walk-in applicant's paper dossier filed at the counter in Chromium, checked by
+axe: the receptionist picks the case, types the ID and the declaration, attaches the
+scan, files and receives in one step, then opens the receipt for printing."""
+
+import datetime
+
+from playwright.sync_api import expect
+
+from dossiers.models import Dossier
+from identity.models import RegistryResident
+from tests.browser.test_backoffice import _sign_in
+from tests.dossiers.factories import PDF, World
+
+
+def test_walk_in_filed_at_the_counter_and_receipt_opened(live_server, page, axe_check):
+    world = World()
+    RegistryResident.objects.create(
+        id_number="079190000888",
+        full_name="Trần Thị Mai",
+        birth_date=datetime.date(1990, 5, 6),
+        sex="female",
+        permanent_address="12 Nguyễn Huệ, Phường Sài Gòn",
+    )
+    _sign_in(page, live_server, world.receptionist)
+
+    page.get_by_role("link", name="Tiếp nhận tại quầy").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tiếp nhận tại quầy")
+    axe_check(page, "counter intake: pick the case")
+    page.get_by_role("combobox", name="Thủ tục và trường hợp").select_option(str(world.case.pk))
+    page.get_by_role("button", name="Tiếp tục").click()
+
+    page.get_by_label("Số định danh cá nhân", exact=True).fill("079190000888")
+    page.get_by_label("Họ và tên", exact=True).first.fill("Trần Thị Mai")
+    page.get_by_label("Ngày sinh", exact=True).fill("1990-05-06")
+    page.locator("input[name='tk-full_name']").fill("Trần Thị Mai")
+    page.get_by_label("Tờ khai đăng ký").set_input_files(
+        files=[{"name": "to-khai-scan.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    expect(page.get_by_label("Đã số hóa từ bản giấy")).to_be_checked()
+    axe_check(page, "counter intake form")
+    # Keyboard: the submit button is reachable and pressed with Enter.
+    page.get_by_role("button", name="Nộp và tiếp nhận hồ sơ").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đã tiếp nhận hồ sơ")
+    dossier = Dossier.objects.get()
+    expect(page.get_by_role("status")).to_contain_text(dossier.code)
+    axe_check(page, "counter intake done")
+    link = page.get_by_role("link", name="In giấy tiếp nhận và hẹn trả kết quả (mẫu 01)")
+    expect(link).to_be_focused()
+    pdf = page.request.get(live_server.url + link.get_attribute("href"))
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+    with page.expect_popup() as popup:
+        link.click()
+    assert popup.value.url.endswith("/bien-nhan.pdf")
