@@ -314,3 +314,6 @@ PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)
 # Back office (issue 6): a running dossier is "due soon" when its appointment falls
 # within this many working days from today.
 BACKOFFICE_DUE_SOON_DAYS = env.int("BACKOFFICE_DUE_SOON_DAYS", default=2)
+# Exports of a queue or of the register (form 07): up to this many rows they stream in
+# the request; above it a Celery task writes the file and lists it on "My exports".
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
