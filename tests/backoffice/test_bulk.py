@@ -52,9 +52,7 @@ def test_bulk_receive_reports_done_and_changed_meanwhile(client, wards):
     assert taken.log.filter(action="receive").count() == 1  # nothing of ours written
 
 
-def test_a_change_between_the_read_and_the_lock_is_reported_as_changed(
-    client, wards, monkeypatch
-):
+def test_a_change_between_the_read_and_the_lock_is_reported_as_changed(client, wards, monkeypatch):
     a, _b = wards
     d = a.dossier_in(Status.SUBMITTED)
     real = services.dossier_receive
@@ -104,9 +102,7 @@ def test_state_and_role_refusals_say_why(client, wards):
     received, submitted = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.SUBMITTED)
     force_login_verified(client, a.receptionist)
     # Receiving a dossier that is already received (and was, when the page was shown).
-    response = client.post(
-        "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(received)}
-    )
+    response = client.post("/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(received)})
     assert _outcomes(response)[0] == ["refused"]
     # A specialist may not receive.
     force_login_verified(client, a.specialist)
