@@ -23,34 +23,63 @@ class OtpForm(AccessibleFormMixin, forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    """The queue's filters, from the query string (a queue is bookmarkable)."""
+    """The queue's filters and order, from the query string (a queue is bookmarkable)."""
 
     q = forms.CharField(
         label=_("Code, applicant name or ID number"), required=False, max_length=100
     )
     procedure = forms.TypedChoiceField(label=_("Procedure"), required=False, coerce=int)
+    field = forms.TypedChoiceField(label=_("Field"), required=False, coerce=int)
     status = forms.ChoiceField(label=_("Status"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
-    submitted_from = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    submitted_to = forms.DateField(
-        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    received_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     due = forms.ChoiceField(label=_("Deadline"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    def __init__(self, *args, procedures=(), **kwargs):
+    def __init__(self, *args, procedures=(), fields=(), **kwargs):
         from dossiers.constants import Status
-        from dossiers.queues import DUE_STATES, FILED
+        from dossiers.queues import DUE_STATES, FILED, SORTS
         from procedures.constants import ChannelMethod
 
         super().__init__(*args, **kwargs)
         anything = [("", _("All"))]
         self.fields["procedure"].choices = anything + list(procedures)
+        self.fields["field"].choices = anything + list(fields)
         labels = dict(Status.choices)
         self.fields["status"].choices = anything + [(s, labels[s]) for s in FILED]
         self.fields["channel"].choices = anything + list(ChannelMethod.choices)
         self.fields["due"].choices = anything + list(DUE_STATES.items())
+        self.fields["sort"].choices = list(SORTS.items())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("The end date is before the start date."))
+        return data
+
+    def to_filters(self, queue: str):
+        """The valid filters (an invalid one is dropped, and shown with its error)."""
+        from dossiers.queues import Filters
+
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return Filters(
+            queue=queue,
+            q=data.get("q") or "",
+            procedure=data.get("procedure") or None,
+            field=data.get("field") or None,
+            status=data.get("status") or "",
+            channel=data.get("channel") or "",
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+            due=data.get("due") or "",
+            sort=data.get("sort") or "due",
+        )
 
 
 # --- workbench actions ---------------------------------------------------------------

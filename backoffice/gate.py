@@ -19,9 +19,35 @@ def _redirect_with_next(view_name: str, request):
     return redirect(f"{reverse(view_name)}?{urlencode({'next': request.get_full_path()})}")
 
 
-def forbidden(request, reason: str):
-    """403 that says why: `not_official` (no agency membership) or `role`."""
-    return render(request, "backoffice/forbidden.html", {"reason": reason}, status=403)
+# Why a 403, each with its own wording in backoffice/forbidden.html, so that an
+# official can tell "I lack the role" (ask the administrator for it) from "this
+# dossier is not my agencies'" (nobody here can act on it; find the right agency).
+REASONS = ("not_official", "role", "not_yours")
+
+
+def forbidden(request, reason: str, *, action: str = ""):
+    """403 that says why: `not_official` (no agency membership), `role` (the official
+    lacks the role for this page or `action`), `not_yours` (the dossier is neither
+    received nor decided by, nor shared with, the official's agencies)."""
+    if reason not in REASONS:
+        raise ValueError(reason)
+    return render(
+        request, "backoffice/forbidden.html", {"reason": reason, "action": action}, status=403
+    )
+
+
+class NotYourDossier(Exception):
+    """Raised by a back-office view when the dossier exists but belongs to none of the
+    official's agencies: `official_required` answers with the `not_yours` page."""
+
+
+class RoleRequired(Exception):
+    """Raised by a back-office view when the official may see the dossier but lacks the
+    role for `action`: `official_required` answers with the `role` page."""
+
+    def __init__(self, action: str = ""):
+        super().__init__(action)
+        self.action = action
 
 
 def official_required(view=None, *, roles=None):
@@ -41,7 +67,12 @@ def official_required(view=None, *, roles=None):
                 return forbidden(request, "role")
             # Officials' sessions expire sooner (identity.middleware).
             request.session[OFFICIAL_SESSION_FLAG] = True
-            return view_func(request, *args, **kwargs)
+            try:
+                return view_func(request, *args, **kwargs)
+            except NotYourDossier:
+                return forbidden(request, "not_yours")
+            except RoleRequired as refusal:
+                return forbidden(request, "role", action=refusal.action)
 
         return wrapper
 

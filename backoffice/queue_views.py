@@ -20,7 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice import consult_views, forms
+from backoffice.bulk_views import bulk_choices, bulk_specialists
 from backoffice.gate import official_required
+from backoffice.queue_state import queue_state
 from dossiers import documents, queues, services
 from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
@@ -32,60 +34,39 @@ from procedures.calendar import WorkingCalendar
 # --- queues --------------------------------------------------------------------------
 
 
-def _procedure_choices(scope):
-    from procedures.models import Procedure
-
-    ids = scope.any_ids
-    return (
-        Procedure.objects.filter(executing_agencies__in=ids)
-        .union(Procedure.objects.filter(competent_agencies__in=ids))
-        .order_by("name")
-        .values_list("pk", "name")
-    )
-
-
 @require_GET
 @official_required
 def home(request):
-    scope = queues.official_scope(request.user)
-    names = queues.queues_for(scope)
-    queue = request.GET.get("hang-doi") or names[0]
-    if queue not in names:
-        queue = "all"
-    form = forms.QueueFilterForm(request.GET or None, procedures=_procedure_choices(scope))
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = queues.Filters(
-        queue=queue,
-        q=data.get("q") or "",
-        procedure=data.get("procedure") or None,
-        status=data.get("status") or "",
-        channel=data.get("channel") or "",
-        submitted_from=data.get("submitted_from"),
-        submitted_to=data.get("submitted_to"),
-        due=data.get("due") or "",
-    )
+    state = queue_state(request)
+    queue, filters = state.queue, state.filters
     now, calendar = timezone.now(), WorkingCalendar.load()
     page = queues.dossier_list_for_queue(
-        scope=scope, filters=filters, after=request.GET.get("sau"), now=now, calendar=calendar
+        scope=state.scope, filters=filters, after=request.GET.get("sau"), now=now, calendar=calendar
     )
     kept = {k: v for k, v in request.GET.items() if k != "sau" and v}
+    kept.setdefault("hang-doi", queue)
+    query = urlencode(kept)
     context = {
         "queue": queue,
         "queue_label": queues.QUEUES[queue],
         "page": page,
-        "form": form,
+        "form": state.form,
+        "sort": filters.sort,
+        "query": query,
         "next_url": f"?{urlencode({**kept, 'sau': page.next_cursor})}" if page.next_cursor else "",
-        "first_url": f"?{urlencode(kept)}" if "sau" in request.GET else "",
+        "first_url": f"?{query}" if "sau" in request.GET else "",
         "due_soon_days": queues.due_soon_days(),
+        "bulk": (bulk := bulk_choices(state.scope, queue)),
+        "bulk_specialists": bulk_specialists(state.scope) if bulk.get("assign") else (),
     }
     if request.htmx:
         return render(request, "backoffice/queue.html#list", context)
-    counts = queues.queue_counts(scope, names, now=now, calendar=calendar)
+    counts = queues.queue_counts(state.scope, state.names, now=now, calendar=calendar)
     labels = dict(OfficialRole.choices)
     context.update(
         tabs=[
             (name, queues.QUEUES[name], counts[name], f"?{urlencode({'hang-doi': name})}")
-            for name in names
+            for name in state.names
         ],
         memberships=[
             (code, labels[role])

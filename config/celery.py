@@ -76,3 +76,5 @@ app.conf.update(
 )
 app.autodiscover_tasks()
 app.autodiscover_tasks(["config"])
+# Export jobs (issue 6) live beside, not in, dossiers/tasks.py.
+app.autodiscover_tasks(["dossiers"], related_name="export_tasks")

@@ -12,10 +12,12 @@ import uuid
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -175,6 +177,17 @@ class Dossier(models.Model):
                 condition=Q(
                     status__in=["received", "processing", "awaiting_approval", "result_ready"]
                 ),
+            ),
+            # Queue filters and sorts (dossiers.queues, migration 0003 explains them).
+            models.Index(
+                fields=["receiving_agency", "status", "received_at"], name="dossier_recv_received"
+            ),
+            models.Index(
+                fields=["competent_agency", "status", "received_at"], name="dossier_comp_received"
+            ),
+            models.Index(
+                OpClass(Upper(Cast("code", models.TextField())), name="text_pattern_ops"),
+                name="dossier_code_search",
             ),
         ]
 
@@ -581,3 +594,40 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} → {self.consulted_agency_id}"
+
+
+def _export_path(instance, filename):
+    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class ExportJob(models.Model):
+    """An export too large to stream in the request (EXPORT_SYNC_MAX_ROWS): a Celery
+    task writes the file into the private storage; only its owner downloads it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=20)  # "queue" or "register" (form 07)
+    format = models.CharField(_("format"), max_length=10)  # "xlsx" or "csv"
+    params = models.JSONField(_("parameters"), default=dict)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=State, default=State.PENDING)
+    file = models.FileField(_("file"), upload_to=_export_path, storage=private_storage, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="exportjob_owner")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -4,7 +4,7 @@ Scoped at the source (STYLE R6): every queryset starts from the agencies the off
 belongs to, so a view cannot forget the check. A page costs a constant number of
 queries whatever the data size: the official's memberships (1), the agency ids (1),
 the working calendar (holidays), the counts (1 aggregate) and the rows (1, keyset on
-`(due_at NULLS LAST, id)`), served by the `dossier_recv` / `dossier_comp` /
+the sort column NULLS LAST and id), served by the `dossier_recv` / `dossier_comp` /
 `dossier_assignee` indexes.
 
 Kept apart from `dossiers.selectors` (the applicant's reads) on purpose.
@@ -12,7 +12,9 @@ Kept apart from `dossiers.selectors` (the applicant's reads) on purpose.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -53,7 +55,7 @@ QUEUES = {
 DUE_STATES = {
     "overdue": _("Overdue"),
     "due_soon": _("Due soon"),
-    "on_track": _("On track"),
+    "on_track": _("On time"),
 }
 
 
@@ -170,16 +172,32 @@ def queue_counts(scope: OfficialScope, names, *, now=None, calendar=None) -> dic
     return Dossier.objects.filter(_in_scope(scope)).aggregate(**aggregates)
 
 
+SORTS = {
+    "due": _("Appointment date (soonest first)"),
+    "received": _("Received date (newest first)"),
+    "code": _("Dossier code"),
+}
+# sort -> (column, descending). Ties are broken by the primary key in the same
+# direction, and NULLs always come last, so the keyset below stays one comparison.
+_SORT_COLUMNS = {
+    "due": ("due_at", False),
+    "received": ("received_at", True),
+    "code": ("code", False),
+}
+
+
 @dataclass
 class Filters:
     queue: str = "all"
     q: str = ""
     procedure: int | None = None
+    field: int | None = None
     status: str = ""
     channel: str = ""
-    submitted_from: dt.date | None = None
-    submitted_to: dt.date | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
     due: str = ""
+    sort: str = "due"
 
 
 @dataclass
@@ -188,27 +206,120 @@ class QueuePage:
     next_cursor: str | None
 
 
-def _cursor(d: Dossier) -> str:
-    due = f"{d.due_at.timestamp():.6f}" if d.due_at else "null"
-    return f"{due}_{d.pk}"
+def _sort_of(filters: Filters) -> tuple[str, bool]:
+    return _SORT_COLUMNS.get(filters.sort, _SORT_COLUMNS["due"])
 
 
-def _parse_cursor(cursor: str | None):
+def _ordering(column: str, desc: bool) -> list:
+    if desc:
+        return [F(column).desc(nulls_last=True), F("pk").desc()]
+    return [F(column).asc(nulls_last=True), F("pk").asc()]
+
+
+def _cursor(d: Dossier, column: str) -> str:
+    """Opaque position of the last row: its sort value and id (URL-safe text)."""
+    value = getattr(d, column)
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, d.pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _parse_cursor(cursor: str | None, column: str):
+    """(value, pk), or None for a missing or forged cursor (the first page then)."""
+    if not cursor:
+        return None
     try:
-        due, pk = (cursor or "").split("_")
-        return (None if due == "null" else dt.datetime.fromtimestamp(float(due), tz=dt.UTC)), int(
-            pk
-        )
-    except ValueError:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if value is not None and column != "code":
+            value = dt.datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                return None
+        elif value is not None and not isinstance(value, str):
+            return None
+        return value, int(pk)
+    except (ValueError, TypeError):
         return None
 
 
-def _after(position) -> Q:
-    """Rows after `position` in the order (due_at ASC NULLS LAST, id ASC)."""
-    due, pk = position
-    if due is None:
-        return Q(due_at__isnull=True, pk__gt=pk)
-    return Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True)
+def _after(position, column: str, desc: bool) -> Q:
+    """Rows after `position` in the order (column ASC|DESC NULLS LAST, id same way)."""
+    value, pk = position
+    beyond, pk_beyond = (f"{column}__lt", "pk__lt") if desc else (f"{column}__gt", "pk__gt")
+    if value is None:
+        return Q(**{f"{column}__isnull": True, pk_beyond: pk})
+    return (
+        Q(**{beyond: value})
+        | Q(**{column: value, pk_beyond: pk})
+        | Q(**{f"{column}__isnull": True})
+    )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    # A range on the column itself (not on its date) so that the index can serve it.
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _search_q(term: str) -> Q:
+    """One search box, three searches told apart by the shape of the term, so that each
+    is a single indexed condition (an OR across them would defeat the indexes):
+    digits only and 4 or more of them -> a personal ID number (exact; a code starts
+    with at most 3 digits before its first dot); any other term with a digit -> a
+    code prefix (dossier_code_search); no digit -> the applicant's name, accents
+    ignored."""
+    from django.contrib.auth import get_user_model
+
+    if term.isdigit() and len(term) >= 4:
+        return Q(applicant__id_number=term)
+    if any(ch.isdigit() for ch in term):
+        return Q(code__istartswith=term)
+    applicants = get_user_model().objects.filter(full_name__unaccent__icontains=term)
+    return Q(applicant_id__in=applicants.values("pk"))
+
+
+def filtered_queryset(
+    *, scope: OfficialScope, filters: Filters, now=None, calendar=None
+) -> QuerySet[Dossier]:
+    """The queue with its filters, unordered: the list, the exports and the bulk
+    actions all start here, so an export holds exactly what the official saw."""
+    if not scope.any_ids:
+        return Dossier.objects.none()
+    now = now or timezone.now()
+    limit = _due_limit(now, calendar or WorkingCalendar.load())
+    qs = Dossier.objects.filter(_queue_q(filters.queue, scope, now, limit))
+    if filters.procedure:
+        qs = qs.filter(version__procedure_id=filters.procedure)
+    if filters.field:
+        qs = qs.filter(version__procedure__field_id=filters.field)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.received_from:
+        qs = qs.filter(received_at__gte=_day_start(filters.received_from))
+    if filters.received_to:
+        qs = qs.filter(received_at__lt=_day_start(filters.received_to + dt.timedelta(days=1)))
+    if filters.due == "overdue":
+        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
+    elif filters.due == "due_soon":
+        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lt=limit)
+    elif filters.due == "on_track":
+        qs = qs.filter(status__in=RUNNING, due_at__gte=limit)
+    term = filters.q.strip()
+    if term:
+        qs = qs.filter(_search_q(term))
+    return qs
+
+
+def ordered(qs: QuerySet[Dossier], filters: Filters) -> QuerySet[Dossier]:
+    return qs.order_by(*_ordering(*_sort_of(filters)))
+
+
+def keyset_after(qs: QuerySet[Dossier], filters: Filters, after: str | None):
+    column, desc = _sort_of(filters)
+    position = _parse_cursor(after, column)
+    return qs.filter(_after(position, column, desc)) if position else qs
 
 
 def dossier_list_for_queue(
@@ -220,50 +331,27 @@ def dossier_list_for_queue(
     now=None,
     calendar=None,
 ) -> QueuePage:
-    """One page of a queue, soonest due first, keyset-paginated (never OFFSET)."""
+    """One page of a queue in the chosen order (appointment date by default),
+    keyset-paginated (never OFFSET)."""
     if not scope.any_ids:
         return QueuePage([], None)
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
     limit = _due_limit(now, calendar)
-    qs = Dossier.objects.filter(_queue_q(filters.queue, scope, now, limit))
-    if filters.procedure:
-        qs = qs.filter(version__procedure_id=filters.procedure)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.channel:
-        qs = qs.filter(channel=filters.channel)
-    if filters.submitted_from:
-        qs = qs.filter(submitted_at__date__gte=filters.submitted_from)
-    if filters.submitted_to:
-        qs = qs.filter(submitted_at__date__lte=filters.submitted_to)
-    if filters.due == "overdue":
-        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
-    elif filters.due == "due_soon":
-        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lt=limit)
-    elif filters.due == "on_track":
-        qs = qs.filter(due_at__gte=limit)
-    if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(code__istartswith=term)
-            | Q(applicant__full_name__unaccent__icontains=term)
-            | Q(applicant__id_number=term)
-        )
-    position = _parse_cursor(after)
-    if position:
-        qs = qs.filter(_after(position))
+    qs = filtered_queryset(scope=scope, filters=filters, now=now, calendar=calendar)
+    qs = keyset_after(qs, filters, after)
     rows = list(
-        qs.select_related(
-            "version__procedure", "applicant", "assignee", "receiving_agency"
-        ).order_by(F("due_at").asc(nulls_last=True), "pk")[: size + 1]
+        ordered(
+            qs.select_related("version__procedure", "applicant", "assignee", "receiving_agency"),
+            filters,
+        )[: size + 1]
     )
     more = len(rows) > size
     rows = rows[:size]
     today = timezone.localtime(now).date()
     for row in rows:
         row.time_left = time_left(row, now=now, today=today, calendar=calendar, limit=limit)
-    return QueuePage(rows, _cursor(rows[-1]) if more else None)
+    return QueuePage(rows, _cursor(rows[-1], _sort_of(filters)[0]) if more else None)
 
 
 @dataclass(frozen=True)

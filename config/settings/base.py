@@ -335,3 +335,6 @@ BACKOFFICE_DUE_SOON_DAYS = env.int("BACKOFFICE_DUE_SOON_DAYS", default=2)
 # Notifications and clock jobs (notifications/, dossiers/deadlines.py; README "Notifications").
 DRAFT_WARNING_DAYS = env.int("DRAFT_WARNING_DAYS", default=30)
 DRAFT_DELETE_DAYS = env.int("DRAFT_DELETE_DAYS", default=30)
+# Exports of a queue or of the register (form 07): up to this many rows they stream in
+# the request; above it a Celery task writes the file and lists it on "My exports".
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)

@@ -1,0 +1,168 @@
+"""Bulk actions on a queue: each ticked dossier goes through its service in its own
+transaction, and the report says per row: done, refused (why) or changed meanwhile."""
+
+import uuid
+
+import pytest
+
+from dossiers import services
+from dossiers.constants import Status
+from dossiers.models import Dossier
+from tests.backoffice.worlds import two_wards
+from tests.helpers import force_login_verified
+from tests.identity.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _tick(*dossiers, seen=None):
+    return [f"{d.ref}.{seen or d.status}" for d in dossiers]
+
+
+def _outcomes(response):
+    html = response.content.decode()
+    rows = html.split('data-outcome="')[1:]
+    return [row.split('"', 1)[0] for row in rows], html
+
+
+@pytest.fixture
+def wards():
+    return two_wards()
+
+
+def test_bulk_receive_reports_done_and_changed_meanwhile(client, wards):
+    a, _b = wards
+    one, two, taken = (a.dossier_in(Status.SUBMITTED) for _ in range(3))
+    seen = _tick(one, two, taken)
+    # Another receptionist received `taken` after the page was shown.
+    services.dossier_receive(dossier_id=taken.pk, actor=a.receptionist)
+    force_login_verified(client, a.receptionist)
+
+    response = client.post(
+        "/mot-cua/hang-loat/?hang-doi=receive", {"action": "receive", "dossier": seen}
+    )
+
+    outcomes, html = _outcomes(response)
+    assert response.status_code == 200
+    assert outcomes == ["done", "done", "changed"]
+    assert "Đã tiếp nhận" in html or "Tiếp nhận" in html
+    for d in (one, two):
+        d.refresh_from_db()
+        assert d.status == Status.RECEIVED and d.due_at is not None
+    assert taken.log.filter(action="receive").count() == 1  # nothing of ours written
+
+
+def test_a_change_between_the_read_and_the_lock_is_reported_as_changed(client, wards, monkeypatch):
+    a, _b = wards
+    d = a.dossier_in(Status.SUBMITTED)
+    real = services.dossier_receive
+
+    def someone_else_first(*, dossier_id, actor, note=""):
+        real(dossier_id=dossier_id, actor=a.receptionist)  # the other desk wins the race
+        return real(dossier_id=dossier_id, actor=actor, note=note)
+
+    monkeypatch.setattr(services, "dossier_receive", someone_else_first)
+    force_login_verified(client, a.receptionist)
+    response = client.post("/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(d)})
+    assert _outcomes(response)[0] == ["changed"]
+    assert d.log.filter(action="receive").count() == 1
+
+
+def test_bulk_assign_to_a_specialist(client, wards):
+    a, _b = wards
+    one, two = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.RECEIVED)
+    force_login_verified(client, a.leader)
+    response = client.post(
+        "/mot-cua/hang-loat/?hang-doi=all",
+        {"action": "assign", "dossier": _tick(one, two), "assignee": a.specialist.pk},
+    )
+    assert _outcomes(response)[0] == ["done", "done"]
+    assert set(
+        Dossier.objects.filter(pk__in=[one.pk, two.pk]).values_list("status", "assignee")
+    ) == {(Status.PROCESSING, a.specialist.pk)}
+
+
+def test_assign_to_someone_who_is_not_a_specialist_here_writes_nothing(client, wards):
+    a, b = wards
+    d = a.dossier_in(Status.RECEIVED)
+    force_login_verified(client, a.leader)
+    for assignee in (b.specialist.pk, a.receptionist.pk, "", "x"):
+        response = client.post(
+            "/mot-cua/hang-loat/",
+            {"action": "assign", "dossier": _tick(d), "assignee": assignee},
+        )
+        assert response.status_code == 400
+        assert "Chọn chuyên viên" in response.content.decode()
+    d.refresh_from_db()
+    assert d.status == Status.RECEIVED and d.assignee is None
+
+
+def test_state_and_role_refusals_say_why(client, wards):
+    a, _b = wards
+    received, submitted = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.SUBMITTED)
+    force_login_verified(client, a.receptionist)
+    # Receiving a dossier that is already received (and was, when the page was shown).
+    response = client.post("/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(received)})
+    assert _outcomes(response)[0] == ["refused"]
+    # A specialist may not receive.
+    force_login_verified(client, a.specialist)
+    response = client.post(
+        "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(submitted)}
+    )
+    outcomes, html = _outcomes(response)
+    assert outcomes == ["refused"]
+    assert "Vai trò của bạn không cho phép" in html
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_another_agencys_dossier_and_forged_ids_are_refused_without_a_hint(client, wards):
+    a, b = wards
+    theirs = b.dossier_in(Status.SUBMITTED)
+    force_login_verified(client, a.receptionist)
+    response = client.post(
+        "/mot-cua/hang-loat/",
+        {
+            "action": "receive",
+            "dossier": [*_tick(theirs), f"{uuid.uuid4()}.submitted", "not-a-ref.x"],
+        },
+    )
+    outcomes, html = _outcomes(response)
+    assert outcomes == ["refused", "refused"]
+    assert theirs.code not in html
+    theirs.refresh_from_db()
+    assert theirs.status == Status.SUBMITTED
+
+
+def test_nothing_ticked_or_unknown_action(client, wards):
+    a, _b = wards
+    force_login_verified(client, a.receptionist)
+    response = client.post("/mot-cua/hang-loat/", {"action": "receive"})
+    assert response.status_code == 400
+    assert "Hãy đánh dấu ít nhất một hồ sơ" in response.content.decode()
+    assert client.post("/mot-cua/hang-loat/", {"action": "approve"}).status_code == 404
+    assert client.get("/mot-cua/hang-loat/").status_code == 405
+
+
+def test_anonymous_and_citizens_are_turned_away(client, wards):
+    a, _b = wards
+    d = a.dossier_in(Status.SUBMITTED)
+    data = {"action": "receive", "dossier": _tick(d)}
+    response = client.post("/mot-cua/hang-loat/", data)
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+    client.force_login(UserFactory())
+    assert client.post("/mot-cua/hang-loat/", data).status_code == 403
+    d.refresh_from_db()
+    assert d.status == Status.SUBMITTED
+
+
+def test_queue_page_offers_checkboxes_and_the_right_actions(client, wards):
+    a, _b = wards
+    d = a.dossier_in(Status.SUBMITTED)
+    force_login_verified(client, a.receptionist)
+    html = client.get("/mot-cua/?hang-doi=receive").content.decode()
+    assert f'value="{d.ref}.submitted"' in html
+    assert 'value="receive"' in html
+    force_login_verified(client, a.specialist)
+    html = client.get("/mot-cua/?hang-doi=mine").content.decode()
+    assert 'name="dossier"' not in html  # nothing a specialist may do in bulk

@@ -1,0 +1,53 @@
+"""The new filter indexes are used: a few thousand dossiers over several agencies,
+ANALYZEd, and the planner's own choice (sequential scans allowed) is checked."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from dossiers import queues
+from dossiers.constants import Status
+from tests.backoffice.queue_data import clone_many
+from tests.dossiers.factories import World
+from tests.procedures.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def big():
+    """The official's ward holds 3,000 dossiers, four other wards 300 each."""
+    world = World()
+    template = world.dossier_in(Status.RECEIVED)
+    for n in range(4):
+        clone_many(template, 300, agency=AgencyFactory(), start=n * 1000)
+    clone_many(template, 3000, start=10000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE dossiers_dossier")
+    return world
+
+
+def _plan(user, **filters):
+    scope = queues.official_scope(user)
+    f = queues.Filters(**filters)
+    qs = queues.ordered(queues.filtered_queryset(scope=scope, filters=f), f)
+    return qs[: queues.PAGE_SIZE + 1].explain()
+
+
+def test_code_search_uses_the_code_prefix_index(big):
+    plan = _plan(big.leader, queue="all", q="000.00.31.h29-261127-1001")
+    assert "dossier_code_search" in plan, plan
+
+
+def test_received_range_uses_the_received_indexes(big):
+    day = timezone.localdate() - dt.timedelta(days=9)
+    plan = _plan(
+        big.receptionist,
+        queue="ready",
+        sort="received",
+        received_from=day,
+        received_to=day,
+    )
+    assert "dossier_recv_received" in plan, plan
