@@ -226,7 +226,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "declaration": [(labels.get(k, k), v) for k, v in dossier.form_data.items()],
             "documents": dossier.documents.select_related("file", "required_document"),
             "log": queues.dossier_official_log(dossier),
-            "dossier_messages": dossier.messages.all(),
+            "dossier_messages": dossier.messages.select_related("attachment"),
             "payments": dossier.payments.all(),
             "panels": panels,
             "time_left": time_left,

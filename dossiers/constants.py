@@ -48,6 +48,8 @@ class Action(models.TextChoices):
     MESSAGE = "message", _("Message")
     NOTE = "note", _("Internal note")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
 
 
 class ActorRole(models.TextChoices):
@@ -73,6 +75,7 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting payment")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PaymentPurpose(models.TextChoices):
