@@ -28,7 +28,7 @@ from dossiers.selectors import (
     dossier_visible_documents,
     stored_file_get_for_owner,
     stored_files_for,
-    stored_files_with_uses,
+    stored_files_page,
 )
 from dossiers.workflow import TransitionNotAllowed, actions_for
 from identity.selectors import acting_parties_for, businesses_for
@@ -419,11 +419,14 @@ def dossier_receipt_pdf(request, ref):
 @login_required
 @require_GET
 def my_documents(request):
-    """Everything the citizen uploaded and every result received (kho giấy tờ)."""
+    """Everything the citizen uploaded and every result received (kho giấy tờ), a page
+    at a time (`?sau=` is the keyset cursor)."""
+    after = request.GET.get("sau")
+    page = stored_files_page(user=request.user, after=after)
     return render(
         request,
         "portal/dossiers/my_documents.html",
-        {"files": stored_files_with_uses(request.user)},
+        {"files": page.items, "page": page, "paged": bool(after)},
     )
 
 
