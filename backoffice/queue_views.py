@@ -235,7 +235,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "overdue": overdue,
             "step_plan": documents.step_plan(dossier, calendar),
             "pauses": documents.pause_history(log),
-            "dossier_messages": dossier.messages.all(),
+            "dossier_messages": dossier.messages.select_related("attachment"),
             "payments": dossier.payments.all(),
             "panels": panels,
             "time_left": time_left,

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from backoffice import bulk_views, consult_views, counter_views, export_views, queue_views, views
+from backoffice import (
+    bulk_views,
+    consult_views,
+    counter_views,
+    export_views,
+    filing_views,
+    queue_views,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -27,6 +35,16 @@ urlpatterns = [
     ),
     path(
         "ho-so/<uuid:ref>/lien-thong/<int:pk>/tep/", consult_views.answer_file, name="consult-file"
+    ),
+    path(
+        "ho-so/<uuid:ref>/tin-nhan/<int:pk>/tep/",
+        filing_views.message_attachment,
+        name="message-attachment",
+    ),
+    path(
+        "ho-so/<uuid:ref>/bien-lai/<str:reference>.pdf",
+        filing_views.payment_receipt,
+        name="payment-receipt",
     ),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),

@@ -57,6 +57,8 @@ class Action(models.TextChoices):
     CONSULT = "consult", _("Another agency consulted")
     ANSWER = "answer", _("Opinion given")
     CONSULT_CLOSE = "consult_close", _("Consultation closed")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
 
 
 class ActorRole(models.TextChoices):
@@ -114,6 +116,7 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting payment")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PaymentPurpose(models.TextChoices):

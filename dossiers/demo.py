@@ -96,6 +96,18 @@ def _upload(name: str, text: str):
     return SimpleUploadedFile(name, demo_pdf(text), content_type="application/pdf")
 
 
+# The declaration key that names which demo dossier a dossier is, so that seed_demo can
+# tell which ones exist. Declarations keep keys that are not form fields; the portal's
+# draft form drops them on save, so a demo draft the citizen saved counts as theirs.
+DEMO_MARKER = "demo_seed"
+
+
+def demo_key(state: str, procedure_code: str, username: str) -> str:
+    """Stable across reorderings of DEMO_DOSSIERS: (state, procedure, applicant) is
+    unique in the list."""
+    return f"{username}/{procedure_code}/{state}"
+
+
 def _declaration(user, procedure_code: str) -> dict:
     return {
         "ho_ten": user.full_name,
@@ -184,8 +196,12 @@ def _walk(dossier, state: str, officials, applicant) -> None:
 
 def seed_dossiers(*, stdout=None) -> int:
     """The demo dossiers (DEMO_DOSSIERS), made through the real services so that each
-    has a valid log chain. Runs once: when a demo citizen already has a dossier,
-    nothing is added. Returns how many were made."""
+    has a valid log chain. Idempotent per demo dossier: each carries its `demo_key` in
+    the declaration, and only the missing ones are made, so a partly seeded database
+    is completed and a fully seeded one is left untouched. Returns how many were made.
+
+    A database seeded before the markers existed (demo citizens with dossiers, none
+    marked) is taken as fully seeded, as it was then."""
     from django.contrib.auth import get_user_model
 
     from dossiers import services
@@ -195,7 +211,13 @@ def seed_dossiers(*, stdout=None) -> int:
 
     User = get_user_model()
     usernames = {row[3] for row in DEMO_DOSSIERS}
-    if Dossier.objects.filter(applicant__username__in=usernames).exists():
+    theirs = Dossier.objects.filter(applicant__username__in=usernames)
+    present = set(
+        theirs.filter(form_data__has_key=DEMO_MARKER).values_list(
+            f"form_data__{DEMO_MARKER}", flat=True
+        )
+    )
+    if not present and theirs.exists():
         return 0
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     agencies = {a.code: a for a in Agency.objects.filter(code__in=_OFFICIALS)}
@@ -211,10 +233,13 @@ def seed_dossiers(*, stdout=None) -> int:
     }
     made = 0
     for state, procedure_code, agency_code, username in DEMO_DOSSIERS:
+        key = demo_key(state, procedure_code, username)
         version = versions.get(procedure_code)
-        if version is None or agency_code not in agencies:
-            continue  # a catalogue without the demo procedures (tests with a tiny one)
+        if key in present or version is None or agency_code not in agencies:
+            continue  # made already, or a catalogue without the demo procedures (tests)
         applicant = users[username]
+        # One transaction per dossier: a failure leaves no half-walked dossier, and the
+        # next run makes exactly the ones still missing.
         with transaction.atomic():
             dossier = services.dossier_create_draft(
                 applicant=applicant,
@@ -225,7 +250,7 @@ def seed_dossiers(*, stdout=None) -> int:
             services.dossier_save_declaration(
                 dossier_id=dossier.pk,
                 actor=applicant,
-                data=_declaration(applicant, procedure_code),
+                data={**_declaration(applicant, procedure_code), DEMO_MARKER: key},
             )
             for document in dossier.case.documents.all():
                 services.dossier_attach_file(

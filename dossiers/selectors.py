@@ -44,7 +44,7 @@ class Page:
     next_cursor: str | None
 
 
-def _cursor(d: Dossier) -> str:
+def _cursor(d: Dossier | StoredFile) -> str:
     return f"{d.created_at.timestamp():.6f}_{d.pk}"
 
 
@@ -124,6 +124,21 @@ def stored_files_with_uses(user) -> QuerySet[StoredFile]:
             ),
         )
     )
+
+
+def stored_files_page(*, user, after: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of My documents, newest first, keyset-paginated on (created_at, id)
+    like My dossiers: two queries per page (the files, then the dossiers using them)
+    at any number of files, served by the `storedfile_owner` index."""
+    qs = stored_files_with_uses(user)
+    position = _parse_cursor(after)
+    if position:
+        created, pk = position
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, _cursor(rows[-1]) if more else None)
 
 
 def stored_files_for(user) -> QuerySet[StoredFile]:

@@ -1060,5 +1060,49 @@ def payment_mark_paid(*, reference: str, amount: int, transaction_id: str, gatew
     return True
 
 
+@transaction.atomic
+def payment_mark_failed(
+    *, reference: str, amount: int, transaction_id: str, gateway: str, cancelled: bool, code: str
+) -> Payment | None:
+    """A verified gateway result that is not a payment: PENDING -> CANCELLED (the citizen
+    cancelled at the bank) or FAILED (the bank declined; `code` is its result code). The
+    dossier and its clock do not change. While the dossier is open, a new PENDING
+    attempt for the same amount is opened at once so the citizen can pay again (a
+    gateway never accepts the same order reference twice). A replayed result (the
+    payment is no longer pending) changes nothing and returns None; otherwise returns
+    the new attempt, or the failed payment itself when the dossier is closed."""
+    payment = Payment.objects.select_for_update().filter(reference=reference).first()
+    if payment is None:
+        raise DossierError(_("Unknown payment."))
+    if payment.status != PaymentStatus.PENDING:
+        return None
+    if payment.amount != amount:
+        raise DossierError(_("The amount paid does not match the amount due."))
+    dossier = _lock(payment.dossier_id)
+    payment.status = PaymentStatus.CANCELLED if cancelled else PaymentStatus.FAILED
+    payment.transaction_id, payment.gateway = transaction_id[:100], gateway
+    payment.save(update_fields=["status", "transaction_id", "gateway"])
+    retry = None
+    if dossier.status not in FINAL and dossier.status != Status.DRAFT:
+        retry = payment_create(
+            dossier=dossier, purpose=payment.purpose, amount=payment.amount, reason=payment.reason
+        )
+    dossier_log_record(
+        dossier=dossier,
+        actor=None,
+        role=ActorRole.SYSTEM,
+        action=Action.PAYMENT_CANCELLED if cancelled else Action.PAYMENT_FAILED,
+        data={
+            "payment": payment.reference,
+            "amount": amount,
+            "transaction": payment.transaction_id,
+            "code": code,
+            "new_attempt": retry.reference if retry else None,
+        },
+    )
+    logger.info("payment %s %s (code %s)", payment.reference, payment.status, code)
+    return retry or payment
+
+
 def dossier_is_paused(dossier: Dossier) -> bool:
     return dossier.status in PAUSED

@@ -49,6 +49,12 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Checked by content and size in the service, like every upload.
+    attachment = forms.FileField(
+        label=_("Attach a file (optional)"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG."),
+    )
 
 
 class RatingForm(forms.Form):

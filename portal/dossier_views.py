@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dossiers import payments, services
+from dossiers import services
 from dossiers.constants import Action, Status
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.documents import issued_for_applicant
@@ -29,7 +29,7 @@ from dossiers.selectors import (
     dossier_visible_documents,
     stored_file_get_for_owner,
     stored_files_for,
-    stored_files_with_uses,
+    stored_files_page,
 )
 from dossiers.workflow import TransitionNotAllowed, actions_for
 from identity.selectors import acting_parties_for, businesses_for
@@ -342,11 +342,22 @@ def dossier_message(request, ref):
         request,
         dossier,
         "message_form",
-        MessageForm(request.POST),
+        MessageForm(request.POST, request.FILES),
         lambda d: services.dossier_message_send(
-            dossier_id=dossier.pk, actor=request.user, body=d["body"]
+            dossier_id=dossier.pk, actor=request.user, body=d["body"], upload=d["attachment"]
         ),
     )
+
+
+@login_required
+@require_GET
+def dossier_message_attachment(request, ref, pk):
+    """The file attached to a message of the dossier (either side's), for its parties."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    message = get_object_or_404(
+        dossier.messages.select_related("attachment").filter(attachment__isnull=False), pk=pk
+    )
+    return _serve(message.attachment)
 
 
 @login_required
@@ -417,78 +428,20 @@ def dossier_issued_document(request, ref, pk):
     return response
 
 
-# --- payment -----------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def dossier_pay(request, ref, reference):
-    """Sends the applicant to the payment gateway for one pending payment."""
-    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
-    payment = get_object_or_404(dossier.payments, reference=reference)
-    try:
-        services.payment_start(payment_id=payment.pk, actor=request.user)
-    except (DossierError, TransitionNotAllowed):
-        return render(
-            request,
-            "portal/dossiers/detail.html",
-            _detail(request, dossier, error=_("This payment cannot be made now.")),
-            status=400,
-        )
-    return redirect(payments.get_gateway().redirect_url(payment))
-
-
-@require_http_methods(["GET", "POST"])
-def payment_dev_bank(request):
-    """The development gateway's simulated bank page (404 with any other gateway)."""
-    gateway = payments.dev_gateway()
-    if gateway is None:
-        raise Http404
-    params = request.POST if request.method == "POST" else request.GET
-    order = {k: params.get(k, "") for k in ("reference", "amount", "signature")}
-    if not payments.signature_ok(order) or not order["amount"].isdigit():
-        return render(request, "portal/payments/refused.html", status=400)
-    if request.method == "POST":
-        return redirect(
-            gateway.bank_callback(
-                reference=order["reference"], amount=int(order["amount"]), paid="pay" in params
-            )
-        )
-    return render(
-        request, "portal/payments/dev_bank.html", {"order": order, "amount": int(order["amount"])}
-    )
-
-
-@require_GET
-def payment_callback(request):
-    """The gateway's signed callback (the browser comes back from the bank). Verified
-    before anything changes; a refused one changes nothing."""
-    try:
-        outcome = payments.payment_callback_handle(request.GET)
-    except payments.PaymentRefused as error:
-        return render(
-            request, "portal/payments/refused.html", {"error": error.messages[0]}, status=400
-        )
-    text = {
-        "paid": _("Payment received. Thank you."),
-        "replayed": _("This payment was already recorded."),
-        "cancelled": _("The payment was cancelled; nothing was charged. You can pay again."),
-    }[outcome.status]
-    messages.info(request, text)
-    return redirect(outcome.payment.dossier)
-
-
 # --- my documents ------------------------------------------------------------------------
 
 
 @login_required
 @require_GET
 def my_documents(request):
-    """Everything the citizen uploaded and every result received (kho giấy tờ)."""
+    """Everything the citizen uploaded and every result received (kho giấy tờ), a page
+    at a time (`?sau=` is the keyset cursor)."""
+    after = request.GET.get("sau")
+    page = stored_files_page(user=request.user, after=after)
     return render(
         request,
         "portal/dossiers/my_documents.html",
-        {"files": stored_files_with_uses(request.user)},
+        {"files": page.items, "page": page, "paged": bool(after)},
     )
 
 

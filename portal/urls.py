@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import account_views, catalogue_views, dossier_views, views
+from portal import account_views, catalogue_views, dossier_views, payment_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -27,14 +27,26 @@ urlpatterns = [
     path("ho-so/<uuid:ref>/rut/", dossier_views.dossier_withdraw, name="dossier-withdraw"),
     path("ho-so/<uuid:ref>/bo-sung/", dossier_views.dossier_supplement, name="dossier-supplement"),
     path("ho-so/<uuid:ref>/tin-nhan/", dossier_views.dossier_message, name="dossier-message"),
+    path(
+        "ho-so/<uuid:ref>/tin-nhan/<int:pk>/tep/",
+        dossier_views.dossier_message_attachment,
+        name="dossier-message-attachment",
+    ),
     path("ho-so/<uuid:ref>/danh-gia/", dossier_views.dossier_rate, name="dossier-rate"),
     path(
         "ho-so/<uuid:ref>/thanh-toan/<str:reference>/",
-        dossier_views.dossier_pay,
+        payment_views.dossier_pay,
         name="dossier-pay",
     ),
-    path("thanh-toan/gia-lap/", dossier_views.payment_dev_bank, name="payment-dev-bank"),
-    path("thanh-toan/ket-qua/", dossier_views.payment_callback, name="payment-callback"),
+    path(
+        "ho-so/<uuid:ref>/bien-lai/<str:reference>.pdf",
+        payment_views.payment_receipt_pdf,
+        name="payment-receipt",
+    ),
+    path("thanh-toan/gia-lap/", payment_views.payment_dev_bank, name="payment-dev-bank"),
+    path("thanh-toan/ket-qua/", payment_views.payment_callback, name="payment-callback"),
+    # The bank's server-to-server notification (IPN): no session, no CSRF, signed.
+    path("thanh-toan/thong-bao/", payment_views.payment_notification, name="payment-notify"),
     path("kho-giay-to/", dossier_views.my_documents, name="my-documents"),
     path("kho-giay-to/<int:pk>/", dossier_views.my_document_file, name="my-document-file"),
     path("kho-giay-to/<int:pk>/xoa/", dossier_views.my_document_delete, name="my-document-delete"),

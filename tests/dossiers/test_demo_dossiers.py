@@ -54,3 +54,47 @@ def test_a_second_seed_adds_nothing(seeded):
         DossierLog.objects.count(),
         StoredFile.objects.count(),
     ) == counts
+
+
+def test_every_demo_dossier_has_its_own_key():
+    from dossiers.demo import demo_key
+
+    keys = [demo_key(state, proc, user) for state, proc, _agency, user in DEMO_DOSSIERS]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_partly_seeded_database_is_completed(data_dir, monkeypatch):  # noqa: F811
+    from dossiers import demo
+    from dossiers.demo import DEMO_MARKER, demo_key
+
+    seed_accounts(password=DEMO_PASSWORD)
+    seed_catalogue(data_dir=data_dir)
+    monkeypatch.setattr(demo, "DEMO_DOSSIERS", DEMO_DOSSIERS[:5])
+    assert seed_dossiers() == 5
+    first = set(Dossier.objects.values_list("pk", "status", "updated_at"))
+
+    monkeypatch.setattr(demo, "DEMO_DOSSIERS", DEMO_DOSSIERS)
+    assert seed_dossiers() == len(DEMO_DOSSIERS) - 5
+
+    # The first five are untouched; every demo dossier now exists exactly once.
+    assert first <= set(Dossier.objects.values_list("pk", "status", "updated_at"))
+    keys = sorted(Dossier.objects.values_list(f"form_data__{DEMO_MARKER}", flat=True))
+    assert keys == sorted(demo_key(s, p, u) for s, p, _a, u in DEMO_DOSSIERS)
+    out = io.StringIO()
+    call_command("verify_dossier_log", stdout=out)
+    assert "every chain intact" in out.getvalue()
+    assert seed_dossiers() == 0
+
+
+def test_a_database_seeded_before_the_markers_is_left_alone(data_dir):  # noqa: F811
+
+    seed_accounts(password=DEMO_PASSWORD)
+    seed_catalogue(data_dir=data_dir)
+    seed_dossiers()
+
+    # What an old seed left: the same dossiers without the marker.
+    Dossier.objects.update(form_data={})
+    count = Dossier.objects.count()
+
+    assert seed_dossiers() == 0
+    assert Dossier.objects.count() == count

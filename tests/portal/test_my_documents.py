@@ -124,3 +124,114 @@ def test_upload_then_reuse_list_shows_in_the_draft(client, world):
     client.force_login(world.applicant)
     page = client.get(reverse("portal:dossier-edit", kwargs={"ref": draft.ref})).content.decode()
     assert "mau.pdf" in page
+
+
+# --- keyset pagination and the permission walk -------------------------------------------
+
+
+def _files(owner, count, *, at=None):
+    """Rows only (the list never opens the files); `at` gives them all one timestamp so
+    the id breaks the tie."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = timezone.now()
+    return StoredFile.objects.bulk_create(
+        StoredFile(
+            owner=owner,
+            file=f"dossier-files/test/{owner.pk}-{i}",
+            name=f"tep-{i:03d}.pdf",
+            content_type="application/pdf",
+            size=100,
+            sha256="0" * 64,
+            created_at=at or start - dt.timedelta(minutes=i),
+        )
+        for i in range(count)
+    )
+
+
+def _names(html):
+    import re
+
+    return re.findall(r">(tep-\d{3}\.pdf)</a>", html)
+
+
+@pytest.mark.parametrize("same_time", [False, True], ids=["distinct", "same-timestamp"])
+def test_my_documents_walks_every_file_once_page_by_page(client, world, same_time):
+    from django.utils import timezone
+
+    from dossiers.selectors import PAGE_SIZE
+
+    _files(world.applicant, 2 * PAGE_SIZE + 3, at=timezone.now() if same_time else None)
+    _files(world.other, 5)
+    client.force_login(world.applicant)
+    seen, url, pages = [], reverse("portal:my-documents"), 0
+    while url:
+        html = client.get(url).content.decode()
+        seen += _names(html)
+        pages += 1
+        marker = 'class="link-arrow" href="'
+        url = (
+            reverse("portal:my-documents")
+            + html.split(marker)[1].split('"')[0].replace("&amp;", "&")
+            if marker in html
+            else None
+        )
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 2 * PAGE_SIZE + 3  # none twice, none missed
+
+
+def test_my_documents_costs_the_same_at_any_size(client, world, django_assert_max_num_queries):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers.selectors import PAGE_SIZE
+
+    world.dossier_in(Status.RETURNED)
+    client.force_login(world.applicant)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("portal:my-documents"))
+    _files(world.applicant, 60)
+    for _ in range(3):  # files used in several dossiers, to load the "used in" column
+        world.dossier_in(Status.PROCESSING)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("portal:my-documents"))
+    rows = re.findall(r'href="/kho-giay-to/\d+/"', response.content.decode())
+    assert response.status_code == 200 and len(rows) == PAGE_SIZE
+
+
+def test_a_garbled_cursor_shows_the_first_page(client, world):
+    _files(world.applicant, 3)
+    client.force_login(world.applicant)
+    response = client.get(reverse("portal:my-documents"), {"sau": "not-a-cursor"})
+    assert response.status_code == 200 and len(_names(response.content.decode())) == 3
+
+
+def test_every_my_documents_url_is_only_for_the_owner(client, world):
+    """The permission walk of /kho-giay-to/: owner, another citizen, an official and an
+    anonymous visitor, on the list and on each sub-URL of a file."""
+    dossier = world.dossier_in(Status.SUBMITTED)
+    mine = dossier.documents.get().file
+    urls = [
+        ("get", reverse("portal:my-document-file", kwargs={"pk": mine.pk})),
+        ("post", reverse("portal:my-document-delete", kwargs={"pk": mine.pk})),
+    ]
+    listing = reverse("portal:my-documents")
+    for method, url in [("get", listing), *urls]:
+        client.logout()
+        anonymous = getattr(client, method)(url)
+        assert anonymous.status_code == 302 and "/dang-nhap/" in anonymous["Location"], url
+    for person in (world.other, world.receptionist):
+        client.force_login(person)
+        assert mine.name not in client.get(listing).content.decode()
+        for method, url in urls:
+            assert getattr(client, method)(url).status_code == 404, (person, url)
+    client.force_login(world.applicant)
+    assert mine.name in client.get(listing).content.decode()
+    assert client.get(urls[0][1]).status_code == 200
+    assert client.post(urls[1][1]).status_code == 302  # refused: an open dossier uses it
+    mine.refresh_from_db()
+    assert mine.deleted_at is None
