@@ -21,5 +21,11 @@ urlpatterns = [
     path("", include("portal.urls")),
 ]
 
+if settings.BENCH_FLOOR:
+    # The load benchmark's floor (bench/): off unless BENCH_FLOOR is set.
+    from config import bench_views
+
+    urlpatterns.insert(0, path("bench/floor/", bench_views.floor, name="bench-floor"))
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

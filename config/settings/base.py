@@ -96,6 +96,22 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# Behind PgBouncer in transaction mode a server-side cursor cannot outlive its
+# transaction: set DB_DISABLE_SERVER_SIDE_CURSORS=1 there (docs/scaling.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+)
+# Optional read replica for dashboards and exports (config.db_router): unset, no alias.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "ENGINE": "django.db.backends.postgresql",
+        "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+        # Tests cannot stream replication: the alias reads the test copy of default.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -338,3 +354,6 @@ DRAFT_DELETE_DAYS = env.int("DRAFT_DELETE_DAYS", default=30)
 # Exports of a queue or of the register (form 07): up to this many rows they stream in
 # the request; above it a Celery task writes the file and lists it on "My exports".
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
+# --- Benchmarks (bench/) --------------------------------------------------------------
+# Routes the floor view at /bench/floor/ for load tests. Never on in production.
+BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)

@@ -7,6 +7,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+# A second alias on the same server stands in for the read replica (config.db_router);
+# its TEST MIRROR makes it read the test database instead of creating its own.
+os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, REDIS_URL

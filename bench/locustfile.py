@@ -1,0 +1,170 @@
+"""Load mix of issue 8, for Locust (headless). Started by bench/run.py, which passes
+the fixtures made by bench/prepare.py in BENCH_FIXTURES.
+
+Every request has a fixed name, so the statistics group per endpoint; `floor` is
+the one-query page (config.bench_views) measured in the same run as the others.
+"""
+
+import collections
+import json
+import os
+import random
+
+from locust import HttpUser, between, task
+
+FIXTURES = json.loads(open(os.environ["BENCH_FIXTURES"]).read())  # noqa: SIM115
+CSRF = FIXTURES["csrf"]
+QUERIES = [
+    "dang ky khai sinh",
+    "khai sinh",
+    "đăng ký kết hôn",
+    "thuong tru",
+    "giấy phép xây dựng",
+    "ho tich",
+    "xac nhan tinh trang hon nhan",
+    "chung thuc",
+]
+# Dossiers submitted during the run join the receptionist's pile (one process, gevent).
+TO_RECEIVE = collections.deque(FIXTURES["submitted"])
+WAIT = between(
+    float(os.environ.get("BENCH_WAIT_MIN", "0.1")), float(os.environ.get("BENCH_WAIT_MAX", "0.4"))
+)
+
+
+def _cookies(session=None):
+    cookies = {"csrftoken": CSRF, "django_language": "vi"}
+    if session:
+        cookies[FIXTURES["session_cookie"]] = session
+    return cookies
+
+
+def _get(client, url, name, expect=200):
+    with client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
+        if response.status_code != expect:
+            response.failure(f"HTTP {response.status_code}")
+        else:
+            response.success()
+
+
+class Anonymous(HttpUser):
+    weight = 4
+    wait_time = WAIT
+
+    def on_start(self):
+        self.client.cookies.update(_cookies())
+
+    @task(3)
+    def floor(self):
+        _get(self.client, f"/bench/floor/?id={random.choice(FIXTURES['floor_ids'])}", "floor")
+
+    @task(3)
+    def catalogue_search(self):
+        _get(self.client, f"/thu-tuc/?q={random.choice(QUERIES)}", "catalogue search")
+
+    @task(2)
+    def procedure_page(self):
+        _get(self.client, f"/thu-tuc/{random.choice(FIXTURES['procedures'])}/", "procedure page")
+
+    @task(2)
+    def public_lookup(self):
+        _get(self.client, f"/tra-cuu/?ma={random.choice(FIXTURES['codes'])}", "public lookup")
+
+
+class Citizen(HttpUser):
+    weight = 3
+    wait_time = WAIT
+
+    def on_start(self):
+        self.me = random.choice(FIXTURES["citizens"])
+        self.client.cookies.update(_cookies(self.me["session"]))
+
+    @task(3)
+    def my_dossiers(self):
+        _get(self.client, "/ho-so/", "my dossiers")
+
+    @task(3)
+    def dossier_page(self):
+        if self.me["dossiers"]:
+            _get(self.client, f"/ho-so/{random.choice(self.me['dossiers'])}/", "dossier page")
+
+    @task(1)
+    def submission(self):
+        if not self.me["drafts"]:
+            return
+        ref = self.me["drafts"].pop()
+        with self.client.post(
+            f"/ho-so/{ref}/xem-lai/",
+            data={"csrfmiddlewaretoken": CSRF},
+            headers={"Referer": self.host + "/"},
+            name="submission",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302 and "/da-nop/" in response.headers.get("Location", ""):
+                response.success()
+                TO_RECEIVE.append(ref)
+            else:
+                response.failure(f"HTTP {response.status_code}")
+
+
+class Official(HttpUser):
+    abstract = True
+    wait_time = WAIT
+    role = ""
+
+    def on_start(self):
+        self.client.cookies.update(_cookies(FIXTURES["officials"][self.role]))
+
+    def queue(self, name, label):
+        _get(self.client, f"/mot-cua/?hang-doi={name}", label)
+
+    @task(2)
+    def queue_overdue(self):
+        self.queue("overdue", "queue: overdue")
+
+    @task(2)
+    def workbench(self):
+        if FIXTURES["workbench"]:
+            ref = random.choice(FIXTURES["workbench"])
+            _get(self.client, f"/mot-cua/ho-so/{ref}/", "workbench")
+
+
+class Receptionist(Official):
+    weight = 1
+    role = "receptionist"
+
+    @task(2)
+    def queue_to_receive(self):
+        self.queue("receive", "queue: to receive")
+
+    @task(1)
+    def receive(self):
+        if not TO_RECEIVE:
+            return
+        ref = TO_RECEIVE.popleft()
+        with self.client.post(
+            f"/mot-cua/ho-so/{ref}/thao-tac/receive/",
+            data={"csrfmiddlewaretoken": CSRF, "note": ""},
+            headers={"Referer": self.host + "/"},
+            name="receive (transition)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+
+
+class Specialist(Official):
+    weight = 1
+    role = "specialist"
+
+    @task(2)
+    def queue_mine(self):
+        self.queue("mine", "queue: mine")
+
+
+class Leader(Official):
+    weight = 1
+    role = "leader"

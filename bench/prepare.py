@@ -1,0 +1,170 @@
+"""Before a load run: sessions for citizens and officials, and drafts to submit.
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/prepare.py --out bench/.run/fixtures.json
+
+Bench-only sign-in, without weakening production: the sessions are written straight
+into the session store (Redis) by this script, which needs the server's settings and
+database, exactly as `tests/helpers.py::force_login_verified` does for tests. The
+officials' sessions carry a confirmed TOTP device id (the second factor), so the back
+office lets them in; nothing in the running site accepts a shortcut.
+
+CSRF: every session gets a fixed random CSRF secret; the load script sends it as the
+`csrftoken` cookie and as the form token (Django accepts the unmasked secret).
+"""
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.cache import SessionStore  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from dossiers import services  # noqa: E402
+from dossiers.constants import Status  # noqa: E402
+from dossiers.demo import WARD_CODE, _upload  # noqa: E402
+from dossiers.models import Dossier  # noqa: E402
+from identity.middleware import OFFICIAL_SESSION_FLAG  # noqa: E402
+from identity.models import User  # noqa: E402
+from procedures.models import Agency, Procedure  # noqa: E402
+
+BACKEND = "identity.backends.IdentifierBackend"
+
+
+def session_for(user, *, official=False) -> str:
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = BACKEND
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if official:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        store[OFFICIAL_SESSION_FLAG] = True
+    store.set_expiry(3 * 3600)
+    store.create()
+    return store.session_key
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "bench" / ".run" / "fixtures.json"))
+    parser.add_argument("--agency", default=WARD_CODE, help="The officials' agency.")
+    parser.add_argument("--citizens", type=int, default=40)
+    parser.add_argument("--drafts", type=int, default=300, help="Complete drafts to submit.")
+    args = parser.parse_args()
+    began = time.monotonic()
+    agency = Agency.objects.get(code=args.agency)
+    officials = {
+        role: User.objects.get(username=name)
+        for role, name in (
+            ("receptionist", "tiepnhan.phuong"),
+            ("specialist", "chuyenvien.phuong"),
+            ("leader", "lanhdao.phuong"),
+        )
+    }
+    # Citizens with the most dossiers at this agency: their "My dossiers" is full.
+    citizens = list(
+        User.objects.filter(dossiers__receiving_agency=agency)
+        .annotate(n=Count("dossiers"))
+        .order_by("-n", "pk")[: args.citizens]
+    )
+    # A version of a procedure this agency receives, for the drafts (demo's ward one).
+    template = (
+        # A demo dossier that was submitted, hence has a complete declaration.
+        Dossier.objects.filter(receiving_agency=agency, applicant__username="congdan")
+        .exclude(submitted_at=None)
+        .select_related("version__procedure", "case")
+        .first()
+    )
+    fixtures = {"citizens": [], "officials": {}, "submitted": [], "workbench": [], "codes": []}
+    for user in citizens:
+        refs = list(
+            Dossier.objects.filter(applicant=user)
+            .exclude(status__in=[Status.DRAFT, Status.DISCARDED])
+            .values_list("ref", flat=True)[:5]
+        )
+        fixtures["citizens"].append(
+            {"session": session_for(user), "dossiers": [str(r) for r in refs], "drafts": []}
+        )
+    made = 0
+    with transaction.atomic():
+        for i in range(args.drafts):
+            slot = fixtures["citizens"][i % len(citizens)]
+            user = citizens[i % len(citizens)]
+            draft = services.dossier_create_draft(
+                applicant=user,
+                version=template.version,
+                case=template.case,
+                receiving_agency=agency,
+            )
+            # The demo citizen's complete declaration, under this citizen's name.
+            data = {**template.form_data, "ho_ten": user.full_name}
+            services.dossier_save_declaration(dossier_id=draft.pk, actor=user, data=data)
+            for document in template.case.documents.all():
+                services.dossier_attach_file(
+                    dossier_id=draft.pk,
+                    actor=user,
+                    required_document_id=document.pk,
+                    upload=_upload("giay-to.pdf", f"Bench {draft.pk}"),
+                )
+            slot["drafts"].append(str(draft.ref))
+            made += 1
+    for role, user in officials.items():
+        fixtures["officials"][role] = session_for(user, official=True)
+    fixtures["submitted"] = [
+        str(r)
+        for r in Dossier.objects.filter(receiving_agency=agency, status=Status.SUBMITTED)
+        .order_by("-pk")
+        .values_list("ref", flat=True)[:500]
+    ]
+    fixtures["workbench"] = [
+        str(r)
+        for r in Dossier.objects.filter(receiving_agency=agency, status=Status.PROCESSING)
+        .order_by("-pk")
+        .values_list("ref", flat=True)[:200]
+    ]
+    fixtures["codes"] = list(
+        Dossier.objects.filter(receiving_agency=agency)
+        .exclude(code=None)
+        .order_by("-pk")
+        .values_list("code", flat=True)[:500]
+    )
+    fixtures["procedures"] = list(
+        Procedure.objects.order_by("pk").values_list("code", flat=True)[:500]
+    )
+    fixtures["floor_ids"] = list(
+        Procedure.objects.order_by("pk").values_list("pk", flat=True)[:500]
+    )
+    fixtures["dossiers"] = Dossier.objects.count()
+    fixtures["session_cookie"] = settings.SESSION_COOKIE_NAME
+    fixtures["csrf"] = secrets.token_hex(16)  # 32 characters: a CSRF secret
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(fixtures))
+    print(
+        f"{len(citizens)} citizen and {len(officials)} official sessions, {made} drafts, "
+        f"{len(fixtures['submitted'])} to receive, {fixtures['dossiers']} dossiers "
+        f"in {time.monotonic() - began:.1f}s -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    main()

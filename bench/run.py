@@ -1,0 +1,219 @@
+"""One load run: gunicorn on loopback, Locust headless, figures per endpoint.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_bench REDIS_URL=redis://127.0.0.1:6379/0
+    .venv/bin/python bench/run.py --label 10k --seconds 60 [--workers 2] [--users 12] [--port 8100]
+
+Steps: bench/prepare.py (sessions, drafts), gunicorn with BENCH_FLOOR=1 and
+DEBUG=false (config.settings.dev: the same middleware as production, without the
+HTTPS-only redirects), Locust with bench/locustfile.py for `--seconds`, then a table
+of requests/s, p50, p95, p99, errors and the ratio of each p50/p95 to the floor's, and
+the RSS of every gunicorn worker before and after. Results are written to
+bench/results/<label>.json; bench/compare.py compares sizes.
+
+`--mix reads` runs only the anonymous pages (used by the 1-2-4 worker scaling run).
+"""
+
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv" / "bin" / "python")
+RUN = ROOT / "bench" / ".run"
+RESULTS = ROOT / "bench" / "results"
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def workers_of(master: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def wait_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - loopback
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def load_stats(prefix: Path) -> dict:
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"]),
+                "p95": float(row["95%"]),
+                "p99": float(row["99%"]),
+            }
+    return rows
+
+
+def table(stats: dict) -> str:
+    floor = stats.get("floor")
+    lines = [
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | p50/floor | p95/floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in stats.items():
+        r50 = s["p50"] / floor["p50"] if floor and floor["p50"] else 0
+        r95 = s["p95"] / floor["p95"] if floor and floor["p95"] else 0
+        lines.append(
+            f"| {name} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} "
+            f"| {s['failures']}/{s['requests']} | {r50:.1f} | {r95:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--users", type=int, default=12)
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--drafts", type=int, default=300)
+    parser.add_argument("--mix", choices=["all", "reads"], default="all")
+    parser.add_argument("--wait", default="0.1,0.4", help="think time between, seconds")
+    args = parser.parse_args()
+
+    RUN.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DEBUG": "false",
+        "BENCH_FLOOR": "1",
+        # One client address sends everything: lift the per-address limits for the run.
+        "DOSSIER_LOOKUP_RATE": "100000000",
+        "API_ANON_RATE": "100000000/minute",
+        "API_USER_RATE": "100000000/minute",
+    }
+    fixtures = RUN / f"fixtures-{args.label}.json"
+    drafts = "0" if args.mix == "reads" else str(args.drafts)
+    subprocess.run(
+        [PY, str(ROOT / "bench" / "prepare.py"), "--out", str(fixtures), "--drafts", drafts],
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    gunicorn = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    host = f"http://127.0.0.1:{args.port}"
+    try:
+        wait_up(f"{host}/healthz")
+        # Warm every worker (imports, templates, connections) before measuring.
+        for _ in range(args.workers * 10):
+            urllib.request.urlopen(f"{host}/bench/floor/", timeout=10).read()  # noqa: S310
+        rss_before = {p: rss_mb(p) for p in workers_of(gunicorn.pid)}
+        prefix = RUN / f"locust-{args.label}"
+        wmin, wmax = args.wait.split(",")
+        user_classes = ["Anonymous"] if args.mix == "reads" else []
+        began = time.time()
+        subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                host,
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.users),
+                "-t",
+                f"{args.seconds}s",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+                *user_classes,
+            ],
+            check=False,
+            env={
+                **env,
+                "BENCH_FIXTURES": str(fixtures),
+                "BENCH_WAIT_MIN": wmin,
+                "BENCH_WAIT_MAX": wmax,
+            },
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        rss_after = {p: rss_mb(p) for p in workers_of(gunicorn.pid)}
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    stats = load_stats(prefix)
+    load = os.getloadavg()
+    result = {
+        "label": args.label,
+        "dossiers": json.loads(fixtures.read_text())["dossiers"],
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "threads": args.threads,
+        "users": args.users,
+        "mix": args.mix,
+        "wait": args.wait,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(began)),
+        "loadavg_after": load,
+        "rss_mb_before": list(rss_before.values()),
+        "rss_mb_after": list(rss_after.values()),
+        "stats": stats,
+    }
+    (RESULTS / f"{args.label}.json").write_text(json.dumps(result, indent=1))
+    print(
+        f"\n## {args.label}: {result['dossiers']} dossiers, {args.workers} workers x "
+        f"{args.threads} threads, {args.users} users, {args.seconds}s, "
+        f"load average after {load[0]:.1f}"
+    )
+    print(table(stats))
+    print(
+        "worker RSS MB before -> after: "
+        + ", ".join(
+            f"{a:.0f} -> {b:.0f}"
+            for a, b in zip(rss_before.values(), rss_after.values(), strict=False)
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

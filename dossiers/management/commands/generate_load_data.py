@@ -1,0 +1,45 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from dossiers.loadgen import LoadGenerator
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with invented citizens and dossiers in every state, with "
+        "their log, files (metadata only), messages, ratings and payments, for load "
+        "benchmarks. Run after seed_demo or import_procedures. Never on production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dossiers", type=int, required=True, help="How many dossiers.")
+        parser.add_argument(
+            "--citizens", type=int, default=None, help="How many citizens (default: a third)."
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (repeatable mix).")
+        parser.add_argument("--years", type=int, default=4, help="Spread of filing dates.")
+        parser.add_argument(
+            "--batch", type=int, default=10_000, help="Dossiers per transaction (COPY batch)."
+        )
+
+    def handle(self, *args, dossiers, citizens, seed, years, batch, **options):
+        if dossiers < 1 or (citizens is not None and citizens < 1) or batch < 1:
+            raise CommandError("--dossiers, --citizens and --batch must be positive.")
+        try:
+            report = LoadGenerator(
+                dossiers=dossiers,
+                citizens=citizens,
+                seed=seed,
+                years=years,
+                batch=batch,
+                stdout=self.stdout,
+            ).run()
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"done: {report.dossiers} dossiers, {report.citizens} citizens, "
+            f"{report.log_rows} log rows, {report.files} files, {report.messages} messages, "
+            f"{report.ratings} ratings, {report.payments} payments in {report.seconds:.1f}s "
+            f"({report.rate:,.0f} dossiers/s)"
+        )
+        for status, count in sorted(report.by_status.items()):
+            self.stdout.write(f"  {status}: {count}")

@@ -1,0 +1,137 @@
+"""generate_load_data (issue 8): bulk rows that keep the invariants the services keep."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Max
+
+from dossiers import services
+from dossiers.constants import Action, Status
+from dossiers.integrity import verify_chains
+from dossiers.loadgen import PATHS, LoadGenerator, log_hash
+from dossiers.models import (
+    Dossier,
+    DossierCodeCounter,
+    DossierDocument,
+    DossierLog,
+    DossierMessage,
+    Payment,
+    Rating,
+)
+from dossiers.queues import official_scope
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _generate(n=400, **kw):
+    out = StringIO()
+    call_command("generate_load_data", dossiers=n, batch=150, stdout=out, **kw)
+    return out.getvalue()
+
+
+def test_counts_match_and_every_status_has_rows(world):
+    output = _generate(400, citizens=50, seed=3)
+    assert "dossiers/s" in output  # the rate is printed
+    assert Dossier.objects.count() == 400
+    statuses = set(Dossier.objects.values_list("status", flat=True))
+    # Every status of the workflow table at this size (the mix is weighted, the seed fixed).
+    assert statuses == set(Status.values)
+    assert set(PATHS) == set(Status.values)
+    # About ten log rows a dossier (drafts have one, returned dossiers ten or more).
+    per_dossier = DossierLog.objects.count() / 400
+    assert 6 <= per_dossier <= 14
+    assert "400 dossiers, 50 citizens" in output
+    assert DossierDocument.objects.count() > 0
+    assert DossierMessage.objects.count() > 0
+    assert Rating.objects.count() == Rating.objects.filter(dossier__status=Status.RETURNED).count()
+    assert Rating.objects.exists()
+    assert Payment.objects.count() == Dossier.objects.filter(status=Status.AWAITING_PAYMENT).count()
+
+
+def test_codes_unique_and_counters_continue(world):
+    _generate(300, seed=4)
+    codes = list(Dossier.objects.exclude(code=None).values_list("code", flat=True))
+    assert len(codes) == len(set(codes)) > 0
+    assert (
+        not Dossier.objects.filter(status__in=[Status.DRAFT, Status.DISCARDED])
+        .exclude(code=None)
+        .exists()
+    )
+    # The counter of each agency and day is the highest number handed out that day...
+    last = DossierCodeCounter.objects.get(
+        agency=world.agency, day=DossierCodeCounter.objects.aggregate(d=Max("day"))["d"]
+    )
+    day_codes = [c for c in codes if c.split("-")[1] == f"{last.day:%y%m%d}"]
+    assert max(int(c.rsplit("-", 1)[1]) for c in day_codes) == last.last
+    # ... so a real submission afterwards continues the sequence instead of clashing.
+    dossier = world.complete_draft()
+    services.dossier_submit(dossier_id=dossier.pk, actor=world.applicant)
+    dossier.refresh_from_db()
+    assert dossier.code not in codes
+
+
+def test_log_chains_verify_and_match_the_model_hash(world):
+    _generate(200, seed=5)
+    assert list(verify_chains()) == []
+    row = DossierLog.objects.filter(action=Action.RECEIVE).first()
+    assert row.compute_hash() == row.hash
+    as_dict = {f.attname: getattr(row, f.attname) for f in DossierLog._meta.concrete_fields}
+    assert log_hash(as_dict) == row.hash
+
+
+def test_dates_statuses_and_assignees_are_consistent(world):
+    _generate(300, seed=6)
+    for d in Dossier.objects.all():
+        actions = list(d.log.order_by("seq").values_list("action", "to_status", "created_at"))
+        transitions = [(a, to) for a, to, _ in actions if to and a != Action.RATE]
+        assert [a for a, _ in transitions] == [a for a, _role, _t in PATHS[d.status]]
+        assert transitions[-1][1] == d.status
+        times = [t for _a, _to, t in actions]
+        assert times == sorted(times)
+        if d.submitted_at:
+            assert d.created_at <= d.submitted_at
+        if d.received_at:
+            assert d.submitted_at <= d.received_at < d.due_at
+        assert (d.assignee_id is not None) == any(a == Action.ASSIGN for a, _ in transitions)
+        assert (d.finished_at is not None) == (
+            d.status in (Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED)
+        )
+        assert (d.paused_at is not None) == (
+            d.status in (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT)
+        )
+    spread = Dossier.objects.aggregate(first=Max("created_at"))["first"] - min(
+        Dossier.objects.values_list("created_at", flat=True)
+    )
+    assert spread > dt.timedelta(days=365)  # several years of filings
+
+
+def test_officials_of_the_agency_see_the_generated_dossiers(world):
+    _generate(200, seed=7)
+    scope = official_scope(world.receptionist)
+    assert Dossier.objects.filter(receiving_agency_id__in=scope.any_ids).count() == 200
+    # Assignees are specialists of the competent agency.
+    assignees = Dossier.objects.exclude(assignee=None).values("assignee").annotate(n=Count("pk"))
+    specialists = set(
+        world.specialist.__class__.objects.filter(
+            official_memberships__agency_code=world.agency.code,
+            official_memberships__role="specialist",
+        ).values_list("pk", flat=True)
+    )
+    assert {a["assignee"] for a in assignees} <= specialists
+
+
+def test_refuses_an_empty_catalogue_and_bad_sizes(db):
+    with pytest.raises(CommandError, match="seed_demo"):
+        _generate(10)
+    with pytest.raises(CommandError):
+        _generate(0)
+    assert not Dossier.objects.exists()
+
+
+def test_runs_twice_without_clashes(world):
+    LoadGenerator(dossiers=50, seed=1, batch=20).run()
+    LoadGenerator(dossiers=50, seed=1, batch=20).run()
+    assert Dossier.objects.count() == 100
+    assert list(verify_chains()) == []
