@@ -106,6 +106,8 @@ class StandardForm(models.TextChoices):
     APOLOGY = "04", _("Apology and new appointment")
     STOP = "05", _("Notice of stopping processing")
     CONTROL = "06", _("Process control sheet")
+
+
 class ConsultationStatus(models.TextChoices):
     OPEN = "open", _("Awaiting the opinion")
     ANSWERED = "answered", _("Answered")

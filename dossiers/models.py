@@ -27,10 +27,10 @@ from dossiers.constants import (
     ACTION_NEEDED,
     Action,
     ActorRole,
+    ConsultationStatus,
     DeadlineState,
     DeliveryStatus,
     EventKind,
-    ConsultationStatus,
     FileKind,
     PaymentPurpose,
     PaymentStatus,
@@ -523,6 +523,8 @@ class OutboxDelivery(models.Model):
     def idempotency_key(self) -> str:
         """Stable across retries and redeliveries; receivers may dedupe on it."""
         return f"motcua-{self.event_id}-{self.subscriber}-{self.recipient}-{self.channel}"
+
+
 class DossierGroupObjectPermission(GroupObjectPermissionBase):
     """django-guardian grants on one dossier to a group, with a real foreign key
     (guardian's "direct foreign keys"). The consulted agency's read access lives here,
