@@ -270,3 +270,41 @@ def test_service_failure_after_the_scan_leaves_no_file_on_storage(world, residen
     assert _counts() == before
     assert saved and deleted == saved
     assert not storage.exists(saved[0])
+
+
+def test_walk_in_claims_the_account_by_sms(
+    client, world, resident, sms_outbox, django_capture_on_commit_callbacks
+):
+    import re
+
+    force_login_verified(client, world.receptionist)
+    client.post(_form_url(world), _data(world, **{"nguoi-phone": "0912 345 678"}))
+    applicant = Dossier.objects.get().applicant
+    assert applicant.phone == "0912345678" and not applicant.has_usable_password()
+    client.logout()
+
+    from django.test import Client
+
+    citizen = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        citizen.post("/quen-mat-khau/", {"identifier": "0912345678"})
+    code = re.search(r"\b(\d{6})\b", sms_outbox.messages()[-1]["message"]).group(1)
+    response = citizen.post(
+        "/quen-mat-khau/ma-sms/",
+        {"code": code, "new_password1": "Moc-Chau-2026-moi", "new_password2": "Moc-Chau-2026-moi"},
+    )
+
+    assert response["Location"] == "/dang-nhap/"
+    applicant.refresh_from_db()
+    assert applicant.check_password("Moc-Chau-2026-moi")
+
+
+def test_phone_of_another_account_is_refused(client, world, resident):
+    UserFactory(phone="0912345678")
+    force_login_verified(client, world.receptionist)
+    before = _counts()
+
+    response = client.post(_form_url(world), _data(world, **{"nguoi-phone": "0912345678"}))
+
+    assert response.status_code == 400
+    assert _counts() == before
