@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,10 @@ class ScannedDocument:
     digitised: bool = True
 
 
+def _account_by_id(id_number: str):
+    return get_user_model().objects.filter(id_number=id_number).first()
+
+
 def applicant_for_counter(
     *, id_number: str, full_name: str, birth_date: dt.date, actor, phone: str = "", registry=None
 ):
@@ -61,7 +65,7 @@ def applicant_for_counter(
     person claims it later through password reset, by SMS to `phone` when the desk
     noted one (unverified, like a phone typed at sign-up). Returns (user, created)."""
     User = get_user_model()
-    user = User.objects.filter(id_number=id_number).first()
+    user = _account_by_id(id_number)
     if user is not None:
         return user, False
     registry = registry or registry_module.get_registry()
@@ -103,7 +107,17 @@ def applicant_for_counter(
         verification_level=VerificationLevel.SELF_DECLARED,
     )
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():  # a savepoint: the intake goes on if it fails
+            user.save()
+    except IntegrityError:
+        # Another desk created this person's account a moment ago (same ID number).
+        existing = _account_by_id(id_number)
+        if existing is None:
+            raise ApplicantNotFound(
+                _("This phone number belongs to another account. Leave it empty or use another.")
+            ) from None
+        return existing, False
     account_event_record(
         user=user, kind=AccountEventKind.SIGNED_UP, actor=actor, data={"channel": "counter"}
     )

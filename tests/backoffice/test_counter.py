@@ -308,3 +308,34 @@ def test_phone_of_another_account_is_refused(client, world, resident):
 
     assert response.status_code == 400
     assert _counts() == before
+
+
+def test_account_created_meanwhile_by_another_desk_is_used(world, resident, monkeypatch):
+    """Two desks, same new applicant: the second insert hits the unique ID number; the
+    intake goes on with the account the first desk created."""
+    from dossiers import counter
+
+    first = UserFactory(id_number=ID, full_name="Trần Thị Mai")
+    real = counter._account_by_id
+    calls = []
+
+    def racing(id_number):
+        calls.append(id_number)
+        return None if len(calls) == 1 else real(id_number)  # missed by the first look
+
+    monkeypatch.setattr(counter, "_account_by_id", racing)
+
+    dossier = counter.counter_intake(
+        actor=world.receptionist,
+        receiving_agency=world.agency,
+        case=world.case,
+        id_number=ID,
+        full_name="Trần Thị Mai",
+        birth_date=BIRTH,
+        declaration={"full_name": "Trần Thị Mai"},
+        documents=[counter.ScannedDocument(upload=pdf(), required_document_id=world.document.pk)],
+    )
+
+    assert dossier.applicant == first
+    assert dossier.status == Status.RECEIVED
+    assert len(calls) == 2
