@@ -24,7 +24,7 @@ from dossiers.errors import DossierError
 from dossiers.services import DossierIncomplete
 from dossiers.workflow import TransitionNotAllowed
 from identity.constants import OfficialRole
-from identity.validators import validate_id_number
+from identity.validators import normalize_phone, validate_id_number, validate_phone
 
 DESK = [OfficialRole.RECEPTIONIST]
 
@@ -61,12 +61,27 @@ class ApplicantForm(forms.Form):
         label=gettext_lazy("Date of birth"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    phone = forms.CharField(
+        label=gettext_lazy("Phone number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=gettext_lazy(
+            "For a new account only: the applicant claims it later with a code sent here."
+        ),
+    )
     note = forms.CharField(
         label=gettext_lazy("Note on the receipt"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def clean_phone(self):
+        value = normalize_phone(self.cleaned_data["phone"] or "")
+        if value:
+            validate_phone(value)
+        return value
 
 
 class DocumentsForm(forms.Form):
@@ -171,6 +186,7 @@ def intake(request):
                     declaration=to_json(declaration.cleaned_data),
                     documents=documents.scanned(),
                     note=d["note"],
+                    phone=d["phone"],
                 )
             except DossierIncomplete as error:
                 problems = [

@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,15 +52,20 @@ class ScannedDocument:
     digitised: bool = True
 
 
+def _account_by_id(id_number: str):
+    return get_user_model().objects.filter(id_number=id_number).first()
+
+
 def applicant_for_counter(
-    *, id_number: str, full_name: str, birth_date: dt.date, actor, registry=None
+    *, id_number: str, full_name: str, birth_date: dt.date, actor, phone: str = "", registry=None
 ):
     """The account of the person standing at the desk, found by personal ID number; when
     there is none, a new level-1 account from the population registry's record (name and
     birth date as the registry has them). The new account has no usable password: the
-    person claims it later through password reset. Returns (user, created)."""
+    person claims it later through password reset, by SMS to `phone` when the desk
+    noted one (unverified, like a phone typed at sign-up). Returns (user, created)."""
     User = get_user_model()
-    user = User.objects.filter(id_number=id_number).first()
+    user = _account_by_id(id_number)
     if user is not None:
         return user, False
     registry = registry or registry_module.get_registry()
@@ -85,6 +90,10 @@ def applicant_for_counter(
         )
     from identity.services import _new_username, account_event_record
 
+    if phone and User.objects.filter(phone=phone).exists():
+        raise ApplicantNotFound(
+            _("This phone number belongs to another account. Leave it empty or use another.")
+        )
     user = User(
         username=_new_username("cd"),
         id_number=result.id_number,
@@ -92,12 +101,23 @@ def applicant_for_counter(
         birth_date=result.birth_date,
         sex=result.sex,
         permanent_address=result.permanent_address,
+        phone=phone,
         # Level 1: the desk saw a card; only the person's own registry check (or single
         # sign-on) raises the level, as for accounts created online.
         verification_level=VerificationLevel.SELF_DECLARED,
     )
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():  # a savepoint: the intake goes on if it fails
+            user.save()
+    except IntegrityError:
+        # Another desk created this person's account a moment ago (same ID number).
+        existing = _account_by_id(id_number)
+        if existing is None:
+            raise ApplicantNotFound(
+                _("This phone number belongs to another account. Leave it empty or use another.")
+            ) from None
+        return existing, False
     account_event_record(
         user=user, kind=AccountEventKind.SIGNED_UP, actor=actor, data={"channel": "counter"}
     )
@@ -115,6 +135,7 @@ def counter_intake(
     declaration: dict,
     documents: list[ScannedDocument],
     note: str = "",
+    phone: str = "",
     registry=None,
 ) -> Dossier:
     """(nothing) -> RECEIVED, in one transaction; see the module docstring. Raises
@@ -134,6 +155,7 @@ def counter_intake(
             full_name=full_name,
             birth_date=birth_date,
             actor=actor,
+            phone=phone,
             registry=registry,
         )
         now = timezone.now()

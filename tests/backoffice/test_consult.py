@@ -283,3 +283,35 @@ def test_consultations_queue_keyset_pages(setup):
     )
     assert len(first) == 3 and len(second) == 1 and end is None
     assert [r.reply_by for r in first + second] == sorted(r.reply_by for r in first + second)
+
+
+def test_queue_and_shared_check_are_index_backed(setup):
+    """With sequential scans off (as on a large table), the consultations queue uses
+    `consult_queue` and the "shared with my agency" check probes the grant table's
+    unique index."""
+    from django.db import connection
+
+    from dossiers.models import Dossier
+
+    a, b, _third, _outsider, dossier = setup
+    consult.consultation_ask(
+        dossier_id=dossier.pk,
+        actor=a.specialist,
+        consulted_agency=b.agency,
+        question="?",
+        reply_by=timezone.localdate(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    queue_plan = (
+        Consultation.objects.filter(consulted_agency_id__in={b.agency.pk}, status="open")
+        .order_by("reply_by", "pk")[:26]
+        .explain()
+    )
+    assert "consult_queue" in queue_plan
+    shared_plan = Dossier.objects.filter(
+        pk__in=consult.shared_dossier_ids({b.agency.code}), ref=dossier.ref
+    ).explain()
+    grant_table = DossierGroupObjectPermission._meta.db_table
+    assert "Seq Scan" not in shared_plan, shared_plan
+    assert grant_table in shared_plan

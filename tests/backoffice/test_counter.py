@@ -270,3 +270,72 @@ def test_service_failure_after_the_scan_leaves_no_file_on_storage(world, residen
     assert _counts() == before
     assert saved and deleted == saved
     assert not storage.exists(saved[0])
+
+
+def test_walk_in_claims_the_account_by_sms(
+    client, world, resident, sms_outbox, django_capture_on_commit_callbacks
+):
+    import re
+
+    force_login_verified(client, world.receptionist)
+    client.post(_form_url(world), _data(world, **{"nguoi-phone": "0912 345 678"}))
+    applicant = Dossier.objects.get().applicant
+    assert applicant.phone == "0912345678" and not applicant.has_usable_password()
+    client.logout()
+
+    from django.test import Client
+
+    citizen = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        citizen.post("/quen-mat-khau/", {"identifier": "0912345678"})
+    code = re.search(r"\b(\d{6})\b", sms_outbox.messages()[-1]["message"]).group(1)
+    response = citizen.post(
+        "/quen-mat-khau/ma-sms/",
+        {"code": code, "new_password1": "Moc-Chau-2026-moi", "new_password2": "Moc-Chau-2026-moi"},
+    )
+
+    assert response["Location"] == "/dang-nhap/"
+    applicant.refresh_from_db()
+    assert applicant.check_password("Moc-Chau-2026-moi")
+
+
+def test_phone_of_another_account_is_refused(client, world, resident):
+    UserFactory(phone="0912345678")
+    force_login_verified(client, world.receptionist)
+    before = _counts()
+
+    response = client.post(_form_url(world), _data(world, **{"nguoi-phone": "0912345678"}))
+
+    assert response.status_code == 400
+    assert _counts() == before
+
+
+def test_account_created_meanwhile_by_another_desk_is_used(world, resident, monkeypatch):
+    """Two desks, same new applicant: the second insert hits the unique ID number; the
+    intake goes on with the account the first desk created."""
+    from dossiers import counter
+
+    first = UserFactory(id_number=ID, full_name="Trần Thị Mai")
+    real = counter._account_by_id
+    calls = []
+
+    def racing(id_number):
+        calls.append(id_number)
+        return None if len(calls) == 1 else real(id_number)  # missed by the first look
+
+    monkeypatch.setattr(counter, "_account_by_id", racing)
+
+    dossier = counter.counter_intake(
+        actor=world.receptionist,
+        receiving_agency=world.agency,
+        case=world.case,
+        id_number=ID,
+        full_name="Trần Thị Mai",
+        birth_date=BIRTH,
+        declaration={"full_name": "Trần Thị Mai"},
+        documents=[counter.ScannedDocument(upload=pdf(), required_document_id=world.document.pk)],
+    )
+
+    assert dossier.applicant == first
+    assert dossier.status == Status.RECEIVED
+    assert len(calls) == 2
