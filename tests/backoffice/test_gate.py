@@ -19,12 +19,22 @@ OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
 GATED = {"backoffice:home"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
 # (a random ref here; tests/backoffice/test_workbench.py covers real dossiers).
-DOSSIER_PAGES = {"backoffice:dossier", "backoffice:dossier-file"}
+DOSSIER_PAGES = {
+    "backoffice:dossier",
+    "backoffice:dossier-file",
+    "backoffice:message-attachment",
+    "backoffice:payment-receipt",
+}
 POST_ONLY = {"backoffice:dossier-act"}
 URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
+    "backoffice:message-attachment": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:payment-receipt": {
+        "ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa",
+        "reference": "MC2611270000000000",
+    },
 }
 
 PERSONAS = [
