@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -123,7 +124,8 @@ class PaymentStatus(models.TextChoices):
 
 class PaymentPurpose(models.TextChoices):
     FEE = "fee", _("Fee of the procedure")
-    OBLIGATION = "obligation", _("Financial obligation")
+    # Its own msgid: "Financial obligation" alone is the status (awaiting payment).
+    OBLIGATION = "obligation", pgettext_lazy("payment purpose", "Financial obligation")
 
 
 # States in which the applicant has to do something.

@@ -263,7 +263,8 @@ def _pause(dossier: Dossier, now, data: dict) -> None:
 
 def _resume(dossier: Dossier, now, data: dict) -> None:
     """Working days spent waiting for the applicant do not count (Decree 61/2018
-    art. 17 cl. 2 a): the appointment moves by as many working days."""
+    art. 17 cl. 2 a, the replaced text; see dossiers.workflow on citations): the
+    appointment moves by as many working days."""
     if dossier.paused_at is None:
         return
     calendar = WorkingCalendar.load()

@@ -6,6 +6,12 @@ basis. The one-stop mechanism is governed by Decree 118/2025/NĐ-CP (replacing D
 cited beside it where the older text is the better-known reference) and its forms by
 Circular 03/2025/TT-VPCP (earlier Circular 01/2018/TT-VPCP).
 
+How to read the citations: an article number after "61/2018" is an article of the
+REPLACED decree, kept because it is the well-known reference; it is not a claim about
+the numbering of Decree 118/2025. Where a basis names only Decree 61/2018, the matching
+provision of Decree 118/2025 has not been checked against the text yet: look it up and
+add it before relying on the citation (README, "Legal references to check").
+
 Roles: `applicant` is the citizen who filed (or a member of the business filed for);
 `receptionist` acts for the receiving agency; `specialist` and `leader` for the
 competent agency. `dossiers.services` decides who holds which role for a dossier.

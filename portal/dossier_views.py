@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -162,15 +163,7 @@ def dossier_edit(request, ref):
             )
             return redirect("portal:dossier-edit", ref=dossier.ref)
         else:
-            declaration = declaration_form_class(dossier.version)(request.POST)
-            # A draft keeps what was typed even when incomplete; errors show at once.
-            data = {
-                k: request.POST.getlist(k) if len(request.POST.getlist(k)) > 1 else v
-                for k, v in request.POST.items()
-                if k in declaration.fields
-            }
-            if declaration.is_valid():
-                data = to_json(declaration.cleaned_data)
+            declaration, data = _declaration_data(dossier, request.POST)
             services.dossier_save_declaration(dossier_id=dossier.pk, actor=request.user, data=data)
             if declaration.is_valid():
                 if "review" in request.POST:
@@ -182,6 +175,51 @@ def dossier_edit(request, ref):
         request,
         "portal/dossiers/edit.html",
         _edit_context(request, dossier, declaration, upload_errors),
+    )
+
+
+def _declaration_data(dossier, post):
+    """The bound declaration form and what to store: a draft keeps what was typed even
+    when incomplete (errors show at once); only the version's fields are kept."""
+    declaration = declaration_form_class(dossier.version)(post)
+    data = {
+        k: post.getlist(k) if len(post.getlist(k)) > 1 else v
+        for k, v in post.items()
+        if k in declaration.fields
+    }
+    if declaration.is_valid():
+        data = to_json(declaration.cleaned_data)
+    return declaration, data
+
+
+@require_POST
+def dossier_autosave(request, ref):
+    """The declaration saved as the citizen types (htmx, after a pause or a change):
+    answers with the text of the "saved at HH:MM" status, which the page announces
+    politely. Without JavaScript the Save draft button does the same. It never
+    redirects an htmx request (that would put a whole page into the status line)."""
+    if not request.user.is_authenticated:
+        if not request.htmx:
+            return redirect_to_login(request.get_full_path())
+        return _autosave_status(request, error=_("Not saved: please sign in again."))
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if not request.htmx:
+        return redirect("portal:dossier-edit", ref=dossier.ref)
+    _declaration, data = _declaration_data(dossier, request.POST)
+    try:
+        dossier = services.dossier_save_declaration(
+            dossier_id=dossier.pk, actor=request.user, data=data
+        )
+    except TransitionNotAllowed:
+        return _autosave_status(request, error=_("Not saved: this dossier is no longer a draft."))
+    return _autosave_status(request, saved_at=dossier.updated_at)
+
+
+def _autosave_status(request, *, saved_at=None, error=None):
+    return render(
+        request,
+        "portal/dossiers/_autosave_status.html",
+        {"saved_at": saved_at, "autosave_error": error},
     )
 
 

@@ -27,6 +27,8 @@ DOSSIER_PAGES = {
     "backoffice:counter-done",
     "backoffice:counter-receipt",
     "backoffice:consult-file",
+    "backoffice:message-attachment",
+    "backoffice:payment-receipt",
 }
 POST_ONLY = {"backoffice:dossier-act", "backoffice:consult-ask", "backoffice:consult-answer"}
 _REF = "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"
@@ -39,6 +41,11 @@ URL_KWARGS = {
     "backoffice:consult-file": {"ref": _REF, "pk": 1},
     "backoffice:consult-ask": {"ref": _REF},
     "backoffice:consult-answer": {"ref": _REF, "pk": 1},
+    "backoffice:message-attachment": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:payment-receipt": {
+        "ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa",
+        "reference": "MC2611270000000000",
+    },
 }
 
 PERSONAS = [

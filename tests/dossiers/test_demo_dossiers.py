@@ -87,7 +87,6 @@ def test_a_partly_seeded_database_is_completed(data_dir, monkeypatch):  # noqa: 
 
 
 def test_a_database_seeded_before_the_markers_is_left_alone(data_dir):  # noqa: F811
-
     seed_accounts(password=DEMO_PASSWORD)
     seed_catalogue(data_dir=data_dir)
     seed_dossiers()
