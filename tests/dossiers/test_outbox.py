@@ -152,7 +152,7 @@ def test_failures_back_off_then_fail_then_admin_retry(recorder, kicks, settings,
     response = admin_client.post(
         changelist, {"action": "retry", "_selected_action": [delivery.pk]}, follow=True
     )
-    assert "1 failed delivery will be retried." in response.content.decode()
+    assert "Failed deliveries to be retried: 1." in response.content.decode()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
     assert outbox.dispatch(event_id=event.pk) == 1
