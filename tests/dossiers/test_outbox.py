@@ -13,10 +13,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dossiers import outbox, services
-from dossiers.constants import DeliveryStatus, EventKind, Status
+from dossiers.constants import ACTION_EVENTS, Action, DeliveryStatus, EventKind, Status
 from dossiers.models import OutboxDelivery, OutboxEvent
+from dossiers.workflow import TRANSITIONS
 from tests.dossiers.factories import World
 from tests.dossiers.outbox_recorder import FileRecorder, lines
+from tests.dossiers.test_workflow import CALLS
 from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
 from tests.workers import broker_at
@@ -236,3 +238,37 @@ def test_admin_list_has_bounded_queries(admin_client, kicks, django_assert_max_n
     assert response.status_code == 200
     event_page = reverse("admin:dossiers_outboxevent_change", args=[OutboxEvent.objects.first().pk])
     assert admin_client.get(event_page).status_code == 200
+
+
+@pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
+def test_each_edge_emits_its_event_once(world, state, action):
+    dossier = world.dossier_in(state)
+    seen = set(OutboxEvent.objects.values_list("pk", flat=True))
+    who, call = CALLS[action]
+    if action == Action.PAY:
+        payment = dossier.payments.get()
+        services.payment_mark_paid(
+            reference=payment.reference, amount=payment.amount, transaction_id="T1", gateway="t"
+        )
+    else:
+        call(world, dossier.pk, getattr(world, who))
+    new = OutboxEvent.objects.exclude(pk__in=seen)
+    expected = [ACTION_EVENTS[action]] if action in ACTION_EVENTS else []
+    assert [e.kind for e in new] == expected
+    for event in new:
+        assert (event.dossier, event.data["from"], event.data["to"]) == (
+            dossier,
+            state,
+            TRANSITIONS[(state, action)].target,
+        )
+
+
+def test_a_fee_paid_without_a_state_change_emits_paid():
+    world = World(fee=20000)
+    dossier = world.dossier_in(Status.SUBMITTED)
+    payment = dossier.payments.get()
+    services.payment_mark_paid(
+        reference=payment.reference, amount=payment.amount, transaction_id="T9", gateway="t"
+    )
+    event = OutboxEvent.objects.filter(dossier=dossier).latest("pk")
+    assert (event.kind, event.data) == (EventKind.PAID, {"payment": payment.reference})
