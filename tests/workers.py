@@ -112,7 +112,8 @@ def celery_worker_factory():
             print(worker.output)
 
 
-def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):
+def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.1):
+    # Generous: worker processes start slowly on a loaded two-core machine.
     """Poll until `predicate()` is truthy; return its value or fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

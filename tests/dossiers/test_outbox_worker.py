@@ -46,7 +46,8 @@ def test_delivered_after_commit_never_for_a_rollback(recorder, celery_worker_fac
         time.sleep(0.5)
         assert lines(recorder) == []
     event = OutboxEvent.objects.get()
-    assert wait_for(lambda: lines(recorder)) == [
+    wait_for(lambda: OutboxDelivery.objects.filter(status=DeliveryStatus.SENT).exists())
+    assert lines(recorder) == [
         f"motcua-{event.pk}-test-recorder-user:{world.applicant.pk}-file submitted"
     ]
 
@@ -100,7 +101,9 @@ def test_worker_killed_mid_delivery_the_task_runs_again_and_sends_once(
     assert lines(recorder) == []
 
     celery_worker_factory(database=True, env=env)
-    assert len(wait_for(lambda: lines(recorder))) == 1
+    # The record is written inside the delivering transaction: wait for its commit.
+    wait_for(lambda: OutboxDelivery.objects.filter(status=DeliveryStatus.SENT).exists())
+    assert len(lines(recorder)) == 1
     started = lines(recorder.with_suffix(".started"))
     assert len(started) == 2 and started[0] != started[1], "not run again by another worker"
     delivery = OutboxDelivery.objects.get()
