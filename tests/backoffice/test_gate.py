@@ -19,11 +19,18 @@ OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
 GATED = {"backoffice:home"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
 # (a random ref here; tests/backoffice/test_workbench.py covers real dossiers).
-DOSSIER_PAGES = {"backoffice:dossier", "backoffice:dossier-file"}
+DOSSIER_PAGES = {
+    "backoffice:dossier",
+    "backoffice:dossier-file",
+    "backoffice:issued-document",
+    "backoffice:control-sheet",
+}
 POST_ONLY = {"backoffice:dossier-act"}
 URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:issued-document": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:control-sheet": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
 }
 
