@@ -29,12 +29,16 @@ DOSSIER_PAGES = {
     "backoffice:consult-file",
     "backoffice:message-attachment",
     "backoffice:payment-receipt",
+    "backoffice:issued-document",
+    "backoffice:control-sheet",
 }
 POST_ONLY = {"backoffice:dossier-act", "backoffice:consult-ask", "backoffice:consult-answer"}
 _REF = "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"
 URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:issued-document": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:control-sheet": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
     "backoffice:counter-done": {"ref": _REF},
     "backoffice:counter-receipt": {"ref": _REF},

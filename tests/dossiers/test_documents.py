@@ -439,3 +439,22 @@ def test_step_plan_from_allotted_days_and_pause_history(world):
         ("Thẩm định", calendar.add_working_days(start, 1)),
         ("Ký duyệt", calendar.add_working_days(start, 2)),
     ]
+
+
+def test_return_online_needs_a_recorded_result(world):
+    dossier = world.dossier_in(Status.AWAITING_APPROVAL)
+    services.dossier_approve(dossier_id=dossier.pk, actor=world.leader)  # no file yet
+    before = writes(dossier.pk)
+    with pytest.raises(DossierError):
+        services.dossier_return_result(
+            dossier_id=dossier.pk, actor=world.receptionist, mode="online"
+        )
+    assert writes(dossier.pk) == before
+    services.dossier_record_result(dossier_id=dossier.pk, actor=world.leader, upload=pdf("kq.pdf"))
+    services.dossier_return_result(dossier_id=dossier.pk, actor=world.receptionist, mode="online")
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.return_mode, dossier.postal_tracking) == (
+        Status.RETURNED,
+        "online",
+        "",
+    )
