@@ -53,13 +53,15 @@ def keyset_batches(qs, column: str, desc: bool, fields: Iterable[str], size: int
     position = None
     while True:
         batch_qs = ordered.filter(queues._after(position, column, desc)) if position else ordered
-        count, last = 0, None
-        for last in batch_qs[:size].iterator(chunk_size=size):
-            count += 1
-            yield last
-        if count < size:
+        # One bounded list per batch rather than .iterator(): a server-side cursor
+        # would declare a differently named cursor per batch, and psycopg caches
+        # every distinct query text, so memory would creep up with the batch count.
+        batch = list(batch_qs[:size])
+        yield from batch
+        if len(batch) < size:
             return
-        position = (last[column], last["pk"])
+        position = (batch[-1][column], batch[-1]["pk"])
+        del batch
 
 
 def _fmt_dt(value) -> str:
