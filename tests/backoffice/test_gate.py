@@ -16,15 +16,16 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"backoffice:login"}
 SIGN_OUT = {"backoffice:logout"}
 OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
-GATED = {"backoffice:home"}
+GATED = {"backoffice:home", "backoffice:exports", "backoffice:register"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
 # (a random ref here; tests/backoffice/test_workbench.py covers real dossiers).
-DOSSIER_PAGES = {"backoffice:dossier", "backoffice:dossier-file"}
-POST_ONLY = {"backoffice:dossier-act"}
+DOSSIER_PAGES = {"backoffice:dossier", "backoffice:dossier-file", "backoffice:export-download"}
+POST_ONLY = {"backoffice:dossier-act", "backoffice:bulk", "backoffice:export"}
 URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
+    "backoffice:export-download": {"pk": 1},
 }
 
 PERSONAS = [
