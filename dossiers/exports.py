@@ -3,7 +3,7 @@ the dossier register, form 07 (sổ theo dõi hồ sơ, Circular 03/2025/TT-VPCP
 
 Memory stays flat whatever the row count: rows are read in keyset batches (never
 OFFSET, never the whole queryset), CSV is streamed line by line, and XLSX is written
-by openpyxl's write-only workbook into a temporary file on disk, then streamed from
+by XlsxWriter in constant-memory mode into a temporary file on disk, then streamed from
 there. Exports above EXPORT_SYNC_MAX_ROWS run as a Celery task (dossiers.export_tasks)
 that stores the file in the private storage as an `ExportJob`.
 
@@ -44,21 +44,24 @@ def sync_limit() -> int:
 # --- reading in keyset batches -------------------------------------------------------
 
 
-def keyset_batches(qs, column: str, desc: bool, fields: Iterable[str], size: int = BATCH):
+def keyset_batches(qs, column: str, desc: bool, fields: Iterable[str], size: int | None = None):
     """Yield `values()` dicts of `qs` ordered by (column NULLS LAST, id), one batch of
     `size` rows in memory at a time; each batch is one indexed query."""
+    size = size or BATCH
     fields = list(dict.fromkeys([*fields, "pk", column]))
     ordered = qs.order_by(*queues._ordering(column, desc)).values(*fields)
     position = None
     while True:
         batch_qs = ordered.filter(queues._after(position, column, desc)) if position else ordered
-        count, last = 0, None
-        for last in batch_qs[:size].iterator(chunk_size=size):
-            count += 1
-            yield last
-        if count < size:
+        # One bounded list per batch rather than .iterator(): a server-side cursor
+        # would declare a differently named cursor per batch, and psycopg caches
+        # every distinct query text, so memory would creep up with the batch count.
+        batch = list(batch_qs[:size])
+        yield from batch
+        if len(batch) < size:
             return
-        position = (last[column], last["pk"])
+        position = (batch[-1][column], batch[-1]["pk"])
+        del batch
 
 
 def _fmt_dt(value) -> str:
@@ -242,41 +245,60 @@ class _Echo:
         return value
 
 
+def _cell(value):
+    # A spreadsheet opening the CSV would run a text starting with one of these as a
+    # formula (CSV injection): an applicant's name is free text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_stream(header, rows) -> Iterator[str]:
     """Line by line; the BOM makes spreadsheet programs read UTF-8 Vietnamese."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([_cell(v) for v in row])
 
 
 def write_xlsx(fileobj, header, rows, *, title: str, heading: list[str] = ()) -> int:
-    """Write-only workbook (rows go to a temporary file as they come, not a tree in
-    memory). Returns the number of data rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """XlsxWriter in constant-memory mode: each row is flushed to a temporary file as
+    soon as the next one starts and strings are written inline (no shared-strings
+    table growing with the data). Text is never read as a formula or a link.
+    Returns the number of data rows."""
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
-    bold = Font(bold=True)
-    for line in heading:
-        cell = WriteOnlyCell(ws, value=line)
-        cell.font = bold
-        ws.append([cell])
+    wb = xlsxwriter.Workbook(
+        fileobj,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    ws = wb.add_worksheet(title[:31])
+    bold = wb.add_format({"bold": True})
+    line = 0
+    for text in heading:
+        ws.write_string(line, 0, text, bold)
+        line += 1
     if heading:
-        ws.append([])
-    cells = []
-    for value in header:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.font = bold
-        cells.append(cell)
-    ws.append(cells)
+        line += 1
+    for col, value in enumerate(header):
+        ws.write_string(line, col, value, bold)
     count = 0
     for row in rows:
-        ws.append(row)
+        line += 1
+        for col, value in enumerate(row):
+            if value is None or value == "":
+                continue  # a blank cell, not an empty string
+            if isinstance(value, int):
+                ws.write_number(line, col, value)
+            else:
+                ws.write_string(line, col, value)
         count += 1
-    wb.save(fileobj)
+    wb.close()
     return count
 
 

@@ -16,7 +16,12 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"backoffice:login"}
 SIGN_OUT = {"backoffice:logout"}
 OTP_PAGES = {"backoffice:otp-verify", "backoffice:otp-enrol"}
-GATED = {"backoffice:home", "backoffice:consult-queue"}
+GATED = {
+    "backoffice:home",
+    "backoffice:consult-queue",
+    "backoffice:exports",
+    "backoffice:register",
+}
 # Counter intake: the one-stop desk only (other roles get the 403 that says why).
 DESK_ONLY = {"backoffice:counter"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
@@ -31,8 +36,15 @@ DOSSIER_PAGES = {
     "backoffice:payment-receipt",
     "backoffice:issued-document",
     "backoffice:control-sheet",
+    "backoffice:export-download",
 }
-POST_ONLY = {"backoffice:dossier-act", "backoffice:consult-ask", "backoffice:consult-answer"}
+POST_ONLY = {
+    "backoffice:dossier-act",
+    "backoffice:consult-ask",
+    "backoffice:consult-answer",
+    "backoffice:bulk",
+    "backoffice:export",
+}
 _REF = "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"
 URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
@@ -50,6 +62,7 @@ URL_KWARGS = {
         "ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa",
         "reference": "MC2611270000000000",
     },
+    "backoffice:export-download": {"pk": 1},
 }
 
 PERSONAS = [
