@@ -1,0 +1,47 @@
+"""Compare load runs: each endpoint's p95 at every size against its p95 at the base
+size, and against the floor of its own run (issue 8 targets: ≤ 1.5x its own p95 at
+10 k, ≤ 3x the floor).
+
+    .venv/bin/python bench/compare.py 10k 100k 1m     # labels of bench/results/*.json
+"""
+
+import json
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(labels):
+    runs = [json.loads((RESULTS / f"{label}.json").read_text()) for label in labels]
+    base = runs[0]
+    names = [n for n in base["stats"] if n != "Aggregated"]
+    head = " | ".join(f"p95 {r['label']} (xfloor)" for r in runs)
+    print(f"| endpoint | {head} | p95 {runs[-1]['label']} / p95 {base['label']} |")
+    print("|---|" + "---:|" * (len(runs) + 1))
+    for name in names:
+        cells = []
+        for run in runs:
+            s, floor = run["stats"].get(name), run["stats"].get("floor")
+            if s is None:
+                cells.append("-")
+                continue
+            cells.append(f"{s['p95']:.0f} ({s['p95'] / floor['p95']:.1f})")
+        first, last = base["stats"].get(name), runs[-1]["stats"].get(name)
+        growth = f"{last['p95'] / first['p95']:.2f}" if first and last and first["p95"] else "-"
+        print(f"| {name} | {' | '.join(cells)} | {growth} |")
+    print()
+    for run in runs:
+        print(
+            f"- {run['label']}: {run['dossiers']} dossiers, started {run['started']} UTC, "
+            f"{run['workers']} workers, {run['users']} users, load average after "
+            f"{run['loadavg_after'][0]:.1f}; worker RSS MB "
+            + ", ".join(
+                f"{a:.0f}→{b:.0f}"
+                for a, b in zip(run["rss_mb_before"], run["rss_mb_after"], strict=False)
+            )
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["10k", "100k", "1m"])
