@@ -24,21 +24,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dossiers', '0002_queue_assignee_index'),
-        ('identity', '0005_contact_changed_event'),
-        ('procedures', '0004_frozen_versions'),
+        ("dossiers", "0002_queue_assignee_index"),
+        ("identity", "0005_contact_changed_event"),
+        ("procedures", "0004_frozen_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'received', 'processing', 'awaiting_approval', 'supplement_requested', 'awaiting_payment', 'result_ready'])), fields=['receiving_agency', 'status', 'due_at', 'id'], name='dossier_recv_open'),
+            model_name="dossier",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "received",
+                            "processing",
+                            "awaiting_approval",
+                            "supplement_requested",
+                            "awaiting_payment",
+                            "result_ready",
+                        ],
+                    )
+                ),
+                fields=["receiving_agency", "status", "due_at", "id"],
+                name="dossier_recv_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'received', 'processing', 'awaiting_approval', 'supplement_requested', 'awaiting_payment', 'result_ready'])), fields=['competent_agency', 'status', 'due_at', 'id'], name='dossier_comp_open'),
+            model_name="dossier",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "received",
+                            "processing",
+                            "awaiting_approval",
+                            "supplement_requested",
+                            "awaiting_payment",
+                            "result_ready",
+                        ],
+                    )
+                ),
+                fields=["competent_agency", "status", "due_at", "id"],
+                name="dossier_comp_open",
+            ),
         ),
     ]
