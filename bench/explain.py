@@ -99,9 +99,13 @@ def main():
         plans.append(f"\n## {name}  GET {url} -> {status}, {len(selects)} queries\n")
         with connection.cursor() as cursor:
             for sql in selects:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                plan = "\n".join(row[0] for row in cursor.fetchall())
-                ms = float(TIME.search(plan).group(1))
+                # Best of three: the machine is shared, one run can be preempted.
+                runs = []
+                for _ in range(3):
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    runs.append((float(TIME.search(plan).group(1)), plan))
+                ms, plan = min(runs)
                 slowest = max(slowest, ms)
                 scans |= {t for t in SEQ.findall(plan) if t in BIG}
                 plans.append(f"\n-- {ms:.2f} ms\n{sql}\n{plan}\n")
