@@ -17,8 +17,12 @@ def main(labels):
     base = runs[0]
     names = [n for n in base["stats"] if n != "Aggregated"]
     head = " | ".join(f"p95 {r['label']} (xfloor)" for r in runs)
-    print(f"| endpoint | {head} | p95 {runs[-1]['label']} / p95 {base['label']} |")
-    print("|---|" + "---:|" * (len(runs) + 1))
+    last_label = runs[-1]["label"]
+    print(
+        f"| endpoint | {head} | p95 {last_label} / p95 {base['label']} "
+        f"| same, floor-normalised | p50 {last_label} / p50 {base['label']}, floor-normalised |"
+    )
+    print("|---|" + "---:|" * (len(runs) + 3))
     for name in names:
         cells = []
         for run in runs:
@@ -28,8 +32,14 @@ def main(labels):
                 continue
             cells.append(f"{s['p95']:.0f} ({s['p95'] / floor['p95']:.1f})")
         first, last = base["stats"].get(name), runs[-1]["stats"].get(name)
-        growth = f"{last['p95'] / first['p95']:.2f}" if first and last and first["p95"] else "-"
-        print(f"| {name} | {' | '.join(cells)} | {growth} |")
+        growth = normal = normal50 = "-"
+        if first and last and first["p95"]:
+            f0, f1 = base["stats"]["floor"], runs[-1]["stats"]["floor"]
+            growth = f"{last['p95'] / first['p95']:.2f}"
+            # Divided by the floor's own growth: what the data size added, not the machine.
+            normal = f"{(last['p95'] / f1['p95']) / (first['p95'] / f0['p95']):.2f}"
+            normal50 = f"{(last['p50'] / f1['p50']) / (first['p50'] / f0['p50']):.2f}"
+        print(f"| {name} | {' | '.join(cells)} | {growth} | {normal} | {normal50} |")
     print()
     for run in runs:
         print(
