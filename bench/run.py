@@ -45,7 +45,7 @@ def workers_of(master: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def wait_up(url: str, seconds: float = 60) -> None:
+def wait_up(url: str, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

@@ -8,7 +8,7 @@ run, on the ~2,600-name national catalogue:
   footer, context processors) - what every HTML page of the portal pays (issue #8's
   "Django's own floor" for a page).
 
-    DATABASE_URL=... .venv/bin/python benchmarks/search_benchmark.py [--rounds 20]
+    DATABASE_URL=... .venv/bin/python bench/search_benchmark.py [--rounds 20]
 
 It imports names.jsonl into the configured database first when the catalogue is
 smaller than that (idempotent), then ANALYZEs the catalogue tables. Target (issue

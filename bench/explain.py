@@ -1,0 +1,124 @@
+"""EXPLAIN ANALYZE every query of the benchmarked pages (issue 8).
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/explain.py --out bench/plans/1m.txt
+
+Requests each page through Django's test client as the benchmark's people (the ward's
+officials, a citizen with dossiers, anonymous), captures the SQL it runs, and runs
+`EXPLAIN (ANALYZE, BUFFERS)` on every SELECT. Prints, per page, the number of queries,
+the slowest one and any sequential scan of a big table; writes every plan to `--out`.
+Exits 1 when a big table is scanned sequentially.
+"""
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("DOSSIER_LOOKUP_RATE", "100000000")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from dossiers.constants import Status  # noqa: E402
+from dossiers.demo import WARD_CODE  # noqa: E402
+from dossiers.models import Dossier  # noqa: E402
+from identity.models import User  # noqa: E402
+from procedures.models import Agency, Procedure  # noqa: E402
+from tests.helpers import force_login_verified  # noqa: E402
+
+BIG = (
+    "dossiers_dossier",
+    "dossiers_dossierlog",
+    "dossiers_storedfile",
+    "dossiers_dossierdocument",
+    "dossiers_dossiermessage",
+    "dossiers_rating",
+    "identity_user",
+)
+SEQ = re.compile(r"Seq Scan on (\w+)")
+TIME = re.compile(r"Execution Time: ([\d.]+) ms")
+
+
+def pages():
+    agency = Agency.objects.get(code=WARD_CODE)
+    citizen = (
+        User.objects.filter(dossiers__receiving_agency=agency, username__startswith="load")
+        .order_by("-pk")
+        .first()
+    )
+    mine = Dossier.objects.filter(applicant=citizen).exclude(status=Status.DRAFT).first()
+    processing = Dossier.objects.filter(receiving_agency=agency, status=Status.PROCESSING).last()
+    code = Dossier.objects.filter(receiving_agency=agency).exclude(code=None).last().code
+    procedure = Procedure.objects.order_by("pk").first()
+    officials = {n: User.objects.get(username=n) for n in ("tiepnhan.phuong", "chuyenvien.phuong")}
+    return [
+        ("catalogue search", None, "/thu-tuc/?q=dang ky khai sinh"),
+        ("procedure page", None, f"/thu-tuc/{procedure.code}/"),
+        ("public lookup", None, f"/tra-cuu/?ma={code}"),
+        ("my dossiers", citizen, "/ho-so/"),
+        ("dossier page", citizen, f"/ho-so/{mine.ref}/"),
+        ("queue: to receive", officials["tiepnhan.phuong"], "/mot-cua/?hang-doi=receive"),
+        ("queue: mine", officials["chuyenvien.phuong"], "/mot-cua/?hang-doi=mine"),
+        ("queue: overdue", officials["tiepnhan.phuong"], "/mot-cua/?hang-doi=overdue"),
+        ("queue: all", officials["tiepnhan.phuong"], "/mot-cua/?hang-doi=all"),
+        ("workbench", officials["tiepnhan.phuong"], f"/mot-cua/ho-so/{processing.ref}/"),
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "bench" / "plans" / "plans.txt"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    total = Dossier.objects.count()
+    report, plans, bad = [], [f"# {total} dossiers\n"], 0
+    for name, user, url in pages():
+        client = Client()
+        if user is not None:
+            if user.official_memberships.exists():
+                force_login_verified(client, user)
+            else:
+                client.force_login(user)
+        client.get(url)  # warm caches (calendar, catalogue options)
+        with CaptureQueriesContext(connection) as captured:
+            status = client.get(url).status_code
+        selects = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+        slowest, scans = 0.0, set()
+        plans.append(f"\n## {name}  GET {url} -> {status}, {len(selects)} queries\n")
+        with connection.cursor() as cursor:
+            for sql in selects:
+                # Best of three: the machine is shared, one run can be preempted.
+                runs = []
+                for _ in range(3):
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    runs.append((float(TIME.search(plan).group(1)), plan))
+                ms, plan = min(runs)
+                slowest = max(slowest, ms)
+                scans |= {t for t in SEQ.findall(plan) if t in BIG}
+                plans.append(f"\n-- {ms:.2f} ms\n{sql}\n{plan}\n")
+        bad += bool(scans)
+        seq = ", ".join(sorted(scans)) or "-"
+        report.append(f"| {name} | {status} | {len(selects)} | {slowest:.2f} | {seq} |")
+    out.write_text("".join(plans))
+    print(f"{total} dossiers; plans in {out}")
+    print("| page | HTTP | queries | slowest query ms | seq scans of big tables |")
+    print("|---|---:|---:|---:|---|")
+    print("\n".join(report))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
