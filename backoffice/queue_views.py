@@ -26,6 +26,7 @@ from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
 from dossiers.workflow import TransitionNotAllowed
+from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
 
@@ -88,8 +89,7 @@ def home(request):
             for name in names
         ],
         memberships=[
-            (code, labels[role])
-            for code, role in request.user.official_memberships.values_list("agency_code", "role")
+            (code, labels[role]) for code, role in permissions.memberships_of(request.user)
         ],
     )
     return render(request, "backoffice/queue.html", context)
