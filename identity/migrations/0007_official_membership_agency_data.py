@@ -18,7 +18,7 @@ def codes_to_agencies(apps, schema_editor):
         if agency_id is None:
             AccountEvent.objects.create(
                 user_id=membership.user_id,
-                actor_display="migration identity.0006",
+                actor_display="migration identity.0007",
                 kind="role_revoked",
                 data={
                     "agency_code": membership.agency_code,
