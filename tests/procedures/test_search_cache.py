@@ -110,3 +110,17 @@ def test_the_cache_can_be_turned_off(birth, monkeypatch, django_assert_num_queri
 
     with django_assert_num_queries(2):  # ranked ids, then the page's rows
         _search("dang ky khai sinh")
+
+
+def test_the_api_list_is_cached_and_invalidated_alike(client, birth, django_assert_num_queries):
+    url = "/api/v1/procedures/?q=dang+ky+khai+sinh"
+    first = client.get(url).json()
+
+    with django_assert_num_queries(0):
+        again = client.get(url).json()
+    assert again == first
+    assert [p["code"] for p in again["results"]] == ["1.001193"]
+
+    services.procedure_version_retire(version=birth.versions.get(status=VersionStatus.PUBLISHED))
+
+    assert client.get(url).json()["results"] == []
