@@ -28,6 +28,7 @@ from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
 from dossiers.workflow import TransitionNotAllowed
+from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
 
@@ -69,8 +70,7 @@ def home(request):
             for name in state.names
         ],
         memberships=[
-            (code, labels[role])
-            for code, role in request.user.official_memberships.values_list("agency_code", "role")
+            (code, labels[role]) for code, role in permissions.memberships_of(request.user)
         ],
     )
     return render(request, "backoffice/queue.html", context)

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from dossiers.constants import PAUSED, ActorRole, Status
 from dossiers.models import Dossier, DossierLog
 from dossiers.workflow import actions_for
+from identity import permissions
 from identity.constants import OfficialRole
-from identity.models import OfficialMembership
 from procedures.calendar import WorkingCalendar
 
 PAGE_SIZE = 25
@@ -93,20 +93,15 @@ class OfficialScope:
 
 
 def official_scope(user) -> OfficialScope:
-    """Two queries: the memberships joined to the agencies they name."""
-    from procedures.models import Agency
-
+    """One query: the memberships' agency ids and roles."""
     scope = OfficialScope(user=user)
     if user is None or not user.is_authenticated:
         return scope
-    pairs = list(OfficialMembership.objects.filter(user=user).values_list("agency_code", "role"))
-    codes = {code for code, _role in pairs}
-    ids = dict(Agency.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
-    scope.roles = {role for _code, role in pairs}
-    scope.codes = set(ids)
-    for code, role in pairs:
-        if code in ids:
-            scope.by_role.setdefault(role, set()).add(ids[code])
+    rows = permissions.agency_roles(user)
+    scope.roles = {role for _agency_id, _code, role in rows}
+    scope.codes = {code for _agency_id, code, _role in rows}
+    for agency_id, _code, role in rows:
+        scope.by_role.setdefault(role, set()).add(agency_id)
     return scope
 
 
@@ -428,7 +423,7 @@ def specialists_of(agency) -> QuerySet:
     return (
         get_user_model()
         .objects.filter(
-            official_memberships__agency_code=agency.code,
+            official_memberships__agency=agency,
             official_memberships__role=OfficialRole.SPECIALIST,
             is_active=True,
         )

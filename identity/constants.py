@@ -23,6 +23,21 @@ class OfficialRole(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", _("Agency administrator")
 
 
+# The Django admin group of agency administrators. Its permissions are exactly
+# AGENCY_ADMIN_PERMISSIONS; which officials they may touch is decided per object
+# (identity.permissions.may_manage_official), never by the group.
+AGENCY_ADMIN_GROUP = "Agency administrators"
+AGENCY_ADMIN_PERMISSIONS = (
+    ("identity", "view_user"),
+    ("identity", "add_user"),
+    ("identity", "change_user"),
+    ("identity", "view_officialmembership"),
+    ("identity", "add_officialmembership"),
+    ("identity", "change_officialmembership"),
+    ("identity", "delete_officialmembership"),
+)
+
+
 class BusinessRole(models.TextChoices):
     REPRESENTATIVE = "representative", _("Legal representative")
     STAFF = "staff", _("Staff")
@@ -66,6 +81,8 @@ class AccountEventKind(models.TextChoices):
     )
     BUSINESS_MEMBER_REMOVED = "business_member_removed", _("Business member removed")
     OIDC_LINKED = "oidc_linked", _("Linked to single sign-on")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+    REACTIVATED = "reactivated", _("Account reactivated")
 
 
 class SignInMethod(models.TextChoices):

@@ -17,6 +17,7 @@ from identity import services
 from identity.constants import BusinessRole, OfficialRole, Sex, VerificationLevel
 from identity.models import Business, BusinessMembership, RegistryResident
 from identity.validators import CENTURY_SEX_DIGITS, province_codes, tax_code_check_digit
+from procedures.models import Agency
 
 DEPARTMENT_CODE = "000.00.11.H29"  # Sở Tư pháp (city department)
 WARD_CODE = "000.20.01.H29"  # a ward (phường)
@@ -208,8 +209,12 @@ def seed_registry() -> int:
 @transaction.atomic
 def seed_accounts(*, password: str) -> list[DemoAccount]:
     """Create the demo accounts that are missing; existing ones are left as they are."""
+    from procedures.demo import seed_agencies
+
     User = get_user_model()
     seed_registry()
+    # Memberships reference agencies: the demo agency tree must exist first.
+    seed_agencies()
     for account in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=account.username,
@@ -229,7 +234,9 @@ def seed_accounts(*, password: str) -> list[DemoAccount]:
         user.set_password(password)
         user.save(update_fields=["password"])
         for agency_code, role in account.memberships:
-            services.official_membership_grant(user=user, agency_code=agency_code, role=role)
+            services.official_membership_grant(
+                user=user, agency=Agency.objects.get(code=agency_code), role=role
+            )
         if account.verified:
             services.registry_verify(user=user)
             user.refresh_from_db()

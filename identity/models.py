@@ -4,7 +4,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -146,19 +145,20 @@ class BusinessMembership(models.Model):
 class OfficialMembership(models.Model):
     """An official may act for an agency in a role.
 
-    The agency is referenced by its national code (`000.00.11.H29` style) until the
-    catalogue's Agency model is merged; every lookup goes through
-    `identity.permissions`, so swapping this for a foreign key touches one module.
+    Every lookup goes through `identity.permissions`; the back office never reads
+    this table directly.
     """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official_memberships"
     )
-    agency_code = models.CharField(
-        _("agency code"),
-        max_length=40,
-        db_index=True,
-        help_text=_("National agency code, e.g. 000.00.11.H29."),
+    # PROTECT: removing an agency must not silently strip its officials' rights (and
+    # their audit trail's meaning); move or revoke the memberships first.
+    agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="official_memberships",
     )
     role = models.CharField(_("role"), max_length=20, choices=OfficialRole.choices)
     created_at = models.DateTimeField(_("granted at"), default=timezone.now)
@@ -166,26 +166,16 @@ class OfficialMembership(models.Model):
     class Meta:
         verbose_name = _("official membership")
         verbose_name_plural = _("official memberships")
-        ordering = ["agency_code", "role"]
+        # By id, not by `agency` (which would join the agency table into every lookup).
+        ordering = ["agency_id", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "agency_code", "role"], name="identity_official_membership"
+                fields=["user", "agency", "role"], name="identity_official_membership"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.agency_code} - {self.get_role_display()}"
-
-    def clean(self):
-        # A typo in the code would give an official rights over an agency that does
-        # not exist (and none over the one meant), so admins may only name real ones.
-        from procedures.models import Agency
-
-        self.agency_code = (self.agency_code or "").strip()
-        if self.agency_code and not Agency.objects.filter(code=self.agency_code).exists():
-            raise ValidationError(
-                {"agency_code": _("No agency has the code %(code)s.") % {"code": self.agency_code}}
-            )
+        return f"{self.agency.code} - {self.get_role_display()}"
 
 
 class OneTimeCode(models.Model):

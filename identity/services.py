@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,9 +23,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from identity import permissions, security, sms
 from identity import registry as registry_module
-from identity import security, sms
 from identity.constants import (
+    AGENCY_ADMIN_GROUP,
+    AGENCY_ADMIN_PERMISSIONS,
     AccountEventKind,
     BusinessRole,
     CodePurpose,
@@ -642,12 +644,62 @@ def registry_verify(*, user, request=None, registry=None) -> RegistryOutcome:
 # --- Officials --------------------------------------------------------------------------
 
 
+def _ensure_may_manage(*, actor, user, agency=None) -> None:
+    """Agency admins act only inside their agencies and never on themselves; the
+    admin forms already offer nothing else, this guards every other way in."""
+    if actor is None or actor.is_superuser:
+        return
+    administered = permissions.administered_agency_ids(actor)
+    if agency is not None and agency.pk not in administered:
+        raise PermissionDenied(_("You do not administer this agency."))
+    if user.pk is not None and not permissions.may_manage_official(actor, user, administered):
+        raise PermissionDenied(_("You may not manage this official."))
+
+
+def agency_admin_group():
+    """The group giving agency admins their model permissions, created if missing
+    (a data migration creates it too; this keeps flushed test databases and fresh
+    seeds identical)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, _created = Group.objects.get_or_create(name=AGENCY_ADMIN_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codename in AGENCY_ADMIN_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
+def _agency_admin_access_sync(user) -> None:
+    """Django admin access follows the agency-admin role: staff and the group while
+    the official holds it somewhere, neither once the last one is revoked (unless a
+    superuser gave them other rights, which are left alone)."""
+    group = agency_admin_group()
+    if OfficialMembership.objects.filter(user=user, role=OfficialRole.AGENCY_ADMIN).exists():
+        user.groups.add(group)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        return
+    user.groups.remove(group)
+    other_rights = user.groups.exists() or user.user_permissions.exists()
+    if user.is_staff and not user.is_superuser and not other_rights:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+
+
 @transaction.atomic
-def official_membership_grant(*, user, agency_code: str, role: str, actor=None, request=None):
+def official_membership_grant(*, user, agency, role: str, actor=None, request=None):
     if role not in OfficialRole.values:
         raise ValidationError({"role": _("Unknown role.")})
+    _ensure_may_manage(actor=actor, user=user, agency=agency)
+    return _membership_grant(user=user, agency=agency, role=role, actor=actor, request=request)
+
+
+def _membership_grant(*, user, agency, role: str, actor, request):
     membership, created = OfficialMembership.objects.get_or_create(
-        user=user, agency_code=agency_code.strip(), role=role
+        user=user, agency=agency, role=role
     )
     if created:
         account_event_record(
@@ -655,21 +707,66 @@ def official_membership_grant(*, user, agency_code: str, role: str, actor=None, 
             actor=actor,
             kind=AccountEventKind.ROLE_GRANTED,
             request=request,
-            data={"agency_code": membership.agency_code, "role": role},
+            data={"agency_code": agency.code, "role": role},
         )
+        if role == OfficialRole.AGENCY_ADMIN:
+            _agency_admin_access_sync(user)
     return membership
 
 
 @transaction.atomic
 def official_membership_revoke(*, membership: OfficialMembership, actor=None, request=None):
+    _ensure_may_manage(actor=actor, user=membership.user, agency=membership.agency)
     account_event_record(
         user=membership.user,
         actor=actor,
         kind=AccountEventKind.ROLE_REVOKED,
         request=request,
-        data={"agency_code": membership.agency_code, "role": membership.role},
+        data={"agency_code": membership.agency.code, "role": membership.role},
     )
     membership.delete()
+    if membership.role == OfficialRole.AGENCY_ADMIN:
+        _agency_admin_access_sync(membership.user)
+
+
+@transaction.atomic
+def official_create(*, user, agency, role: str, actor=None, request=None):
+    """A new official account with its first role, in one transaction.
+
+    `user` is an unsaved account (username, name, contacts, password already set).
+    Staff and superuser flags are never taken from the caller: admin access comes
+    from the agency-admin role alone.
+    """
+    _ensure_may_manage(actor=actor, user=user, agency=agency)
+    user.is_superuser = False
+    user.is_staff = False
+    if role not in OfficialRole.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    user.save()
+    # Checked above for the agency; the account is new, so nobody else's to protect.
+    _membership_grant(user=user, agency=agency, role=role, actor=actor, request=request)
+    return user
+
+
+@transaction.atomic
+def official_set_active(*, user, active: bool, actor=None, request=None) -> bool:
+    """Deactivate (or reactivate) an official; False when nothing changed.
+
+    A deactivated account cannot sign in and its open sessions stop working at
+    their next request (Django's backends refuse inactive users).
+    """
+    _ensure_may_manage(actor=actor, user=user)
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    account_event_record(
+        user=user,
+        actor=actor,
+        kind=AccountEventKind.REACTIVATED if active else AccountEventKind.DEACTIVATED,
+        request=request,
+    )
+    return True
 
 
 def otp_device_for(user, *, confirmed: bool | None = True):
@@ -721,6 +818,7 @@ def otp_check(*, user, device: TOTPDevice, token: str, request=None) -> bool:
 @transaction.atomic
 def otp_reset(*, user, actor=None, request=None) -> None:
     """Remove the official's authenticator: they enrol again at their next sign-in."""
+    _ensure_may_manage(actor=actor, user=user)
     TOTPDevice.objects.filter(user=user).delete()
     security.otp_reset_failures(user)
     account_event_record(user=user, actor=actor, kind=AccountEventKind.OTP_RESET, request=request)

@@ -15,8 +15,10 @@ does not depend on Python looping over the catalogue:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
@@ -242,6 +244,24 @@ def procedure_search_ids(qs: QuerySet[Procedure], query: ParsedQuery, *, limit: 
     return ids
 
 
+# Result pages of recent searches. Citizens type the same few dozen queries over and
+# over ("dang ky khai sinh"), and ranking them is most of a search page's cost. Every
+# key embeds a generation token; `procedures.services.catalogue_cache_clear` (called
+# by the signal receivers whenever a procedure, version, field or agency changes,
+# publishing and retiring included) deletes the token, so every earlier entry becomes
+# unreachable at once. What a row shows comes from the published version, which is
+# read-only: it changes only through such a save. The timeout bounds staleness after
+# a write that skips the receivers (raw SQL). The benchmark turns the cache off to
+# measure the uncached path too.
+SEARCH_GENERATION_KEY = "catalogue:search:generation"
+SEARCH_CACHE_TIMEOUT = 10 * 60
+SEARCH_CACHE_ENABLED = True
+
+
+def search_cache_generation() -> str:
+    return cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+
+
 def _with_result_row(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
     """What a result row shows, prefetched: field, published version with its
     channels and fees, executing agencies (a fixed number of queries)."""
@@ -343,6 +363,42 @@ class CataloguePage:
 
 
 def procedure_page_for_public(
+    *,
+    query: ParsedQuery,
+    page: int,
+    page_size: int,
+    max_pages: int,
+    field_id: int | None = None,
+    level: str | None = None,
+    agency_id: int | None = None,
+    online_level: str | None = None,
+) -> CataloguePage:
+    """One page of the public catalogue, searched and filtered: from the cache of
+    recent searches, or else `_procedure_page` (two queries) stores it there."""
+    arguments = {
+        "page": page,
+        "page_size": page_size,
+        "max_pages": max_pages,
+        "field_id": field_id,
+        "level": level,
+        "agency_id": agency_id,
+        "online_level": online_level,
+    }
+    if not SEARCH_CACHE_ENABLED:
+        return _procedure_page(query=query, **arguments)
+    # The generation is read before the database: a reader racing a publish then
+    # files its (possibly old) page under the generation the publish retires.
+    generation = search_cache_generation()
+    name = repr((query.text, query.code, sorted(arguments.items())))
+    key = f"catalogue:search:{generation}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    result = cache.get(key)
+    if result is None:
+        result = _procedure_page(query=query, **arguments)
+        cache.set(key, result, SEARCH_CACHE_TIMEOUT)
+    return result
+
+
+def _procedure_page(
     *,
     query: ParsedQuery,
     page: int,

@@ -42,14 +42,16 @@ ALLOWED = {
 
 
 def catalogue_cache_clear() -> None:
-    """Forget the cached catalogue filter lists (fields, agencies) now and again once
-    the current transaction commits, so no reader caches the state it replaced."""
+    """Forget the cached catalogue filter lists (fields, agencies) and search results
+    now and again once the current transaction commits, so no reader caches the state
+    it replaced."""
     from django.core.cache import cache
 
-    from procedures.selectors import FILTER_OPTIONS_CACHE_KEY
+    from procedures.selectors import FILTER_OPTIONS_CACHE_KEY, SEARCH_GENERATION_KEY
 
-    cache.delete(FILTER_OPTIONS_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(FILTER_OPTIONS_CACHE_KEY))
+    keys = [FILTER_OPTIONS_CACHE_KEY, SEARCH_GENERATION_KEY]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class VersionStateError(ValidationError):

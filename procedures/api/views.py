@@ -1,13 +1,19 @@
 """Public, read-only catalogue API (DESIGN: /api/v1/, schema at /api/schema/)."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from procedures import selectors
 from procedures.api.serializers import ProcedureDetailSerializer, ProcedureListSerializer
 from procedures.constants import Level, OnlineLevel
 from procedures.models import Agency, Field
@@ -70,6 +76,23 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
             agency_id=agency_id,
             online_level=online,
         )
+
+    def list(self, request, *args, **kwargs):
+        """The list through the cache of recent searches (see `procedures.selectors`):
+        same generation token, so any catalogue change drops these entries too. The
+        key is the whole absolute URL (the links to other pages name the host) and the
+        language; throttling has run already."""
+        if not selectors.SEARCH_CACHE_ENABLED:
+            return super().list(request, *args, **kwargs)
+        generation = selectors.search_cache_generation()
+        name = f"{get_language()} {request.build_absolute_uri()}"
+        key = f"catalogue:api:{generation}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+        data = cache.get(key)
+        if data is not None:
+            return Response(data)
+        response = super().list(request, *args, **kwargs)
+        cache.set(key, response.data, selectors.SEARCH_CACHE_TIMEOUT)
+        return response
 
     def get_object(self):
         procedure = procedure_get_for_public(code=self.kwargs["code"][:40])

@@ -34,9 +34,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         )
 
 
+def agency_with_code(code: str, **kw):
+    """The agency with this national code, created (a plain unit) when missing."""
+    from procedures.models import Agency
+
+    agency, _created = Agency.objects.get_or_create(code=code, defaults={"name": code, **kw})
+    return agency
+
+
 def make_official(role: str, agency_code: str = "000.00.11.H29", *, device: bool = True, **kw):
     user = UserFactory(**kw)
-    OfficialMembership.objects.create(user=user, agency_code=agency_code, role=role)
+    OfficialMembership.objects.create(user=user, agency=agency_with_code(agency_code), role=role)
     if device:
         TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     return user

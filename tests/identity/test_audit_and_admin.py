@@ -7,7 +7,7 @@ from identity import permissions, services
 from identity.constants import OfficialRole
 from identity.models import AccountEvent, OfficialMembership
 from tests.helpers import force_login_verified
-from tests.identity.factories import UserFactory
+from tests.identity.factories import UserFactory, agency_with_code, make_official
 from tests.procedures.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,28 +38,29 @@ def test_audit_log_is_readable_but_not_editable_in_admin(admin_client):
 
 @pytest.fixture
 def staff_client(client):
-    from django.contrib.auth.models import Permission
-
-    staff = UserFactory(is_staff=True)
-    staff.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    """An agency admin of 000.00.11.H29: the non-superuser who uses the accounts admin."""
+    staff = UserFactory()
+    services.official_membership_grant(
+        user=staff, agency=agency_with_code("000.00.11.H29"), role=OfficialRole.AGENCY_ADMIN
     )
     return force_login_verified(client, staff)
 
 
 def test_admin_masks_id_numbers_for_non_superusers(staff_client, admin_client):
-    citizen = UserFactory(citizen=True)
+    # An official of the agency who is also a citizen with an ID number.
+    official = make_official(OfficialRole.SPECIALIST, "000.00.11.H29", citizen=True)
 
     staff_list = staff_client.get("/admin/identity/user/").content.decode()
-    staff_form = staff_client.get(f"/admin/identity/user/{citizen.pk}/change/").content.decode()
+    staff_form = staff_client.get(f"/admin/identity/user/{official.pk}/change/").content.decode()
     # Searching by ID number is not possible for them either.
     staff_search = staff_client.get("/admin/identity/user/?q=079190000777").content.decode()
     admin_list = admin_client.get("/admin/identity/user/").content.decode()
 
     assert "*********777" in staff_list
     assert "079190000777" not in staff_list
+    assert official.full_name in staff_form
     assert "079190000777" not in staff_form
-    assert f"/admin/identity/user/{citizen.pk}/change/" not in staff_search
+    assert f"/admin/identity/user/{official.pk}/change/" not in staff_search
     assert "079190000777" in admin_list
 
 
@@ -68,7 +69,7 @@ def test_role_changes_in_admin_are_audited(admin_client):
     url = f"/admin/identity/user/{official.pk}/change/"
     html = admin_client.get(url).content.decode()
     assert "official_memberships-TOTAL_FORMS" in html
-    AgencyFactory(code="000.00.31.H29", name="Phường Thử nghiệm")
+    agency = AgencyFactory(code="000.00.31.H29", name="Phường Thử nghiệm")
     data = {
         "username": official.username,
         "full_name": official.full_name,
@@ -78,7 +79,7 @@ def test_role_changes_in_admin_are_audited(admin_client):
         "date_joined_1": "08:00:00",
         "official_memberships-TOTAL_FORMS": "1",
         "official_memberships-INITIAL_FORMS": "0",
-        "official_memberships-0-agency_code": "000.00.31.H29",
+        "official_memberships-0-agency": str(agency.pk),
         "official_memberships-0-role": OfficialRole.LEADER,
         "business_memberships-TOTAL_FORMS": "0",
         "business_memberships-INITIAL_FORMS": "0",
@@ -108,9 +109,10 @@ def test_role_changes_in_admin_are_audited(admin_client):
 
 def test_permission_helpers():
     user = UserFactory()
-    services.official_membership_grant(user=user, agency_code="A", role=OfficialRole.RECEPTIONIST)
-    services.official_membership_grant(user=user, agency_code="B", role=OfficialRole.LEADER)
-    services.official_membership_grant(user=user, agency_code="B", role=OfficialRole.SPECIALIST)
+    a, b = AgencyFactory(code="A"), AgencyFactory(code="B")
+    services.official_membership_grant(user=user, agency=a, role=OfficialRole.RECEPTIONIST)
+    services.official_membership_grant(user=user, agency=b, role=OfficialRole.LEADER)
+    services.official_membership_grant(user=user, agency=b, role=OfficialRole.SPECIALIST)
 
     assert permissions.agencies_for(user) == {"A", "B"}
     assert permissions.agencies_for(user, OfficialRole.LEADER) == {"B"}
@@ -119,6 +121,14 @@ def test_permission_helpers():
         "B",
     }
     assert permissions.roles_for(user, "B") == {"leader", "specialist"}
+    # An agency row names the same agency as its code.
+    assert permissions.roles_for(user, b) == {"leader", "specialist"}
+    assert permissions.has_role(user, a, OfficialRole.RECEPTIONIST)
+    assert permissions.agency_ids_by_role(user) == [
+        (a.pk, "receptionist"),
+        (b.pk, "leader"),
+        (b.pk, "specialist"),
+    ]
     assert permissions.has_role(user, "A", OfficialRole.RECEPTIONIST)
     assert not permissions.has_role(user, "A", OfficialRole.LEADER)
     assert not permissions.can_administer_agency(user, "A")
@@ -138,7 +148,7 @@ def test_admin_refuses_a_membership_in_an_agency_that_does_not_exist(admin_clien
         "date_joined_1": "08:00:00",
         "official_memberships-TOTAL_FORMS": "1",
         "official_memberships-INITIAL_FORMS": "0",
-        "official_memberships-0-agency_code": "000.99.99.H29",
+        "official_memberships-0-agency": "999999",
         "official_memberships-0-role": OfficialRole.LEADER,
         "business_memberships-TOTAL_FORMS": "0",
         "business_memberships-INITIAL_FORMS": "0",
@@ -147,5 +157,6 @@ def test_admin_refuses_a_membership_in_an_agency_that_does_not_exist(admin_clien
     response = admin_client.post(url, data)
 
     assert response.status_code == 200
-    assert "Không có cơ quan nào mang mã 000.99.99.H29." in response.content.decode()
+    assert "errorlist" in response.content.decode()
+    assert not OfficialMembership.objects.filter(user=official).exists()
     assert not permissions.is_official(official)

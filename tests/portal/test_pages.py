@@ -150,8 +150,10 @@ def test_official_logs_in_and_sees_the_dashboard(client, official):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from identity.models import OfficialMembership
+    from tests.identity.factories import agency_with_code
 
-    OfficialMembership.objects.create(user=official, agency_code="000.00.11.H29", role="specialist")
+    agency = agency_with_code("000.00.11.H29")
+    OfficialMembership.objects.create(user=official, agency=agency, role="specialist")
     device = TOTPDevice.objects.create(user=official, name="app", confirmed=True)
     response = client.post(
         "/dang-nhap/", {"username": "canbo01", "password": PASSWORD, "next": "/mot-cua/"}
