@@ -54,15 +54,12 @@ def bulk_choices(scope: queues.OfficialScope, queue: str) -> dict:
 
 def bulk_specialists(scope: queues.OfficialScope):
     """Specialists of the agencies where the official may assign (one query)."""
-    from procedures.models import Agency
-
-    codes = Agency.objects.filter(
-        pk__in=scope.ids(OfficialRole.RECEPTIONIST, OfficialRole.LEADER)
-    ).values("code")
     return (
         get_user_model()
         .objects.filter(
-            official_memberships__agency_code__in=codes,
+            official_memberships__agency_id__in=scope.ids(
+                OfficialRole.RECEPTIONIST, OfficialRole.LEADER
+            ),
             official_memberships__role=OfficialRole.SPECIALIST,
             is_active=True,
         )

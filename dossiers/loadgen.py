@@ -465,11 +465,11 @@ class LoadGenerator:
         agencies = {a for v in self.versions for a in v.receiving + v.competent}
         by_code = dict(Agency.objects.filter(pk__in=agencies).values_list("code", "pk"))
         self.staff = {pk: Staff() for pk in agencies}
-        memberships = OfficialMembership.objects.filter(agency_code__in=by_code).select_related(
-            "user"
-        )
+        memberships = OfficialMembership.objects.filter(
+            agency_id__in=by_code.values()
+        ).select_related("user")
         for m in memberships:
-            self._add_staff(by_code[m.agency_code], m.role, m.user.pk, str(m.user))
+            self._add_staff(m.agency_id, m.role, m.user.pk, str(m.user))
         new_users, new_members = [], []
         for code, pk in by_code.items():
             for role, count in (
@@ -488,8 +488,8 @@ class LoadGenerator:
                     new_members.append((user, code, role, pk))
         User.objects.bulk_create(new_users)
         OfficialMembership.objects.bulk_create(
-            OfficialMembership(user=user, agency_code=code, role=role)
-            for user, code, role, _pk in new_members
+            OfficialMembership(user=user, agency_id=pk, role=role)
+            for user, _code, role, pk in new_members
         )
         for user, _code, role, pk in new_members:
             self._add_staff(pk, role, user.pk, user.full_name)

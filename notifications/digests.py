@@ -205,7 +205,7 @@ def send_weekly_summaries(*, now=None) -> int:
         role=OfficialRole.LEADER, user__is_active=True
     ).exclude(user__email="")
     by_code: dict[str, list[int]] = {}
-    for code, uid in leaders.values_list("agency_code", "user_id"):
+    for code, uid in leaders.values_list("agency__code", "user_id"):
         by_code.setdefault(code, []).append(uid)
     users = {
         u.pk: u

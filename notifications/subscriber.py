@@ -41,7 +41,7 @@ def officials_of(agency_code: str, role: str) -> list[int]:
     """Active officials holding `role` at the agency (the membership table that
     identity.permissions and dossiers.queues.specialists_of read)."""
     return list(
-        OfficialMembership.objects.filter(agency_code=agency_code, role=role, user__is_active=True)
+        OfficialMembership.objects.filter(agency__code=agency_code, role=role, user__is_active=True)
         .order_by("user_id")
         .values_list("user_id", flat=True)
         .distinct()

@@ -227,9 +227,6 @@ def test_desk_of_another_agency_cannot_open_the_receipt(client, world, resident)
     client.post(_form_url(world), _data(world))
     dossier = Dossier.objects.get()
     other = make_official(OfficialRole.RECEPTIONIST, "000.00.99.H29")
-    from tests.procedures.factories import AgencyFactory
-
-    AgencyFactory(code="000.00.99.H29", name="Phường khác")
     force_login_verified(client, other)
 
     assert client.get(f"/mot-cua/tiep-nhan/{dossier.ref}/bien-nhan.pdf").status_code == 404

@@ -115,7 +115,7 @@ def test_officials_of_the_agency_see_the_generated_dossiers(world):
     assignees = Dossier.objects.exclude(assignee=None).values("assignee").annotate(n=Count("pk"))
     specialists = set(
         world.specialist.__class__.objects.filter(
-            official_memberships__agency_code=world.agency.code,
+            official_memberships__agency=world.agency,
             official_memberships__role="specialist",
         ).values_list("pk", flat=True)
     )
