@@ -62,7 +62,14 @@ app.conf.update(
     task_time_limit=180,
     result_expires=3600,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": 3600},
+    broker_transport_options={
+        # Seconds before a task taken by a worker that died is handed to another one.
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        # Publishing fails at once when Redis is down instead of retrying the connection
+        # for seconds inside a web request; the outbox sweep delivers what was missed.
+        "max_retries": 0,
+    },
+    task_default_queue=os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"),
     timezone=os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh"),
     enable_utc=True,
     beat_schedule=BEAT_SCHEDULE,

@@ -3,7 +3,6 @@
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from dossiers import outbox
 from dossiers.constants import DeliveryStatus
@@ -121,11 +120,6 @@ class OutboxDeliveryAdmin(ReadOnlyAdmin):
         )
         self.message_user(
             request,
-            ngettext(
-                "%(count)d failed delivery will be retried.",
-                "%(count)d failed deliveries will be retried.",
-                count,
-            )
-            % {"count": count},
+            _("Failed deliveries to be retried: %(count)d.") % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )

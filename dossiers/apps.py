@@ -7,6 +7,7 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self):
-        from dossiers import outbox
+        from dossiers import outbox, partner
 
+        outbox.register(partner.PartnerSubscriber())
         outbox.register_configured()

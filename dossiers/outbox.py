@@ -124,9 +124,14 @@ def kick(event_id: int | None = None, *, countdown: float | None = None) -> bool
     from dossiers.tasks import outbox_dispatch
 
     try:
-        # retry=False: with the broker down, publishing fails at once instead of
-        # holding the request while kombu retries the connection.
-        outbox_dispatch.apply_async(kwargs={"event_id": event_id}, countdown=countdown, retry=False)
+        # One quick retry replaces a stale pooled connection (Redis restarted); with
+        # Redis down, publishing fails at once (config/celery.py: max_retries 0).
+        outbox_dispatch.apply_async(
+            kwargs={"event_id": event_id},
+            countdown=countdown,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        )
     except Exception:
         logger.warning(
             "outbox: could not queue the dispatch of event %s; the sweep will deliver it",

@@ -901,6 +901,8 @@ def payment_mark_paid(*, reference: str, amount: int, transaction_id: str, gatew
             action=Action.PAYMENT_RECEIVED,
             data=data,
         )
+        # A fee paid without a state change: the applicant still hears of it.
+        emit(EventKind.PAID, dossier=dossier, data={"payment": payment.reference})
     return True
 
 

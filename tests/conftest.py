@@ -1,5 +1,7 @@
 import pytest
 
+from tests.workers import celery_worker_factory  # noqa: F401 (a fixture for every test)
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():

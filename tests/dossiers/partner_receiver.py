@@ -1,0 +1,78 @@
+"""A stand-in for the national portal's synchronisation endpoint: an HTTP server on
+loopback in a thread that checks the signature, answers 500 to every `fail_every`-th
+request (before it records anything) and keeps what it accepted. It dedupes by the
+Idempotency-Key header, as a real receiver may, and counts the duplicates it saw."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from dossiers.partner import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
+
+SECRET = "test-partner-secret"
+
+
+class Receiver:
+    def __init__(self, *, fail_every: int = 0, secret: str = SECRET):
+        self.fail_every = fail_every
+        self.secret = secret
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.failed = 0
+        self.bad_signatures = 0
+        self.duplicates = 0
+        self.accepted: list[dict] = []  # payloads in arrival order
+        self.keys: set[str] = set()
+        self.headers: list[dict] = []
+
+    def handle(self, headers, body: bytes) -> int:
+        with self.lock:
+            self.requests += 1
+            self.headers.append(dict(headers))
+            if self.fail_every and self.requests % self.fail_every == 0:
+                self.failed += 1
+                return 500
+            if not verify(self.secret, body, headers.get(SIGNATURE_HEADER)):
+                self.bad_signatures += 1
+                return 401
+            key = headers.get(IDEMPOTENCY_HEADER)
+            if key in self.keys:
+                self.duplicates += 1
+                return 200
+            self.keys.add(key)
+            self.accepted.append(json.loads(body))
+            return 200
+
+    def by_dossier(self) -> dict[str, list[str]]:
+        seen: dict[str, list[str]] = {}
+        for item in self.accepted:
+            seen.setdefault(item["code"], []).append(item["status"])
+        return seen
+
+
+@contextlib.contextmanager
+def serving(receiver: Receiver):
+    """Yield the URL of a loopback server that answers through `receiver`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status = receiver.handle(self.headers, body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sync"
+    finally:
+        server.shutdown()
+        server.server_close()
