@@ -26,7 +26,11 @@ class QueueFilterForm(forms.Form):
     """The queue's filters and order, from the query string (a queue is bookmarkable)."""
 
     q = forms.CharField(
-        label=_("Code, applicant name or ID number"), required=False, max_length=100
+        label=_("Code, applicant name or ID number"),
+        required=False,
+        max_length=100,
+        # Announced by screen readers; the handler is static/js/queue-keys.js.
+        widget=forms.TextInput(attrs={"aria-keyshortcuts": "/"}),
     )
     procedure = forms.TypedChoiceField(label=_("Procedure"), required=False, coerce=int)
     field = forms.TypedChoiceField(label=_("Field"), required=False, coerce=int)

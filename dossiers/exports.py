@@ -405,6 +405,13 @@ def export_job_run(job_id: int) -> ExportJob:
             job.file.save(name, File(tmp, name=name), save=False)
     except DossierError as error:
         job.status, job.error = ExportJob.State.FAILED, " ".join(error.messages)
+    except Exception:
+        # Never leave a job "being prepared" forever: the owner sees it failed, and the
+        # error goes to the worker's log (re-raised) for the administrators.
+        job.status, job.finished_at = ExportJob.State.FAILED, timezone.now()
+        job.error = _("The export failed. Please try again later.")
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise
     else:
         job.status, job.row_count = ExportJob.State.DONE, count
     job.finished_at = timezone.now()

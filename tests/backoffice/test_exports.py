@@ -203,3 +203,19 @@ def test_register_counts_are_unaffected_by_drafts(wards):
         qs.count()
         == Dossier.objects.filter(receiving_agency=a.agency).exclude(received_at=None).count()
     )
+
+
+def test_a_crashing_job_is_marked_failed_not_left_running(wards, monkeypatch):
+    a, _b = wards
+    job = ExportJob.objects.create(
+        owner=a.leader, kind="queue", format="csv", title="t", params={"queue": "all"}
+    )
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(exports, "write_csv", boom)
+    with pytest.raises(RuntimeError):
+        exports.export_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportJob.State.FAILED and job.finished_at and job.error
