@@ -15,6 +15,9 @@ The verdict is about the page as served.
 
     DATABASE_URL=... .venv/bin/python bench/search_benchmark.py [--rounds 20]
 
+It uses the test settings, hence the test Redis database: while tests run on the same
+Redis, give it another one (MOTCUA_TEST_REDIS_DB=14), as tests empty theirs constantly.
+
 It imports names.jsonl into the configured database first when the catalogue is
 smaller than that (idempotent), then ANALYZEs the catalogue tables. Target (issue
 #3): search p95 < 50 ms and within 3x the floor's p95; the verdict is printed against
