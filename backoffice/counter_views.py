@@ -4,21 +4,20 @@ Interface only (STYLE R5): the desk picks a case, then one page takes the applic
 ID, the declaration (the same form as online filing, `dossiers.declaration`) and the
 scanned paper documents; ONE service call (`dossiers.counter.counter_intake`) files
 and receives the dossier in one transaction. The receipt (form 01) opens from the
-confirmation page; its URL is named `backoffice:counter-receipt` so the standard form
-of `dossiers.pdf` can replace the acknowledgement behind it without touching pages.
+confirmation page (`backoffice:counter-receipt`): the form 01 the intake issued.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backoffice.gate import official_required
-from dossiers import counter, queues
+from dossiers import counter, documents, queues
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.errors import DossierError
 from dossiers.services import DossierIncomplete
@@ -230,14 +229,20 @@ def done(request, ref):
 @require_GET
 @official_required
 def receipt(request, ref):
-    """Form 01 for a dossier of the official's agencies. For now the acknowledgement of
-    `dossiers.pdf`; the standard form replaces it behind this URL name."""
-    from dossiers.pdf import acknowledgement_pdf
+    """Form 01 as the receipt issued it (`dossiers.documents`), for officials of the
+    dossier's agencies: the stored file, never a re-rendering, so the paper handed over
+    is the one whose SHA-256 the log holds. The latest one counts (a dossier received
+    again after a supplement-and-refusal cycle has several)."""
+    from backoffice.queue_views import _pdf_response
+    from dossiers.constants import StandardForm
 
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
-    if not dossier.code:
+    issued = (
+        documents.issued_for_official(dossier)
+        .filter(form=StandardForm.RECEIPT)
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    if issued is None:
         raise Http404
-    response = HttpResponse(acknowledgement_pdf(dossier), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{dossier.code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf_response(issued.file.open("rb"), issued.filename)

@@ -278,10 +278,17 @@ def dossier_act(request, ref, action):
     return redirect("backoffice:dossier", ref=dossier.ref)
 
 
+# Types the browser may show in the page (`?xem=1`): the upload check stores the type it
+# found in the file's bytes, so these are real PDFs and images. Anything else (an office
+# document, which could carry active content) is always a download.
+PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
 @require_GET
 @official_required
 def dossier_file(request, ref, pk):
-    """A document of the dossier, for officials of its agencies only."""
+    """A document of the dossier, for officials of its agencies only; shown inline in
+    the workbench's preview frame when asked (`?xem=1`) and of a PREVIEWABLE type."""
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
     stored = get_object_or_404(
         DossierDocument.objects.select_related("file"), pk=pk, dossier=dossier
@@ -293,9 +300,14 @@ def dossier_file(request, ref, pk):
         response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
     from urllib.parse import quote
 
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"
+    inline = request.GET.get("xem") == "1" and stored.content_type in PREVIEWABLE
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(stored.name)}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    if inline:
+        # The workbench frames it; other sites still may not (clickjacking middleware).
+        response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 

@@ -182,6 +182,8 @@ ACTION_EVENTS = {
     Action.PAY: EventKind.PAID,
     Action.STOP: EventKind.STOPPED,
     Action.RETURN_RESULT: EventKind.RETURNED,
+    # Form 04 with the new appointment: the applicant must hear of it (issue 6).
+    Action.APOLOGISE: EventKind.APOLOGY_ISSUED,
 }
 
 

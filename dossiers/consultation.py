@@ -30,12 +30,14 @@ from dossiers.constants import (
     Action,
     ActorRole,
     ConsultationStatus,
+    EventKind,
     FileKind,
     Status,
     Visibility,
 )
 from dossiers.errors import DossierError
 from dossiers.models import Consultation, Dossier, DossierGroupObjectPermission
+from dossiers.outbox import emit
 from dossiers.workflow import TransitionNotAllowed
 from identity.constants import OfficialRole
 from identity.permissions import roles_for
@@ -113,7 +115,7 @@ def consultation_ask(
         reply_by=reply_by,
     )
     assign_perm(VIEW, agency_group(consulted_agency), dossier)
-    services.dossier_log_record(
+    entry = services.dossier_log_record(
         dossier=dossier,
         actor=actor,
         role=role,
@@ -128,7 +130,25 @@ def consultation_ask(
             "grant": VIEW,
         },
     )
+    # In the same transaction as the grant: the consulted agency hears of the question
+    # exactly when it can read the dossier (notifications.subscriber reads "agency").
+    emit(
+        EventKind.CONSULTED,
+        dossier=dossier,
+        actor=actor,
+        data=_event_data(consultation, entry, action=Action.CONSULT),
+    )
     return consultation
+
+
+def _event_data(consultation: Consultation, entry, *, action: str) -> dict:
+    return {
+        "action": action,
+        "log": entry.pk,
+        "consultation": consultation.pk,
+        "agency": consultation.consulted_agency.code,
+        "asking_agency": consultation.asking_agency.code,
+    }
 
 
 def _revoke(consultation: Consultation) -> None:
@@ -163,7 +183,7 @@ def consultation_answer(*, consultation_id: int, actor, answer: str, upload=None
         consultation.save()
         consultation.dossier = dossier
         _revoke(consultation)
-        services.dossier_log_record(
+        entry = services.dossier_log_record(
             dossier=dossier,
             actor=actor,
             role=role,
@@ -176,6 +196,12 @@ def consultation_answer(*, consultation_id: int, actor, answer: str, upload=None
                 "agency_name": consultation.consulted_agency.name,
                 "file": {"name": stored.name, "sha256": stored.sha256} if stored else None,
             },
+        )
+        emit(
+            EventKind.CONSULTATION_ANSWERED,
+            dossier=dossier,
+            actor=actor,
+            data=_event_data(consultation, entry, action=Action.ANSWER),
         )
     return consultation
 

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dossiers import documents as standard_forms
 from dossiers import services
 from dossiers.constants import Action, ActorRole, PaymentPurpose, Status
 from dossiers.declaration import declaration_errors
@@ -211,7 +212,7 @@ def counter_intake(
         dossier.code = services._next_code(receiving_agency, now)
         dossier.status, dossier.submitted_at = submitted, now
         dossier.save(update_fields=["code", "status", "submitted_at"])
-        services.dossier_log_record(
+        submit_entry = services.dossier_log_record(
             dossier=dossier,
             actor=actor,
             role=ActorRole.RECEPTIONIST,
@@ -236,7 +237,18 @@ def counter_intake(
         dossier.status, dossier.received_at = edge.target, now
         dossier.due_at = services.compute_due_at(dossier, now)
         dossier.save(update_fields=["status", "received_at", "due_at"])
-        services.dossier_log_record(
+        data = {**on_behalf, "due_at": dossier.due_at.isoformat() if dossier.due_at else None}
+        # Form 01 as the online receipt issues it (`services._transition`): rendered
+        # before the log row, so a rendering failure rolls the whole intake back.
+        form01 = standard_forms.prepare(
+            dossier=dossier,
+            action=Action.RECEIVE,
+            actor=actor,
+            note=note.strip(),
+            data=data,
+            now=now,
+        )
+        entry = services.dossier_log_record(
             dossier=dossier,
             actor=actor,
             role=ActorRole.RECEPTIONIST,
@@ -244,9 +256,13 @@ def counter_intake(
             from_status=submitted,
             to_status=edge.target,
             note=note.strip(),
-            data={**on_behalf, "due_at": dossier.due_at.isoformat() if dossier.due_at else None},
+            data=data,
         )
-        transaction.on_commit(lambda: services._notify(dossier.pk, Action.RECEIVE))
+        if form01 is not None:
+            standard_forms.store(dossier=dossier, prepared=form01, entry=entry, now=now)
+        # Both changes reach the outbox in this transaction, like an online filing's.
+        services._notify(dossier, Action.SUBMIT, actor, submit_entry)
+        services._notify(dossier, Action.RECEIVE, actor, entry)
     return dossier
 
 

@@ -2,17 +2,27 @@
 or nothing written at all."""
 
 import datetime
+import hashlib
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from dossiers.constants import Action, ActorRole, Status
-from dossiers.models import Dossier, DossierDocument, DossierLog, StoredFile
+from dossiers.constants import Action, ActorRole, EventKind, StandardForm, Status
+from dossiers.models import (
+    Dossier,
+    DossierDocument,
+    DossierLog,
+    IssuedDocument,
+    OutboxEvent,
+    StoredFile,
+)
 from identity.constants import OfficialRole, VerificationLevel
 from identity.models import AccountEvent, RegistryResident
 from tests.backoffice.worlds import two_wards
 from tests.dossiers.factories import World, pdf
+from tests.dossiers.test_documents import pdf_text
 from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory, make_official
 
@@ -107,7 +117,22 @@ def test_walk_in_is_filed_received_and_seen_in_the_portal(client, world, residen
     receipt = client.get(f"/mot-cua/tiep-nhan/{dossier.ref}/bien-nhan.pdf")
     assert receipt.status_code == 200
     assert receipt["Content-Type"] == "application/pdf"
-    assert receipt.content.startswith(b"%PDF")
+    content = b"".join(receipt.streaming_content)
+    assert content.startswith(b"%PDF")
+    # The receipt is the form 01 the intake issued and the log names, not a re-rendering.
+    issued = IssuedDocument.objects.get(dossier=dossier)
+    assert issued.form == StandardForm.RECEIPT and issued.log == rows[2]
+    assert (
+        hashlib.sha256(content).hexdigest() == issued.sha256 == rows[2].data["document"]["sha256"]
+    )
+    text = pdf_text(content)
+    assert dossier.code in text and "Trần Thị Mai" in text
+    assert timezone.localtime(dossier.received_at).strftime("%d/%m/%Y") in text
+    assert receipt["X-Content-Type-Options"] == "nosniff"
+    # The outbox holds both changes, written with the intake.
+    assert list(
+        OutboxEvent.objects.filter(dossier=dossier).order_by("pk").values_list("kind", flat=True)
+    ) == [EventKind.SUBMITTED, EventKind.RECEIVED]
 
     # The applicant, once they claim the account, finds the dossier in the portal.
     client.logout()

@@ -4,12 +4,14 @@ scan, files and receives in one step, then opens the receipt for printing."""
 
 import datetime
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from identity.models import RegistryResident
 from tests.browser.test_backoffice import _sign_in
 from tests.dossiers.factories import PDF, World
+from tests.dossiers.test_documents import pdf_text
 
 
 def test_walk_in_filed_at_the_counter_and_receipt_opened(live_server, page, axe_check):
@@ -52,6 +54,23 @@ def test_walk_in_filed_at_the_counter_and_receipt_opened(live_server, page, axe_
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
+    # Form 01 as issued by the intake: the code, the applicant, the day of receipt.
+    text = pdf_text(pdf.body())
+    assert "GIẤY TIẾP NHẬN" in text.upper() and dossier.code in text
+    assert "Trần Thị Mai" in text
+    assert timezone.localtime(dossier.received_at).strftime("%d/%m/%Y") in text
     with page.expect_popup() as popup:
         link.click()
     assert popup.value.url.endswith("/bien-nhan.pdf")
+
+    # The workbench: the scan is marked as digitised and previews inline, by keyboard.
+    page.goto(f"{live_server.url}/mot-cua/ho-so/{dossier.ref}/")
+    documents = page.locator("section[aria-labelledby='h-documents']")
+    expect(documents.get_by_text("Số hóa từ bản giấy", exact=True)).to_be_visible()
+    summary = documents.locator("summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    frame = documents.locator("iframe").first
+    expect(frame).to_be_visible()
+    assert frame.get_attribute("src").endswith("?xem=1")
+    axe_check(page, "workbench with the preview open")
