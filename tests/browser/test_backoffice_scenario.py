@@ -7,6 +7,7 @@ workbench. The walk-in at the counter is tests/browser/test_counter.py."""
 import re
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -23,16 +24,32 @@ def _day(value) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y")
 
 
-def _official(page, live_server, user):
-    """A separate browser (own cookies) for another official, signed in with TOTP."""
-    other = page.context.browser.new_context(locale="vi-VN").new_page()
+@pytest.fixture
+def new_page(page):
+    """Pages in separate browser contexts (own cookies), one per person, closed at
+    teardown even when the test fails, so no request is left running against the
+    test database."""
+    contexts = []
+
+    def make():
+        contexts.append(page.context.browser.new_context(locale="vi-VN"))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _official(new_page, live_server, user):
+    """Another official, signed in with TOTP."""
+    other = new_page()
     _sign_in(other, live_server, user)
     expect(other.get_by_role("heading", level=1)).to_have_text("Bộ phận một cửa")
     return other
 
 
-def _citizen(page, live_server, user):
-    other = page.context.browser.new_context(locale="vi-VN").new_page()
+def _citizen(new_page, live_server, user):
+    other = new_page()
     other.goto(live_server.url + "/dang-nhap/")
     other.get_by_label("Số định danh cá nhân, email hoặc số điện thoại").fill(user.email)
     other.get_by_label("Mật khẩu").fill(PASSWORD)
@@ -66,7 +83,9 @@ def _upload(name, text):
     return {"name": name, "mimeType": "application/pdf", "buffer": demo_pdf(text)}
 
 
-def test_received_processed_approved_returned_and_seen_by_the_citizen(live_server, page, axe_check):
+def test_received_processed_approved_returned_and_seen_by_the_citizen(
+    live_server, page, new_page, axe_check
+):
     world = World()
     dossier = world.dossier_in(Status.SUBMITTED)
 
@@ -92,16 +111,15 @@ def test_received_processed_approved_returned_and_seen_by_the_citizen(live_serve
     expect(page.locator(".bo-status")).to_have_text("Đang xử lý")
 
     # The specialist finds it among "assigned to me" and proposes the result.
-    specialist = _official(page, live_server, world.specialist)
+    specialist = _official(new_page, live_server, world.specialist)
     _open_from_queue(specialist, "Được giao cho tôi", dossier)
     panel = _act(specialist, "propose")
     panel.get_by_label("Ghi chú").fill("Đủ điều kiện, đề nghị cấp.")
     panel.locator("button[type=submit]").click()
     expect(specialist.locator(".bo-status")).to_have_text("Chờ phê duyệt")
-    specialist.context.close()
 
     # The leader approves with the draft result file.
-    leader = _official(page, live_server, world.leader)
+    leader = _official(new_page, live_server, world.leader)
     _open_from_queue(leader, "Chờ phê duyệt", dossier)
     expect(leader.get_by_text("Đủ điều kiện, đề nghị cấp.")).to_be_visible()
     panel = _act(leader, "approve")
@@ -110,7 +128,6 @@ def test_received_processed_approved_returned_and_seen_by_the_citizen(live_serve
     )
     panel.locator("button[type=submit]").click()
     expect(leader.locator(".bo-status")).to_have_text("Đã có kết quả")
-    leader.context.close()
 
     # Back at the desk: record the signed result, then return it online.
     page.goto(live_server.url + "/mot-cua/")
@@ -128,7 +145,7 @@ def test_received_processed_approved_returned_and_seen_by_the_citizen(live_serve
     axe_check(page, "workbench of a returned dossier")
 
     # The citizen sees "returned" and downloads the signed result, not the draft.
-    citizen = _citizen(page, live_server, world.applicant)
+    citizen = _citizen(new_page, live_server, world.applicant)
     citizen.goto(f"{live_server.url}/ho-so/{dossier.ref}/")
     expect(citizen.locator(".facts .badge")).to_have_text("Đã trả kết quả")
     expect(citizen.get_by_text("Đã trả kết quả: Trực tuyến")).to_be_visible()
@@ -143,10 +160,11 @@ def test_received_processed_approved_returned_and_seen_by_the_citizen(live_serve
     citizen.get_by_role("link", name="Kho giấy tờ của tôi").click()
     expect(citizen.get_by_text("ket-qua-da-ky.pdf")).to_be_visible()
     expect(citizen.get_by_text("du-thao-ket-qua.pdf")).to_have_count(0)  # replaced draft
-    citizen.context.close()
 
 
-def test_supplement_requested_answered_and_back_in_processing(live_server, page, axe_check):
+def test_supplement_requested_answered_and_back_in_processing(
+    live_server, page, new_page, axe_check
+):
     world = World()
     dossier = world.dossier_in(Status.PROCESSING)
 
@@ -168,7 +186,7 @@ def test_supplement_requested_answered_and_back_in_processing(live_server, page,
     assert "Thiếu bản sao giấy khai sinh có chứng thực." in text
 
     # The citizen reads the request in the portal and answers it with a document.
-    citizen = _citizen(page, live_server, world.applicant)
+    citizen = _citizen(new_page, live_server, world.applicant)
     citizen.goto(f"{live_server.url}/ho-so/{dossier.ref}/")
     expect(citizen.get_by_text("Thiếu bản sao giấy khai sinh có chứng thực.")).to_be_visible()
     expect(citizen.get_by_role("link", name=re.compile("Phiếu yêu cầu bổ sung"))).to_be_visible()
@@ -180,7 +198,6 @@ def test_supplement_requested_answered_and_back_in_processing(live_server, page,
     citizen.get_by_role("button", name="Gửi bổ sung").click()
     expect(citizen.get_by_role("button", name="Gửi bổ sung")).to_have_count(0)
     expect(citizen.locator(".facts .badge")).to_have_text("Đang xử lý")
-    citizen.context.close()
 
     # Back on the workbench: in progress again, the new document and the note are there.
     page.reload()
