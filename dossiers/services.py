@@ -13,8 +13,10 @@ import contextvars
 import datetime as dt
 import logging
 import secrets
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -357,14 +359,33 @@ def _lock_draft(dossier_id: int, actor) -> Dossier:
     return dossier
 
 
+def _declaration_saved_key(dossier_id: int) -> str:
+    return f"declaration-saved:{dossier_id}"
+
+
 @transaction.atomic
-def dossier_save_declaration(*, dossier_id: int, actor, data: dict) -> Dossier:
+def dossier_save_declaration(
+    *, dossier_id: int, actor, data: dict, autosave_received_at: float | None = None
+) -> Dossier:
     """DRAFT -> DRAFT. Stores the declaration as typed (drafts may be incomplete; the
-    submission validates it). No log row: a draft is the applicant's own business."""
+    submission validates it). No log row: a draft is the applicant's own business.
+
+    An autosave (`autosave_received_at` = when its request arrived, time.time()) that
+    reaches the row lock after a deliberate save (Save, Review) made since it arrived
+    carries older form contents: it is dropped, or it would overwrite the fuller
+    declaration the citizen is about to submit."""
     dossier = _lock_draft(dossier_id, actor)
+    key = _declaration_saved_key(dossier.pk)
+    if autosave_received_at is not None:
+        saved = cache.get(key)
+        if saved is not None and saved >= autosave_received_at:
+            return dossier
     dossier.form_data = data
     dossier.updated_at = timezone.now()
     dossier.save(update_fields=["form_data", "updated_at"])
+    if autosave_received_at is None:
+        stamp = time.time()
+        transaction.on_commit(lambda: cache.set(key, stamp, timeout=3600))
     return dossier
 
 

@@ -7,6 +7,8 @@ Every dossier URL carries the dossier's random `ref`, and every view loads it th
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -198,6 +200,7 @@ def dossier_autosave(request, ref):
     answers with the text of the "saved at HH:MM" status, which the page announces
     politely. Without JavaScript the Save draft button does the same. It never
     redirects an htmx request (that would put a whole page into the status line)."""
+    received_at = time.time()
     if not request.user.is_authenticated:
         if not request.htmx:
             return redirect_to_login(request.get_full_path())
@@ -208,7 +211,10 @@ def dossier_autosave(request, ref):
     _declaration, data = _declaration_data(dossier, request.POST)
     try:
         dossier = services.dossier_save_declaration(
-            dossier_id=dossier.pk, actor=request.user, data=data
+            dossier_id=dossier.pk,
+            actor=request.user,
+            data=data,
+            autosave_received_at=received_at,
         )
     except TransitionNotAllowed:
         return _autosave_status(request, error=_("Not saved: this dossier is no longer a draft."))

@@ -105,3 +105,42 @@ def test_autosave_is_for_the_applicant_only(client, world):
     assert client.get(reverse("portal:dossier-autosave", args=[draft.ref])).status_code == 405
     draft.refresh_from_db()
     assert draft.form_data == {}
+
+
+def test_an_autosave_that_arrives_before_a_save_but_commits_after_it_is_dropped(world):
+    """Autosave requests run in parallel with the Save/Review post: one that arrived
+    earlier (older form contents) but reached the row lock later must not overwrite
+    the declaration the citizen is about to submit."""
+    import time as clock
+
+    from dossiers import services
+
+    draft = world.draft()
+    arrived = clock.time()
+    services.dossier_save_declaration(
+        dossier_id=draft.pk, actor=world.applicant, data={"full_name": "Phạm Thu Hà"}
+    )
+    # The deliberate save stamps the cache on commit; the test's transaction never
+    # commits, so stamp it here.
+    from django.core.cache import cache
+
+    cache.set(f"declaration-saved:{draft.pk}", clock.time(), 60)
+
+    services.dossier_save_declaration(
+        dossier_id=draft.pk,
+        actor=world.applicant,
+        data={"full_name": "Phạm"},
+        autosave_received_at=arrived,
+    )
+    draft.refresh_from_db()
+    assert draft.form_data["full_name"] == "Phạm Thu Hà"
+
+    # A later autosave (arrived after that save) is kept as usual.
+    services.dossier_save_declaration(
+        dossier_id=draft.pk,
+        actor=world.applicant,
+        data={"full_name": "Phạm Thu Hà Anh"},
+        autosave_received_at=clock.time() + 1,
+    )
+    draft.refresh_from_db()
+    assert draft.form_data["full_name"] == "Phạm Thu Hà Anh"
