@@ -21,13 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice import consult_views, forms
 from backoffice.bulk_views import bulk_choices, bulk_specialists
-from backoffice.gate import official_required
+from backoffice.gate import RoleRequired, official_required
 from backoffice.queue_state import queue_state
 from dossiers import documents, queues, services
 from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
-from dossiers.workflow import TransitionNotAllowed
+from dossiers.workflow import TRANSITIONS, TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
@@ -262,6 +262,11 @@ def dossier_act(request, ref, action):
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
     if action not in ACTIONS:
         raise Http404
+    edge = TRANSITIONS.get((dossier.status, action))
+    if edge is not None and not edge.roles & set(scope.roles_on(dossier)):
+        # The dossier's state allows the action but none of the official's roles here
+        # does: say that (403), not "the dossier has changed".
+        raise RoleRequired(str(dict(Action.choices)[action]))
     make_form, call = ACTIONS[action]
     form = make_form(dossier, request.POST, request.FILES, auto_id=f"id_{action}_%s")
     if not form.is_valid():

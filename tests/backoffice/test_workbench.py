@@ -193,8 +193,23 @@ def test_wrong_role_cannot_act(client, world):
 
     response = _act(client, dossier, "approve", {"note": ""})
 
-    assert "người khác đã xử lý trước" in response.content.decode()
+    # The state allows approval, the specialist's role does not: a 403 that says so,
+    # not "someone else acted first".
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Vai trò của bạn không cho phép" in html and "người khác đã xử lý trước" not in html
     assert _status(dossier) == Status.AWAITING_APPROVAL
+    assert not dossier.log.filter(action=Action.APPROVE).exists()
+
+
+def test_an_action_the_state_no_longer_allows_says_the_dossier_changed(client, world):
+    dossier = world.dossier_in(Status.PROCESSING)
+    force_login_verified(client, world.leader)
+
+    response = _act(client, dossier, "approve", {"note": ""})
+
+    assert "người khác đã xử lý trước" in response.content.decode()
+    assert _status(dossier) == Status.PROCESSING
 
 
 def test_unknown_action_is_not_found(client, world):
