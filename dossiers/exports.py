@@ -415,7 +415,14 @@ def export_job_run(job_id: int) -> ExportJob:
     else:
         job.status, job.row_count = ExportJob.State.DONE, count
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "row_count", "file", "finished_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "error", "row_count", "file", "finished_at"])
+        if job.status == ExportJob.State.DONE:
+            # The owner hears about it in the notification centre (and by email if they
+            # chose "immediately"), through the outbox like every other event.
+            from dossiers.outbox import emit
+
+            emit("export_ready", actor=job.owner, data={"export": job.pk, "title": job.title})
     return job
 
 

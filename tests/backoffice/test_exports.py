@@ -113,6 +113,14 @@ def test_a_large_export_becomes_a_job_that_only_its_owner_downloads(
 
     job.refresh_from_db()
     assert job.status == ExportJob.State.DONE and job.row_count == 4 and job.finished_at
+    # The owner is told through the outbox (notification centre), nobody else.
+    from dossiers.models import OutboxEvent
+    from dossiers.outbox import fan_out
+
+    event = OutboxEvent.objects.get(kind="export_ready")
+    assert event.actor == a.leader and event.data["export"] == job.pk
+    fan_out()
+    assert {d.recipient for d in event.deliveries.all()} == {f"user:{a.leader.pk}"}
     page = client.get("/mot-cua/xuat/cua-toi/").content.decode()
     assert f"/mot-cua/xuat/cua-toi/{job.pk}/" in page
     download = client.get(f"/mot-cua/xuat/cua-toi/{job.pk}/")
