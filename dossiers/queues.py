@@ -185,12 +185,14 @@ def queue_counts(scope: OfficialScope, names, *, now=None, calendar=None) -> Que
     """The tabs' counts: at most two queries whatever the size.
 
     Every tab but "all" is a subset of the open states, so their counts are one
-    aggregate over the agencies' OPEN dossiers, served by the partial indexes
-    `dossier_recv_open` / `dossier_comp_open`: it grows with the work in progress,
-    not with the agencies' history. "All" is that history; it is counted the way
-    `estimates.count_or_estimate` does (exact below the threshold, else the planner's
-    estimate, no row read), with one planner call, and while it is small the exact
-    number is folded into the same aggregate instead of costing a third query.
+    aggregate over the agencies' OPEN dossiers, read through an index on (agency,
+    status, ...) with the open states in its condition (at 320 k the planner picks
+    `dossier_recv_received` over `dossier_recv_open` at equal cost; bench/RESULTS.md):
+    it grows with the work in progress, not with the agencies' history. "All" is
+    that history; it is counted the way `estimates.count_or_estimate` does (exact
+    below the threshold, else the planner's estimate, no row read), with one planner
+    call, and while it is small the exact number is folded into the same aggregate
+    instead of costing a third query.
     """
     if not scope.any_ids:
         return QueueCounts(dict.fromkeys(names, 0))
