@@ -66,7 +66,13 @@ def home(request):
     labels = dict(OfficialRole.choices)
     context.update(
         tabs=[
-            (name, queues.QUEUES[name], counts[name], f"?{urlencode({'hang-doi': name})}")
+            (
+                name,
+                queues.QUEUES[name],
+                counts[name],
+                f"?{urlencode({'hang-doi': name})}",
+                name in counts.estimated,
+            )
             for name in state.names
         ],
         memberships=[
