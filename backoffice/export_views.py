@@ -154,9 +154,10 @@ def register(request):
 @require_GET
 @official_required
 def my_exports(request):
-    # The 50 latest: older files are of no use at a desk (and are cleaned up).
-    jobs = exports.export_jobs_of(request.user)[:50]
-    return render(request, "backoffice/exports.html", {"jobs": jobs})
+    page = exports.export_jobs_page(owner=request.user, after=request.GET.get("sau"))
+    return render(
+        request, "backoffice/exports.html", {"jobs": page.items, "next_cursor": page.next_cursor}
+    )
 
 
 @require_GET

@@ -227,3 +227,32 @@ def test_a_crashing_job_is_marked_failed_not_left_running(wards, monkeypatch):
         exports.export_job_run(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.State.FAILED and job.finished_at and job.error
+
+
+def test_my_exports_pages_by_keyset_with_a_fixed_query_count(
+    client, wards, django_assert_max_num_queries
+):
+    a, _b = wards
+    force_login_verified(client, a.leader)
+    same_time = timezone.now()
+    for i in range(25):  # ties on created_at: the id breaks them
+        ExportJob.objects.create(
+            owner=a.leader, kind="queue", format="csv", title=f"Xuất {i:02d}", created_at=same_time
+        )
+    ExportJob.objects.create(
+        owner=a.receptionist, kind="queue", format="csv", title="Của người khác"
+    )
+
+    seen, url = [], "/mot-cua/xuat/cua-toi/"
+    while url:
+        with django_assert_max_num_queries(12):
+            html = client.get(url).content.decode()
+        seen += [t for t in (f"Xuất {i:02d}" for i in range(25)) if t in html]
+        assert "Của người khác" not in html
+        marker = 'href="?sau='
+        url = (
+            "/mot-cua/xuat/cua-toi/" + html[html.index(marker) + 6 :].split('"')[0]
+            if marker in html
+            else None
+        )
+    assert sorted(seen) == [f"Xuất {i:02d}" for i in range(25)]  # each once
