@@ -81,8 +81,11 @@ def test_ask_grant_answer_log_and_revoke(setup):
     assert f'{_wb(dossier)}lien-thong/"' not in html  # cannot ask in turn
     document = dossier.documents.first()
     assert consulted.get(f"{_wb(dossier)}tep/{document.pk}/").status_code == 200
-    # ...and cannot act on the dossier.
-    assert consulted.post(f"{_wb(dossier)}thao-tac/propose/").status_code == 302
+    # ...and cannot act on the dossier: the state allows "propose", their roles here do
+    # not (403 that says so).
+    refused = consulted.post(f"{_wb(dossier)}thao-tac/propose/")
+    assert refused.status_code == 403
+    assert "Vai trò của bạn không cho phép" in refused.content.decode()
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
     assert not DossierLog.objects.filter(dossier=dossier, action=Action.PROPOSE).exists()
