@@ -210,3 +210,23 @@ def test_queue_page_uses_a_fixed_query_budget(client, django_assert_max_num_quer
     client.get("/mot-cua/")
     with django_assert_max_num_queries(14):
         client.get("/mot-cua/?hang-doi=all")
+
+
+def test_an_overdue_row_says_an_apology_is_needed(client, wards):
+    """Issue 7: overdue dossiers show in the leader's and the desk's queues with
+    "apology needed" (the apology moves the appointment, so every overdue row needs one)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dossiers.models import Dossier
+
+    a, _b = wards
+    late = a.d[Status.PROCESSING]
+    Dossier.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=10))
+    force_login_verified(client, a.leader)
+
+    html = client.get("/mot-cua/?hang-doi=overdue").content.decode()
+
+    assert late.code in html
+    assert "cần xin lỗi và hẹn lại ngày trả kết quả" in html
