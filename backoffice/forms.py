@@ -144,6 +144,12 @@ class MessageForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Checked by content and size in the service, like every upload.
+    attachment = forms.FileField(
+        label=_("Attach a file (optional)"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG."),
+    )
 
 
 # --- standard documents and the result (forms 04; recording and returning) ------------

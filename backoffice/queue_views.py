@@ -188,7 +188,7 @@ ACTIONS = {
     Action.MESSAGE: (
         lambda dossier, *a, **kw: forms.MessageForm(*a, **kw),
         lambda dossier, user, role, d: services.dossier_message_send(
-            dossier_id=dossier.pk, actor=user, body=d["body"]
+            dossier_id=dossier.pk, actor=user, body=d["body"], upload=d.get("attachment")
         ),
     ),
     Action.NOTE: (

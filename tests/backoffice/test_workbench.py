@@ -230,3 +230,31 @@ def test_message_to_the_applicant_and_payments_shown(client, world):
     assert "Vui lòng nộp lệ phí trước thứ Sáu" in html
     assert "50.000 đ" in html  # the pending financial obligation
     assert dossier.log.last().visibility == Visibility.PUBLIC  # the applicant sees it
+
+
+def test_an_official_message_can_carry_a_file_the_applicant_downloads(client, world):
+    dossier = world.dossier_in(Status.PROCESSING)
+    force_login_verified(client, world.specialist)
+
+    _act(client, dossier, "message", {"body": "Mẫu tờ khai đính kèm", "attachment": pdf("mau.pdf")})
+
+    message = dossier.messages.get()
+    assert message.from_agency and message.attachment is not None
+    client.force_login(world.applicant)
+    download = client.get(f"/ho-so/{dossier.ref}/tin-nhan/{message.pk}/tep/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_an_official_message_with_a_bad_file_writes_nothing(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = world.dossier_in(Status.PROCESSING)
+    force_login_verified(client, world.specialist)
+    logged = dossier.log.count()
+
+    bad = SimpleUploadedFile("x.pdf", b"MZ not a pdf", content_type="application/pdf")
+    response = _act(client, dossier, "message", {"body": "Xem tệp", "attachment": bad})
+
+    assert response.status_code == 200
+    assert not dossier.messages.exists() and dossier.log.count() == logged
