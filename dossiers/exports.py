@@ -433,16 +433,6 @@ def export_jobs_of(owner):
 def export_jobs_page(*, owner, after: str | None = None, size: int = 20):
     """One page of "My exports", newest first, keyset-paginated on (created_at, id)
     like My documents (the `exportjob_owner` index): one query at any number of jobs."""
-    from django.db.models import Q
+    from dossiers.selectors import newest_first_page
 
-    from dossiers.selectors import Page, _cursor, _parse_cursor
-
-    qs = export_jobs_of(owner)
-    position = _parse_cursor(after)
-    if position:
-        created, pk = position
-        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
-    rows = list(qs[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, _cursor(rows[-1]) if more else None)
+    return newest_first_page(export_jobs_of(owner), after=after, size=size)

@@ -25,6 +25,7 @@ from guardian.models import GroupObjectPermissionBase
 
 from dossiers.constants import (
     ACTION_NEEDED,
+    OPEN_STATES,
     Action,
     ActorRole,
     ConsultationStatus,
@@ -77,18 +78,6 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-# Filed and not finished: what the back-office queues work on (issue 8 indexes).
-OPEN_STATES = [
-    Status.SUBMITTED,
-    Status.RECEIVED,
-    Status.PROCESSING,
-    Status.AWAITING_APPROVAL,
-    Status.SUPPLEMENT_REQUESTED,
-    Status.AWAITING_PAYMENT,
-    Status.RESULT_READY,
-]
 
 
 class Dossier(models.Model):

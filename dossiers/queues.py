@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import estimates
-from dossiers.constants import PAUSED, ActorRole, Status
-from dossiers.models import OPEN_STATES, Dossier, DossierLog
+from dossiers.constants import OPEN_STATES, PAUSED, ActorRole, Status
+from dossiers.models import Dossier, DossierLog
 from dossiers.workflow import actions_for
 from identity import permissions
 from identity.constants import OfficialRole

@@ -130,7 +130,12 @@ def stored_files_page(*, user, after: str | None = None, size: int = PAGE_SIZE) 
     """One page of My documents, newest first, keyset-paginated on (created_at, id)
     like My dossiers: two queries per page (the files, then the dossiers using them)
     at any number of files, served by the `storedfile_owner` index."""
-    qs = stored_files_with_uses(user)
+    return newest_first_page(stored_files_with_uses(user), after=after, size=size)
+
+
+def newest_first_page(qs: QuerySet, *, after: str | None, size: int = PAGE_SIZE) -> Page:
+    """One keyset page of `qs` ordered by (-created_at, -pk), after the opaque cursor
+    `after` (a garbled cursor gives the first page). One query."""
     position = _parse_cursor(after)
     if position:
         created, pk = position

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dossiers.constants import FINAL, Action, ActorRole, Status
+from dossiers.constants import FINAL, OPEN_STATES, Action, ActorRole, Status
 
 FINAL_STATES = frozenset(FINAL) | {Status.DRAFT, Status.DISCARDED}
 A, R, S, L = ActorRole.APPLICANT, ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER
@@ -44,14 +44,7 @@ def _edge(target, roles, basis):
 
 # Withdrawal: "a citizen may withdraw until a result exists" (Decree 118/2025 on the
 # applicant's rights; Decree 61/2018 art. 5 cl. 2). Listed once, applied to each state.
-_WITHDRAWABLE = (
-    Status.SUBMITTED,
-    Status.RECEIVED,
-    Status.PROCESSING,
-    Status.AWAITING_APPROVAL,
-    Status.SUPPLEMENT_REQUESTED,
-    Status.AWAITING_PAYMENT,
-)
+_WITHDRAWABLE = tuple(s for s in OPEN_STATES if s != Status.RESULT_READY)
 
 TRANSITIONS: dict[tuple[str, str], Edge] = {
     # Online filing on the public service portal (Decree 45/2020/NĐ-CP on online

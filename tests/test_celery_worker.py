@@ -1,10 +1,6 @@
 """Celery round-trip through a real worker process on the real Redis broker (not eager)."""
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -12,50 +8,14 @@ from django.conf import settings
 from config.celery import app
 from config.tasks import ping
 
-ROOT = Path(__file__).resolve().parent.parent
-
 pytestmark = pytest.mark.worker
 
 
 @pytest.fixture
-def celery_worker_process():
-    """A real `celery worker` on a queue of its own, so a developer's running worker
-    on the same Redis cannot steal the test's tasks."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-            f"--queues={queue}",
-            f"--hostname={queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield queue
-    finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        if "Traceback" in (output or ""):
-            print(output)
+def celery_worker_process(celery_worker_factory):
+    """A real `celery worker` on a queue of its own (tests/workers.py), so a developer's
+    running worker on the same Redis cannot steal the test's tasks."""
+    return celery_worker_factory().queue
 
 
 def test_configuration_is_safe_for_lost_workers():

@@ -9,8 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dossiers import estimates, queues
-from dossiers.constants import Status
-from dossiers.models import OPEN_STATES
+from dossiers.constants import OPEN_STATES, Status
 from procedures.calendar import WorkingCalendar
 from tests.backoffice.worlds import two_wards
 from tests.dossiers.factories import World
