@@ -5,13 +5,23 @@ Bounded pagination: 20 per page, at most 50 pages (a citizen refines the search
 long before that); every page costs a fixed number of queries.
 """
 
+import functools
+import hashlib
+from pathlib import Path
+
 from django import forms
-from django.http import Http404
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from procedures import selectors
 from procedures.constants import Level, OnlineLevel
 from procedures.selectors import (
     MAX_QUERY_LENGTH,
@@ -54,8 +64,70 @@ class CatalogueFilterForm(forms.Form):
         return self.cleaned_data.get(name) if name not in self.errors else None
 
 
+CONTENT_TEMPLATE = "portal/catalogue/list_content.html"
+
+
 @require_GET
 def procedure_list(request):
+    """The catalogue page. What it shows below the header depends only on the query
+    string, the language and the catalogue, so it is rendered once per catalogue
+    generation and served from the cache to everyone who asks the same: the filter
+    form (every field and agency as an option) and the rows cost more to render than
+    the search costs to run. The header (user, CSRF token) is rendered every time."""
+    key = _rendered_key(request)
+    rendered = cache.get(key) if key else None
+    if rendered is None:
+        context = _list_context(request)
+        rendered = {
+            "title": (
+                gettext("“%(query)s” – procedures") % {"query": context["query"]}
+                if context["query"]
+                else gettext("Administrative procedures")
+            ),
+            # Under htmx only the results are swapped in: render just that part.
+            "content": render_to_string(
+                f"{CONTENT_TEMPLATE}#results" if request.htmx else CONTENT_TEMPLATE, context
+            ),
+        }
+        if key:
+            cache.set(key, rendered, selectors.SEARCH_CACHE_TIMEOUT)
+    if request.htmx:
+        return HttpResponse(rendered["content"])
+    # Safe: rendered by the template engine above, with autoescaping.
+    content = mark_safe(rendered["content"])  # noqa: S308
+    return render(
+        request,
+        "portal/catalogue/list.html",
+        {"page_title": rendered["title"], "content": content},
+    )
+
+
+@functools.cache
+def _templates_digest() -> str:
+    """Changes when the cached part's template or a translation changes (a deploy),
+    so a new release never serves HTML rendered by the old one."""
+    digest = hashlib.sha256()
+    paths = [Path(settings.BASE_DIR) / "templates" / CONTENT_TEMPLATE]
+    paths += sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo"))
+    for path in paths:
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:12]
+
+
+def _rendered_key(request) -> str | None:
+    if not selectors.SEARCH_CACHE_ENABLED:
+        return None
+    # Every parameter counts (unknown ones are kept in the pagination links); the
+    # generation changes with every catalogue change (procedures.services).
+    params = sorted(request.GET.lists())
+    name = repr((get_language(), bool(request.htmx), params))
+    return (
+        f"catalogue:html:{selectors.search_cache_generation()}:{_templates_digest()}:"
+        f"{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    )
+
+
+def _list_context(request) -> dict:
     options = catalogue_filter_options()  # cached; see procedures.selectors
     form = CatalogueFilterForm(
         request.GET or None, fields=options["fields"], agencies=options["agencies"]
@@ -80,7 +152,7 @@ def procedure_list(request):
     offset = (page - 1) * PAGE_SIZE
     params = request.GET.copy()
     params.pop("page", None)
-    context = {
+    return {
         "form": form,
         "query": query.raw,
         "query_ignored": bool(raw_query) and not query,
@@ -102,9 +174,6 @@ def procedure_list(request):
             name: form.data.get(name, "") for name in ("field", "level", "agency", "online")
         },
     }
-    if request.htmx:
-        return render(request, "portal/catalogue/list.html#results", context)
-    return render(request, "portal/catalogue/list.html", context)
 
 
 @require_GET

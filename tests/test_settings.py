@@ -75,7 +75,7 @@ def test_environment_drives_settings():
         "False",
         "identity.User",
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.cache.RedisCache",
         "django.contrib.sessions.backends.cache",
     ]
 

@@ -124,3 +124,92 @@ def test_the_api_list_is_cached_and_invalidated_alike(client, birth, django_asse
     services.procedure_version_retire(version=birth.versions.get(status=VersionStatus.PUBLISHED))
 
     assert client.get(url).json()["results"] == []
+
+
+# --- the rendered page (portal.catalogue_views) ------------------------------------------
+
+
+def _page(client, url="/thu-tuc/?q=khai+sinh", **headers) -> str:
+    response = client.get(url, **headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_repeated_page_renders_no_catalogue_template(client, birth):
+    first = _rendered_templates(client)
+    again = _rendered_templates(client)
+
+    assert "portal/catalogue/list_content.html" in first
+    assert "portal/catalogue/list.html" in again  # the header around it, every time
+    assert "portal/catalogue/list_content.html" not in again
+    assert "1.001193" in _page(client)
+
+
+def test_the_rendered_page_follows_catalogue_changes(client, birth):
+    assert "1.001193" in _page(client)
+
+    services.procedure_version_retire(version=birth.versions.get(status=VersionStatus.PUBLISHED))
+
+    html = _page(client)
+    assert "1.001193" not in html
+    assert "No procedure matches." in html or "Không có thủ tục" in html
+
+
+def test_languages_htmx_and_query_strings_are_cached_apart(client, birth):
+    vietnamese = _page(client)
+    client.cookies["django_language"] = "en"
+    english = _page(client)
+    fragment = _page(client, HTTP_HX_REQUEST="true")
+    filtered = _page(client, "/thu-tuc/?q=khai+sinh&online=full")
+
+    assert 'lang="vi"' in vietnamese and "Thủ tục hành chính" in vietnamese
+    assert 'lang="en"' in english and "Administrative procedures" in english
+    assert "Thủ tục hành chính" not in english
+    assert fragment.lstrip().startswith('<section id="catalogue-results"')
+    assert "<html" in _page(client)  # the full page is not the fragment's entry
+    assert 'value="full" selected' in filtered
+    assert 'value="full" selected' not in english
+
+
+def test_one_persons_header_never_reaches_anothers_cached_page(client, birth):
+    from tests.identity.factories import UserFactory
+
+    citizen = UserFactory(citizen=True, full_name="Nguyễn Văn Riêng")
+    client.force_login(citizen)
+    assert "Nguyễn Văn Riêng" in _page(client)
+    signed_in_token = client.cookies["csrftoken"].value
+
+    client.logout()
+    client.cookies.pop("csrftoken", None)
+    anonymous = _page(client)
+
+    assert "Nguyễn Văn Riêng" not in anonymous
+    assert signed_in_token not in anonymous
+    assert "1.001193" in anonymous
+
+
+def test_a_new_release_does_not_serve_the_old_releases_html(client, birth, monkeypatch):
+    from portal import catalogue_views
+
+    _page(client)
+    assert "portal/catalogue/list_content.html" not in _rendered_templates(client)
+
+    monkeypatch.setattr(catalogue_views, "_templates_digest", lambda: "another-release")
+
+    assert "portal/catalogue/list_content.html" in _rendered_templates(client)
+
+
+def _rendered_templates(client) -> list[str]:
+    from django.test.signals import template_rendered
+
+    rendered = []
+
+    def record(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        _page(client)
+    finally:
+        template_rendered.disconnect(record)
+    return rendered
