@@ -202,6 +202,18 @@ class Dossier(models.Model):
                 name="dossier_comp_open",
                 condition=Q(status__in=OPEN_STATES),
             ),
+            # The "all" tab (the queues' default) in its default order, one side of the
+            # scope at a time (dossiers.queues._page_ids merges them; migration 0008).
+            models.Index(
+                fields=["receiving_agency", "due_at", "id"],
+                name="dossier_recv_filed",
+                condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
+            ),
+            models.Index(
+                fields=["competent_agency", "due_at", "id"],
+                name="dossier_comp_filed",
+                condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from tests.backoffice.worlds import two_wards
 from tests.dossiers.factories import World
 from tests.helpers import force_login_verified
 from tests.identity.factories import make_official
+from tests.procedures.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +231,67 @@ def test_an_overdue_row_says_an_apology_is_needed(client, wards):
 
     assert late.code in html
     assert "cần xin lỗi và hẹn lại ngày trả kết quả" in html
+
+
+def test_the_all_tab_merges_both_sides_of_several_agencies_in_the_plain_order():
+    """The default tab picks its page from one index scan per (side, agency) and merges
+    them (queues._page_ids): the pages must be exactly those of the plain query, with
+    dossiers received by one agency and decided by another, ties and missing dates."""
+    import random
+
+    from identity.models import OfficialMembership
+
+    a, b = two_wards()
+    for world in (a, b):
+        _many(world, 14)
+    outsider = AgencyFactory(code="000.00.33.H29")  # not the official's
+    filed = list(Dossier.objects.exclude(status=Status.DRAFT).order_by("pk"))
+    rng = random.Random(8)
+    base = timezone.now()
+    for dossier in filed:
+        dossier.receiving_agency = rng.choice([a.agency, b.agency, outsider])
+        dossier.competent_agency = rng.choice([a.agency, b.agency, outsider])
+        dossier.due_at = (
+            None if rng.random() < 0.15 else base + dt.timedelta(hours=rng.randint(0, 6))
+        )
+    Dossier.objects.bulk_update(filed, ["receiving_agency", "competent_agency", "due_at"])
+    official = a.leader
+    OfficialMembership.objects.create(user=official, agency=b.agency, role=OfficialRole.LEADER)
+
+    scope = queues.official_scope(official)
+    seen, after = [], None
+    while True:
+        page = queues.dossier_list_for_queue(
+            scope=scope, filters=queues.Filters(queue="all"), after=after, size=5
+        )
+        seen += [d.pk for d in page.rows]
+        if not page.next_cursor:
+            break
+        after = page.next_cursor
+
+    mine = {a.agency.pk, b.agency.pk}
+    expected = [
+        d.pk
+        for d in sorted(filed, key=lambda d: (d.due_at is None, d.due_at or base, d.pk))
+        if d.receiving_agency_id in mine or d.competent_agency_id in mine
+    ]
+    assert len(expected) < len(filed)  # the outsider's own dossiers stay out
+    assert seen == expected
+
+
+def test_the_all_tab_reads_each_side_in_index_order():
+    world = World()
+    _many(world, 3)
+    scope = queues.official_scope(world.leader)
+    filters = queues.Filters(queue="all")
+    qs = queues.filtered_queryset(scope=scope, filters=filters)
+    ids = queues._page_ids(qs, filters, scope, queues.PAGE_SIZE + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        # A few rows in a test table: without this the planner may sort them instead.
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = Dossier.objects.filter(pk__in=ids).explain()
+
+    assert "dossier_recv_filed" in plan
+    assert "dossier_comp_filed" in plan
