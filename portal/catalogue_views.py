@@ -80,7 +80,7 @@ def procedure_list(request):
         context = _list_context(request)
         rendered = {
             "title": (
-                gettext("“%(query)s” – procedures") % {"query": context["query"]}
+                gettext("“%(query)s” – procedures")  # noqa: RUF001 - the msgid % {"query": context["query"]}
                 if context["query"]
                 else gettext("Administrative procedures")
             ),
