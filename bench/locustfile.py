@@ -10,7 +10,7 @@ import json
 import os
 import random
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant_throughput, task
 
 FIXTURES = json.loads(open(os.environ["BENCH_FIXTURES"]).read())  # noqa: SIM115
 CSRF = FIXTURES["csrf"]
@@ -70,6 +70,22 @@ class Anonymous(HttpUser):
         _get(self.client, f"/tra-cuu/?ma={random.choice(FIXTURES['codes'])}", "public lookup")
 
 
+def _submit(user, ref) -> None:
+    with user.client.post(
+        f"/ho-so/{ref}/xem-lai/",
+        data={"csrfmiddlewaretoken": CSRF},
+        headers={"Referer": user.host + "/"},
+        name="submission",
+        allow_redirects=False,
+        catch_response=True,
+    ) as response:
+        if response.status_code == 302 and "/da-nop/" in response.headers.get("Location", ""):
+            response.success()
+            TO_RECEIVE.append(ref)
+        else:
+            response.failure(f"HTTP {response.status_code}")
+
+
 class Citizen(HttpUser):
     weight = 3
     wait_time = WAIT
@@ -91,20 +107,25 @@ class Citizen(HttpUser):
     def submission(self):
         if not self.me["drafts"]:
             return
-        ref = self.me["drafts"].pop()
-        with self.client.post(
-            f"/ho-so/{ref}/xem-lai/",
-            data={"csrfmiddlewaretoken": CSRF},
-            headers={"Referer": self.host + "/"},
-            name="submission",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code == 302 and "/da-nop/" in response.headers.get("Location", ""):
-                response.success()
-                TO_RECEIVE.append(ref)
-            else:
-                response.failure(f"HTTP {response.status_code}")
+        _submit(self, self.me["drafts"].pop())
+
+
+# `--mix submit` (bench/run.py): submissions only, each user at a fixed rate, so that
+# users x rate is the offered load; each user submits the drafts of its own citizen.
+_submitters = iter(FIXTURES["citizens"])
+
+
+class Submitter(HttpUser):
+    wait_time = constant_throughput(float(os.environ.get("BENCH_USER_RATE", "1")))
+
+    def on_start(self):
+        self.me = next(_submitters)
+        self.client.cookies.update(_cookies(self.me["session"]))
+
+    @task
+    def submission(self):
+        if self.me["drafts"]:
+            _submit(self, self.me["drafts"].pop())
 
 
 class Official(HttpUser):
@@ -136,6 +157,11 @@ class Receptionist(Official):
     @task(2)
     def queue_to_receive(self):
         self.queue("receive", "queue: to receive")
+
+    @task(1)
+    def queue_all(self):
+        # The back office's landing tab: every dossier of the ward, soonest due first.
+        self.queue("all", "queue: all")
 
     @task(1)
     def receive(self):

@@ -11,6 +11,10 @@ the RSS of every gunicorn worker before and after. Results are written to
 bench/results/<label>.json; bench/compare.py compares sizes.
 
 `--mix reads` runs only the anonymous pages (used by the 1-2-4 worker scaling run).
+`--mix submit --rate 100` runs submissions only, offered at a fixed total rate (one
+draft per submission is prepared beforehand, spread over `--users` citizens).
+The RSS of every worker is sampled every `--sample` seconds during the run (memory
+over a long run: `--seconds 600`).
 """
 
 import argparse
@@ -20,6 +24,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -43,6 +48,29 @@ def rss_mb(pid: int) -> float:
 def workers_of(master: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
+
+
+MIXES = {
+    "all": ["Anonymous", "Citizen", "Receptionist", "Specialist", "Leader"],
+    "reads": ["Anonymous"],
+    "submit": ["Submitter"],
+}
+
+
+class RssSampler(threading.Thread):
+    """[seconds since start, [RSS MB of each worker]] every `every` seconds."""
+
+    def __init__(self, master: int, every: float):
+        super().__init__(daemon=True)
+        self.master, self.every, self.samples = master, every, []
+        self.stop = threading.Event()
+
+    def run(self):
+        began = time.monotonic()
+        while not self.stop.is_set():
+            pids = sorted(workers_of(self.master))
+            self.samples.append([round(time.monotonic() - began), [rss_mb(p) for p in pids]])
+            self.stop.wait(self.every)
 
 
 def wait_up(url: str, seconds: float = 240) -> None:
@@ -96,7 +124,9 @@ def main():
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--drafts", type=int, default=300)
-    parser.add_argument("--mix", choices=["all", "reads"], default="all")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="all")
+    parser.add_argument("--rate", type=float, default=100, help="submissions/s (--mix submit)")
+    parser.add_argument("--sample", type=float, default=30, help="RSS sampling period, s")
     parser.add_argument("--wait", default="0.1,0.4", help="think time between, seconds")
     args = parser.parse_args()
 
@@ -113,13 +143,12 @@ def main():
         "API_USER_RATE": "100000000/minute",
     }
     fixtures = RUN / f"fixtures-{args.label}.json"
-    drafts = "0" if args.mix == "reads" else str(args.drafts)
-    subprocess.run(
-        [PY, str(ROOT / "bench" / "prepare.py"), "--out", str(fixtures), "--drafts", drafts],
-        check=True,
-        env=env,
-        cwd=ROOT,
-    )
+    drafts = {"reads": 0, "submit": int(args.rate * args.seconds * 1.1) + args.users}
+    prepare = [PY, str(ROOT / "bench" / "prepare.py"), "--out", str(fixtures)]
+    prepare += ["--drafts", str(drafts.get(args.mix, args.drafts))]
+    if args.mix == "submit":
+        prepare += ["--citizens", str(max(args.users, 40))]
+    subprocess.run(prepare, check=True, env=env, cwd=ROOT)
     gunicorn = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -145,7 +174,9 @@ def main():
         rss_before = {p: rss_mb(p) for p in workers_of(gunicorn.pid)}
         prefix = RUN / f"locust-{args.label}"
         wmin, wmax = args.wait.split(",")
-        user_classes = ["Anonymous"] if args.mix == "reads" else []
+        user_classes = MIXES[args.mix]
+        sampler = RssSampler(gunicorn.pid, args.sample)
+        sampler.start()
         began = time.time()
         subprocess.run(
             [
@@ -174,11 +205,13 @@ def main():
                 "BENCH_FIXTURES": str(fixtures),
                 "BENCH_WAIT_MIN": wmin,
                 "BENCH_WAIT_MAX": wmax,
+                "BENCH_USER_RATE": str(args.rate / args.users),
             },
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
         rss_after = {p: rss_mb(p) for p in workers_of(gunicorn.pid)}
+        sampler.stop.set()
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -197,6 +230,8 @@ def main():
         "loadavg_after": load,
         "rss_mb_before": list(rss_before.values()),
         "rss_mb_after": list(rss_after.values()),
+        "rss_samples": sampler.samples,
+        "rate": args.rate if args.mix == "submit" else None,
         "stats": stats,
     }
     (RESULTS / f"{args.label}.json").write_text(json.dumps(result, indent=1))
@@ -213,6 +248,10 @@ def main():
             for a, b in zip(rss_before.values(), rss_after.values(), strict=False)
         )
     )
+    if len(sampler.samples) > 2:
+        print("worker RSS MB over the run (s: each worker):")
+        for second, sizes in sampler.samples:
+            print(f"  {second:>5}: " + ", ".join(f"{x:.0f}" for x in sizes))
 
 
 if __name__ == "__main__":

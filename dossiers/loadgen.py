@@ -55,6 +55,7 @@ from dossiers.models import (
     StoredFile,
 )
 from identity.constants import OfficialRole
+from identity.demo import STREETS, fake_name
 from identity.models import OfficialMembership
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, VersionStatus
@@ -63,68 +64,6 @@ from procedures.models import Agency, ProcedureVersion
 GENESIS = DossierLog.GENESIS
 USERNAME_PREFIX = "load"
 
-SURNAMES = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-]
-MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Thu", "Hoài", "Gia", "Bảo"]
-GIVEN = [
-    "An",
-    "Bình",
-    "Châu",
-    "Dũng",
-    "Giang",
-    "Hà",
-    "Hải",
-    "Hạnh",
-    "Hiếu",
-    "Hoa",
-    "Hùng",
-    "Hương",
-    "Khang",
-    "Lan",
-    "Linh",
-    "Long",
-    "Mai",
-    "Nam",
-    "Nga",
-    "Ngân",
-    "Nhung",
-    "Phong",
-    "Phúc",
-    "Quang",
-    "Quân",
-    "Sơn",
-    "Tâm",
-    "Thảo",
-    "Trang",
-    "Trung",
-    "Tuấn",
-    "Vy",
-    "Yến",
-]
-STREETS = [
-    "Lê Lợi",
-    "Nguyễn Huệ",
-    "Hai Bà Trưng",
-    "Pasteur",
-    "Điện Biên Phủ",
-    "Cách Mạng Tháng Tám",
-]
 MESSAGES_IN = (
     "Cho tôi hỏi khi nào có kết quả?",
     "Tôi đã gửi bổ sung giấy tờ, nhờ cán bộ kiểm tra.",
@@ -232,10 +171,6 @@ OFFICE_ACTIONS = {
 }
 FINISHING = {Action.REFUSE, Action.WITHDRAW, Action.STOP, Action.RETURN_RESULT}
 PAUSING = {Action.REQUEST_SUPPLEMENT, Action.REQUIRE_PAYMENT}
-
-
-def _name(rng) -> str:
-    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -478,7 +413,7 @@ class LoadGenerator:
                 (OfficialRole.LEADER, 1),
             ):
                 for i in range(count):
-                    name = _name(self.rng)
+                    name = fake_name(self.rng)
                     user = User(
                         username=f"{self.tag}-{role[:4]}-{pk}-{i}",
                         full_name=name,
@@ -514,7 +449,7 @@ class LoadGenerator:
         rng = self.rng
         for i in range(self.n_citizens):
             pk = first + i
-            name = _name(rng)
+            name = fake_name(rng)
             joined = self._random_moment(rng.random())
             table.add(
                 id=pk,

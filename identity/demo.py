@@ -125,7 +125,8 @@ def demo_enterprise_code() -> str:
     return first_nine + str(tax_code_check_digit(first_nine))
 
 
-_FAMILY = [
+# Also used by the bulk generator (dossiers.loadgen): one list of names for all fake people.
+FAMILY_NAMES = [
     "Nguyễn",
     "Trần",
     "Lê",
@@ -143,15 +144,23 @@ _FAMILY = [
     "Dương",
     "Lý",
 ]
-_MIDDLE = {
+MIDDLE_NAMES = {
     Sex.MALE: ["Văn", "Hữu", "Đức", "Quốc", "Minh"],
     Sex.FEMALE: ["Thị", "Ngọc", "Thu", "Thanh", "Mỹ"],
 }
-_GIVEN = {
+GIVEN_NAMES = {
     Sex.MALE: ["An", "Bảo", "Cường", "Dũng", "Hải", "Khoa", "Long", "Nam", "Phúc", "Tài"],
     Sex.FEMALE: ["Anh", "Chi", "Diễm", "Giang", "Hà", "Hương", "Lan", "Linh", "Mai", "Trang"],
 }
-_STREETS = ["Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Pasteur", "Điện Biên Phủ", "Cách Mạng Tháng 8"]
+STREETS = ["Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Pasteur", "Điện Biên Phủ", "Cách Mạng Tháng 8"]
+
+
+def fake_name(rng, sex: str | None = None) -> str:
+    """A plausible Vietnamese full name (family, middle, given) for invented people."""
+    sex = sex or rng.choice(list(MIDDLE_NAMES))
+    return (
+        f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES[sex])} {rng.choice(GIVEN_NAMES[sex])}"
+    )
 
 
 def demo_residents(count: int = REGISTRY_SIZE) -> list[dict]:
@@ -181,14 +190,14 @@ def demo_residents(count: int = REGISTRY_SIZE) -> list[dict]:
         )
         if any(r["id_number"] == id_number for r in residents):
             continue
-        name = f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE[sex])} {rng.choice(_GIVEN[sex])}"
+        name = fake_name(rng, sex)
         residents.append(
             {
                 "id_number": id_number,
                 "full_name": name,
                 "birth_date": birth,
                 "sex": sex,
-                "permanent_address": f"{rng.randint(1, 300)} {rng.choice(_STREETS)}, "
+                "permanent_address": f"{rng.randint(1, 300)} {rng.choice(STREETS)}, "
                 "Thành phố Hồ Chí Minh",
             }
         )
