@@ -148,7 +148,13 @@ def procedure_filter(
         qs = qs.filter(online_level=online_level)
     if agency_id:
         ids = agency_subtree_ids(agency_id)
-        qs = qs.filter(Q(executing_agencies__in=ids) | Q(competent_agencies__in=ids)).distinct()
+        # Subqueries, not joins + DISTINCT: the ranked search orders by expressions,
+        # which DISTINCT would have to repeat in its select list.
+        executing = Procedure.executing_agencies.through.objects.filter(agency_id__in=ids)
+        competent = Procedure.competent_agencies.through.objects.filter(agency_id__in=ids)
+        qs = qs.filter(
+            Q(pk__in=executing.values("procedure_id")) | Q(pk__in=competent.values("procedure_id"))
+        )
     return qs
 
 

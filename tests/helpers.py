@@ -1,5 +1,7 @@
 """Helpers shared by the test packages."""
 
+import contextlib
+
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,3 +20,27 @@ def force_login_verified(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+@contextlib.contextmanager
+def ignore_triggers(*uris):
+    """`pgtrigger.ignore(*uris)` for tests that must break a protection on purpose.
+
+    pgtrigger prepends a `set_config` to each statement, two commands in one, which a
+    prepared statement cannot hold; the site runs with server-side binding (prepared
+    statements, config/settings/base.py), so the block switches this connection's new
+    cursors to client-side binding while it lasts.
+    """
+    import pgtrigger
+    from django.db import connection
+    from django.db.backends.postgresql.base import Cursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    saved = raw.cursor_factory
+    raw.cursor_factory = Cursor  # Django's client-side binding cursor
+    try:
+        with pgtrigger.ignore(*uris):
+            yield
+    finally:
+        raw.cursor_factory = saved

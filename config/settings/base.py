@@ -96,6 +96,12 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# Server-side parameter binding lets psycopg prepare the statements a connection runs
+# again and again (after `prepare_threshold` runs), so PostgreSQL stops re-planning
+# them: planning a dossier page's joins cost more than running them (bench/RESULTS.md).
+if env.bool("DB_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2)
 # Behind PgBouncer in transaction mode a server-side cursor cannot outlive its
 # transaction: set DB_DISABLE_SERVER_SIDE_CURSORS=1 there (docs/scaling.md).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(

@@ -3,7 +3,6 @@
 import datetime as dt
 from unittest import mock
 
-import pgtrigger
 import pytest
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from dossiers.constants import Status
 from dossiers.files import safe_name, sniff
 from dossiers.models import DossierDocument, StoredFile
 from tests.dossiers.factories import PNG, docx, pdf
+from tests.helpers import ignore_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_content_decides_the_type_not_the_name():
 def test_bad_files_are_refused_with_a_message_and_leave_nothing(world, settings, upload, message):
     # Published versions are frozen in the database; this test alone needs a 1 MB limit
     # on the world's already published document.
-    with pgtrigger.ignore("procedures.RequiredDocument:frozen_content"):
+    with ignore_triggers("procedures.RequiredDocument:frozen_content"):
         world.document.max_size_mb = 1
         world.document.save()
     dossier = world.draft()

@@ -8,7 +8,6 @@ import hashlib
 import subprocess
 from unittest import mock
 
-import pgtrigger
 import pytest
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from dossiers.workflow import TransitionNotAllowed
 from procedures.calendar import WorkingCalendar
 from tests.backoffice.worlds import two_wards
 from tests.dossiers.factories import PNG, docx, pdf
+from tests.helpers import ignore_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -425,7 +425,7 @@ def test_step_plan_from_allotted_days_and_pause_history(world):
     assert len(pauses) == 1 and pauses[0].until is None
 
     # A published version's steps are frozen by a trigger; a test may add some.
-    with pgtrigger.ignore("procedures.WorkflowStep:frozen_content"):
+    with ignore_triggers("procedures.WorkflowStep:frozen_content"):
         for position, (name, role, days) in enumerate(
             [("Thẩm định", "specialist", 2), ("Ký duyệt", "leader", 1)]
         ):

@@ -2,7 +2,6 @@
 
 import itertools
 
-import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -11,6 +10,7 @@ from django.db import ProgrammingError, connection, transaction
 from dossiers.constants import Status, Visibility
 from dossiers.models import DossierLog
 from dossiers.selectors import dossier_public_log
+from tests.helpers import ignore_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_verify_passes_then_fails_after_a_tamper(world, capsys):
     assert "every chain intact" in capsys.readouterr().out
 
     # The tamper needs the trigger out of the way, as an attacker with DBA rights would.
-    with pgtrigger.ignore("dossiers.DossierLog:protect_update"):
+    with ignore_triggers("dossiers.DossierLog:protect_update"):
         DossierLog.objects.filter(dossier=dossier, seq=2).update(note="sửa lén")
 
     with pytest.raises(CommandError) as failure:
@@ -61,7 +61,7 @@ def test_verify_passes_then_fails_after_a_tamper(world, capsys):
 def test_verify_sees_a_deleted_row(world, capsys):
     dossier = world.dossier_in(Status.PROCESSING)
     # Row 2 (the submission): row 3, the receipt, is held by its form 01 (PROTECT).
-    with pgtrigger.ignore("dossiers.DossierLog:protect_delete"):
+    with ignore_triggers("dossiers.DossierLog:protect_delete"):
         DossierLog.objects.filter(dossier=dossier, seq=2).delete()
     with pytest.raises(CommandError):
         call_command("verify_dossier_log", "--dossier", dossier.code)

@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-import pgtrigger
 import pytest
 from django.conf import settings
 
 from procedures.importer import import_names
 from procedures.models import Procedure, ProcedureVersion
 from procedures.selectors import parse_query, procedure_public_queryset, procedure_search
+from tests.helpers import ignore_triggers
 
 NAMES = Path(settings.CATALOGUE_DATA_DIR) / "names.jsonl"
 
@@ -23,7 +23,7 @@ def catalogue(django_db_setup, django_db_blocker):
         yield
         # Published versions are frozen by database triggers; a test's cleanup may
         # lift them (pgtrigger.ignore), nothing else does.
-        with pgtrigger.ignore("procedures.ProcedureVersion:frozen_version_delete"):
+        with ignore_triggers("procedures.ProcedureVersion:frozen_version_delete"):
             ProcedureVersion.objects.all().delete()
         Procedure.objects.all().delete()
 
