@@ -174,3 +174,21 @@ def test_property_working_time_is_bounded_by_wall_time(a, b):
     a, b = min(a, b), max(a, b)
     elapsed = CAL.working_time_between(a, b)
     assert dt.timedelta(0) <= elapsed <= b - a
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    dates,
+    st.integers(min_value=-10, max_value=2000),
+    st.sets(dates, max_size=6),
+    st.sets(dates, max_size=6),
+)
+def test_property_working_days_between_counts_each_working_day_once(start, span, off, work):
+    """The arithmetic count agrees with walking the days one by one, across years,
+    holidays, make-up Saturdays and admin overrides."""
+    calendar = WorkingCalendar(days_off=off, working_days=work - off)
+    end = start + dt.timedelta(days=span)
+    walked = sum(
+        calendar.is_working_day(start + dt.timedelta(days=i)) for i in range(1, max(span, 0) + 1)
+    )
+    assert calendar.working_days_between(start, end) == walked
