@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.html import FastSelect
 from portal.account_forms import AccessibleFormMixin, SignInForm
 
 
@@ -32,18 +33,21 @@ class QueueFilterForm(forms.Form):
         # Announced by screen readers; the handler is static/js/queue-keys.js.
         widget=forms.TextInput(attrs={"aria-keyshortcuts": "/"}),
     )
-    procedure = forms.TypedChoiceField(label=_("Procedure"), required=False, coerce=int)
-    field = forms.TypedChoiceField(label=_("Field"), required=False, coerce=int)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    # FastSelect: an agency's procedures make a long list (config/html.py).
+    procedure = forms.TypedChoiceField(
+        label=_("Procedure"), required=False, coerce=int, widget=FastSelect
+    )
+    field = forms.TypedChoiceField(label=_("Field"), required=False, coerce=int, widget=FastSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FastSelect)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, widget=FastSelect)
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     received_to = forms.DateField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    due = forms.ChoiceField(label=_("Deadline"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    due = forms.ChoiceField(label=_("Deadline"), required=False, widget=FastSelect)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=FastSelect)
 
     def __init__(self, *args, procedures=(), fields=(), **kwargs):
         from dossiers.constants import Status
