@@ -235,21 +235,19 @@ def dossier_review(request, ref):
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     if dossier.status != Status.DRAFT:
         return redirect("portal:dossier-submitted", ref=dossier.ref)
-    problems = services.submission_problems(dossier)
     if request.method == "POST":
+        # The service checks completeness under the row lock; checking here first as
+        # well cost every submission a second pass over the declaration and files.
         try:
             services.dossier_submit(dossier_id=dossier.pk, actor=request.user)
         except services.DossierIncomplete as error:
-            problems = error.problems
+            return render(
+                request, "portal/dossiers/review.html", _review(dossier, error.problems), status=400
+            )
         except TransitionNotAllowed:
             pass  # submitted already (double click, resent form): show it
-        return (
-            redirect("portal:dossier-submitted", ref=dossier.ref)
-            if not (problems["declaration"] or problems["missing"])
-            else render(
-                request, "portal/dossiers/review.html", _review(dossier, problems), status=400
-            )
-        )
+        return redirect("portal:dossier-submitted", ref=dossier.ref)
+    problems = services.submission_problems(dossier)
     return render(request, "portal/dossiers/review.html", _review(dossier, problems))
 
 

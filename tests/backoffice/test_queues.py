@@ -163,20 +163,25 @@ def _spread_due_dates():
         Dossier.objects.filter(pk=pk).update(due_at=due)
 
 
+def _walk_all_tab(official, *, size: int) -> list[int]:
+    """Every page of the "all" tab, following the cursors: the ids in order."""
+    scope = queues.official_scope(official)
+    seen, after = [], None
+    while True:
+        page = queues.dossier_list_for_queue(
+            scope=scope, filters=queues.Filters(queue="all"), after=after, size=size
+        )
+        seen += [d.pk for d in page.rows]
+        if not page.next_cursor:
+            return seen
+        after = page.next_cursor
+
+
 def test_keyset_pages_have_no_duplicates_and_no_gaps():
     world = World()
     _many(world, 23)
     _spread_due_dates()
-    scope = queues.official_scope(world.leader)
-    seen, after = [], None
-    while True:
-        page = queues.dossier_list_for_queue(
-            scope=scope, filters=queues.Filters(queue="all"), after=after, size=4
-        )
-        seen += [d.pk for d in page.rows]
-        if not page.next_cursor:
-            break
-        after = page.next_cursor
+    seen = _walk_all_tab(world.leader, size=4)
     expected = list(
         Dossier.objects.exclude(status=Status.DRAFT)
         .order_by(F("due_at").asc(nulls_last=True), "pk")  # the queue's order
@@ -258,16 +263,7 @@ def test_the_all_tab_merges_both_sides_of_several_agencies_in_the_plain_order():
     official = a.leader
     OfficialMembership.objects.create(user=official, agency=b.agency, role=OfficialRole.LEADER)
 
-    scope = queues.official_scope(official)
-    seen, after = [], None
-    while True:
-        page = queues.dossier_list_for_queue(
-            scope=scope, filters=queues.Filters(queue="all"), after=after, size=5
-        )
-        seen += [d.pk for d in page.rows]
-        if not page.next_cursor:
-            break
-        after = page.next_cursor
+    seen = _walk_all_tab(official, size=5)
 
     mine = {a.agency.pk, b.agency.pk}
     expected = [
