@@ -64,6 +64,14 @@ class QueueFilterForm(forms.Form):
         self.fields["due"].choices = anything + list(DUE_STATES.items())
         self.fields["sort"].choices = list(SORTS.items())
 
+    def clean_q(self):
+        term = self.cleaned_data.get("q", "").strip()
+        # A name is searched by its trigrams (dossiers.queues._search_q): fewer than
+        # three letters would match nothing useful, and no index could serve them.
+        if term and not any(ch.isdigit() for ch in term) and len("".join(term.split())) < 3:
+            raise forms.ValidationError(_("Type at least three letters of the name."))
+        return term
+
     def clean(self):
         data = super().clean()
         start, end = data.get("received_from"), data.get("received_to")

@@ -317,7 +317,18 @@ def _search_q(term: str) -> Q:
         return Q(applicant__id_number=term)
     if any(ch.isdigit() for ch in term):
         return Q(code__istartswith=term)
-    applicants = get_user_model().objects.filter(full_name__unaccent__icontains=term)
+    # Any part of the name, accents ignored, through the trigram index on the
+    # normalised name (identity migration 0010). Trigrams need three characters: a
+    # shorter name fragment would read every account, so it finds nothing instead.
+    from identity.models import normalized_name
+    from procedures.selectors import normalize
+
+    fragment = " ".join(normalize(term).split())
+    if len(fragment) < 3:
+        return Q(pk__isnull=True)  # nothing (and still compiles inside a union)
+    applicants = (
+        get_user_model().objects.alias(name=normalized_name()).filter(name__contains=fragment)
+    )
     return Q(applicant_id__in=applicants.values("pk"))
 
 

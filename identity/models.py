@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -19,6 +20,14 @@ from identity.constants import (
     Sex,
     VerificationLevel,
 )
+
+
+def normalized_name():
+    """`motcua_normalize(full_name)`: NFC, accents removed, lower case (the SQL function
+    of procedures/migrations/0001; its Python twin is procedures.selectors.normalize)."""
+    return models.Func(
+        models.F("full_name"), function="motcua_normalize", output_field=models.TextField()
+    )
 
 
 class User(AbstractUser):
@@ -74,6 +83,13 @@ class User(AbstractUser):
             ),
             models.UniqueConstraint(
                 "phone", condition=~Q(phone=""), name="identity_user_phone_unique"
+            ),
+        ]
+        indexes = [
+            # The back-office search by applicant name, accents ignored, any part of
+            # the name (dossiers.queues._search_q): trigrams of the normalised name.
+            GinIndex(
+                OpClass(normalized_name(), name="gin_trgm_ops"), name="identity_user_name_trgm"
             ),
         ]
 

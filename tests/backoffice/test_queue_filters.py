@@ -218,3 +218,21 @@ def test_a_page_costs_the_same_number_of_queries_at_two_sizes(
         assert client.get(url).status_code == 200
     with django_assert_num_queries(len(small_list.captured_queries)):
         assert client.get(url, headers=htmx).status_code == 200
+
+
+def test_search_by_any_part_of_the_name_without_accents(world):
+    everyone = _pks(world.leader)  # all filed by Phạm Thu Hà
+    assert everyone
+    for term in ("Phạm Thu Hà", "pham thu ha", "THU HA", "hà", "Thu"):
+        expected = everyone if term != "hà" else set()  # two letters: refused
+        assert _pks(world.leader, q=term) == expected, term
+    assert _pks(world.leader, q="Ngô Văn") == set()
+
+
+def test_a_name_fragment_under_three_letters_is_explained(client, world):
+    force_login_verified(client, world.leader)
+    body = client.get("/mot-cua/?hang-doi=all&q=H%C3%A0").content.decode()
+    assert "Nhập ít nhất ba chữ cái của tên." in body
+    # The search was dropped, not applied: the queue lists its dossiers.
+    assert "Không có hồ sơ nào" not in body
+    assert body.count("000.00.31.H29-") >= 25

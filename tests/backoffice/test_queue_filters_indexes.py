@@ -51,3 +51,18 @@ def test_received_range_uses_the_received_indexes(big):
         received_to=day,
     )
     assert "dossier_recv_received" in plan, plan
+
+
+def test_name_search_uses_the_trigram_index(big):
+    """The applicant part of a name search (dossiers.queues._search_q) can be read from
+    the trigram index alone; a handful of test accounts would otherwise be scanned."""
+    from django.contrib.auth import get_user_model
+
+    term_q = queues._search_q("thu ha")
+    applicants = term_q.children[0][1]  # applicant_id__in=<the accounts' subquery>
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    plan = applicants.explain()
+    assert "identity_user_name_trgm" in plan, plan
+    assert get_user_model().objects.filter(pk__in=applicants).filter(full_name="Phạm Thu Hà")
