@@ -75,6 +75,13 @@ def pages():
         ("queue: mine", officials["chuyenvien.phuong"], "/mot-cua/?hang-doi=mine"),
         ("queue: overdue", officials["tiepnhan.phuong"], "/mot-cua/?hang-doi=overdue"),
         ("queue: all", officials["tiepnhan.phuong"], "/mot-cua/?hang-doi=all"),
+        # Name searches: a family name a third of the city shares, and one person.
+        ("queue: name (family)", officials["tiepnhan.phuong"], "/mot-cua/?hang-doi=all&q=nguyen"),
+        (
+            "queue: name (person)",
+            officials["tiepnhan.phuong"],
+            f"/mot-cua/?hang-doi=all&q={citizen.full_name}",
+        ),
         ("workbench", officials["tiepnhan.phuong"], f"/mot-cua/ho-so/{processing.ref}/"),
     ]
 

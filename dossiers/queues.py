@@ -19,7 +19,8 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -311,25 +312,69 @@ def _search_q(term: str) -> Q:
     with at most 3 digits before its first dot); any other term with a digit -> a
     code prefix (dossier_code_search); no digit -> the applicant's name, accents
     ignored."""
-    from django.contrib.auth import get_user_model
-
     if term.isdigit() and len(term) >= 4:
         return Q(applicant__id_number=term)
     if any(ch.isdigit() for ch in term):
         return Q(code__istartswith=term)
-    # Any part of the name, accents ignored, through the trigram index on the
-    # normalised name (identity migration 0010). Trigrams need three characters: a
-    # shorter name fragment would read every account, so it finds nothing instead.
-    from identity.models import normalized_name
     from procedures.selectors import normalize
 
     fragment = " ".join(normalize(term).split())
     if len(fragment) < 3:
+        # Trigrams need three characters: a shorter fragment would read every account.
         return Q(pk__isnull=True)  # nothing (and still compiles inside a union)
-    applicants = (
-        get_user_model().objects.alias(name=normalized_name()).filter(name__contains=fragment)
+    return _name_q(fragment)
+
+
+# A name fragment matching more accounts than this is a common one (a family name such
+# as Nguyễn is a third of the city): listing its accounts would cost more than walking
+# the queue in page order and checking each applicant's name until the page is full.
+# Listing K accounts costs ~K index reads; the walk reads ~PAGE_SIZE x accounts / K
+# rows at worst. For the city's ~13 M accounts the two meet near K = 10,000 (a few
+# hundred ms at worst each, bench/RESULTS.md), where the old scan took ~16 s.
+NAME_IDS_MAX = 10_000
+
+
+def _name_q(fragment: str) -> Q:
+    """Any part of the applicant's name, accents ignored (`fragment` normalised).
+
+    The trigram index on the normalised name (identity migration 0010) lists the
+    matching accounts, at most NAME_IDS_MAX + 1 of them: a rare name then becomes an
+    `applicant_id IN (...)` served by the applicant index. A common one (more matches)
+    is checked row by row instead, as the queue's own index scan hands rows over, in a
+    subplan PostgreSQL cannot turn into a join over all its accounts: the more people
+    share the name, the sooner the page is full. Either way the cost follows the page
+    and the name's rarity, never the number of accounts (bench/RESULTS.md)."""
+    from django.contrib.auth import get_user_model
+
+    from identity.models import normalized_name
+
+    accounts = get_user_model().objects.alias(name=normalized_name())
+    ids = list(
+        accounts.filter(name__contains=fragment).values_list("pk", flat=True)[: NAME_IDS_MAX + 1]
     )
-    return Q(applicant_id__in=applicants.values("pk"))
+    if not ids:
+        return Q(pk__isnull=True)
+    if len(ids) <= NAME_IDS_MAX:
+        # One array parameter, not thousands of placeholders to plan.
+        return Q(
+            Func(
+                F("applicant_id"),
+                Value(ids),
+                arg_joiner=" = ANY(",
+                template="(%(expressions)s))",
+                output_field=BooleanField(),
+            )
+        )
+    # identity migration 0010 explains why a function rather than a subquery.
+    pattern = f"%{connection.ops.prep_for_like_query(fragment)}%"
+    return Q(
+        Func(
+            F("applicant_id"),
+            Value(pattern),
+            function="motcua_name_like",
+            output_field=BooleanField(),
+        )
+    )
 
 
 def filtered_queryset(

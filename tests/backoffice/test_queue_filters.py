@@ -236,3 +236,17 @@ def test_a_name_fragment_under_three_letters_is_explained(client, world):
     # The search was dropped, not applied: the queue lists its dossiers.
     assert "Không có hồ sơ nào" not in body
     assert body.count("000.00.31.H29-") >= 25
+
+
+@pytest.mark.parametrize("ids_max", [0, 1, 10_000])
+def test_a_common_name_is_checked_row_by_row_with_the_same_result(world, monkeypatch, ids_max):
+    """Past NAME_IDS_MAX matching accounts the name is checked per row instead of
+    through a list of accounts: same dossiers either way, other agencies' never."""
+    everyone = _pks(world.leader)
+    monkeypatch.setattr(queues, "NAME_IDS_MAX", ids_max)
+    assert _pks(world.leader, q="thu ha") == everyone
+    assert _pks(world.leader, q="Phạm") == everyone
+    assert _pks(world.leader, q="Ngô Văn Tám") == set()
+    assert _pks(world.leader, q="thu ha", status=Status.PROCESSING) == {
+        pk for pk in everyone if Dossier.objects.get(pk=pk).status == Status.PROCESSING
+    }
