@@ -135,3 +135,25 @@ def test_runs_twice_without_clashes(world):
     LoadGenerator(dossiers=50, seed=1, batch=20).run()
     assert Dossier.objects.count() == 100
     assert list(verify_chains()) == []
+
+
+def test_a_failed_batch_stops_the_run_and_leaves_whole_batches(world, monkeypatch):
+    """Batches are written by a second thread while the next is built: a failure
+    there reaches the command, and what was written is whole batches only."""
+    from dossiers import loadgen
+
+    flush = loadgen.Table.flush
+    calls = {"logs": 0}
+
+    def failing_flush(self, cursor):
+        if self.model is DossierLog:
+            calls["logs"] += 1
+            if calls["logs"] == 2:
+                raise RuntimeError("disk full")
+        return flush(self, cursor)
+
+    monkeypatch.setattr(loadgen.Table, "flush", failing_flush)
+    with pytest.raises(CommandError, match="disk full"):
+        _generate(400, citizens=40, seed=9)
+    assert Dossier.objects.count() == 150  # the first batch, not a row of the second
+    assert not Dossier.objects.annotate(n=Count("log")).filter(n=0).exists()
