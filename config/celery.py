@@ -39,6 +39,11 @@ BEAT_SCHEDULE = {
         "task": "dossiers.deadlines.drafts",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Delivered outbox rows past OUTBOX_KEEP_DAYS (dossiers.outbox.purge_delivered).
+    "outbox-purge": {
+        "task": "dossiers.outbox_purge",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "agencies-weekly-summary": {
         "task": "notifications.weekly_summaries",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -281,6 +281,48 @@ def sweep(*, budget_seconds: float = 50.0) -> int:
             return sent
         if (timezone.now() - started).total_seconds() > budget_seconds:
             return sent
+
+
+def purge_delivered(*, keep_days: float | None = None, batch: int = 5_000, budget_seconds=50.0):
+    """Delete events older than `keep_days` (setting OUTBOX_KEEP_DAYS) whose every
+    delivery was sent, with those deliveries; returns how many events went.
+
+    The outbox is transport, not record: what happened to a dossier is in its log,
+    and what was said to whom in notifications' SentMessage. Kept, it would grow by
+    every transition's event and deliveries, some 300 M rows a year at city scale
+    (docs/scaling.md). Events still being fanned out, or with a delivery pending or
+    failed (it waits in Django admin), stay. Each batch is one statement in its own
+    transaction, oldest first, so a run stopped halfway leaves whole events; rows
+    another worker holds are skipped and taken the next night."""
+    keep = settings.OUTBOX_KEEP_DAYS if keep_days is None else keep_days
+    cutoff = timezone.now() - dt.timedelta(days=keep)
+    started = timezone.now()
+    purged = 0
+    sql = f"""
+        WITH old AS (
+            SELECT e.id FROM {OutboxEvent._meta.db_table} e
+            WHERE e.planned_at IS NOT NULL AND e.created_at < %s
+              AND NOT EXISTS (
+                  SELECT 1 FROM {OutboxDelivery._meta.db_table} d
+                  WHERE d.event_id = e.id AND d.status <> %s
+              )
+            ORDER BY e.id
+            LIMIT %s
+            FOR UPDATE SKIP LOCKED
+        ), deliveries AS (
+            DELETE FROM {OutboxDelivery._meta.db_table} d USING old WHERE d.event_id = old.id
+        )
+        DELETE FROM {OutboxEvent._meta.db_table} e USING old WHERE e.id = old.id
+    """  # noqa: S608 - table names from the models, values as parameters
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [cutoff, DeliveryStatus.SENT, batch])
+            gone = cursor.rowcount
+        purged += gone
+        if gone < batch or (timezone.now() - started).total_seconds() > budget_seconds:
+            if purged:
+                logger.info("outbox: %s delivered events older than %s days purged", purged, keep)
+            return purged
 
 
 # --- operations ----------------------------------------------------------------------

@@ -18,3 +18,9 @@ def outbox_dispatch(event_id: int | None = None) -> int:
 def outbox_sweep() -> int:
     """Celery beat: deliver what the on-commit trigger missed and the retries now due."""
     return outbox.sweep()
+
+
+@shared_task(name="dossiers.outbox_purge", ignore_result=True)
+def outbox_purge() -> int:
+    """Celery beat, nightly: drop delivered events past OUTBOX_KEEP_DAYS."""
+    return outbox.purge_delivered()

@@ -269,6 +269,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # A delivery waiting for an earlier one (ordering) looks again this much later.
 OUTBOX_NOT_YET_SECONDS = env.float("OUTBOX_NOT_YET_SECONDS", default=5.0)
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# Events whose every delivery was sent are deleted this many days after they were
+# written (nightly, dossiers.outbox.purge_delivered); pending and failed ones stay.
+OUTBOX_KEEP_DAYS = env.float("OUTBOX_KEEP_DAYS", default=30.0)
 # Extra subscribers (dotted paths of Subscriber classes) registered at start-up.
 OUTBOX_SUBSCRIBERS = env.list("OUTBOX_SUBSCRIBERS", default=[])
 # Status push to the national public-service portal; disabled while the URL is empty.

@@ -273,3 +273,49 @@ def test_a_fee_paid_without_a_state_change_emits_paid():
     )
     event = OutboxEvent.objects.filter(dossier=dossier).latest("pk")
     assert (event.kind, event.data) == (EventKind.PAID, {"payment": payment.reference})
+
+
+def _event_with(*statuses, days_old, planned=True):
+    """An event written `days_old` days ago with one delivery per status given."""
+    now = timezone.now()
+    event = OutboxEvent.objects.create(
+        kind=EventKind.EXPORT_READY,
+        created_at=now - dt.timedelta(days=days_old),
+        planned_at=now if planned else None,
+    )
+    for n, status in enumerate(statuses):
+        OutboxDelivery.objects.create(
+            event=event, subscriber="test", recipient=f"user:{n}", channel="file", status=status
+        )
+    return event
+
+
+@pytest.mark.parametrize("batch", [1, 5_000])
+def test_the_nightly_purge_drops_old_delivered_events_only(settings, batch):
+    settings.OUTBOX_KEEP_DAYS = 30
+    sent, failed, pending = DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.PENDING
+    gone = [
+        _event_with(sent, sent, days_old=40),
+        _event_with(days_old=31),
+        _event_with(sent, days_old=90),
+    ]
+    kept = [
+        _event_with(sent, days_old=10),  # recent
+        _event_with(sent, failed, days_old=40),  # waits for an administrator
+        _event_with(pending, days_old=40),  # still being retried
+        _event_with(days_old=40, planned=False),  # not fanned out yet
+    ]
+    assert outbox.purge_delivered(batch=batch) == 3
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {e.pk for e in kept}
+    assert not OutboxDelivery.objects.filter(event__in=[e.pk for e in gone]).exists()
+    assert OutboxDelivery.objects.count() == 4  # the kept events' own
+    assert outbox.purge_delivered(batch=batch) == 0  # nothing left to do
+
+
+def test_the_purge_is_on_the_beat_schedule():
+    import dossiers.tasks  # noqa: F401 - registers the shared tasks
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["outbox-purge"]
+    assert entry["task"] == "dossiers.outbox_purge"
+    assert app.tasks[entry["task"]]  # registered under that name
