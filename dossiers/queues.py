@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -325,36 +326,54 @@ def _search_q(term: str) -> Q:
     return _name_q(fragment)
 
 
-# A name fragment matching more accounts than this is a common one (a family name such
-# as Nguyễn is a third of the city): listing its accounts would cost more than walking
-# the queue in page order and checking each applicant's name until the page is full.
-# Listing K accounts costs ~K index reads; the walk reads ~PAGE_SIZE x accounts / K
-# rows at worst. For the city's ~13 M accounts the two meet near K = 10,000 (a few
-# hundred ms at worst each, bench/RESULTS.md), where the old scan took ~16 s.
-NAME_IDS_MAX = 10_000
+# Listing the K accounts that share a name fragment costs ~K reads of the account
+# table (~8 us each, the normalised name rechecked); walking the queue in page order
+# and checking each applicant (~25 us a row) reads ~PAGE_SIZE x accounts / K rows. The
+# two cost the same near K = sqrt(3 x PAGE_SIZE x accounts): ~5,000 at 333 k accounts,
+# ~32,000 at 13 M, a few hundred ms at worst where the old scan took ~16 s.
+NAME_COST_RATIO = 3
+NAME_IDS_MIN = 500
+
+
+def name_ids_max(accounts: int | None = None) -> int:
+    """The most accounts a name search lists before it walks the queue instead."""
+    if accounts is None:
+        from django.contrib.auth import get_user_model
+
+        table = get_user_model()._meta.db_table
+        with connection.cursor() as cursor:
+            # The planner's own account count (kept by autovacuum): no row is read.
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+        accounts = int(row[0]) if row else 0
+    return max(NAME_IDS_MIN, math.isqrt(NAME_COST_RATIO * PAGE_SIZE * max(accounts, 0)))
 
 
 def _name_q(fragment: str) -> Q:
     """Any part of the applicant's name, accents ignored (`fragment` normalised).
 
-    The trigram index on the normalised name (identity migration 0010) lists the
-    matching accounts, at most NAME_IDS_MAX + 1 of them: a rare name then becomes an
-    `applicant_id IN (...)` served by the applicant index. A common one (more matches)
-    is checked row by row instead, as the queue's own index scan hands rows over, in a
-    subplan PostgreSQL cannot turn into a join over all its accounts: the more people
-    share the name, the sooner the page is full. Either way the cost follows the page
-    and the name's rarity, never the number of accounts (bench/RESULTS.md)."""
+    A rare name: the trigram index on the normalised name (identity migration 0010)
+    lists its accounts and the page reads their dossiers (`applicant_id = ANY(...)`,
+    the applicant index). A common one ("nguyen"), by the planner's estimate or by
+    finding more than `name_ids_max()` accounts: the queue's own ordered index scan is
+    walked and each row's applicant checked (`motcua_name_like`), which stops when the
+    page is full; the more people share the name, the sooner. Either way the cost
+    follows the page and the name's rarity, not the number of accounts
+    (bench/RESULTS.md)."""
     from django.contrib.auth import get_user_model
 
     from identity.models import normalized_name
 
-    accounts = get_user_model().objects.alias(name=normalized_name())
-    ids = list(
-        accounts.filter(name__contains=fragment).values_list("pk", flat=True)[: NAME_IDS_MAX + 1]
+    limit = name_ids_max()
+    matching = (
+        get_user_model().objects.alias(name=normalized_name()).filter(name__contains=fragment)
     )
-    if not ids:
-        return Q(pk__isnull=True)
-    if len(ids) <= NAME_IDS_MAX:
+    ids = []
+    if estimates.estimated_count(matching) <= limit:
+        ids = list(matching.values_list("pk", flat=True)[: limit + 1])
+        if not ids:
+            return Q(pk__isnull=True)
+    if ids and len(ids) <= limit:
         # One array parameter, not thousands of placeholders to plan.
         return Q(
             Func(

@@ -240,13 +240,23 @@ def test_a_name_fragment_under_three_letters_is_explained(client, world):
 
 @pytest.mark.parametrize("ids_max", [0, 1, 10_000])
 def test_a_common_name_is_checked_row_by_row_with_the_same_result(world, monkeypatch, ids_max):
-    """Past NAME_IDS_MAX matching accounts the name is checked per row instead of
-    through a list of accounts: same dossiers either way, other agencies' never."""
+    """Past name_ids_max() matching accounts (estimated or found) the name is checked
+    per row instead of through a list of accounts: same dossiers either way, other
+    agencies' never."""
     everyone = _pks(world.leader)
-    monkeypatch.setattr(queues, "NAME_IDS_MAX", ids_max)
+    monkeypatch.setattr(queues, "name_ids_max", lambda: ids_max)
     assert _pks(world.leader, q="thu ha") == everyone
     assert _pks(world.leader, q="Phạm") == everyone
     assert _pks(world.leader, q="Ngô Văn Tám") == set()
     assert _pks(world.leader, q="thu ha", status=Status.PROCESSING) == {
         pk for pk in everyone if Dossier.objects.get(pk=pk).status == Status.PROCESSING
     }
+
+
+def test_the_account_list_limit_grows_with_the_square_root_of_the_accounts(world):
+    limit = queues.name_ids_max
+    assert limit(-1) == queues.NAME_IDS_MIN  # a table never analysed
+    assert limit(1_000) == queues.NAME_IDS_MIN
+    assert 4_900 < limit(333_000) < 5_100
+    assert 31_000 < limit(13_000_000) < 33_000
+    assert limit() >= queues.NAME_IDS_MIN  # from the table's statistics
