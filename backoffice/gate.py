@@ -57,11 +57,13 @@ def official_required(view=None, *, roles=None):
             user = request.user
             if not user.is_authenticated:
                 return _redirect_with_next("backoffice:login", request)
-            if not permissions.is_official(user):
+            if not permissions.remember_agency_roles(user):
                 return forbidden(request, "not_official")
-            if services.otp_device_for(user) is None:
-                return _redirect_with_next("backoffice:otp-enrol", request)
+            # A verified session holds a confirmed device (django_otp checks it on
+            # each request): only an unverified one needs to look for enrolment.
             if not user.is_verified():
+                if services.otp_device_for(user) is None:
+                    return _redirect_with_next("backoffice:otp-enrol", request)
                 return _redirect_with_next("backoffice:otp-verify", request)
             if roles is not None and not permissions.agencies_for(user, roles):
                 return forbidden(request, "role")

@@ -34,6 +34,23 @@ def field_choices(scope):
     )
 
 
+def catalogue_choices(scope) -> tuple[list, list]:
+    """The procedure and field lists of the filter form, cached under the catalogue's
+    generation token: they change only with the catalogue (whose every write clears
+    the token, `procedures.signals`), and were two UNION queries on every queue page."""
+    from django.core.cache import cache
+
+    from procedures.selectors import SEARCH_CACHE_TIMEOUT, search_cache_generation
+
+    agencies = ",".join(str(pk) for pk in sorted(scope.any_ids))
+    key = f"backoffice:choices:{search_cache_generation()}:{agencies}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = (list(procedure_choices(scope)), list(field_choices(scope)))
+        cache.set(key, choices, SEARCH_CACHE_TIMEOUT)
+    return choices
+
+
 @dataclass
 class QueueState:
     scope: queues.OfficialScope
@@ -51,9 +68,8 @@ def queue_state(request, data=None) -> QueueState:
     queue = data.get("hang-doi") or names[0]
     if queue not in names:
         queue = "all"
-    form = forms.QueueFilterForm(
-        data or None, procedures=procedure_choices(scope), fields=field_choices(scope)
-    )
+    procedures, fields = catalogue_choices(scope)
+    form = forms.QueueFilterForm(data or None, procedures=procedures, fields=fields)
     if form.is_bound:
         form.is_valid()
         filters = form.to_filters(queue)

@@ -8,12 +8,14 @@ repeats an action.
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +34,8 @@ from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
 
+_ANY_REF = uuid.UUID(int=0)
+
 # --- queues --------------------------------------------------------------------------
 
 
@@ -44,6 +48,10 @@ def home(request):
     page = queues.dossier_list_for_queue(
         scope=state.scope, filters=filters, after=request.GET.get("sau"), now=now, calendar=calendar
     )
+    # One reverse() for the page, not one per row.
+    link = reverse("backoffice:dossier", kwargs={"ref": _ANY_REF})
+    for row in page.rows:
+        row.url = link.replace(str(_ANY_REF), str(row.ref))
     kept = {k: v for k, v in request.GET.items() if k != "sau" and v}
     kept.setdefault("hang-doi", queue)
     query = urlencode(kept)

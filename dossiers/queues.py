@@ -478,6 +478,32 @@ def _page_ids(qs: QuerySet[Dossier], filters: Filters, scope: OfficialScope, n: 
     return RawSQL(sql, params)  # noqa: S611
 
 
+# What a queue row shows (backoffice/queue.html, the digests): only these columns are
+# read, not the declaration (JSON) or the procedure's search text.
+ROW_FIELDS = (
+    "ref",
+    "code",
+    "status",
+    "received_at",
+    "submitted_at",
+    "due_at",
+    "paused_at",
+    "updated_at",
+    "receiving_agency_id",
+    "competent_agency_id",
+    "version__procedure__name",
+    "version__procedure__code",
+    "applicant__full_name",
+    "applicant__first_name",
+    "applicant__last_name",
+    "applicant__username",
+    "assignee__full_name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+)
+
+
 def dossier_list_for_queue(
     *,
     scope: OfficialScope,
@@ -503,9 +529,9 @@ def dossier_list_for_queue(
     page_ids = _page_ids(qs, filters, scope, size + 1)
     rows = list(
         ordered(
-            Dossier.objects.filter(pk__in=page_ids).select_related(
-                "version__procedure", "applicant", "assignee", "receiving_agency"
-            ),
+            Dossier.objects.filter(pk__in=page_ids)
+            .select_related("version__procedure", "applicant", "assignee")
+            .only(*ROW_FIELDS),
             filters,
         )
     )

@@ -42,10 +42,26 @@ def agency_ids_by_role(user) -> list[tuple[int, str]]:
     return list(_memberships(user).values_list("agency_id", "role"))
 
 
+# Where `remember_agency_roles` keeps the memberships on the request's user object.
+_ROLES_ATTR = "_motcua_agency_roles"
+
+
 def agency_roles(user) -> list[tuple[int, str, str]]:
     """(agency id, agency code, role) triples in one query, for the queues' scope (the
     code names the agency's group for dossiers shared with it by a consultation)."""
+    remembered = getattr(user, _ROLES_ATTR, None)
+    if remembered is not None:
+        return remembered
     return list(_memberships(user).values_list("agency_id", "agency__code", "role"))
+
+
+def remember_agency_roles(user) -> list[tuple[int, str, str]]:
+    """Read the memberships once for this request (the back-office gate does): the
+    gate, the scope and the page header asked for them three times, one query each.
+    The user object is the request's own, so nothing outlives the request."""
+    rows = list(_memberships(user).values_list("agency_id", "agency__code", "role"))
+    setattr(user, _ROLES_ATTR, rows)
+    return rows
 
 
 def roles_for(user, agency) -> set[str]:
@@ -63,6 +79,9 @@ def is_official(user) -> bool:
 
 def memberships_of(user) -> list[tuple[str, str]]:
     """(agency code, role) pairs, for display and for the session."""
+    remembered = getattr(user, _ROLES_ATTR, None)
+    if remembered is not None:
+        return [(code, role) for _agency_id, code, role in remembered]
     return list(_memberships(user).values_list("agency__code", "role"))
 
 

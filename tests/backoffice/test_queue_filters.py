@@ -91,6 +91,31 @@ def _pks(user, **filters):
     return {d.pk for d in page.rows}
 
 
+def test_the_filter_lists_follow_the_catalogue_though_they_are_cached(client, world):
+    """The procedure and field lists are cached (backoffice.queue_state.catalogue_choices):
+    a procedure given to the agency, or renamed, shows at once; one taken away goes."""
+    force_login_verified(client, world.leader)
+    before = client.get("/mot-cua/?hang-doi=all").content.decode()
+    assert world.procedure.name in before
+
+    added = ProcedureFactory(
+        name="Cấp giấy phép thử bộ nhớ đệm", field=FieldFactory(name="Lĩnh vực mới")
+    )
+    added.executing_agencies.set([world.agency])
+    world.procedure.name = "Tên thủ tục đã đổi"
+    world.procedure.save()
+    after = client.get("/mot-cua/?hang-doi=all").content.decode()
+    assert "Cấp giấy phép thử bộ nhớ đệm" in after
+    assert "Lĩnh vực mới" in after
+    assert "Tên thủ tục đã đổi" in after
+
+    added.executing_agencies.clear()
+    assert "Cấp giấy phép thử bộ nhớ đệm" not in client.get("/mot-cua/").content.decode()
+    # A choice that is not in the agency's list is refused, not silently ignored.
+    page = client.get(f"/mot-cua/?hang-doi=all&procedure={added.pk}").content.decode()
+    assert 'class="field-error"' in page
+
+
 def test_field_procedure_channel_and_received_range_filters(world):
     other_field = FieldFactory()
     other = ProcedureFactory(field=other_field)
