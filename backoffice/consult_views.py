@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.gate import official_required
+from config.html import FastSelect
 from dossiers import consultation as consult
 from dossiers import queues
 from dossiers.constants import FINAL, ConsultationStatus
@@ -32,7 +33,9 @@ STAFF = [OfficialRole.SPECIALIST, OfficialRole.LEADER]
 
 
 class AskForm(forms.Form):
-    agency = forms.TypedChoiceField(label=gettext_lazy("Agency to consult"), coerce=int)
+    agency = forms.TypedChoiceField(
+        label=gettext_lazy("Agency to consult"), coerce=int, widget=FastSelect
+    )
     question = forms.CharField(
         label=gettext_lazy("Question"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -128,7 +128,7 @@ class SupplementRequestForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Specialist"), queryset=None)
+    assignee = forms.ModelChoiceField(label=_("Specialist"), queryset=None, widget=FastSelect)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

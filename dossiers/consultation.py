@@ -273,7 +273,22 @@ def consultation_list_for_agencies(*, agency_ids, after: str | None = None, size
 
 def agency_choices(exclude_id=None):
     """Active agencies for the "ask another agency" list, in tree order (each after its
-    parent, indented by depth). One query; the tree is walked in Python."""
+    parent, indented by depth). Cached under the catalogue's generation token (every
+    agency write clears it, `procedures.signals`): the list is on every workbench."""
+    from django.core.cache import cache
+
+    from procedures.selectors import SEARCH_CACHE_TIMEOUT, search_cache_generation
+
+    key = f"consultation:agencies:{search_cache_generation()}"
+    tree = cache.get(key)
+    if tree is None:
+        tree = _agency_tree()
+        cache.set(key, tree, SEARCH_CACHE_TIMEOUT)
+    return [(pk, label) for pk, label in tree if pk != exclude_id]
+
+
+def _agency_tree() -> list[tuple[int, str]]:
+    """One query; the tree is walked in Python."""
     from procedures.models import Agency
 
     agencies = list(Agency.objects.filter(is_active=True).only("pk", "name", "code", "parent_id"))
@@ -286,8 +301,7 @@ def agency_choices(exclude_id=None):
 
     def walk(nodes, depth):
         for node in sorted(nodes, key=lambda a: a.name):
-            if node.pk != exclude_id:
-                out.append((node.pk, f"{'— ' * depth}{node.name} ({node.code})"))
+            out.append((node.pk, f"{'— ' * depth}{node.name} ({node.code})"))
             walk(children.get(node.pk, []), depth + 1)
 
     walk(roots, 0)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
+from config.choices import FastChoiceLabels
 from dossiers.constants import (
     ACTION_NEEDED,
     OPEN_STATES,
@@ -80,7 +81,7 @@ class StoredFile(models.Model):
         return self.name
 
 
-class Dossier(models.Model):
+class Dossier(FastChoiceLabels, models.Model):
     ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(
         _("dossier code"), max_length=60, unique=True, null=True, blank=True, editable=False
@@ -222,14 +223,6 @@ class Dossier(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("portal:dossier-detail", kwargs={"ref": self.ref})
 
-    def get_status_display(self):
-        # Django's version rebuilds a hashable copy of every choice (translating each
-        # lazy label) on each call: 0.1 ms a row, a tenth of a queue page's rendering.
-        try:
-            return Status(self.status).label
-        except ValueError:
-            return self.status
-
     @property
     def procedure(self):
         return self.version.procedure
@@ -257,7 +250,7 @@ class DossierCodeCounter(models.Model):
         return f"{self.agency_id} {self.day}: {self.last}"
 
 
-class DossierDocument(models.Model):
+class DossierDocument(FastChoiceLabels, models.Model):
     """A file placed in a dossier, for one required document of its case (or none:
     an extra document, a supplement, a result)."""
 
@@ -288,7 +281,7 @@ class DossierDocument(models.Model):
         return self.file.name
 
 
-class DossierLog(models.Model):
+class DossierLog(FastChoiceLabels, models.Model):
     """The dossier log (nhật ký hồ sơ): append-only, hash-chained per dossier.
 
     `hash` = SHA-256 of the canonical serialisation of the row, which includes the
@@ -362,7 +355,7 @@ def _issued_path(instance, filename):
     return f"issued/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
 
 
-class IssuedDocument(models.Model):
+class IssuedDocument(FastChoiceLabels, models.Model):
     """A standard document (forms 01-05) issued by the action logged in `log`, kept
     with the dossier. Written only by `dossiers.documents.issue` inside that action's
     transaction; the log row's data names the file and its SHA-256."""
@@ -387,7 +380,7 @@ class IssuedDocument(models.Model):
         return f"{self.dossier.code}-mau-{self.form}.pdf"
 
 
-class DossierMessage(models.Model):
+class DossierMessage(FastChoiceLabels, models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     author_name = models.CharField(_("from"), max_length=200)
@@ -407,7 +400,7 @@ class DossierMessage(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.author_name}"
 
 
-class Payment(models.Model):
+class Payment(FastChoiceLabels, models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments")
     purpose = models.CharField(_("purpose"), max_length=12, choices=PaymentPurpose)
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
@@ -468,7 +461,7 @@ class Rating(models.Model):
         return f"{self.dossier}: {self.overall}/5"
 
 
-class OutboxEvent(models.Model):
+class OutboxEvent(FastChoiceLabels, models.Model):
     """A domain event, written in the same transaction as the change it announces
     (transactional outbox): if the change commits the event exists, if it rolls back
     it never did. `dossiers.outbox` fans it out into deliveries."""
@@ -507,7 +500,7 @@ class OutboxEvent(models.Model):
         return f"#{self.pk} {self.kind}"
 
 
-class OutboxDelivery(models.Model):
+class OutboxDelivery(FastChoiceLabels, models.Model):
     """One event to one recipient on one channel. (event, subscriber, recipient,
     channel) is unique: it is the idempotency key, so a redelivered task or a second
     sweep finds the row already sent and sends nothing."""
@@ -571,7 +564,7 @@ class DossierGroupObjectPermission(GroupObjectPermissionBase):
     )
 
 
-class Consultation(models.Model):
+class Consultation(FastChoiceLabels, models.Model):
     """Inter-agency consultation (liên thông): the competent agency asks another agency
     for its opinion; while open, that agency may read the dossier (a guardian grant)."""
 
@@ -635,7 +628,7 @@ def _export_path(instance, filename):
     return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
-class ExportJob(models.Model):
+class ExportJob(FastChoiceLabels, models.Model):
     """An export too large to stream in the request (EXPORT_SYNC_MAX_ROWS): a Celery
     task writes the file into the private storage; only its owner downloads it."""
 
