@@ -318,3 +318,26 @@ def test_queue_and_shared_check_are_index_backed(setup):
     grant_table = DossierGroupObjectPermission._meta.db_table
     assert "Seq Scan" not in shared_plan, shared_plan
     assert grant_table in shared_plan
+
+
+def test_the_agency_list_follows_the_catalogue_though_it_is_cached(setup):
+    """The "ask another agency" list is cached (dossiers.consultation.agency_choices):
+    an agency added, renamed or closed shows so on the next workbench."""
+    a, _b, third, _outsider, dossier = setup
+    client = _client(a.specialist)
+    assert "Phường C" in client.get(_wb(dossier)).content.decode()
+
+    AgencyFactory(code="000.00.34.H29", name="Phường Mới Lập")
+    third.name = "Phường C đổi tên"
+    third.save()
+    page = client.get(_wb(dossier)).content.decode()
+    assert "Phường Mới Lập (000.00.34.H29)" in page
+    assert "Phường C đổi tên (000.00.33.H29)" in page
+
+    third.is_active = False
+    third.save()
+    assert "000.00.33.H29" not in client.get(_wb(dossier)).content.decode()
+    # The asking agency itself is never offered.
+    assert (a.agency.pk, f"{a.agency.name} ({a.agency.code})") not in consult.agency_choices(
+        exclude_id=a.agency.pk
+    )
