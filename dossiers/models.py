@@ -81,6 +81,14 @@ class StoredFile(models.Model):
         return self.name
 
 
+# The procedure's search columns (its whole text, twice), never shown with a dossier:
+# left out when a dossier is read with its procedure (`.defer(*HEAVY_PROCEDURE_FIELDS)`).
+HEAVY_PROCEDURE_FIELDS = (
+    "version__procedure__search_document",
+    "version__procedure__search_vector",
+)
+
+
 class Dossier(FastChoiceLabels, models.Model):
     ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers import estimates
 from dossiers.constants import OPEN_STATES, PAUSED, ActorRole, Status
-from dossiers.models import Dossier, DossierLog
+from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
 from dossiers.workflow import actions_for
 from identity import permissions
 from identity.constants import OfficialRole
@@ -587,6 +587,7 @@ def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = Non
             "applicant",
             "assignee",
         )
+        .defer(*HEAVY_PROCEDURE_FIELDS)
         .first()
     )
     if dossier is None:

@@ -10,7 +10,13 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.constants import Status, Visibility
-from dossiers.models import Dossier, DossierDocument, DossierLog, StoredFile
+from dossiers.models import (
+    HEAVY_PROCEDURE_FIELDS,
+    Dossier,
+    DossierDocument,
+    DossierLog,
+    StoredFile,
+)
 from procedures.constants import OnlineLevel
 
 PAGE_SIZE = 20
@@ -36,6 +42,7 @@ def dossier_get_for_applicant(*, user, ref) -> Dossier:
         .select_related(
             "version__procedure", "case", "receiving_agency", "competent_agency", "business"
         )
+        .defer(*HEAVY_PROCEDURE_FIELDS)
         .first()
     )
     if dossier is None:
