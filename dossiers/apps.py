@@ -7,7 +7,12 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self):
-        from dossiers import outbox, partner
+        from django.db.models.signals import post_save
+
+        from dossiers import outbox, partner, queues
+        from dossiers.models import Dossier
+
+        post_save.connect(queues.dossier_saved, sender=Dossier, dispatch_uid="queue-counts")
 
         outbox.register(partner.PartnerSubscriber())
         outbox.register_configured()

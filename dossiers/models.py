@@ -231,6 +231,19 @@ class Dossier(FastChoiceLabels, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("portal:dossier-detail", kwargs={"ref": self.ref})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the queue counts were keyed on when read (dossiers.queues.dossier_saved):
+        # a save that moves the dossier to another agency changes both agencies' counts.
+        fields = instance.__dict__
+        instance._loaded_queue_fields = (
+            fields.get("receiving_agency_id"),
+            fields.get("competent_agency_id"),
+            fields.get("status"),
+        )
+        return instance
+
     @property
     def procedure(self):
         return self.version.procedure

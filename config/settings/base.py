@@ -272,6 +272,10 @@ OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
 # Events whose every delivery was sent are deleted this many days after they were
 # written (nightly, dossiers.outbox.purge_delivered); pending and failed ones stay.
 OUTBOX_KEEP_DAYS = env.float("OUTBOX_KEEP_DAYS", default=30.0)
+# Back-office tab counts are cached per official this long at most (dossiers.queues):
+# any change to a dossier of their agencies recounts at once; only what the clock
+# alone moves ("due soon", "overdue") can lag by this much. 0 turns the cache off.
+QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=60)
 # Extra subscribers (dotted paths of Subscriber classes) registered at start-up.
 OUTBOX_SUBSCRIBERS = env.list("OUTBOX_SUBSCRIBERS", default=[])
 # Status push to the national public-service portal; disabled while the URL is empty.

@@ -29,3 +29,7 @@ STORAGES = {
     "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests write dossiers inside one transaction that never commits, so the on-commit
+# bumps of the queue counts' generations would not run: counted afresh each time,
+# except in tests/backoffice/test_queue_counts_cache.py, which commits for real.
+QUEUE_COUNTS_CACHE_SECONDS = 0
