@@ -4,6 +4,8 @@ them when the forms change (Circular 03/2025/TT-VPCP)."""
 
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +27,21 @@ def qr_svg(text: str) -> str:
     return image.to_string(encoding="unicode")
 
 
+_local = threading.local()
+
+
+def _font_config():
+    """One WeasyPrint font configuration per thread, kept between documents: building
+    it (Pango's font map) was ~15 % of a receipt's CPU. Per thread because it is not
+    meant to be shared between threads (gunicorn runs several per worker)."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     from weasyprint import HTML
 
@@ -32,7 +49,9 @@ def render_pdf(template: str, context: dict) -> bytes:
         html = render_to_string(
             template, {**context, "SITE_NAME": settings.SITE_NAME, "SITE_CITY": settings.SITE_CITY}
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1", font_config=_font_config()
+    )
 
 
 def acknowledgement_pdf(dossier) -> bytes:
@@ -55,4 +74,4 @@ def warm_up() -> None:
     for 3.7 s in the load benchmark (bench/RESULTS.md). Called by gunicorn.conf.py."""
     from weasyprint import HTML
 
-    HTML(string="<p>MotCua</p>").write_pdf()
+    HTML(string="<p>MotCua</p>").write_pdf(font_config=_font_config())
