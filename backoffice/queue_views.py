@@ -236,7 +236,8 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         limit=queues._due_limit(now, calendar),
     )
     labels = {f.key: f.label_vi for f in dossier.version.form_fields.all()}
-    log = list(queues.dossier_official_log(dossier))
+    full_log = list(queues.dossier_official_log(dossier))
+    log = queues.log_visible_to(full_log, dossier, scope)
     return render(
         request,
         "backoffice/dossier.html",
@@ -248,7 +249,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "issued": documents.issued_for_official(dossier),
             "overdue": overdue,
             "step_plan": documents.step_plan(dossier, calendar),
-            "pauses": documents.pause_history(log),
+            "pauses": documents.pause_history(full_log),
             "dossier_messages": dossier.messages.select_related("attachment"),
             "payments": dossier.payments.all(),
             "panels": panels,

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import estimates
-from dossiers.constants import OPEN_STATES, PAUSED, ActorRole, Status
+from dossiers.constants import OPEN_STATES, PAUSED, Action, ActorRole, Status, Visibility
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
 from dossiers.workflow import actions_for
 from identity import permissions
@@ -684,6 +684,26 @@ def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = Non
 def dossier_official_log(dossier: Dossier) -> QuerySet[DossierLog]:
     """The full log, internal notes included: officials see everything."""
     return dossier.log.order_by("seq")
+
+
+_CONSULTATION_ACTIONS = frozenset({Action.CONSULT, Action.ANSWER, Action.CONSULT_CLOSE})
+
+
+def log_visible_to(entries, dossier: Dossier, scope: OfficialScope) -> list[DossierLog]:
+    """The log rows an official sees. The dossier's own agencies (receiving, competent)
+    see everything, internal notes included; an agency that sees the dossier only
+    because it was consulted sees what the applicant sees plus its own consultations,
+    not the deciding agency's internal deliberations."""
+    if dossier.receiving_agency_id in scope.any_ids or dossier.competent_agency_id in (
+        scope.any_ids
+    ):
+        return list(entries)
+    return [
+        e
+        for e in entries
+        if e.visibility == Visibility.PUBLIC
+        or (e.action in _CONSULTATION_ACTIONS and e.data.get("agency") in scope.codes)
+    ]
 
 
 def official_actions(dossier: Dossier, scope: OfficialScope) -> list[tuple[str, str]]:

@@ -341,3 +341,22 @@ def test_the_agency_list_follows_the_catalogue_though_it_is_cached(setup):
     assert (a.agency.pk, f"{a.agency.name} ({a.agency.code})") not in consult.agency_choices(
         exclude_id=a.agency.pk
     )
+
+
+def test_the_consulted_agency_sees_the_question_not_the_internal_notes(setup):
+    """A consulted agency reads the dossier and its own consultation, and what the
+    applicant sees of the log; the deciding agency's internal notes stay with it."""
+    from dossiers import services
+
+    a, b, _third, _outsider, dossier = setup
+    services.dossier_note_add(
+        dossier_id=dossier.pk, actor=a.specialist, note="Ghi chú nội bộ: chờ ý kiến lãnh đạo"
+    )
+    asker, consulted = _client(a.specialist), _client(b.specialist)
+    assert _ask(asker, dossier, b.agency).status_code == 302
+
+    theirs = consulted.get(_wb(dossier)).content.decode()
+    assert "Thửa đất có nằm trong quy hoạch không?" in theirs  # their question
+    assert "Ghi chú nội bộ" not in theirs
+    ours = asker.get(_wb(dossier)).content.decode()
+    assert "Ghi chú nội bộ: chờ ý kiến lãnh đạo" in ours
