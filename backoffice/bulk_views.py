@@ -10,15 +10,17 @@ checkbox carries the state the official saw).
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.gate import official_required
 from backoffice.queue_state import queue_state
@@ -169,6 +171,23 @@ def bulk_apply(request):
                 )
             else:
                 results.append(_apply(action, dossier, request.user, state.scope, assignee, note))
+    back = f"?{request.GET.urlencode()}" if request.GET else "?"
+    if errors:
+        # Nothing was written: the form's errors are shown on this response.
+        return _report(request, action, [], errors, back, status=400)
+    # Post/redirect/get: reloading the report must not post the actions again (each
+    # would come back "changed"). Only the latest report is kept, in the session.
+    token = secrets.token_urlsafe(8)
+    request.session[REPORT_KEY] = {
+        "token": token,
+        "action": action,
+        "results": [asdict(r) for r in results],
+        "back": back,
+    }
+    return redirect("backoffice:bulk-report", token=token)
+
+
+def _report(request, action, results, errors, back, status=200):
     return render(
         request,
         "backoffice/bulk_result.html",
@@ -177,7 +196,24 @@ def bulk_apply(request):
             "results": results,
             "errors": errors,
             "done": sum(r.outcome == DONE for r in results),
-            "back": f"?{request.GET.urlencode()}" if request.GET else "?",
+            "back": back,
         },
-        status=400 if errors else 200,
+        status=status,
     )
+
+
+REPORT_KEY = "backoffice_bulk_report"
+
+
+@require_GET
+@official_required
+def bulk_report(request, token):
+    report = request.session.get(REPORT_KEY)
+    if not report or report.get("token") != token or report.get("action") not in BULK_ACTIONS:
+        messages.info(
+            request,
+            _("That report is no longer kept: the queue shows the dossiers as they are now."),
+        )
+        return redirect("backoffice:home")
+    results = [Outcome(**row) for row in report["results"]]
+    return _report(request, report["action"], results, [], report["back"])

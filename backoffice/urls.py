@@ -14,6 +14,7 @@ app_name = "backoffice"
 urlpatterns = [
     path("", queue_views.home, name="home"),
     path("hang-loat/", bulk_views.bulk_apply, name="bulk"),
+    path("hang-loat/ket-qua/<str:token>/", bulk_views.bulk_report, name="bulk-report"),
     path("xuat/", export_views.queue_export, name="export"),
     path("xuat/cua-toi/", export_views.my_exports, name="exports"),
     path("xuat/cua-toi/<int:pk>/", export_views.export_download, name="export-download"),

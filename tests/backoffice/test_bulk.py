@@ -19,6 +19,11 @@ def _tick(*dossiers, seen=None):
     return [f"{d.ref}.{seen or d.status}" for d in dossiers]
 
 
+def _post(client, *args, **kwargs):
+    """A bulk action, followed to its report (post/redirect/get)."""
+    return client.post(*args, follow=True, **kwargs)
+
+
 def _outcomes(response):
     html = response.content.decode()
     rows = html.split('data-outcome="')[1:]
@@ -38,8 +43,8 @@ def test_bulk_receive_reports_done_and_changed_meanwhile(client, wards):
     services.dossier_receive(dossier_id=taken.pk, actor=a.receptionist)
     force_login_verified(client, a.receptionist)
 
-    response = client.post(
-        "/mot-cua/hang-loat/?hang-doi=receive", {"action": "receive", "dossier": seen}
+    response = _post(
+        client, "/mot-cua/hang-loat/?hang-doi=receive", {"action": "receive", "dossier": seen}
     )
 
     outcomes, html = _outcomes(response)
@@ -63,7 +68,7 @@ def test_a_change_between_the_read_and_the_lock_is_reported_as_changed(client, w
 
     monkeypatch.setattr(services, "dossier_receive", someone_else_first)
     force_login_verified(client, a.receptionist)
-    response = client.post("/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(d)})
+    response = _post(client, "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(d)})
     assert _outcomes(response)[0] == ["changed"]
     assert d.log.filter(action="receive").count() == 1
 
@@ -72,7 +77,8 @@ def test_bulk_assign_to_a_specialist(client, wards):
     a, _b = wards
     one, two = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.RECEIVED)
     force_login_verified(client, a.leader)
-    response = client.post(
+    response = _post(
+        client,
         "/mot-cua/hang-loat/?hang-doi=all",
         {"action": "assign", "dossier": _tick(one, two), "assignee": a.specialist.pk},
     )
@@ -87,7 +93,8 @@ def test_assign_to_someone_who_is_not_a_specialist_here_writes_nothing(client, w
     d = a.dossier_in(Status.RECEIVED)
     force_login_verified(client, a.leader)
     for assignee in (b.specialist.pk, a.receptionist.pk, "", "x"):
-        response = client.post(
+        response = _post(
+            client,
             "/mot-cua/hang-loat/",
             {"action": "assign", "dossier": _tick(d), "assignee": assignee},
         )
@@ -102,12 +109,14 @@ def test_state_and_role_refusals_say_why(client, wards):
     received, submitted = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.SUBMITTED)
     force_login_verified(client, a.receptionist)
     # Receiving a dossier that is already received (and was, when the page was shown).
-    response = client.post("/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(received)})
+    response = _post(
+        client, "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(received)}
+    )
     assert _outcomes(response)[0] == ["refused"]
     # A specialist may not receive.
     force_login_verified(client, a.specialist)
-    response = client.post(
-        "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(submitted)}
+    response = _post(
+        client, "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(submitted)}
     )
     outcomes, html = _outcomes(response)
     assert outcomes == ["refused"]
@@ -120,7 +129,8 @@ def test_another_agencys_dossier_and_forged_ids_are_refused_without_a_hint(clien
     a, b = wards
     theirs = b.dossier_in(Status.SUBMITTED)
     force_login_verified(client, a.receptionist)
-    response = client.post(
+    response = _post(
+        client,
         "/mot-cua/hang-loat/",
         {
             "action": "receive",
@@ -166,3 +176,35 @@ def test_queue_page_offers_checkboxes_and_the_right_actions(client, wards):
     force_login_verified(client, a.specialist)
     html = client.get("/mot-cua/?hang-doi=mine").content.decode()
     assert 'name="dossier"' not in html  # nothing a specialist may do in bulk
+
+
+def test_the_report_is_a_page_of_its_own_and_reloading_it_acts_again_on_nothing(client, wards):
+    a, _b = wards
+    d = a.dossier_in(Status.SUBMITTED)
+    force_login_verified(client, a.receptionist)
+    response = client.post(
+        "/mot-cua/hang-loat/?hang-doi=receive", {"action": "receive", "dossier": _tick(d)}
+    )
+    assert response.status_code == 302
+    report = response["Location"]
+    assert "/mot-cua/hang-loat/ket-qua/" in report
+
+    for _ in range(2):  # a reload shows the same report and does nothing more
+        outcomes, html = _outcomes(client.get(report))
+        assert outcomes == ["done"]
+        assert "?hang-doi=receive" in html  # back to the same queue
+    assert d.log.filter(action="receive").count() == 1
+
+
+def test_an_old_or_someone_elses_report_is_not_shown(client, wards):
+    a, b = wards
+    d = a.dossier_in(Status.SUBMITTED)
+    force_login_verified(client, a.receptionist)
+    report = client.post("/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(d)})[
+        "Location"
+    ]
+    other = force_login_verified(type(client)(), b.receptionist)
+    response = other.get(report, follow=True)
+    assert response.redirect_chain[0][0].endswith("/mot-cua/")
+    assert "không còn được lưu" in response.content.decode()
+    assert d.code not in response.content.decode().split("bo-tabs")[0]
