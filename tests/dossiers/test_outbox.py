@@ -82,7 +82,9 @@ def test_the_dispatch_is_asked_for_only_after_commit(world, django_capture_on_co
     with django_capture_on_commit_callbacks() as callbacks:
         services.dossier_submit(dossier_id=dossier.pk, actor=world.applicant)
     event = OutboxEvent.objects.get()
-    assert [(c.func, c.args) for c in callbacks] == [(outbox.kick, (event.pk,))]
+    # (The queue counts' generation bump, dossiers.queues, also waits for the commit.)
+    kicks = [(c.func, c.args) for c in callbacks if getattr(c, "func", None) is outbox.kick]
+    assert kicks == [(outbox.kick, (event.pk,))]
 
 
 def test_a_rolled_back_change_leaves_no_event(world, django_capture_on_commit_callbacks):
