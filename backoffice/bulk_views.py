@@ -82,6 +82,10 @@ class Outcome:
         return OUTCOMES[self.outcome]
 
 
+# The session key of the latest bulk report (post/redirect/get, `bulk_report`).
+REPORT_KEY = "backoffice_bulk_report"
+
+
 def _parse(values) -> dict[uuid.UUID, str]:
     """`<ref>.<state seen>` per ticked row; forged values are dropped."""
     seen = {}
@@ -200,9 +204,6 @@ def _report(request, action, results, errors, back, status=200):
         },
         status=status,
     )
-
-
-REPORT_KEY = "backoffice_bulk_report"
 
 
 @require_GET

@@ -38,17 +38,13 @@ def catalogue_choices(scope) -> tuple[list, list]:
     """The procedure and field lists of the filter form, cached under the catalogue's
     generation token: they change only with the catalogue (whose every write clears
     the token, `procedures.signals`), and were two UNION queries on every queue page."""
-    from django.core.cache import cache
-
-    from procedures.selectors import SEARCH_CACHE_TIMEOUT, search_cache_generation
+    from procedures.selectors import cached_with_catalogue
 
     agencies = ",".join(str(pk) for pk in sorted(scope.any_ids))
-    key = f"backoffice:choices:{search_cache_generation()}:{agencies}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = (list(procedure_choices(scope)), list(field_choices(scope)))
-        cache.set(key, choices, SEARCH_CACHE_TIMEOUT)
-    return choices
+    return cached_with_catalogue(
+        f"queue-filters:{agencies}",
+        lambda: (list(procedure_choices(scope)), list(field_choices(scope))),
+    )
 
 
 @dataclass

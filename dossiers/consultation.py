@@ -275,15 +275,9 @@ def agency_choices(exclude_id=None):
     """Active agencies for the "ask another agency" list, in tree order (each after its
     parent, indented by depth). Cached under the catalogue's generation token (every
     agency write clears it, `procedures.signals`): the list is on every workbench."""
-    from django.core.cache import cache
+    from procedures.selectors import cached_with_catalogue
 
-    from procedures.selectors import SEARCH_CACHE_TIMEOUT, search_cache_generation
-
-    key = f"consultation:agencies:{search_cache_generation()}"
-    tree = cache.get(key)
-    if tree is None:
-        tree = _agency_tree()
-        cache.set(key, tree, SEARCH_CACHE_TIMEOUT)
+    tree = cached_with_catalogue("consultation-agencies", _agency_tree)
     return [(pk, label) for pk, label in tree if pk != exclude_id]
 
 

@@ -268,6 +268,19 @@ def search_cache_generation() -> str:
     return cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
 
 
+def cached_with_catalogue(name: str, build):
+    """`build()`, cached under the catalogue's generation token: for lists derived from
+    the catalogue (procedures, fields, agencies), which every catalogue write renews.
+    The generation is read before `build` runs, so a list built while a write commits
+    is filed under the generation that write retires."""
+    key = f"catalogue:derived:{search_cache_generation()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, SEARCH_CACHE_TIMEOUT)
+    return value
+
+
 def _with_result_row(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
     """What a result row shows, prefetched: field, published version with its
     channels and fees, executing agencies (a fixed number of queries)."""
