@@ -255,6 +255,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "panels": panels,
             "time_left": time_left,
             "final": dossier.status in (Status.REFUSED, Status.STOPPED, Status.RETURNED),
+            "sees_internal": queues.sees_internal(dossier, scope),
             # Inter-agency consultation panel and opinions (backoffice.consult_views).
             **consult_views.workbench_context(dossier, scope),
         },
@@ -347,8 +348,10 @@ def issued_document(request, ref, pk):
 @official_required
 def control_sheet(request, ref):
     """Form 06, the process control sheet, rendered from the log when asked for."""
-    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
-    if dossier.received_at is None:
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    # The sheet lists every handover with its note: internal, like the full log.
+    if dossier.received_at is None or not queues.sees_internal(dossier, scope):
         raise Http404
     return _pdf_response(documents.control_sheet_pdf(dossier), f"{dossier.code}-mau-06.pdf")
 

@@ -689,14 +689,21 @@ def dossier_official_log(dossier: Dossier) -> QuerySet[DossierLog]:
 _CONSULTATION_ACTIONS = frozenset({Action.CONSULT, Action.ANSWER, Action.CONSULT_CLOSE})
 
 
+def sees_internal(dossier: Dossier, scope: OfficialScope) -> bool:
+    """Whether the official works at one of the dossier's own agencies (receiving,
+    competent) and so sees its internal side: notes, handovers, form 06. An agency that
+    sees the dossier only because it was consulted does not."""
+    return (
+        dossier.receiving_agency_id in scope.any_ids or dossier.competent_agency_id in scope.any_ids
+    )
+
+
 def log_visible_to(entries, dossier: Dossier, scope: OfficialScope) -> list[DossierLog]:
-    """The log rows an official sees. The dossier's own agencies (receiving, competent)
-    see everything, internal notes included; an agency that sees the dossier only
-    because it was consulted sees what the applicant sees plus its own consultations,
-    not the deciding agency's internal deliberations."""
-    if dossier.receiving_agency_id in scope.any_ids or dossier.competent_agency_id in (
-        scope.any_ids
-    ):
+    """The log rows an official sees. The dossier's own agencies see everything,
+    internal notes included (`sees_internal`); a consulted agency sees what the
+    applicant sees plus its own consultations, not the deciding agency's internal
+    deliberations."""
+    if sees_internal(dossier, scope):
         return list(entries)
     return [
         e

@@ -360,3 +360,18 @@ def test_the_consulted_agency_sees_the_question_not_the_internal_notes(setup):
     assert "Ghi chú nội bộ" not in theirs
     ours = asker.get(_wb(dossier)).content.decode()
     assert "Ghi chú nội bộ: chờ ý kiến lãnh đạo" in ours
+
+
+def test_form_06_stays_with_the_deciding_agency(setup):
+    """The process control sheet lists every handover with its note: the consulted
+    agency neither sees the link nor gets the PDF."""
+    a, b, _third, _outsider, dossier = setup
+    asker, consulted = _client(a.specialist), _client(b.specialist)
+    assert _ask(asker, dossier, b.agency).status_code == 302
+    sheet = f"{_wb(dossier)}mau-06.pdf"
+
+    assert sheet in asker.get(_wb(dossier)).content.decode()
+    assert asker.get(sheet)["Content-Type"] == "application/pdf"
+    page = consulted.get(_wb(dossier))
+    assert page.status_code == 200 and sheet not in page.content.decode()
+    assert consulted.get(sheet).status_code == 404
