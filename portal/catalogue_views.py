@@ -11,7 +11,6 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -74,23 +73,12 @@ def procedure_list(request):
     generation and served from the cache to everyone who asks the same: the filter
     form (every field and agency as an option) and the rows cost more to render than
     the search costs to run. The header (user, CSRF token) is rendered every time."""
-    key = _rendered_key(request)
-    rendered = cache.get(key) if key else None
-    if rendered is None:
-        context = _list_context(request)
-        rendered = {
-            "title": (
-                gettext("“%(query)s” – procedures")  # noqa: RUF001 - the msgid % {"query": context["query"]}
-                if context["query"]
-                else gettext("Administrative procedures")
-            ),
-            # Under htmx only the results are swapped in: render just that part.
-            "content": render_to_string(
-                f"{CONTENT_TEMPLATE}#results" if request.htmx else CONTENT_TEMPLATE, context
-            ),
-        }
-        if key:
-            cache.set(key, rendered, selectors.SEARCH_CACHE_TIMEOUT)
+    if selectors.SEARCH_CACHE_ENABLED:
+        rendered = selectors.cached_with_catalogue(
+            _rendered_name(request), lambda: _render_content(request)
+        )
+    else:
+        rendered = _render_content(request)
     if request.htmx:
         return HttpResponse(rendered["content"])
     # Safe: rendered by the template engine above, with autoescaping.
@@ -114,17 +102,26 @@ def _templates_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def _rendered_key(request) -> str | None:
-    if not selectors.SEARCH_CACHE_ENABLED:
-        return None
-    # Every parameter counts (unknown ones are kept in the pagination links); the
-    # generation changes with every catalogue change (procedures.services).
+def _rendered_name(request) -> str:
+    # Every parameter counts (unknown ones are kept in the pagination links).
     params = sorted(request.GET.lists())
-    name = repr((get_language(), bool(request.htmx), params))
-    return (
-        f"catalogue:html:{selectors.search_cache_generation()}:{_templates_digest()}:"
-        f"{hashlib.sha256(name.encode()).hexdigest()[:32]}"
-    )
+    return repr(("html", _templates_digest(), get_language(), bool(request.htmx), params))
+
+
+def _render_content(request) -> dict:
+    context = _list_context(request)
+    return {
+        "title": (
+            gettext("“%(query)s” – procedures")  # noqa: RUF001 - the msgid
+            % {"query": context["query"]}
+            if context["query"]
+            else gettext("Administrative procedures")
+        ),
+        # Under htmx only the results are swapped in: render just that part.
+        "content": render_to_string(
+            f"{CONTENT_TEMPLATE}#results" if request.htmx else CONTENT_TEMPLATE, context
+        ),
+    }
 
 
 def _list_context(request) -> dict:

@@ -82,30 +82,27 @@ def parse_query(raw: str | None) -> ParsedQuery:
 # The filter lists of /thu-tuc/ (~150 fields and agencies) change only when an editor
 # or the importer changes the catalogue; `procedures.services.catalogue_cache_clear`
 # drops them then (called by the Field/Agency signal receivers in procedures.signals).
-FILTER_OPTIONS_CACHE_KEY = "catalogue:filter-options:v1"
-FILTER_OPTIONS_TIMEOUT = 24 * 3600
 FILTER_AGENCY_KINDS = (AgencyKind.CITY, AgencyKind.DEPARTMENT, AgencyKind.WARD, AgencyKind.COMMUNE)
 
 
 def catalogue_filter_options() -> dict[str, list[tuple[str, str]]]:
     """{"fields": [(pk, name)], "agencies": [(pk, name)]}, primary keys as strings
     (as they come back in the query string), from the cache when it has them."""
-    options = cache.get(FILTER_OPTIONS_CACHE_KEY)
-    if options is None:
-        options = {
-            "fields": [
-                (str(pk), name)
-                for pk, name in Field.objects.order_by("name").values_list("pk", "name")
-            ],
-            "agencies": [
-                (str(pk), name)
-                for pk, name in Agency.objects.filter(is_active=True, kind__in=FILTER_AGENCY_KINDS)
-                .order_by("kind", "name")
-                .values_list("pk", "name")
-            ],
-        }
-        cache.set(FILTER_OPTIONS_CACHE_KEY, options, FILTER_OPTIONS_TIMEOUT)
-    return options
+    return cached_with_catalogue("filter-options", _filter_options)
+
+
+def _filter_options() -> dict[str, list[tuple[str, str]]]:
+    return {
+        "fields": [
+            (str(pk), name) for pk, name in Field.objects.order_by("name").values_list("pk", "name")
+        ],
+        "agencies": [
+            (str(pk), name)
+            for pk, name in Agency.objects.filter(is_active=True, kind__in=FILTER_AGENCY_KINDS)
+            .order_by("kind", "name")
+            .values_list("pk", "name")
+        ],
+    }
 
 
 def published_versions() -> QuerySet[ProcedureVersion]:
@@ -269,11 +266,13 @@ def search_cache_generation() -> str:
 
 
 def cached_with_catalogue(name: str, build):
-    """`build()`, cached under the catalogue's generation token: for lists derived from
-    the catalogue (procedures, fields, agencies), which every catalogue write renews.
-    The generation is read before `build` runs, so a list built while a write commits
-    is filed under the generation that write retires."""
-    key = f"catalogue:derived:{search_cache_generation()}:{name}"
+    """`build()`, cached under the catalogue's generation token: for anything derived
+    from the catalogue (lists of procedures, fields, agencies; search pages; rendered
+    HTML), which every catalogue write renews. The generation is read before `build`
+    runs, so a value built while a write commits is filed under the generation that
+    write retires. `name` may be long: it is hashed into the key."""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    key = f"catalogue:{search_cache_generation()}:{digest}"
     value = cache.get(key)
     if value is None:
         value = build()
@@ -405,16 +404,8 @@ def procedure_page_for_public(
     }
     if not SEARCH_CACHE_ENABLED:
         return _procedure_page(query=query, **arguments)
-    # The generation is read before the database: a reader racing a publish then
-    # files its (possibly old) page under the generation the publish retires.
-    generation = search_cache_generation()
-    name = repr((query.text, query.code, sorted(arguments.items())))
-    key = f"catalogue:search:{generation}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
-    result = cache.get(key)
-    if result is None:
-        result = _procedure_page(query=query, **arguments)
-        cache.set(key, result, SEARCH_CACHE_TIMEOUT)
-    return result
+    name = repr(("search", query.text, query.code, sorted(arguments.items())))
+    return cached_with_catalogue(name, lambda: _procedure_page(query=query, **arguments))
 
 
 def _procedure_page(

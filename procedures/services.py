@@ -42,14 +42,15 @@ ALLOWED = {
 
 
 def catalogue_cache_clear() -> None:
-    """Forget the cached catalogue filter lists (fields, agencies) and search results
-    now and again once the current transaction commits, so no reader caches the state
-    it replaced."""
+    """Retire the catalogue generation, so everything cached under it
+    (`selectors.cached_with_catalogue`: filter lists, search pages, rendered HTML) is
+    forgotten, now and again once the current transaction commits, so no reader
+    caches the state it replaced."""
     from django.core.cache import cache
 
-    from procedures.selectors import FILTER_OPTIONS_CACHE_KEY, SEARCH_GENERATION_KEY
+    from procedures.selectors import SEARCH_GENERATION_KEY
 
-    keys = [FILTER_OPTIONS_CACHE_KEY, SEARCH_GENERATION_KEY]
+    keys = [SEARCH_GENERATION_KEY]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

@@ -1,8 +1,5 @@
 """Public, read-only catalogue API (DESIGN: /api/v1/, schema at /api/schema/)."""
 
-import hashlib
-
-from django.core.cache import cache
 from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -84,15 +81,11 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
         language; throttling has run already."""
         if not selectors.SEARCH_CACHE_ENABLED:
             return super().list(request, *args, **kwargs)
-        generation = selectors.search_cache_generation()
-        name = f"{get_language()} {request.build_absolute_uri()}"
-        key = f"catalogue:api:{generation}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
-        data = cache.get(key)
-        if data is not None:
-            return Response(data)
-        response = super().list(request, *args, **kwargs)
-        cache.set(key, response.data, selectors.SEARCH_CACHE_TIMEOUT)
-        return response
+        build = super().list
+        name = repr(("api", get_language(), request.build_absolute_uri()))
+        return Response(
+            selectors.cached_with_catalogue(name, lambda: build(request, *args, **kwargs).data)
+        )
 
     def get_object(self):
         procedure = procedure_get_for_public(code=self.kwargs["code"][:40])
