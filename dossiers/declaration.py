@@ -4,6 +4,7 @@ the portal to render it and by the services to validate it server-side."""
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django import forms
@@ -69,8 +70,27 @@ def _form_field(field) -> forms.Field:
 
 
 def declaration_form_class(version) -> type[forms.Form]:
-    fields = {f.key: _form_field(f) for f in version.form_fields.all()}
-    return type("DeclarationForm", (forms.Form,), fields)
+    """The version's declaration form. Built once per version, language and catalogue
+    generation in each process: every filing, save and submission asks for it, and a
+    version's fields change only while it is a draft, by writes that renew the
+    generation (`procedures.signals`, `procedures.services.version_copy_content`).
+    Sharing the class is safe: each form instance deep-copies its fields."""
+    if version.pk is None:
+        return _build_form_class(version.form_fields.all())
+    from procedures.selectors import search_cache_generation
+
+    return _cached_form_class(version.pk, get_language(), search_cache_generation())
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_form_class(version_id, language, generation) -> type[forms.Form]:
+    from procedures.models import FormField
+
+    return _build_form_class(FormField.objects.filter(version_id=version_id))
+
+
+def _build_form_class(form_fields) -> type[forms.Form]:
+    return type("DeclarationForm", (forms.Form,), {f.key: _form_field(f) for f in form_fields})
 
 
 def to_json(cleaned: dict) -> dict:

@@ -207,7 +207,9 @@ def version_copy_content(
     target: ProcedureVersion,
     parts=("channels", "cases", "form_fields", "steps"),
 ) -> None:
-    """Copy the children of `source` into the draft `target` (bulk inserts)."""
+    """Copy the children of `source` into the draft `target` (bulk inserts, which send
+    no signals: the catalogue generation is renewed here)."""
+    catalogue_cache_clear()
     if "channels" in parts:
         for channel in source.channels.prefetch_related("fees"):
             fees = list(channel.fees.all())
