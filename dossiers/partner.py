@@ -132,6 +132,15 @@ class PartnerSubscriber(Subscriber):
 
     def deliver(self, delivery):
         event = delivery.event
+        # An earlier event of the dossier not fanned out yet (another worker is planning
+        # it right now) would otherwise be overtaken. Asked first: an event is planned
+        # in the same transaction that writes its deliveries, so once this statement
+        # sees it planned, the next one (a new snapshot, READ COMMITTED) sees them. In
+        # the other order a planning that commits between the two slipped through.
+        if OutboxEvent.objects.filter(
+            dossier_id=event.dossier_id, pk__lt=event.pk, planned_at=None
+        ).exists():
+            raise NotYet("an earlier event is being planned")
         waiting = (
             OutboxDelivery.objects.filter(earlier_unsent(delivery))
             .order_by("event_id")
@@ -147,12 +156,6 @@ class PartnerSubscriber(Subscriber):
                 else timezone.now() + dt.timedelta(seconds=settings.OUTBOX_RETRY_MAX_SECONDS)
             )
             raise NotYet(f"after event {waiting['event_id']}", retry_at=retry_at)
-        # An earlier event of the dossier not fanned out yet (another worker is planning
-        # it right now) would otherwise be overtaken.
-        if OutboxEvent.objects.filter(
-            dossier_id=event.dossier_id, pk__lt=event.pk, planned_at=None
-        ).exists():
-            raise NotYet("an earlier event is being planned")
         event = (
             OutboxEvent.objects.select_related(
                 "dossier__version__procedure",

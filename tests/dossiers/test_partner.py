@@ -153,3 +153,43 @@ def test_signatures():
     assert partner.verify(SECRET, body, partner.sign(SECRET, body))
     assert not partner.verify(SECRET, body + b" ", partner.sign(SECRET, body))
     assert not partner.verify(SECRET, body, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_planning_that_commits_mid_check_cannot_be_overtaken(world, receiver):
+    """Two workers: one plans a dossier's earlier change while another, holding the
+    later change's delivery, checks what must go first. Whatever instant the planning
+    commits at, the later change waits."""
+    import threading
+
+    from django.db import connection
+
+    dossier = world.dossier_in(Status.RECEIVED)
+    events = dict(dossier.outbox_events.values_list("kind", "pk"))
+    outbox.fan_out(event_id=events[EventKind.RECEIVED])  # the earlier one was skipped
+    later = partner_rows().select_related("event").get(event_id=events[EventKind.RECEIVED])
+
+    def plan_earlier():
+        try:
+            outbox.fan_out(event_id=events[EventKind.SUBMITTED])
+        finally:
+            connection.close()
+
+    planned = []
+
+    def commit_the_planning_after_the_first_check(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not planned:
+            planned.append(sql)
+            worker = threading.Thread(target=plan_earlier)
+            worker.start()
+            worker.join()
+        return result
+
+    with (
+        connection.execute_wrapper(commit_the_planning_after_the_first_check),
+        pytest.raises(outbox.NotYet),
+    ):
+        outbox.registered()[partner.NAME].deliver(later)
+    assert planned and receiver.accepted == []
+    assert partner_rows().count() == 2  # the planning did commit
