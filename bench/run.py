@@ -147,7 +147,8 @@ def main():
     prepare = [PY, str(ROOT / "bench" / "prepare.py"), "--out", str(fixtures)]
     prepare += ["--drafts", str(drafts.get(args.mix, args.drafts))]
     if args.mix == "submit":
-        prepare += ["--citizens", str(max(args.users, 40))]
+        # One citizen, with its share of the drafts, per submitting user.
+        prepare += ["--citizens", str(args.users)]
     subprocess.run(prepare, check=True, env=env, cwd=ROOT)
     gunicorn = subprocess.Popen(
         [

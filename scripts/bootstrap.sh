@@ -53,8 +53,12 @@ ensure_uv() {
 }
 
 ensure_weasyprint_libs() {
-  # WeasyPrint renders the standard forms through Pango.
-  if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0'; then
+  # WeasyPrint renders the standard forms through Pango. HarfBuzz's subsetter is asked
+  # for on its own: a machine can have Pango without it, and WeasyPrint then falls back
+  # to fontTools, which made every receipt ~4x slower (bench/RESULTS.md, session 6).
+  local libs
+  libs="$(ldconfig -p 2>/dev/null)"
+  if ! grep -q 'libpango-1.0.so.0' <<<"$libs" || ! grep -q 'libharfbuzz-subset.so.0' <<<"$libs"; then
     apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core ||
       log "WeasyPrint's libraries are missing: PDF forms will not render until they are installed"
   fi
