@@ -50,6 +50,23 @@ def dossier_get_for_applicant(*, user, ref) -> Dossier:
     return dossier
 
 
+def dossier_key_for_applicant(*, user, ref) -> tuple[int, str]:
+    """(pk, status) of the dossier `ref` under the same rule as
+    `dossier_get_for_applicant`, read without joins: for actions that lock the row
+    themselves. Http404 when `user` may not see it."""
+    if user is None or not user.is_authenticated:
+        raise Http404
+    key = (
+        Dossier.objects.filter(_for_applicant(user), ref=ref)
+        .exclude(status=Status.DISCARDED)
+        .values_list("pk", "status")
+        .first()
+    )
+    if key is None:
+        raise Http404
+    return key
+
+
 @dataclass
 class Page:
     items: list

@@ -521,8 +521,20 @@ def submission_problems(dossier: Dossier) -> dict:
     """What stops a draft from being submitted: declaration errors and missing documents."""
     errors = declaration_errors(dossier.version, dossier.form_data)
     present = set(dossier.documents.values_list("required_document_id", flat=True))
-    missing = [d for d in dossier.case.documents.all() if d.is_required and d.pk not in present]
+    missing = [d for d in case_documents(dossier.case_id) if d.is_required and d.pk not in present]
     return {"declaration": errors, "missing": missing}
+
+
+def case_documents(case_id: int) -> list:
+    """The documents a case asks for, cached under the catalogue generation: a version's
+    content is frozen once published (procedures.models.FrozenVersionContent) and
+    every write to it renews the generation (procedures.signals)."""
+    from procedures.models import RequiredDocument
+    from procedures.selectors import cached_with_catalogue
+
+    return cached_with_catalogue(
+        f"case-documents:{case_id}", lambda: list(RequiredDocument.objects.filter(case_id=case_id))
+    )
 
 
 def _next_code(agency, moment) -> str:
@@ -1014,14 +1026,20 @@ def dossier_note_add(*, dossier_id: int, actor, note: str) -> DossierLog:
 def version_fee(dossier: Dossier) -> int:
     """The fee in VND of the dossier's channel in its version (0 when free or when the
     amount is set by another regulation, which the agency then requires as a financial
-    obligation)."""
-    channel = (
-        dossier.version.channels.filter(method=dossier.channel).first()
-        or dossier.version.channels.first()
-    )
-    if channel is None:
-        return 0
-    return sum(f.amount or 0 for f in channel.fees.all() if f.currency == "VND")
+    obligation). Cached under the catalogue generation, like `case_documents`."""
+    from procedures.selectors import cached_with_catalogue
+
+    version = dossier.version
+
+    def build():
+        channel = (
+            version.channels.filter(method=dossier.channel).first() or version.channels.first()
+        )
+        if channel is None:
+            return 0
+        return sum(f.amount or 0 for f in channel.fees.all() if f.currency == "VND")
+
+    return cached_with_catalogue(f"fee:{version.pk}:{dossier.channel}", build)
 
 
 def payable(payment: Payment) -> bool:

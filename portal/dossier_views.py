@@ -26,6 +26,7 @@ from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
     dossier_get_for_applicant,
+    dossier_key_for_applicant,
     dossier_list_for_applicant,
     dossier_public_log,
     dossier_public_status,
@@ -232,20 +233,27 @@ def _autosave_status(request, *, saved_at=None, error=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_review(request, ref):
+    if request.method == "POST":
+        # Only the access check here (no joins): the service locks and reads the row,
+        # and checks completeness under the lock; checking here first as well cost
+        # every submission a second pass over the declaration and files.
+        pk, status = dossier_key_for_applicant(user=request.user, ref=ref)
+        if status == Status.DRAFT:
+            try:
+                services.dossier_submit(dossier_id=pk, actor=request.user)
+            except services.DossierIncomplete as error:
+                dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+                return render(
+                    request,
+                    "portal/dossiers/review.html",
+                    _review(dossier, error.problems),
+                    status=400,
+                )
+            except TransitionNotAllowed:
+                pass  # submitted already (double click, resent form): show it
+        return redirect("portal:dossier-submitted", ref=ref)
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     if dossier.status != Status.DRAFT:
-        return redirect("portal:dossier-submitted", ref=dossier.ref)
-    if request.method == "POST":
-        # The service checks completeness under the row lock; checking here first as
-        # well cost every submission a second pass over the declaration and files.
-        try:
-            services.dossier_submit(dossier_id=dossier.pk, actor=request.user)
-        except services.DossierIncomplete as error:
-            return render(
-                request, "portal/dossiers/review.html", _review(dossier, error.problems), status=400
-            )
-        except TransitionNotAllowed:
-            pass  # submitted already (double click, resent form): show it
         return redirect("portal:dossier-submitted", ref=dossier.ref)
     problems = services.submission_problems(dossier)
     return render(request, "portal/dossiers/review.html", _review(dossier, problems))

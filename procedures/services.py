@@ -45,14 +45,23 @@ def catalogue_cache_clear() -> None:
     """Retire the catalogue generation, so everything cached under it
     (`selectors.cached_with_catalogue`: filter lists, search pages, rendered HTML) is
     forgotten, now and again once the current transaction commits, so no reader
-    caches the state it replaced."""
+    caches the state it replaced. An import saves thousands of catalogue rows in one
+    transaction: the after-commit retirement is queued once per transaction."""
+    _retire_generation()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is _retire_generation for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_retire_generation)
+
+
+def _retire_generation() -> None:
     from django.core.cache import cache
 
     from procedures.selectors import SEARCH_GENERATION_KEY
 
-    keys = [SEARCH_GENERATION_KEY]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    cache.delete(SEARCH_GENERATION_KEY)
 
 
 class VersionStateError(ValidationError):

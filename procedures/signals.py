@@ -10,7 +10,17 @@ on those catches every path; bulk writes (`QuerySet.update`, `bulk_create`) call
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from procedures.models import Agency, Field, FormField, Procedure, ProcedureVersion
+from procedures.models import (
+    Agency,
+    Case,
+    Channel,
+    Fee,
+    Field,
+    FormField,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+)
 from procedures.services import catalogue_cache_clear
 
 
@@ -22,9 +32,18 @@ from procedures.services import catalogue_cache_clear
 @receiver(post_delete, sender=Procedure)
 @receiver(post_save, sender=ProcedureVersion)
 @receiver(post_delete, sender=ProcedureVersion)
-# A draft's declaration fields (the declaration form class is cached per generation).
+# A draft's content: its declaration fields, documents asked for and fees (cached per
+# generation for filing: dossiers.declaration, dossiers.services.case_documents).
 @receiver(post_save, sender=FormField)
 @receiver(post_delete, sender=FormField)
+@receiver(post_save, sender=Case)
+@receiver(post_delete, sender=Case)
+@receiver(post_save, sender=RequiredDocument)
+@receiver(post_delete, sender=RequiredDocument)
+@receiver(post_save, sender=Channel)
+@receiver(post_delete, sender=Channel)
+@receiver(post_save, sender=Fee)
+@receiver(post_delete, sender=Fee)
 # The agency filter of the search reads these links.
 @receiver(m2m_changed, sender=Procedure.executing_agencies.through)
 @receiver(m2m_changed, sender=Procedure.competent_agencies.through)

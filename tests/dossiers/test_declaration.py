@@ -52,3 +52,36 @@ def test_fields_copied_in_bulk_are_seen_too(draft):
     assert declaration_form_class(target).base_fields == {}
     services.version_copy_content(source=draft, target=target, parts=("form_fields",))
     assert set(declaration_form_class(target).base_fields) == {"full_name"}
+
+
+def test_documents_asked_for_and_fees_follow_a_drafts_changes(draft):
+    from dossiers.models import Dossier
+    from dossiers.services import case_documents, version_fee
+    from tests.procedures.factories import CaseFactory, ChannelFactory, DocumentFactory, FeeFactory
+
+    case = CaseFactory(version=draft)
+    DocumentFactory(case=case, name="Tờ khai")
+    assert [d.name for d in case_documents(case.pk)] == ["Tờ khai"]
+    DocumentFactory(case=case, name="Giấy khai sinh")
+    assert sorted(d.name for d in case_documents(case.pk)) == ["Giấy khai sinh", "Tờ khai"]
+
+    channel = ChannelFactory(version=draft, method="online")
+    dossier = Dossier(version=draft, channel="online")
+    assert version_fee(dossier) == 0
+    fee = FeeFactory(channel=channel, amount=50_000)
+    assert version_fee(dossier) == 50_000
+    fee.amount = 20_000
+    fee.save()
+    assert version_fee(dossier) == 20_000
+
+
+def test_a_long_import_queues_one_after_commit_retirement():
+    from django.db import connection, transaction
+
+    from procedures.services import _retire_generation, catalogue_cache_clear
+
+    with transaction.atomic():
+        for _ in range(50):
+            catalogue_cache_clear()
+        queued = [f for _s, f, _r in connection.run_on_commit if f is _retire_generation]
+        assert len(queued) == 1

@@ -187,3 +187,27 @@ def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
         {**dict.fromkeys(services.RATING_CRITERIA, 4), "comment": "Tốt"},
     )
     assert done.rating.overall == 4
+
+
+def test_submitting_is_for_the_applicant_only_and_only_when_complete(client, world):
+    incomplete, complete = world.draft(), world.complete_draft()
+    review = {
+        d: reverse("portal:dossier-review", kwargs={"ref": d.ref}) for d in (incomplete, complete)
+    }
+
+    client.force_login(world.other)
+    assert client.post(review[complete]).status_code == 404
+    complete.refresh_from_db()
+    assert complete.status == Status.DRAFT and not complete.code
+
+    client.force_login(world.applicant)
+    refused = client.post(review[incomplete])
+    assert refused.status_code == 400
+    assert world.document.name in refused.content.decode()  # listed as missing
+    incomplete.refresh_from_db()
+    assert incomplete.status == Status.DRAFT and not incomplete.log.filter(action="submit").exists()
+
+    accepted = client.post(review[complete])
+    assert accepted["Location"] == reverse("portal:dossier-submitted", kwargs={"ref": complete.ref})
+    complete.refresh_from_db()
+    assert complete.status == Status.SUBMITTED and complete.code
