@@ -6,11 +6,14 @@ import logging
 
 
 def post_worker_init(worker):
-    # Before the worker takes requests: see dossiers.pdf.warm_up. A failure here must
-    # not keep the worker from serving every other page.
-    from dossiers.pdf import warm_up
+    # Before the worker takes requests: see config.warmup and dossiers.pdf.warm_up. A
+    # failure here must not keep the worker from serving every other page.
+    from config.warmup import warm_up as warm_django
+    from dossiers.pdf import warm_up as warm_pdf
 
-    try:
-        warm_up()
-    except Exception:
-        logging.getLogger("motcua.gunicorn").exception("PDF warm-up failed")
+    log = logging.getLogger("motcua.gunicorn")
+    for name, warm in (("Django", warm_django), ("PDF", warm_pdf)):
+        try:
+            warm()
+        except Exception:
+            log.exception("%s warm-up failed", name)
