@@ -281,3 +281,14 @@ def test_filter_options_are_escaped_and_keep_the_selection(client):
 
     assert "<script>alert" not in html
     assert f'<option value="{field.pk}" selected>&lt;script&gt;alert(&quot;x&quot;)' in html
+
+
+def test_the_page_title_names_the_search(client):
+    """The title is what a screen reader announces first and what a browser tab shows."""
+    published_procedure(name="Đăng ký khai sinh", code="1.001193")
+    title = re.search(
+        r"<title>(.*?)</title>", _html(client.get("/thu-tuc/", {"q": "khai sinh"})), re.S
+    )
+    assert "khai sinh" in title.group(1) and "%(query)s" not in title.group(1)
+    plain = re.search(r"<title>(.*?)</title>", _html(client.get("/thu-tuc/")), re.S)
+    assert "khai sinh" not in plain.group(1)
