@@ -40,6 +40,7 @@ from dossiers import services  # noqa: E402
 from dossiers.constants import Status  # noqa: E402
 from dossiers.demo import WARD_CODE, _upload  # noqa: E402
 from dossiers.models import Dossier  # noqa: E402
+from dossiers.services import receiving_agencies_for  # noqa: E402
 from identity.middleware import OFFICIAL_SESSION_FLAG  # noqa: E402
 from identity.models import User  # noqa: E402
 from procedures.models import Agency, Procedure  # noqa: E402
@@ -69,6 +70,14 @@ def main():
     parser.add_argument("--agency", default=WARD_CODE, help="The officials' agency.")
     parser.add_argument("--citizens", type=int, default=40)
     parser.add_argument("--drafts", type=int, default=300, help="Complete drafts to submit.")
+    parser.add_argument(
+        "--agencies",
+        type=int,
+        default=1,
+        help="Spread the drafts over this many agencies that receive their procedure "
+        "(1: all to the officials' agency, whose one code counter row every submission "
+        "of the day takes in turn).",
+    )
     args = parser.parse_args()
     began = time.monotonic()
     agency = Agency.objects.get(code=args.agency)
@@ -94,6 +103,12 @@ def main():
         .select_related("version__procedure", "case")
         .first()
     )
+    # Codes are gap-free per agency and day, so submissions to one agency take its
+    # counter row one after the other; a city's filings spread over many agencies.
+    others = receiving_agencies_for(template.version.procedure).exclude(pk=agency.pk)
+    receivers = [agency, *others[: args.agencies - 1]]
+    if len(receivers) < args.agencies:
+        parser.error(f"only {len(receivers)} agencies receive {template.version.procedure}")
     fixtures = {"citizens": [], "officials": {}, "submitted": [], "workbench": [], "codes": []}
     for user in citizens:
         refs = list(
@@ -113,7 +128,7 @@ def main():
                 applicant=user,
                 version=template.version,
                 case=template.case,
-                receiving_agency=agency,
+                receiving_agency=receivers[i % len(receivers)],
             )
             # The demo citizen's complete declaration, under this citizen's name.
             data = {**template.form_data, "ho_ten": user.full_name}
@@ -160,7 +175,8 @@ def main():
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(fixtures))
     print(
-        f"{len(citizens)} citizen and {len(officials)} official sessions, {made} drafts, "
+        f"{len(citizens)} citizen and {len(officials)} official sessions, {made} drafts "
+        f"to {len(receivers)} agencies, "
         f"{len(fixtures['submitted'])} to receive, {fixtures['dossiers']} dossiers "
         f"in {time.monotonic() - began:.1f}s -> {out}"
     )

@@ -12,7 +12,8 @@ bench/results/<label>.json; bench/compare.py compares sizes.
 
 `--mix reads` runs only the anonymous pages (used by the 1-2-4 worker scaling run).
 `--mix submit --rate 100` runs submissions only, offered at a fixed total rate (one
-draft per submission is prepared beforehand, spread over `--users` citizens).
+draft per submission is prepared beforehand, spread over `--users` citizens, all to
+the ward unless `--agencies N` spreads them over N agencies that receive the procedure).
 The RSS of every worker is sampled every `--sample` seconds during the run (memory
 over a long run: `--seconds 600`).
 """
@@ -126,6 +127,13 @@ def main():
     parser.add_argument("--drafts", type=int, default=300)
     parser.add_argument("--mix", choices=sorted(MIXES), default="all")
     parser.add_argument("--rate", type=float, default=100, help="submissions/s (--mix submit)")
+    parser.add_argument(
+        "--agencies",
+        type=int,
+        default=1,
+        help="--mix submit: drafts spread over this many receiving agencies (1: one "
+        "agency, the worst case: its day's code counter is taken one submission at a time)",
+    )
     parser.add_argument("--sample", type=float, default=30, help="RSS sampling period, s")
     parser.add_argument("--wait", default="0.1,0.4", help="think time between, seconds")
     args = parser.parse_args()
@@ -148,7 +156,7 @@ def main():
     prepare += ["--drafts", str(drafts.get(args.mix, args.drafts))]
     if args.mix == "submit":
         # One citizen, with its share of the drafts, per submitting user.
-        prepare += ["--citizens", str(args.users)]
+        prepare += ["--citizens", str(args.users), "--agencies", str(args.agencies)]
     subprocess.run(prepare, check=True, env=env, cwd=ROOT)
     gunicorn = subprocess.Popen(
         [
@@ -233,6 +241,7 @@ def main():
         "rss_mb_after": list(rss_after.values()),
         "rss_samples": sampler.samples,
         "rate": args.rate if args.mix == "submit" else None,
+        "agencies": args.agencies if args.mix == "submit" else None,
         "stats": stats,
     }
     (RESULTS / f"{args.label}.json").write_text(json.dumps(result, indent=1))
