@@ -569,15 +569,18 @@ def dossier_submit(*, dossier_id: int, actor) -> Dossier:
         raise DossierIncomplete(_("The dossier is not complete yet."), problems)
 
     fee = version_fee(dossier)
+    # Read while only this dossier is locked (which also holds its documents still):
+    # from the code on, every submission to the agency that day waits for this one.
+    documents = [
+        {"name": x.file.name, "sha256": x.file.sha256}
+        for x in dossier.documents.select_related("file")
+    ]
 
     def change(d, now, data):
         d.code = _next_code(d.receiving_agency, now)
         d.submitted_at = now
         data["code"] = d.code
-        data["documents"] = [
-            {"name": x.file.name, "sha256": x.file.sha256}
-            for x in d.documents.select_related("file")
-        ]
+        data["documents"] = documents
         if fee:
             data["fee"] = fee
 
