@@ -22,6 +22,12 @@ BEAT_SCHEDULE = {
     },
     # Notifications and clock jobs (notifications/, dossiers/deadlines.py). All are safe
     # to run twice or on several workers at once; times are in TIME_ZONE.
+    # The queue tabs' counts read the tally's deltas until they are folded (dossiers.tally).
+    "queue-tally-compact": {
+        "task": "dossiers.queue_tally_compact",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "deadline-sweep": {
         "task": "dossiers.deadlines.sweep",
         "schedule": 300.0,

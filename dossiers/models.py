@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
 from config.choices import FastChoiceLabels
+from dossiers import tally
 from dossiers.constants import (
     ACTION_NEEDED,
     OPEN_STATES,
@@ -224,6 +225,15 @@ class Dossier(FastChoiceLabels, models.Model):
                 condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
             ),
         ]
+        # The queue tabs' counts (dossiers.tally, migration 0009).
+        triggers = [
+            pgtrigger.Trigger(
+                name="queue_tally",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=tally.trigger_body(),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code or str(_("Draft dossier"))
@@ -251,6 +261,31 @@ class Dossier(FastChoiceLabels, models.Model):
     @property
     def action_needed(self) -> bool:
         return self.status in ACTION_NEEDED
+
+
+class QueueTally(models.Model):
+    """How many open dossiers share one key (agency pair, state, assignee, local due
+    day): the sum of `n` over the key's rows. Written only by the dossier trigger and
+    `dossiers.tally` (which explains the design); no foreign keys, so the trigger's
+    inserts check nothing and lock nothing. 0 stands for "none" in the id columns."""
+
+    receiving_agency_id = models.IntegerField()
+    competent_agency_id = models.IntegerField()
+    status = models.CharField(max_length=24, choices=Status)
+    assignee_id = models.IntegerField()
+    due_day = models.DateField()
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("queue tally row")
+        verbose_name_plural = _("queue tally")
+        indexes = [
+            models.Index(fields=["receiving_agency_id"], name="queuetally_recv"),
+            models.Index(fields=["competent_agency_id"], name="queuetally_comp"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receiving_agency_id}/{self.competent_agency_id} {self.status} {self.n:+d}"
 
 
 class DossierCodeCounter(models.Model):

@@ -24,15 +24,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import estimates
+from dossiers import estimates, tally
 from dossiers.constants import OPEN_STATES, PAUSED, Action, ActorRole, Status, Visibility
-from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
+from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog, QueueTally
 from dossiers.workflow import actions_for
 from identity import permissions
 from identity.constants import OfficialRole
@@ -131,7 +132,8 @@ def _queue_q(queue: str, scope: OfficialScope, now: dt.datetime, limit: dt.datet
     if queue == "receive":
         return Q(status=Status.SUBMITTED, receiving_agency_id__in=desk)
     if queue == "mine":
-        return Q(assignee=scope.user, status__in=ACTIVE_FOR_ASSIGNEE) & mine_any
+        # By id: the same condition filters the queue tally (no relation there).
+        return Q(assignee_id=scope.user.pk, status__in=ACTIVE_FOR_ASSIGNEE) & mine_any
     if queue == "approval":
         return Q(
             status=Status.AWAITING_APPROVAL,
@@ -190,15 +192,13 @@ def _about(number: int) -> int:
 def _count(scope: OfficialScope, names, *, now, calendar) -> QueueCounts:
     """The tabs' counts: at most two queries whatever the size.
 
-    Every tab but "all" is a subset of the open states, so their counts are one
-    aggregate over the agencies' OPEN dossiers, read through an index on (agency,
-    status, ...) with the open states in its condition (at 320 k the planner picks
-    `dossier_recv_received` over `dossier_recv_open` at equal cost; bench/RESULTS.md):
-    it grows with the work in progress, not with the agencies' history. "All" is
-    that history; it is counted the way `estimates.count_or_estimate` does (exact
-    below the threshold, else the planner's estimate, no row read), with one planner
-    call, and while it is small the exact number is folded into the same aggregate
-    instead of costing a third query.
+    "All" is the agencies' history; it is counted the way
+    `estimates.count_or_estimate` does (exact below the threshold, else the planner's
+    estimate, no row read), with one planner call. Every other tab is a subset of the
+    open states, counted from the queue tally (`dossiers.tally`): a few hundred rows per
+    agency however many dossiers are open. While "all" is small enough to be exact, its
+    number and the others come from one aggregate over the dossier table instead (cheap
+    at that size, and one query either way).
     """
     limit = _due_limit(now, calendar or WorkingCalendar.load())
     conditions = {name: _queue_q(name, scope, now, limit) for name in names}
@@ -208,13 +208,63 @@ def _count(scope: OfficialScope, names, *, now, calendar) -> QueueCounts:
         if guess >= exact_count_below():
             estimated["all"] = _about(guess)
             del conditions["all"]
-    rows = Q(status__in=FILED if "all" in conditions else OPEN_STATES) & _in_scope(scope)
     counts = {}
-    if conditions:
+    if conditions and "all" not in conditions and _tally_applies():
+        counts = _tally_counts(scope, conditions, now=now, limit=limit)
+    elif conditions:
+        rows = Q(status__in=FILED if "all" in conditions else OPEN_STATES) & _in_scope(scope)
         aggregates = {name: Count("pk", filter=q) for name, q in conditions.items()}
         counts = Dossier.objects.filter(rows).aggregate(**aggregates)
     counts.update(estimated)
     return QueueCounts({name: counts[name] for name in names}, estimated=estimated)
+
+
+def _tally_applies() -> bool:
+    """The tally's due days are local days of its zone: another zone (an official who
+    chose one) is counted on the dossier table."""
+    return (
+        getattr(settings, "QUEUE_TALLY", True)
+        and timezone.get_current_timezone_name() == tally.TALLY_ZONE
+    )
+
+
+def _tally_counts(scope: OfficialScope, conditions: dict, *, now, limit) -> dict:
+    """The open tabs' counts from the tally, in one query.
+
+    The tabs that do not depend on the clock filter the tally on the same columns as
+    the dossiers. "Overdue" and "due soon" compare appointment dates with now: whole
+    local days come from the tally (days before today are overdue; the days after
+    today and before `limit`, due soon), and today's dossiers, split at this minute,
+    are counted on the dossier table (`dossier_recv_open` / `dossier_comp_open`, a
+    range of today's appointments only) inside the same statement."""
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now, zone).date()
+    today_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min), zone)
+    tomorrow_start = timezone.make_aware(
+        dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min), zone
+    )
+    limit_day = timezone.localtime(limit, zone).date()
+    in_scope = _in_scope(scope)
+    due_today = Dossier.objects.filter(
+        Q(status__in=RUNNING, due_at__gte=today_start, due_at__lt=tomorrow_start) & in_scope
+    )
+
+    def today_where(q: Q):
+        return Coalesce(Subquery(due_today.filter(q).values(n=Func(F("pk"), function="COUNT"))), 0)
+
+    aggregates = {}
+    for name, q in conditions.items():
+        if name == "overdue":
+            whole = Q(status__in=RUNNING, due_day__lt=today) & in_scope
+            extra = today_where(Q(due_at__lt=now))
+        elif name == "due_soon":
+            whole = Q(status__in=RUNNING, due_day__gt=today, due_day__lt=limit_day) & in_scope
+            extra = today_where(Q(due_at__gte=now, due_at__lt=limit))
+        else:
+            whole, extra = q, None
+        total = Coalesce(Sum("n", filter=whole), 0)
+        aggregates[name] = total + extra if extra is not None else total
+    return QueueTally.objects.filter(in_scope).aggregate(**aggregates)
 
 
 # --- tab counts, cached -----------------------------------------------------------

@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from dossiers import outbox
+from dossiers import outbox, tally
 
 
 @shared_task(name="dossiers.outbox_dispatch", ignore_result=True)
@@ -24,3 +24,10 @@ def outbox_sweep() -> int:
 def outbox_purge() -> int:
     """Celery beat, nightly: drop delivered events past OUTBOX_KEEP_DAYS."""
     return outbox.purge_delivered()
+
+
+@shared_task(name="dossiers.queue_tally_compact", ignore_result=True)
+def queue_tally_compact() -> int:
+    """Celery beat, every minute: fold the queue tally's deltas (dossiers.tally). Safe
+    on several workers: one compaction runs at a time, the others return at once."""
+    return tally.compact()

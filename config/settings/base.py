@@ -276,6 +276,8 @@ OUTBOX_KEEP_DAYS = env.float("OUTBOX_KEEP_DAYS", default=30.0)
 # any change to a dossier of their agencies recounts at once; only what the clock
 # alone moves ("due soon", "overdue") can lag by this much. 0 turns the cache off.
 QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=60)
+# The open tabs' counts from the queue tally (dossiers.tally); off: on the dossier table.
+QUEUE_TALLY = env.bool("QUEUE_TALLY", default=True)
 # Extra subscribers (dotted paths of Subscriber classes) registered at start-up.
 OUTBOX_SUBSCRIBERS = env.list("OUTBOX_SUBSCRIBERS", default=[])
 # Status push to the national public-service portal; disabled while the URL is empty.

@@ -72,15 +72,23 @@ def test_all_is_estimated_above_the_threshold_and_the_others_stay_exact(ward, se
                 assert number == _listed(official, name), (official, name)
 
 
-def test_the_open_tabs_read_only_open_dossiers(ward, settings):
+@pytest.mark.parametrize("use_tally", [True, False])
+def test_the_open_tabs_read_only_open_dossiers(ward, settings, use_tally):
+    """From the queue tally (dossiers.tally, tested in test_queue_tally.py), or where
+    it does not apply, from one aggregate over the open states only."""
     settings.BACKOFFICE_EXACT_COUNT_BELOW = 1
+    settings.QUEUE_TALLY = use_tally
     scope = queues.official_scope(ward.leader)
     names, calendar = queues.queues_for(scope), WorkingCalendar.load()
     with CaptureQueriesContext(connection) as ctx:
-        queues.queue_counts(scope, names, calendar=calendar)
+        counts = queues.queue_counts(scope, names, calendar=calendar)
     sql = [q["sql"] for q in ctx.captured_queries]
     assert len(sql) == 2
     assert sql[0].startswith("EXPLAIN")
+    assert ('FROM "dossiers_queuetally"' in sql[1]) == use_tally
+    if use_tally:
+        assert counts["waiting"] == 2 and counts["approval"] == 1
+        return
     where = sql[1].rsplit(" WHERE ", 1)[1]
     listed = set(re.findall(r"'(\w+)'", where.split("IN (", 1)[1].split(")", 1)[0]))
     assert listed == set(OPEN_STATES)

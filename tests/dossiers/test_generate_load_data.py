@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
 
-from dossiers import services
-from dossiers.constants import Action, Status
+from dossiers import services, tally
+from dossiers.constants import OPEN_STATES, Action, Status
 from dossiers.integrity import verify_chains
 from dossiers.loadgen import PATHS, LoadGenerator, log_hash
 from dossiers.models import (
@@ -18,11 +18,13 @@ from dossiers.models import (
     DossierLog,
     DossierMessage,
     Payment,
+    QueueTally,
     Rating,
 )
 from dossiers.queues import official_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
+TALLY_KEY = ("receiving_agency_id", "competent_agency_id", "status", "assignee_id", "due_day")
 
 
 def _generate(n=400, **kw):
@@ -48,6 +50,13 @@ def test_counts_match_and_every_status_has_rows(world):
     assert Rating.objects.count() == Rating.objects.filter(dossier__status=Status.RETURNED).count()
     assert Rating.objects.exists()
     assert Payment.objects.count() == Dossier.objects.filter(status=Status.AWAITING_PAYMENT).count()
+    # The queue tally's trigger saw every open dossier of the COPY, and the run folded
+    # its rows into one per key: the same rows as counting afresh.
+    written = sorted(QueueTally.objects.values_list(*TALLY_KEY, "n"))
+    assert len({row[:-1] for row in written}) == len(written)
+    assert sum(row[-1] for row in written) == Dossier.objects.filter(status__in=OPEN_STATES).count()
+    tally.rebuild()
+    assert sorted(QueueTally.objects.values_list(*TALLY_KEY, "n")) == written
 
 
 def test_codes_unique_and_counters_continue(world):
