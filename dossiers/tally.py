@@ -102,6 +102,9 @@ def rebuild(today: dt.date | None = None) -> None:
     whose dossiers were written with the trigger off). Writers wait for it (the share
     lock), so no change is missed or counted twice."""
     with transaction.atomic(), connection.cursor() as cursor:
+        # After a running compaction, not beside it: its rows are not in this snapshot
+        # and would survive the DELETE (advisory locks are re-entrant for `compact`).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
         cursor.execute("LOCK TABLE dossiers_dossier IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
         cursor.execute(rebuild_sql())

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -219,6 +219,11 @@ def test_one_compaction_at_a_time(wards):
     with psycopg.connect(**params, autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s)", [tally._LOCK])
         assert tally.compact(today=TODAY) == -1
+        # A rebuild waits for it (here until its lock timeout) rather than run beside it.
+        with pytest.raises(OperationalError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            tally.rebuild(today=TODAY)
         other.execute("SELECT pg_advisory_unlock(%s)", [tally._LOCK])
     assert tally.compact(today=TODAY) >= 0
 
