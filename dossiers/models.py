@@ -277,8 +277,6 @@ class QueueTally(models.Model):
     n = models.IntegerField()
 
     class Meta:
-        verbose_name = _("queue tally row")
-        verbose_name_plural = _("queue tally")
         indexes = [
             models.Index(fields=["receiving_agency_id"], name="queuetally_recv"),
             models.Index(fields=["competent_agency_id"], name="queuetally_comp"),

@@ -67,10 +67,6 @@ class Migration(migrations.Migration):
                 ("due_day", models.DateField()),
                 ("n", models.IntegerField()),
             ],
-            options={
-                "verbose_name": "queue tally row",
-                "verbose_name_plural": "queue tally",
-            },
         ),
         pgtrigger.migrations.AddTrigger(
             model_name="dossier",
