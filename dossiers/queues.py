@@ -583,30 +583,39 @@ MERGE_MAX_AGENCIES = 8
 def _page_ids(qs: QuerySet[Dossier], filters: Filters, scope: OfficialScope, n: int):
     """The ids of the page's rows, in order, as a subquery.
 
-    The "all" tab in its default order cannot be read in index order as one scan
-    (its scope is an OR of two agency columns), so PostgreSQL sorted the agency's whole
-    history for every page (bench/RESULTS.md). Here each (side, agency) takes its first
-    `n` rows from `dossier_recv_filed` / `dossier_comp_filed` in index order, and the
-    union of those few rows is sorted and cut: the cost follows the page, not the
-    history. Same rows, same order as the plain query (tests/backoffice/test_queues.py).
+    Two tabs cannot be read in index order as one scan in their default order
+    (appointment date): "all", whose scope is an OR of two agency columns, and "mine",
+    whose condition is a list of states (PostgreSQL reads every matching row of an IN
+    list and sorts them). So PostgreSQL sorted the agency's whole history for every
+    page of "all" (bench/RESULTS.md), and every open dossier of a busy specialist for
+    every page of "mine" (21 ms for 1,768 of them at 5.9 M). Here each part, (side,
+    agency) from `dossier_recv_filed` / `dossier_comp_filed`, or one state from
+    `dossier_assignee`, takes its first `n` rows in index order, and the union of those
+    few rows is sorted and cut: the cost follows the page, not the pile. Same rows,
+    same order as the plain query (tests/backoffice/test_queues.py).
     """
     column, desc = _sort_of(filters)
-    agencies = sorted(scope.any_ids)
     plain = ordered(qs, filters).values("pk")[:n]
-    if filters.queue != "all" or (column, desc) != ("due_at", False):
+    if (column, desc) != ("due_at", False):
         return plain
-    if not agencies or len(agencies) > MERGE_MAX_AGENCIES:
+    if filters.queue == "mine" and not filters.status:
+        parts = [qs.filter(status=status) for status in ACTIVE_FOR_ASSIGNEE]
+    elif filters.queue == "all":
+        agencies = sorted(scope.any_ids)
+        if not agencies or len(agencies) > MERGE_MAX_AGENCIES:
+            return plain
+        sides = ("receiving_agency_id", "competent_agency_id")
+        parts = [qs.filter(**{side: agency}) for side in sides for agency in agencies]
+    else:
         return plain
-    parts, params = [], []
-    for side in ("receiving_agency_id", "competent_agency_id"):
-        for agency in agencies:
-            part = ordered(qs.filter(**{side: agency}), filters).values("pk", column)[:n]
-            sql, part_params = part.query.sql_with_params()
-            parts.append(f"({sql})")
-            params.extend(part_params)
+    sqls, params = [], []
+    for part in parts:
+        sql, part_params = ordered(part, filters).values("pk", column)[:n].query.sql_with_params()
+        sqls.append(f"({sql})")
+        params.extend(part_params)
     # UNION (not ALL): a dossier received and decided by the same agency is in both.
     # Only Django-compiled parts with their own parameters and an int are put together.
-    union = " UNION ".join(parts)
+    union = " UNION ".join(sqls)
     sql = (
         f"SELECT u.id FROM ({union}) AS u(id, sort_value) "  # noqa: S608
         f"ORDER BY u.sort_value ASC NULLS LAST, u.id ASC LIMIT {int(n)}"

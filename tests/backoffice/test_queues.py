@@ -163,13 +163,13 @@ def _spread_due_dates():
         Dossier.objects.filter(pk=pk).update(due_at=due)
 
 
-def _walk_all_tab(official, *, size: int) -> list[int]:
-    """Every page of the "all" tab, following the cursors: the ids in order."""
+def _walk_all_tab(official, *, size: int, queue: str = "all") -> list[int]:
+    """Every page of a tab ("all" unless told), following the cursors: the ids in order."""
     scope = queues.official_scope(official)
     seen, after = [], None
     while True:
         page = queues.dossier_list_for_queue(
-            scope=scope, filters=queues.Filters(queue="all"), after=after, size=size
+            scope=scope, filters=queues.Filters(queue=queue), after=after, size=size
         )
         seen += [d.pk for d in page.rows]
         if not page.next_cursor:
@@ -279,6 +279,41 @@ def test_the_all_tab_merges_both_sides_of_several_agencies_in_the_plain_order():
     ]
     assert len(expected) < len(filed)  # the outsider's own dossiers stay out
     assert seen == expected
+
+
+def test_the_mine_tab_merges_its_states_in_the_plain_order():
+    """ "Assigned to me" picks its page from one index scan per state and merges them
+    (queues._page_ids): exactly the plain query's pages, with ties and missing dates."""
+    world = World()
+    states = (
+        Status.PROCESSING,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.AWAITING_PAYMENT,
+        Status.AWAITING_APPROVAL,
+        Status.RECEIVED,  # not assigned: not in the tab
+    )
+    for i in range(15):
+        world.dossier_in(states[i % len(states)])
+    _spread_due_dates()
+
+    seen = _walk_all_tab(world.specialist, size=4, queue="mine")
+
+    expected = list(
+        Dossier.objects.filter(assignee=world.specialist, status__in=queues.ACTIVE_FOR_ASSIGNEE)
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 12
+    assert Dossier.objects.filter(due_at=None, pk__in=expected).exists()
+    assert seen == expected
+    # Another order, or one state chosen, is the plain query (nothing to merge).
+    scope = queues.official_scope(world.specialist)
+    for filters in (
+        queues.Filters(queue="mine", sort="received"),
+        queues.Filters(queue="mine", status=Status.PROCESSING),
+    ):
+        qs = queues.filtered_queryset(scope=scope, filters=filters)
+        assert "UNION" not in str(queues._page_ids(qs, filters, scope, 5).query)
 
 
 def test_the_all_tab_reads_each_side_in_index_order():
