@@ -266,3 +266,11 @@ def test_the_compaction_is_on_the_beat_schedule():
     assert entry["task"] == "dossiers.queue_tally_compact"
     assert entry["schedule"] <= 60
     assert app.tasks[entry["task"]]
+
+
+def test_autovacuum_keeps_up_with_the_compaction():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [tally.TABLE])
+        (options,) = cursor.fetchone()
+    assert "autovacuum_vacuum_scale_factor=0" in options
+    assert "autovacuum_vacuum_threshold=1000" in options
