@@ -143,6 +143,9 @@ OPEN_STATES = [
     Status.AWAITING_PAYMENT,
     Status.RESULT_READY,
 ]
+# The appointment clock runs in these states: they can be due soon or overdue. In
+# workflow order: the queue tally's trigger (migration 0009) lists them in this order.
+RUNNING = (Status.RECEIVED, Status.PROCESSING, Status.AWAITING_APPROVAL, Status.RESULT_READY)
 FINAL = {Status.DISCARDED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
 
 

@@ -32,7 +32,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import estimates, tally
-from dossiers.constants import OPEN_STATES, PAUSED, Action, ActorRole, Status, Visibility
+from dossiers.constants import (
+    OPEN_STATES,
+    PAUSED,
+    RUNNING,
+    Action,
+    ActorRole,
+    Status,
+    Visibility,
+)
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog, QueueTally
 from dossiers.workflow import actions_for
 from identity import permissions
@@ -40,8 +48,6 @@ from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
 
 PAGE_SIZE = 25
-# The clock runs in these states: they can be due soon or overdue.
-RUNNING = (Status.RECEIVED, Status.PROCESSING, Status.AWAITING_APPROVAL, Status.RESULT_READY)
 # Everything an agency has on its books (drafts never reached it).
 FILED = tuple(s for s in Status.values if s not in (Status.DRAFT, Status.DISCARDED))
 ACTIVE_FOR_ASSIGNEE = (
@@ -237,16 +243,16 @@ def _tally_counts(scope: OfficialScope, conditions: dict, *, now, limit) -> dict
     today and before `limit`, due soon), and today's dossiers, split at this minute,
     are counted on the dossier table (`dossier_recv_open` / `dossier_comp_open`, a
     range of today's appointments only) inside the same statement."""
-    zone = timezone.get_current_timezone()
-    today = timezone.localtime(now, zone).date()
-    today_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min), zone)
-    tomorrow_start = timezone.make_aware(
-        dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min), zone
-    )
-    limit_day = timezone.localtime(limit, zone).date()
+    today = timezone.localdate(now)
+    limit_day = timezone.localdate(limit)
     in_scope = _in_scope(scope)
     due_today = Dossier.objects.filter(
-        Q(status__in=RUNNING, due_at__gte=today_start, due_at__lt=tomorrow_start) & in_scope
+        Q(
+            status__in=RUNNING,
+            due_at__gte=_day_start(today),
+            due_at__lt=_day_start(today + dt.timedelta(days=1)),
+        )
+        & in_scope
     )
 
     def today_where(q: Q):

@@ -35,13 +35,11 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dossiers.constants import OPEN_STATES, Status
+from dossiers.constants import OPEN_STATES, RUNNING
 
 TALLY_ZONE = "Asia/Ho_Chi_Minh"
 NO_DUE_DAY = dt.date(9999, 12, 31)
 LONG_OVERDUE = dt.date(2000, 1, 1)
-# The clock runs in these states (dossiers.queues.RUNNING).
-CLOCK_STATES = (Status.RECEIVED, Status.PROCESSING, Status.AWAITING_APPROVAL, Status.RESULT_READY)
 TABLE = "dossiers_queuetally"
 # Any number, the same in every process: compactions run one at a time.
 _LOCK = 0x7A11
@@ -57,7 +55,7 @@ def key_sql(row: str) -> str:
     return (
         f"COALESCE({row}.receiving_agency_id, 0), COALESCE({row}.competent_agency_id, 0), "
         f"{row}.status, COALESCE({row}.assignee_id, 0), "
-        f"CASE WHEN {row}.status IN ({_sql_list(CLOCK_STATES)}) AND {row}.due_at IS NOT NULL "
+        f"CASE WHEN {row}.status IN ({_sql_list(RUNNING)}) AND {row}.due_at IS NOT NULL "
         f"THEN ({row}.due_at AT TIME ZONE '{TALLY_ZONE}')::date "
         f"ELSE DATE '{NO_DUE_DAY.isoformat()}' END"
     )
@@ -137,7 +135,7 @@ FROM gone GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0
 def compact(today: dt.date | None = None) -> int:
     """Folds each key's rows into one (and days before yesterday into LONG_OVERDUE).
     Returns the keys written, or -1 when another compaction holds the lock."""
-    today = today or timezone.now().astimezone(ZoneInfo(TALLY_ZONE)).date()
+    today = today or timezone.localdate(timezone=ZoneInfo(TALLY_ZONE))
     params = {"keep_from": today - dt.timedelta(days=1), "long_overdue": LONG_OVERDUE}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK])
