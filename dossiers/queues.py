@@ -132,14 +132,18 @@ def _due_limit(now: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
 
 
-def _queue_q(queue: str, scope: OfficialScope, now: dt.datetime, limit: dt.datetime) -> Q:
+def _queue_q(
+    queue: str, scope: OfficialScope, now: dt.datetime, limit: dt.datetime, state=None
+) -> Q:
+    """The tab's condition; `state` narrows "mine" to one of its states (`_page_ids`)."""
     mine_any = _in_scope(scope)
     desk = scope.ids(OfficialRole.RECEPTIONIST)
     if queue == "receive":
         return Q(status=Status.SUBMITTED, receiving_agency_id__in=desk)
     if queue == "mine":
         # By id: the same condition filters the queue tally (no relation there).
-        return Q(assignee_id=scope.user.pk, status__in=ACTIVE_FOR_ASSIGNEE) & mine_any
+        states = Q(status=state) if state else Q(status__in=ACTIVE_FOR_ASSIGNEE)
+        return Q(assignee_id=scope.user.pk) & states & mine_any
     if queue == "approval":
         return Q(
             status=Status.AWAITING_APPROVAL,
@@ -539,15 +543,16 @@ def _name_q(fragment: str) -> Q:
 
 
 def filtered_queryset(
-    *, scope: OfficialScope, filters: Filters, now=None, calendar=None
+    *, scope: OfficialScope, filters: Filters, now=None, calendar=None, state=None
 ) -> QuerySet[Dossier]:
     """The queue with its filters, unordered: the list, the exports and the bulk
-    actions all start here, so an export holds exactly what the official saw."""
+    actions all start here, so an export holds exactly what the official saw.
+    `state`: one of the "mine" tab's states only (a part of `_page_ids`' merge)."""
     if not scope.any_ids:
         return Dossier.objects.none()
     now = now or timezone.now()
     limit = _due_limit(now, calendar or WorkingCalendar.load())
-    qs = Dossier.objects.filter(_queue_q(filters.queue, scope, now, limit))
+    qs = Dossier.objects.filter(_queue_q(filters.queue, scope, now, limit, state))
     if filters.procedure:
         qs = qs.filter(version__procedure_id=filters.procedure)
     if filters.field:
@@ -586,7 +591,7 @@ def keyset_after(qs: QuerySet[Dossier], filters: Filters, after: str | None):
 MERGE_MAX_AGENCIES = 8
 
 
-def _page_ids(qs: QuerySet[Dossier], filters: Filters, scope: OfficialScope, n: int):
+def _page_ids(build, filters: Filters, scope: OfficialScope, n: int):
     """The ids of the page's rows, in order, as a subquery.
 
     Two tabs cannot be read in index order as one scan in their default order
@@ -599,13 +604,19 @@ def _page_ids(qs: QuerySet[Dossier], filters: Filters, scope: OfficialScope, n: 
     `dossier_assignee`, takes its first `n` rows in index order, and the union of those
     few rows is sorted and cut: the cost follows the page, not the pile. Same rows,
     same order as the plain query (tests/backoffice/test_queues.py).
+
+    `build(state=None)` gives the filtered queryset after the cursor. A "mine" part is
+    built for its one state, not narrowed from the tab's list: with the list still in
+    the condition, PostgreSQL 15 scans `dossier_assignee` for every state of the list
+    and sorts, reading all of the state's rows for a page of 26 (bench/RESULTS.md).
     """
+    qs = build()
     column, desc = _sort_of(filters)
     plain = ordered(qs, filters).values("pk")[:n]
     if (column, desc) != ("due_at", False):
         return plain
     if filters.queue == "mine" and not filters.status:
-        parts = [qs.filter(status=status) for status in ACTIVE_FOR_ASSIGNEE]
+        parts = [build(state) for state in ACTIVE_FOR_ASSIGNEE]
     elif filters.queue == "all":
         agencies = sorted(scope.any_ids)
         if not agencies or len(agencies) > MERGE_MAX_AGENCIES:
@@ -671,13 +682,18 @@ def dossier_list_for_queue(
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
     limit = _due_limit(now, calendar)
-    qs = filtered_queryset(scope=scope, filters=filters, now=now, calendar=calendar)
-    qs = keyset_after(qs, filters, after)
+
+    def build(state=None):
+        qs = filtered_queryset(
+            scope=scope, filters=filters, now=now, calendar=calendar, state=state
+        )
+        return keyset_after(qs, filters, after)
+
     # The page's ids are picked on the dossier table alone (index order, LIMIT), and only
     # those rows are joined: joining first made PostgreSQL join every matching dossier to
     # its applicant before sorting (1 s for the overdue queue at 320 k dossiers, 3 ms
     # this way; bench/RESULTS.md). Still one query.
-    page_ids = _page_ids(qs, filters, scope, size + 1)
+    page_ids = _page_ids(build, filters, scope, size + 1)
     rows = list(
         ordered(
             Dossier.objects.filter(pk__in=page_ids)
