@@ -5,8 +5,8 @@ over the first run's (issue 8 targets: ≤ 3x the floor, ≤ 1.5x the 10 k p95).
     .venv/bin/python bench/summary.py 10k-s8 5.9m-s8     # labels of bench/results/*.json
 """
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -59,4 +59,8 @@ def main(labels) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["10k-s8", "5.9m-s8"])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "labels", nargs="+", help="runs of bench/results/*.json, the 10 k one first"
+    )
+    main(parser.parse_args().labels)
