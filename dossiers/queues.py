@@ -24,7 +24,19 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -142,8 +154,18 @@ def _queue_q(
         return Q(status=Status.SUBMITTED, receiving_agency_id__in=desk)
     if queue == "mine":
         # By id: the same condition filters the queue tally (no relation there).
-        states = Q(status=state) if state else Q(status__in=ACTIVE_FOR_ASSIGNEE)
-        return Q(assignee_id=scope.user.pk) & states & mine_any
+        if state:
+            # One state of the merge (`_page_ids`): the agencies are checked through a
+            # CASE, which PostgreSQL estimates at one row in two. Written plainly, it
+            # multiplies the agencies' share of the city by the assignee's, as if an
+            # official's dossiers could belong to any agency, expects a handful of
+            # rows and reads all of the state's (a bitmap and a sort: 25 ms for 1,786
+            # at 10 M) instead of the first 26 in `dossier_assignee`'s order (1.4 ms).
+            in_agencies = Case(
+                When(mine_any, then=True), default=False, output_field=BooleanField()
+            )
+            return Q(assignee_id=scope.user.pk, status=state) & Q(in_agencies)
+        return Q(assignee_id=scope.user.pk, status__in=ACTIVE_FOR_ASSIGNEE) & mine_any
     if queue == "approval":
         return Q(
             status=Status.AWAITING_APPROVAL,
