@@ -153,7 +153,6 @@ def _queue_q(
     if queue == "receive":
         return Q(status=Status.SUBMITTED, receiving_agency_id__in=desk)
     if queue == "mine":
-        # By id: the same condition filters the queue tally (no relation there).
         if state:
             # One state of the merge (`_page_ids`): the agencies are checked through a
             # CASE, which PostgreSQL estimates at one row in two. Written plainly, it
@@ -165,6 +164,7 @@ def _queue_q(
                 When(mine_any, then=True), default=False, output_field=BooleanField()
             )
             return Q(assignee_id=scope.user.pk, status=state) & Q(in_agencies)
+        # By id: the same condition filters the queue tally (no relation there).
         return Q(assignee_id=scope.user.pk, status__in=ACTIVE_FOR_ASSIGNEE) & mine_any
     if queue == "approval":
         return Q(
