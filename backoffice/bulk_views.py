@@ -152,7 +152,7 @@ def bulk_apply(request):
     if not errors:
         found = {
             d.ref: d
-            for d in Dossier.objects.filter(queues._in_scope(state.scope), ref__in=list(seen))
+            for d in Dossier.objects.filter(queues.scope_q(state.scope), ref__in=list(seen))
             .exclude(status__in=(Status.DRAFT, Status.DISCARDED))
             .select_related("receiving_agency", "competent_agency")
         }

@@ -8,11 +8,11 @@ Every POST redirects back to the workbench (post/redirect/get) with a message.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.gate import official_required
-from config.html import FastSelect
+from common.html import FastSelect
 from dossiers import consultation as consult
 from dossiers import queues
 from dossiers.constants import FINAL, ConsultationStatus
@@ -28,6 +28,7 @@ from dossiers.errors import DossierError
 from dossiers.models import Consultation
 from dossiers.workflow import TransitionNotAllowed
 from identity.constants import OfficialRole
+from web.responses import stored_file_response
 
 STAFF = [OfficialRole.SPECIALIST, OfficialRole.LEADER]
 
@@ -153,12 +154,7 @@ def answer_file(request, ref, pk):
     )
     if row.answer_file is None:
         raise Http404
-    stored = row.answer_file
-    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stored.name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(row.answer_file)
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 Interface only (STYLE R5): the desk picks a case, then one page takes the applicant's
 ID, the declaration (the same form as online filing, `dossiers.declaration`) and the
-scanned paper documents; ONE service call (`dossiers.counter.counter_intake`) files
+scanned paper documents; ONE service call (`dossiers.services.counter_intake`) files
 and receives the dossier in one transaction. The receipt (form 01) opens from the
 confirmation page (`backoffice:counter-receipt`): the form 01 the intake issued.
 """
@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backoffice.gate import official_required
-from dossiers import counter, documents, queues
+from dossiers import documents, queues, services
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.errors import DossierError
-from dossiers.services import DossierIncomplete
 from dossiers.workflow import TransitionNotAllowed
 from identity.constants import OfficialRole
 from identity.validators import normalize_phone, validate_id_number, validate_phone
+from procedures.selectors import published_cases, published_cases_for_desks
+from web.responses import pdf_response
 
 DESK = [OfficialRole.RECEPTIONIST]
 
@@ -109,7 +110,7 @@ class DocumentsForm(forms.Form):
     def scanned(self):
         data = self.cleaned_data
         return [
-            counter.ScannedDocument(
+            services.ScannedDocument(
                 upload=data[f"file_{doc.pk}"],
                 required_document_id=doc.pk,
                 digitised=bool(data.get(f"digitised_{doc.pk}")),
@@ -130,17 +131,11 @@ def _desks(request):
 def _picked_case(value):
     """The case named in the URL, any published one: whether this desk may take it is
     the service's decision, so that a forged id gets the service's clear refusal."""
-    from procedures.models import Case
-
     try:
         pk = int(value)
     except (TypeError, ValueError):
         return None
-    return (
-        Case.objects.select_related("version__procedure")
-        .filter(pk=pk, version__status="published")
-        .first()
-    )
+    return published_cases().filter(pk=pk).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,7 +145,7 @@ def intake(request):
     if not agencies:
         # A desk membership naming no agency of the catalogue: nothing to file with.
         return render(request, "backoffice/counter.html", {"no_desk": True})
-    cases = counter.counter_cases([a.pk for a in agencies])
+    cases = published_cases_for_desks([a.pk for a in agencies])
     pick = PickForm(
         request.GET or None,
         agencies=agencies,
@@ -175,7 +170,7 @@ def intake(request):
         if all(valid):
             d = applicant.cleaned_data
             try:
-                dossier = counter.counter_intake(
+                dossier = services.counter_intake(
                     actor=request.user,
                     receiving_agency=agency,
                     case=case,
@@ -187,7 +182,7 @@ def intake(request):
                     note=d["note"],
                     phone=d["phone"],
                 )
-            except DossierIncomplete as error:
+            except services.DossierIncomplete as error:
                 problems = [
                     _("Missing document: %(name)s") % {"name": doc.name}
                     for doc in error.problems["missing"]
@@ -233,7 +228,6 @@ def receipt(request, ref):
     dossier's agencies: the stored file, never a re-rendering, so the paper handed over
     is the one whose SHA-256 the log holds. The latest one counts (a dossier received
     again after a supplement-and-refusal cycle has several)."""
-    from backoffice.queue_views import _pdf_response
     from dossiers.constants import StandardForm
 
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
@@ -245,4 +239,4 @@ def receipt(request, ref):
     )
     if issued is None:
         raise Http404
-    return _pdf_response(issued.file.open("rb"), issued.filename)
+    return pdf_response(issued.file.open("rb"), issued.filename)

@@ -8,8 +8,6 @@ EXPORT_SYNC_MAX_ROWS rows the file streams back in the response.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django import forms as django_forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -24,16 +22,10 @@ from backoffice.queue_state import queue_state
 from dossiers import exports, queues
 from dossiers.errors import DossierError
 from dossiers.models import ExportJob
-from portal.account_forms import AccessibleFormMixin
+from web.forms import AccessibleFormMixin
+from web.responses import with_download_headers
 
 FORMATS = ("csv", "xlsx")
-
-
-def _attachment(response, filename: str):
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _stream(fmt: str, header, rows, filename: str, **xlsx):
@@ -44,7 +36,7 @@ def _stream(fmt: str, header, rows, filename: str, **xlsx):
     else:
         tmp, _count = exports.xlsx_tempfile(header, rows, **xlsx)
         response = StreamingHttpResponse(exports.file_chunks(tmp), content_type=exports.XLSX_TYPE)
-    return _attachment(response, f"{filename}.{fmt}")
+    return with_download_headers(response, f"{filename}.{fmt}")
 
 
 @require_POST
@@ -156,7 +148,7 @@ def register(request):
 def my_exports(request):
     page = exports.export_jobs_page(owner=request.user, after=request.GET.get("sau"))
     return render(
-        request, "backoffice/exports.html", {"jobs": page.items, "next_cursor": page.next_cursor}
+        request, "backoffice/exports.html", {"jobs": page.rows, "next_cursor": page.next_cursor}
     )
 
 
@@ -168,4 +160,4 @@ def export_download(request, pk):
     content_type = exports.XLSX_TYPE if job.format == "xlsx" else exports.CSV_TYPE
     response = FileResponse(job.file.open("rb"), content_type=content_type)
     created = timezone.localtime(job.created_at)
-    return _attachment(response, f"{job.kind}-{created:%Y%m%d-%H%M}.{job.format}")
+    return with_download_headers(response, f"{job.kind}-{created:%Y%m%d-%H%M}.{job.format}")

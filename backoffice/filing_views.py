@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET
 from backoffice.gate import official_required
 from dossiers import queues
 from dossiers.constants import PaymentStatus
-from portal.dossier_views import _serve
-from portal.payment_views import receipt_response
+from web.responses import pdf_response, stored_file_response
 
 
 @require_GET
@@ -21,16 +20,16 @@ def message_attachment(request, ref, pk):
     message = get_object_or_404(
         dossier.messages.select_related("attachment").filter(attachment__isnull=False), pk=pk
     )
-    return _serve(message.attachment)
+    return stored_file_response(message.attachment)
 
 
 @require_GET
 @official_required
 def payment_receipt(request, ref, reference):
-    from dossiers.receipts import payment_receipt_pdf
+    from dossiers.receipts import payment_receipt_pdf, receipt_filename
 
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
     payment = get_object_or_404(
         dossier.payments.select_related("dossier"), reference=reference, status=PaymentStatus.PAID
     )
-    return receipt_response(payment_receipt_pdf(payment), payment)
+    return pdf_response(payment_receipt_pdf(payment), receipt_filename(payment))

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.html import FastSelect
-from portal.account_forms import AccessibleFormMixin, SignInForm
+from common.html import FastSelect
+from web.forms import AccessibleFormMixin, SignInForm
 
 
 class OfficialSignInForm(SignInForm):
@@ -66,7 +66,7 @@ class QueueFilterForm(forms.Form):
 
     def clean_q(self):
         term = self.cleaned_data.get("q", "").strip()
-        # A name is searched by its trigrams (dossiers.queues._search_q): fewer than
+        # A name is searched by its trigrams (dossiers.queues.search_q): fewer than
         # three letters would match nothing useful, and no index could serve them.
         if term and not any(ch.isdigit() for ch in term) and len("".join(term.split())) < 3:
             raise forms.ValidationError(_("Type at least three letters of the name."))

@@ -11,9 +11,8 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,7 @@ from dossiers.workflow import TRANSITIONS, TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
+from web.responses import pdf_response, stored_file_response
 
 _ANY_REF = uuid.UUID(int=0)
 
@@ -233,7 +233,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         now=now,
         today=timezone.localtime(now).date(),
         calendar=calendar,
-        limit=queues._due_limit(now, calendar),
+        limit=queues.due_soon_limit(now, calendar),
     )
     labels = {f.key: f.label_vi for f in dossier.version.form_fields.all()}
     full_log = list(queues.dossier_official_log(dossier))
@@ -299,12 +299,6 @@ def dossier_act(request, ref, action):
     return redirect("backoffice:dossier", ref=dossier.ref)
 
 
-# Types the browser may show in the page (`?xem=1`): the upload check stores the type it
-# found in the file's bytes, so these are real PDFs and images. Anything else (an office
-# document, which could carry active content) is always a download.
-PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
-
-
 @require_GET
 @official_required
 def dossier_file(request, ref, pk):
@@ -314,22 +308,8 @@ def dossier_file(request, ref, pk):
     stored = get_object_or_404(
         DossierDocument.objects.select_related("file"), pk=pk, dossier=dossier
     ).file
-    if settings.DOSSIER_X_ACCEL_PREFIX:
-        response = HttpResponse(content_type=stored.content_type)
-        response["X-Accel-Redirect"] = settings.DOSSIER_X_ACCEL_PREFIX + stored.file.name
-    else:
-        response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
-    from urllib.parse import quote
-
-    inline = request.GET.get("xem") == "1" and stored.content_type in PREVIEWABLE
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(stored.name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    if inline:
-        # The workbench frames it; other sites still may not (clickjacking middleware).
-        response["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    # The workbench shows it in its preview frame.
+    return stored_file_response(stored, inline=request.GET.get("xem") == "1", framed=True)
 
 
 # --- standard documents (forms 01-06) --------------------------------------------------
@@ -341,7 +321,7 @@ def issued_document(request, ref, pk):
     """A standard document issued for the dossier (forms 01-05), officials only."""
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
     issued = get_object_or_404(documents.issued_for_official(dossier), pk=pk)
-    return _pdf_response(issued.file.open("rb"), issued.filename)
+    return pdf_response(issued.file.open("rb"), issued.filename)
 
 
 @require_GET
@@ -353,17 +333,4 @@ def control_sheet(request, ref):
     # The sheet lists every handover with its note: internal, like the full log.
     if dossier.received_at is None or not queues.sees_internal(dossier, scope):
         raise Http404
-    return _pdf_response(documents.control_sheet_pdf(dossier), f"{dossier.code}-mau-06.pdf")
-
-
-def _pdf_response(content, filename: str):
-    from urllib.parse import quote
-
-    if isinstance(content, bytes):
-        response = HttpResponse(content, content_type="application/pdf")
-    else:
-        response = FileResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(documents.control_sheet_pdf(dossier), f"{dossier.code}-mau-06.pdf")

@@ -38,7 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from dossiers import services  # noqa: E402
 from dossiers.constants import Status  # noqa: E402
-from dossiers.demo import WARD_CODE, _upload  # noqa: E402
+from dossiers.demo import WARD_CODE, demo_upload  # noqa: E402
 from dossiers.models import Dossier  # noqa: E402
 from dossiers.services import receiving_agencies_for  # noqa: E402
 from identity.middleware import OFFICIAL_SESSION_FLAG  # noqa: E402
@@ -138,7 +138,7 @@ def main():
                     dossier_id=draft.pk,
                     actor=user,
                     required_document_id=document.pk,
-                    upload=_upload("giay-to.pdf", f"Bench {draft.pk}"),
+                    upload=demo_upload("giay-to.pdf", f"Bench {draft.pk}"),
                 )
             slot["drafts"].append(str(draft.ref))
             made += 1

@@ -23,7 +23,7 @@ urlpatterns = [
 
 if settings.BENCH_FLOOR:
     # The load benchmark's floor (bench/): off unless BENCH_FLOOR is set.
-    from config import bench_views
+    from loadtest import views as bench_views
 
     urlpatterns.insert(0, path("bench/floor/", bench_views.floor, name="bench-floor"))
 

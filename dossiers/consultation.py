@@ -94,7 +94,7 @@ def consultation_ask(
         raise DossierError(_("Write the question for the other agency."))
     if reply_by is None or reply_by < timezone.localdate():
         raise DossierError(_("The reply-by date cannot be in the past."))
-    dossier = services._lock(dossier_id)
+    dossier = services.dossier_lock(dossier_id)
     role = _role_in(actor, dossier.competent_agency, ASKING_ROLES)
     if dossier.status not in ASKABLE:
         raise TransitionNotAllowed(f"no consultation from {dossier.status}")
@@ -159,13 +159,13 @@ def consultation_answer(*, consultation_id: int, actor, answer: str, upload=None
     """OPEN -> ANSWERED. A specialist or leader of the consulted agency gives the
     opinion (text, optional file kept with the dossier); the grant ends; one internal log
     row that the asking agency reads on its workbench."""
-    with services._files_guard(), transaction.atomic():
+    with services.files_guard(), transaction.atomic():
         consultation = (
             Consultation.objects.select_for_update()
             .select_related("consulted_agency")
             .get(pk=consultation_id)
         )
-        dossier = services._lock(consultation.dossier_id)
+        dossier = services.dossier_lock(consultation.dossier_id)
         role = _role_in(actor, consultation.consulted_agency, ANSWERING_ROLES)
         if consultation.status != ConsultationStatus.OPEN:
             raise TransitionNotAllowed("consultation no longer open")
@@ -174,7 +174,9 @@ def consultation_answer(*, consultation_id: int, actor, answer: str, upload=None
             raise DossierError(_("Write the opinion of your agency."))
         stored = None
         if upload is not None:
-            stored = services._store(owner=dossier.applicant, upload=upload, kind=FileKind.OFFICIAL)
+            stored = services.stored_file_create(
+                owner=dossier.applicant, upload=upload, kind=FileKind.OFFICIAL
+            )
         now = timezone.now()
         consultation.status = ConsultationStatus.ANSWERED
         consultation.answer, consultation.answer_file = answer, stored
@@ -208,7 +210,7 @@ def consultation_answer(*, consultation_id: int, actor, answer: str, upload=None
 
 def consultations_close_for(dossier: Dossier) -> int:
     """The dossier reached a final state: unanswered questions close and their grants
-    end. Called by `dossiers.services._transition` inside its transaction (the dossier
+    end. Called by `dossiers.services.dossier_transition` inside its transaction (the dossier
     row is locked there); one system log row per closed question."""
     if dossier.status not in FINAL:
         return 0

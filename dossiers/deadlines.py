@@ -28,9 +28,9 @@ from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from dossiers.constants import Action, ActorRole, DeadlineState, Status, Visibility
+from dossiers.constants import RUNNING, Action, ActorRole, DeadlineState, Status, Visibility
 from dossiers.models import Dossier, DossierDocument, DossierMessage, StoredFile
-from dossiers.queues import RUNNING, _due_limit
+from dossiers.queues import due_soon_limit
 from procedures.calendar import WorkingCalendar
 
 logger = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ def dossier_record_deadline(*, dossier_id: int, now=None, limit=None) -> str | N
     """RUNNING dossier: record its crossing into due soon / overdue. Pre: any state.
     Post: `deadline_state` is the current one; on a crossing, one log row (system,
     internal) and one outbox event. Returns the state recorded, or None."""
-    from dossiers.services import _lock, dossier_log_record
+    from dossiers.services import dossier_lock, dossier_log_record
 
     now = now or timezone.now()
-    limit = limit or _due_limit(now, WorkingCalendar.load())
-    dossier = _lock(dossier_id)
+    limit = limit or due_soon_limit(now, WorkingCalendar.load())
+    dossier = dossier_lock(dossier_id)
     state = deadline_state_of(dossier, now=now, limit=limit)
     if state == dossier.deadline_state:
         return None  # already recorded (another run, another worker)
@@ -90,7 +90,7 @@ def deadline_sweep(*, now=None) -> dict[str, int]:
     """Find dossiers whose recorded state differs from the clock's and record each
     (one short transaction per dossier, so a slow one never holds the others)."""
     now = now or timezone.now()
-    limit = _due_limit(now, WorkingCalendar.load())
+    limit = due_soon_limit(now, WorkingCalendar.load())
     running = Dossier.objects.filter(status__in=RUNNING, due_at__isnull=False)
     stale = (
         running.filter(due_at__lt=now).exclude(deadline_state=DeadlineState.OVERDUE)
@@ -129,10 +129,10 @@ def _with_activity(qs):
 def draft_warn(*, dossier_id: int, now=None) -> bool:
     """DRAFT untouched for DRAFT_WARNING_DAYS -> same state, `draft_warned_at` set and
     a `reminder` event (about "draft"). No log row: nothing happened to the dossier."""
-    from dossiers.services import _lock
+    from dossiers.services import dossier_lock
 
     now = now or timezone.now()
-    _lock(dossier_id)
+    dossier_lock(dossier_id)
     dossier = _with_activity(Dossier.objects.filter(pk=dossier_id)).get()
     if dossier.status != Status.DRAFT:
         return False
@@ -149,13 +149,13 @@ def draft_warn(*, dossier_id: int, now=None) -> bool:
 @transaction.atomic
 def draft_expire(*, dossier_id: int, now=None) -> bool:
     """DRAFT warned DRAFT_DELETE_DAYS ago and untouched since -> DISCARDED by the
-    system (one log row), its documents removed and its uploads that nothing else
-    uses deleted (row and file). Drafts are not filed dossiers yet, so no legal
-    record is lost; the log row says what happened."""
-    from dossiers.services import _lock, dossier_log_record
+    system (the table's DISCARD edge, one log row), its documents removed and its
+    uploads that nothing else uses deleted (row and file). Drafts are not filed
+    dossiers yet, so no legal record is lost; the log row says what happened."""
+    from dossiers.services import dossier_lock, dossier_transition
 
     now = now or timezone.now()
-    _lock(dossier_id)
+    locked = dossier_lock(dossier_id)
     dossier = _with_activity(Dossier.objects.filter(pk=dossier_id)).get()
     warned = dossier.draft_warned_at
     if (
@@ -176,20 +176,14 @@ def draft_expire(*, dossier_id: int, now=None) -> bool:
         .select_for_update()
     )
     names = [f.file.name for f in unused]
-    deleted = len(names)
     StoredFile.objects.filter(pk__in=[f.pk for f in unused]).delete()
-    dossier.status = Status.DISCARDED
-    dossier.updated_at = now
-    dossier.save(update_fields=["status", "updated_at"])
-    dossier_log_record(
-        dossier=dossier,
+    dossier_transition(
+        dossier_id=dossier_id,
+        action=Action.DISCARD,
         actor=None,
         role=ActorRole.SYSTEM,
-        action=Action.DISCARD,
-        from_status=Status.DRAFT,
-        to_status=Status.DISCARDED,
-        note="",
-        data={"reason": "untouched", "files_deleted": deleted},
+        data={"reason": "untouched", "files_deleted": len(names)},
+        locked=locked,
     )
 
     def _remove_files():

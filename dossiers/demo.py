@@ -90,7 +90,7 @@ def demo_pdf(text: str) -> bytes:
     return bytes(out)
 
 
-def _upload(name: str, text: str):
+def demo_upload(name: str, text: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, demo_pdf(text), content_type="application/pdf")
@@ -175,7 +175,7 @@ def _walk(dossier, state: str, officials, applicant) -> None:
     services.dossier_approve(
         dossier_id=pk,
         actor=leader,
-        result_upload=_upload("ket-qua.pdf", f"Ket qua ho so {dossier.pk}"),
+        result_upload=demo_upload("ket-qua.pdf", f"Ket qua ho so {dossier.pk}"),
     )
     if state == Status.RESULT_READY:
         return
@@ -257,7 +257,7 @@ def seed_dossiers(*, stdout=None) -> int:
                     dossier_id=dossier.pk,
                     actor=applicant,
                     required_document_id=document.pk,
-                    upload=_upload(f"{document.name[:60]}.pdf", f"Demo document {document.pk}"),
+                    upload=demo_upload(f"{document.name[:60]}.pdf", f"Demo document {document.pk}"),
                 )
             _walk(dossier, state, officials[agency_code], applicant)
         made += 1

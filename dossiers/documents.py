@@ -1,7 +1,7 @@
 """The standard one-stop documents of Circular 03/2025/TT-VPCP (earlier 01/2018/TT-VPCP).
 
 Forms 01-05 are issued by the action that produces them, inside its transaction
-(`dossiers.services._transition` calls `prepare` before the log row and `store` after
+(`dossiers.services.dossier_transition` calls `prepare` before the log row and `store` after
 it): the PDF is rendered first, so a rendering failure aborts the action with a clear
 message and nothing is written. Form 06, the process control sheet, is rendered from
 the log on demand and never stored.
@@ -263,7 +263,7 @@ class Pause:
 
 
 def pause_history(log_entries) -> list[Pause]:
-    """Pauses of the clock from the log rows `_pause` / `_resume` marked."""
+    """Pauses of the clock from the log rows `clock_pause` / `clock_resume` marked."""
     pauses: list[Pause] = []
     for entry in log_entries:
         clock = entry.data.get("clock")

@@ -26,6 +26,7 @@ from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import keyset
 from dossiers import queues
 from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
@@ -49,10 +50,10 @@ def keyset_batches(qs, column: str, desc: bool, fields: Iterable[str], size: int
     `size` rows in memory at a time; each batch is one indexed query."""
     size = size or BATCH
     fields = list(dict.fromkeys([*fields, "pk", column]))
-    ordered = qs.order_by(*queues._ordering(column, desc)).values(*fields)
+    ordered = qs.order_by(*keyset.ordering(column, desc)).values(*fields)
     position = None
     while True:
-        batch_qs = ordered.filter(queues._after(position, column, desc)) if position else ordered
+        batch_qs = ordered.filter(keyset.after_q(position, column, desc)) if position else ordered
         # One bounded list per batch rather than .iterator(): a server-side cursor
         # would declare a differently named cursor per batch, and psycopg caches
         # every distinct query text, so memory would creep up with the batch count.
@@ -66,10 +67,6 @@ def keyset_batches(qs, column: str, desc: bool, fields: Iterable[str], size: int
 
 def _fmt_dt(value) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-def _fmt_date(value) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
 
 
 # --- the queue export ----------------------------------------------------------------
@@ -112,7 +109,7 @@ def queue_header() -> list[str]:
 def queue_rows(scope: queues.OfficialScope, filters: queues.Filters) -> Iterator[list]:
     statuses, channels = dict(Status.choices), dict(ChannelMethod.choices)
     qs = queues.filtered_queryset(scope=scope, filters=filters)
-    column, desc = queues._sort_of(filters)
+    column, desc = queues.sort_of(filters)
     for r in keyset_batches(qs, column, desc, QUEUE_FIELDS):
         yield [
             r["code"] or "",
@@ -164,8 +161,8 @@ def register_queryset(*, official, agency_id: int, start: dt.date, end: dt.date)
         raise DossierError(_("The end date is before the start date."))
     return Dossier.objects.filter(
         receiving_agency_id=agency_id,
-        received_at__gte=queues._day_start(start),
-        received_at__lt=queues._day_start(end + dt.timedelta(days=1)),
+        received_at__gte=queues.day_start(start),
+        received_at__lt=queues.day_start(end + dt.timedelta(days=1)),
     ).annotate(
         transferred_at=_first_log(Action.ASSIGN),
         result_at=_first_log(Action.APPROVE),
@@ -433,6 +430,6 @@ def export_jobs_of(owner):
 def export_jobs_page(*, owner, after: str | None = None, size: int = 20):
     """One page of "My exports", newest first, keyset-paginated on (created_at, id)
     like My documents (the `exportjob_owner` index): one query at any number of jobs."""
-    from dossiers.selectors import newest_first_page
+    from common.keyset import newest_first_page
 
     return newest_first_page(export_jobs_of(owner), after=after, size=size)

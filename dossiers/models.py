@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from config.choices import FastChoiceLabels
+from common.choices import FastChoiceLabels
 from dossiers import tally
 from dossiers.constants import (
     ACTION_NEEDED,
@@ -213,7 +213,7 @@ class Dossier(FastChoiceLabels, models.Model):
                 condition=Q(status__in=OPEN_STATES),
             ),
             # The "all" tab (the queues' default) in its default order, one side of the
-            # scope at a time (dossiers.queues._page_ids merges them; migration 0008).
+            # scope at a time (dossiers.queues.page_ids merges them; migration 0008).
             models.Index(
                 fields=["receiving_agency", "due_at", "id"],
                 name="dossier_recv_filed",

@@ -114,11 +114,11 @@ def emit(kind: str, *, dossier=None, actor=None, data: dict | None = None) -> Ou
         actor=actor if actor is not None and actor.is_authenticated else None,
         data=data or {},
     )
-    transaction.on_commit(partial(kick, event.pk))
+    transaction.on_commit(partial(dispatch_soon, event.pk))
     return event
 
 
-def kick(event_id: int | None = None, *, countdown: float | None = None) -> bool:
+def dispatch_soon(event_id: int | None = None, *, countdown: float | None = None) -> bool:
     """Ask a worker to dispatch `event_id` (or everything due). Never raises: a request
     must not fail because Redis is down; the sweep picks the event up later."""
     from dossiers.tasks import outbox_dispatch
@@ -264,7 +264,7 @@ def dispatch(*, event_id: int | None = None) -> int:
         and (d.next_attempt_at - now).total_seconds() < settings.OUTBOX_SWEEP_SECONDS
     }
     for pending_event, at in later.items():
-        kick(pending_event, countdown=max((at - now).total_seconds(), 0))
+        dispatch_soon(pending_event, countdown=max((at - now).total_seconds(), 0))
     return sum(d.status == DeliveryStatus.SENT for d in handled)
 
 
@@ -354,7 +354,7 @@ def delivery_retry(*, delivery_ids: Iterable[int]) -> int:
                 event_id__gt=delivery.event_id,
             ).update(next_attempt_at=now)
     for event_id in {d.event_id for d in failed}:
-        transaction.on_commit(partial(kick, event_id))
+        transaction.on_commit(partial(dispatch_soon, event_id))
     return len(failed)
 
 

@@ -59,13 +59,14 @@ def enabled() -> bool:
     return bool(settings.PARTNER_SYNC_URL)
 
 
-def sign(secret: str, body: bytes) -> str:
+def sign(body: bytes, *, secret: str) -> str:
+    """The signature header's value for `body` (HMAC-SHA256 under `secret`)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, body: bytes, signature: str) -> bool:
+def verify(body: bytes, signature: str, *, secret: str) -> bool:
     """For receivers (and our tests): constant-time check of the signature header."""
-    return hmac.compare_digest(sign(secret, body), signature or "")
+    return hmac.compare_digest(sign(body, secret=secret), signature or "")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -108,7 +109,7 @@ class HttpAdapter:
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 IDEMPOTENCY_HEADER: idempotency_key,
-                SIGNATURE_HEADER: sign(settings.PARTNER_SYNC_SECRET, body),
+                SIGNATURE_HEADER: sign(body, secret=settings.PARTNER_SYNC_SECRET),
             },
             timeout=settings.PARTNER_SYNC_TIMEOUT,
         )

@@ -95,7 +95,7 @@ class PaymentGateway:
         raise NotImplementedError
 
 
-def sign(params: Mapping[str, str], secret: str | None = None) -> str:
+def sign(params: Mapping[str, str], *, secret: str | None = None) -> str:
     """HMAC-SHA256 (hex) over the parameters sorted by name, `signature` left out."""
     key = (secret if secret is not None else settings.PAYMENT_DEV_SECRET).encode()
     message = "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "signature")

@@ -14,6 +14,10 @@ from dossiers.errors import DossierError
 from dossiers.models import Payment
 
 
+def receipt_filename(payment: Payment) -> str:
+    return f"bien-lai-{payment.reference}.pdf"
+
+
 def payment_receipt_pdf(payment: Payment) -> bytes:
     """The receipt of a PAID payment (DossierError for any other)."""
     from dossiers.pdf import lookup_url, qr_svg, render_pdf

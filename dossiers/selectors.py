@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from common.keyset import Page, newest_first_page
 from dossiers.constants import Status, Visibility
 from dossiers.models import (
     HEAVY_PROCEDURE_FIELDS,
@@ -67,24 +68,6 @@ def dossier_key_for_applicant(*, user, ref) -> tuple[int, str]:
     return key
 
 
-@dataclass
-class Page:
-    items: list
-    next_cursor: str | None
-
-
-def _cursor(d: Dossier | StoredFile) -> str:
-    return f"{d.created_at.timestamp():.6f}_{d.pk}"
-
-
-def _parse_cursor(cursor: str | None):
-    try:
-        stamp, pk = (cursor or "").split("_")
-        return dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC), int(pk)
-    except ValueError:
-        return None
-
-
 def dossier_list_for_applicant(
     *, user, status: str | None = None, after: str | None = None, size: int = PAGE_SIZE
 ) -> Page:
@@ -96,18 +79,9 @@ def dossier_list_for_applicant(
     )
     if status in Status.values:
         qs = qs.filter(status=status)
-    position = _parse_cursor(after)
-    if position:
-        created, pk = position
-        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
-    rows = list(
-        qs.select_related("version__procedure", "receiving_agency").order_by("-created_at", "-pk")[
-            : size + 1
-        ]
+    return newest_first_page(
+        qs.select_related("version__procedure", "receiving_agency"), after=after, size=size
     )
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, _cursor(rows[-1]) if more else None)
 
 
 def dossier_public_log(dossier: Dossier) -> QuerySet[DossierLog]:
@@ -160,19 +134,6 @@ def stored_files_page(*, user, after: str | None = None, size: int = PAGE_SIZE) 
     like My dossiers: two queries per page (the files, then the dossiers using them)
     at any number of files, served by the `storedfile_owner` index."""
     return newest_first_page(stored_files_with_uses(user), after=after, size=size)
-
-
-def newest_first_page(qs: QuerySet, *, after: str | None, size: int = PAGE_SIZE) -> Page:
-    """One keyset page of `qs` ordered by (-created_at, -pk), after the opaque cursor
-    `after` (a garbled cursor gives the first page). One query."""
-    position = _parse_cursor(after)
-    if position:
-        created, pk = position
-        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
-    rows = list(qs[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, _cursor(rows[-1]) if more else None)
 
 
 def stored_files_for(user) -> QuerySet[StoredFile]:

@@ -42,7 +42,7 @@ NO_DUE_DAY = dt.date(9999, 12, 31)
 LONG_OVERDUE = dt.date(2000, 1, 1)
 TABLE = "dossiers_queuetally"
 # Any number, the same in every process: compactions run one at a time.
-_LOCK = 0x7A11
+ADVISORY_LOCK = 0x7A11
 
 
 def _sql_list(values) -> str:
@@ -102,7 +102,7 @@ def rebuild(today: dt.date | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         # After a running compaction, not beside it: its rows are not in this snapshot
         # and would survive the DELETE (advisory locks are re-entrant for `compact`).
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         cursor.execute("LOCK TABLE dossiers_dossier IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
         cursor.execute(rebuild_sql())
@@ -138,7 +138,7 @@ def compact(today: dt.date | None = None) -> int:
     today = today or timezone.localdate(timezone=ZoneInfo(TALLY_ZONE))
     params = {"keep_from": today - dt.timedelta(days=1), "long_overdue": LONG_OVERDUE}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK])
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         if not cursor.fetchone()[0]:
             return -1
         cursor.execute(_COMPACT, params)

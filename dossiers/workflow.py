@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dossiers.constants import FINAL, OPEN_STATES, Action, ActorRole, Status
+from dossiers.constants import OPEN_STATES, Action, ActorRole, Status
 
-FINAL_STATES = frozenset(FINAL) | {Status.DRAFT, Status.DISCARDED}
 A, R, S, L = ActorRole.APPLICANT, ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER
+SYS = ActorRole.SYSTEM
 
 
 class TransitionNotAllowed(Exception):
@@ -48,10 +48,16 @@ _WITHDRAWABLE = tuple(s for s in OPEN_STATES if s != Status.RESULT_READY)
 
 TRANSITIONS: dict[tuple[str, str], Edge] = {
     # Online filing on the public service portal (Decree 45/2020/NĐ-CP on online
-    # administrative procedures, art. 11: submitting an electronic dossier).
-    (Status.DRAFT, Action.SUBMIT): _edge(Status.SUBMITTED, {A}, "Decree 45/2020 art. 11"),
-    # A draft never reached an agency: the applicant may drop it.
-    (Status.DRAFT, Action.DISCARD): _edge(Status.DISCARDED, {A}, "draft, not yet filed"),
+    # administrative procedures, art. 11: submitting an electronic dossier); a paper
+    # dossier handed over at the one-stop desk is entered by the desk on the applicant's
+    # behalf (Decree 61/2018 art. 15 cl. 1; Decree 118/2025 on receipt). Which of the two
+    # may submit a given draft depends on its channel (`services.filing.draft_role`).
+    (Status.DRAFT, Action.SUBMIT): _edge(
+        Status.SUBMITTED, {A, R}, "Decree 45/2020 art. 11; Decree 61/2018 art. 15 cl. 1"
+    ),
+    # A draft never reached an agency: the applicant may drop it, and the system drops
+    # one left untouched (`dossiers.deadlines`, DRAFT_WARNING_DAYS + DRAFT_DELETE_DAYS).
+    (Status.DRAFT, Action.DISCARD): _edge(Status.DISCARDED, {A, SYS}, "draft, not yet filed"),
     # The desk checks completeness and receives: receipt and appointment slip, form 01
     # (Decree 118/2025, receipt of dossiers; Decree 61/2018 art. 15; Circular 03/2025 form 01).
     (Status.SUBMITTED, Action.RECEIVE): _edge(
@@ -154,7 +160,7 @@ def needs_apology(*, due_at, paused: bool, status: str, now, apologised_since) -
     The one rule "apologise before an overdue dossier moves on" (Decree 61/2018 art. 18
     cl. 3); `apologised_since(due_at)` says whether an apology row exists from `due_at`
     on (called only when needed: it is a query)."""
-    if due_at is None or paused or status in FINAL_STATES or due_at >= now:
+    if due_at is None or paused or status not in OPEN_STATES or due_at >= now:
         return False
     return not apologised_since(due_at)
 

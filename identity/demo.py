@@ -125,7 +125,7 @@ def demo_enterprise_code() -> str:
     return first_nine + str(tax_code_check_digit(first_nine))
 
 
-# Also used by the bulk generator (dossiers.loadgen): one list of names for all fake people.
+# Also used by the bulk generator (loadtest.generator): one list of names for all fake people.
 FAMILY_NAMES = [
     "Nguyễn",
     "Trần",

@@ -87,7 +87,7 @@ class User(AbstractUser):
         ]
         indexes = [
             # The back-office search by applicant name, accents ignored, any part of
-            # the name (dossiers.queues._search_q): trigrams of the normalised name.
+            # the name (dossiers.queues.search_q): trigrams of the normalised name.
             GinIndex(
                 OpClass(normalized_name(), name="gin_trgm_ops"), name="identity_user_name_trgm"
             ),

@@ -58,7 +58,7 @@ class NationalIdentityBackend(OIDCAuthenticationBackend):
             email = ""  # another account owns it: the person can add it later
         with transaction.atomic():
             user = User(
-                username=services._new_username("sso"),
+                username=services.new_username("sso"),
                 id_number=self._id_number(claims),
                 full_name=(claims.get("name") or "").strip(),
                 birth_date=_parse_date(claims.get("birthdate")),

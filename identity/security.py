@@ -78,10 +78,6 @@ def otp_locked_minutes(user) -> int:
     return max(0, math.ceil(remaining / 60))
 
 
-def otp_failure_count(user) -> int:
-    return cache.get(_otp_key(user), (0, None))[0]
-
-
 def otp_record_failure(user) -> bool:
     """Count a wrong code; True when this failure starts a lockout."""
     failures, _since = cache.get(_otp_key(user), (0, None))

@@ -35,6 +35,7 @@ from identity.constants import (
     SignInMethod,
     VerificationLevel,
 )
+from identity.errors import NotRepresentative
 from identity.models import (
     AccountEvent,
     Business,
@@ -80,7 +81,7 @@ def account_event_record(*, user, kind: str, request=None, actor=None, data=None
 # --- Sign-up ----------------------------------------------------------------------------
 
 
-def _new_username(prefix: str) -> str:
+def new_username(prefix: str) -> str:
     # Opaque: usernames show up in admin lists and logs, ID numbers must not.
     return f"{prefix}{secrets.token_hex(5)}"
 
@@ -154,7 +155,7 @@ def citizen_sign_up(
     try:
         with transaction.atomic():
             user = User(
-                username=_new_username("cd"),
+                username=new_username("cd"),
                 id_number=id_number,
                 full_name=full_name.strip(),
                 birth_date=birth_date,
@@ -177,6 +178,47 @@ def citizen_sign_up(
             {"id_number": _("This account was just created. Please sign in.")}
         ) from error
     return user
+
+
+def account_create_for_walk_in(*, record, phone: str, actor):
+    """(no account) -> a level-1 account from the population registry's `record` for a
+    person at the one-stop desk, with no usable password: they claim it later through
+    password reset, by SMS to `phone` when the desk noted one (unverified, like a phone
+    typed at sign-up). Returns (user, created): when another desk created the same
+    person a moment ago, that account and False. Raises ValidationError when the phone
+    belongs to another account."""
+    User = get_user_model()
+    taken = ValidationError(
+        _("This phone number belongs to another account. Leave it empty or use another."),
+        code="phone_taken",
+    )
+    if phone and User.objects.filter(phone=phone).exists():
+        raise taken
+    user = User(
+        username=new_username("cd"),
+        id_number=record.id_number,
+        full_name=record.full_name,
+        birth_date=record.birth_date,
+        sex=record.sex,
+        permanent_address=record.permanent_address,
+        phone=phone,
+        # Level 1: the desk saw a card; only the person's own registry check (or single
+        # sign-on) raises the level, as for accounts created online.
+        verification_level=VerificationLevel.SELF_DECLARED,
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on
+            user.save()
+    except IntegrityError:
+        existing = User.objects.filter(id_number=record.id_number).first()
+        if existing is None:
+            raise taken from None
+        return existing, False
+    account_event_record(
+        user=user, kind=AccountEventKind.SIGNED_UP, actor=actor, data={"channel": "counter"}
+    )
+    return user, True
 
 
 # --- Businesses -------------------------------------------------------------------------
@@ -220,7 +262,7 @@ def business_register(
 def business_member_add(*, business: Business, actor, member, role: str, request=None):
     """A representative adds an existing account to the business in `role`."""
     if not is_business_representative(business, actor):
-        raise PermissionError("only a representative may add members")
+        raise NotRepresentative("only a representative may add members")
     membership, created = BusinessMembership.objects.get_or_create(
         business=business, user=member, defaults={"role": role}
     )
@@ -256,7 +298,7 @@ def business_member_role_change(*, membership: BusinessMembership, actor, role: 
     last representative cannot step down. Records an account event."""
     membership = BusinessMembership.objects.select_for_update().get(pk=membership.pk)
     if not is_business_representative(membership.business, actor):
-        raise PermissionError("only a representative may change roles")
+        raise NotRepresentative("only a representative may change roles")
     if role not in BusinessRole.values:
         raise ValidationError(_("Choose a role."))
     if role == membership.role:
@@ -289,7 +331,7 @@ def business_member_remove(*, membership: BusinessMembership, actor, request=Non
     if membership.user_id != actor.pk and not is_business_representative(
         membership.business, actor
     ):
-        raise PermissionError("only a representative may remove other members")
+        raise NotRepresentative("only a representative may remove other members")
     _ensure_another_representative(membership)
     business, member, role = membership.business, membership.user, membership.role
     membership.delete()

@@ -37,7 +37,7 @@ def citizens_of(dossier) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def officials_of(agency_code: str, role: str) -> list[int]:
+def official_ids_at(agency_code: str, role: str) -> list[int]:
     """Active officials holding `role` at the agency (the membership table that
     identity.permissions and dossiers.queues.specialists_of read)."""
     return list(
@@ -69,7 +69,7 @@ def officials_for(event) -> list[int]:
     desk, competent = dossier.receiving_agency.code, dossier.competent_agency.code
     assignee = [dossier.assignee_id] if dossier.assignee_id else []
     if kind == "submitted":
-        return officials_of(desk, OfficialRole.RECEPTIONIST)
+        return official_ids_at(desk, OfficialRole.RECEPTIONIST)
     if kind in {
         "assigned",
         "forwarded",
@@ -81,16 +81,16 @@ def officials_for(event) -> list[int]:
     }:
         return assignee
     if kind == "proposed":
-        return officials_of(competent, OfficialRole.LEADER)
+        return official_ids_at(competent, OfficialRole.LEADER)
     if kind == "overdue":
-        return officials_of(competent, OfficialRole.LEADER) + officials_of(
+        return official_ids_at(competent, OfficialRole.LEADER) + official_ids_at(
             desk, OfficialRole.RECEPTIONIST
         )
     if kind == "consulted":
         code = _consulted_agency_code(event)
-        return officials_of(code, OfficialRole.LEADER) if code else []
+        return official_ids_at(code, OfficialRole.LEADER) if code else []
     if kind == "message_sent" and not _from_agency(event):
-        return assignee or officials_of(desk, OfficialRole.RECEPTIONIST)
+        return assignee or official_ids_at(desk, OfficialRole.RECEPTIONIST)
     return []
 
 
@@ -152,7 +152,7 @@ def delivery_key(delivery) -> str:
     )
 
 
-def deliver_delivery(delivery) -> None:
+def delivery_send(delivery) -> None:
     from notifications import channels, services
     from notifications.rendering import render_message
     from notifications.selectors import preference_for
@@ -208,7 +208,7 @@ class NotifySubscriber(Subscriber):
         return plan_event(event)
 
     def deliver(self, delivery) -> None:
-        deliver_delivery(delivery)
+        delivery_send(delivery)
 
 
 def connect() -> None:

@@ -21,10 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from identity import selectors, services
 from identity.constants import BusinessRole, CodePurpose, VerificationLevel
+from identity.errors import NotRepresentative
 from identity.models import BusinessMembership
 from identity.validators import PHONE_RE, mask_id_number, normalize_phone
 from notifications.forms import preference_form
 from portal import account_forms as forms
+from web.forms import SignInForm
 
 PASSWORD_BACKEND = "identity.backends.IdentifierBackend"  # noqa: S105 - a class path
 RESET_SESSION_KEY = "identity_sms_reset_user"
@@ -68,7 +70,7 @@ def _find_by_contact(value: str):
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
-    authentication_form = forms.SignInForm
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
@@ -419,7 +421,7 @@ def business_member_role(request, pk, member_pk):
             role=request.POST.get("role", ""),
             request=request,
         )
-    except PermissionError:
+    except NotRepresentative:
         messages.error(request, _("Only the legal representative can change roles."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -437,7 +439,7 @@ def business_member_remove(request, pk, member_pk):
     leaving = membership.user_id == request.user.pk
     try:
         services.business_member_remove(membership=membership, actor=request.user, request=request)
-    except PermissionError:
+    except NotRepresentative:
         messages.error(request, _("Only the legal representative can remove members."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

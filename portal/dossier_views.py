@@ -13,12 +13,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import ratelimit
 from dossiers import services
 from dossiers.constants import Action, Status
 from dossiers.declaration import declaration_form_class, to_json
@@ -46,12 +46,9 @@ from portal.dossier_forms import (
     WithdrawForm,
 )
 from procedures.selectors import published_versions
+from web.responses import pdf_response, stored_file_response
 
 MAX_CODE_LENGTH = 60
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @require_GET
@@ -61,15 +58,11 @@ def lookup(request):
     code = request.GET.get("ma", "").strip()[:200]
     context = {"code": code, "result": None, "not_found": False}
     if code:
-        key = f"dossier-lookup:{_client_ip(request)}"
-        count = cache.get_or_set(key, 0, timeout=60)
-        if count >= settings.DOSSIER_LOOKUP_RATE:
+        if not ratelimit.request_allowed(
+            request, scope="dossier-lookup", limit=settings.DOSSIER_LOOKUP_RATE
+        ):
             context["limited"] = True
             return render(request, "portal/lookup.html", context, status=429)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=60)
         context["result"] = dossier_public_status(code[:MAX_CODE_LENGTH])
         context["not_found"] = context["result"] is None
     return render(request, "portal/lookup.html", context)
@@ -302,10 +295,10 @@ def dossier_list(request):
 @require_GET
 def dossier_detail(request, ref):
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
-    return render(request, "portal/dossiers/detail.html", _detail(request, dossier))
+    return render(request, "portal/dossiers/detail.html", detail_context(request, dossier))
 
 
-def _detail(request, dossier, **forms):
+def detail_context(request, dossier, **forms):
     allowed = actions_for(dossier.status, "applicant")
     documents = list(dossier_visible_documents(dossier))
     return {
@@ -346,7 +339,7 @@ def _act(request, dossier, form_name, form, call):
     return render(
         request,
         "portal/dossiers/detail.html",
-        _detail(request, dossier, **{form_name: form, "error": error}),
+        detail_context(request, dossier, **{form_name: form, "error": error}),
         status=400,
     )
 
@@ -407,7 +400,7 @@ def dossier_message_attachment(request, ref, pk):
     message = get_object_or_404(
         dossier.messages.select_related("attachment").filter(attachment__isnull=False), pk=pk
     )
-    return _serve(message.attachment)
+    return stored_file_response(message.attachment)
 
 
 @login_required
@@ -429,25 +422,7 @@ def dossier_file(request, ref, pk):
     DOSSIER_X_ACCEL_PREFIX to hand the transfer to an `internal` location instead."""
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     document = get_object_or_404(dossier_visible_documents(dossier), pk=pk)
-    return _serve(document.file)
-
-
-def _serve(stored):
-    if settings.DOSSIER_X_ACCEL_PREFIX:
-        response = HttpResponse(content_type=stored.content_type)
-        response["X-Accel-Redirect"] = settings.DOSSIER_X_ACCEL_PREFIX + stored.file.name
-    else:
-        response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
-    response["Content-Disposition"] = _disposition(stored.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _disposition(name: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename*=UTF-8''{quote(name)}"
+    return stored_file_response(document.file)
 
 
 @login_required
@@ -459,10 +434,7 @@ def dossier_receipt_pdf(request, ref):
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     if dossier.code is None:
         raise Http404
-    response = HttpResponse(acknowledgement_pdf(dossier), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{dossier.code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(acknowledgement_pdf(dossier), f"{dossier.code}.pdf")
 
 
 @login_required
@@ -471,11 +443,7 @@ def dossier_issued_document(request, ref, pk):
     """A standard document the agency issued to the applicant (forms 01-05)."""
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     issued = get_object_or_404(issued_for_applicant(dossier), pk=pk)
-    response = FileResponse(issued.file.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = _disposition(issued.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(issued.file.open("rb"), issued.filename, inline=False)
 
 
 # --- my documents ------------------------------------------------------------------------
@@ -491,14 +459,14 @@ def my_documents(request):
     return render(
         request,
         "portal/dossiers/my_documents.html",
-        {"files": page.items, "page": page, "paged": bool(after)},
+        {"files": page.rows, "page": page, "paged": bool(after)},
     )
 
 
 @login_required
 @require_GET
 def my_document_file(request, pk):
-    return _serve(stored_file_get_for_owner(user=request.user, pk=pk))
+    return stored_file_response(stored_file_get_for_owner(user=request.user, pk=pk))
 
 
 @login_required

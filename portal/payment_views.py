@@ -9,7 +9,7 @@ import contextlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -20,7 +20,8 @@ from dossiers.constants import PaymentStatus
 from dossiers.errors import DossierError
 from dossiers.selectors import dossier_get_for_applicant
 from dossiers.workflow import TransitionNotAllowed
-from portal.dossier_views import _detail
+from portal.dossier_views import detail_context
+from web.responses import pdf_response
 
 
 @login_required
@@ -35,7 +36,7 @@ def dossier_pay(request, ref, reference):
         return render(
             request,
             "portal/dossiers/detail.html",
-            _detail(request, dossier, error=_("This payment cannot be made now.")),
+            detail_context(request, dossier, error=_("This payment cannot be made now.")),
             status=400,
         )
     return redirect(payments.get_gateway().redirect_url(payment))
@@ -127,16 +128,10 @@ def payment_receipt_pdf(request, ref, reference):
     """The payment receipt (biên lai) of a paid payment, for the parties of the
     dossier; anything else is a 404."""
     from dossiers.receipts import payment_receipt_pdf as render_receipt
+    from dossiers.receipts import receipt_filename
 
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     payment = get_object_or_404(
         dossier.payments.select_related("dossier"), reference=reference, status=PaymentStatus.PAID
     )
-    return receipt_response(render_receipt(payment), payment)
-
-
-def receipt_response(content: bytes, payment) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bien-lai-{payment.reference}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(render_receipt(payment), receipt_filename(payment))

@@ -109,6 +109,29 @@ def published_versions() -> QuerySet[ProcedureVersion]:
     return ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED)
 
 
+def published_cases() -> QuerySet:
+    """Cases of published versions, with their procedure."""
+    from procedures.models import Case
+
+    return Case.objects.filter(version__status=VersionStatus.PUBLISHED).select_related(
+        "version__procedure"
+    )
+
+
+def published_cases_for_desks(agency_ids) -> QuerySet:
+    """Cases the desks `agency_ids` can take: published versions of procedures executed
+    or decided by those agencies. One query; for the counter intake's picker."""
+    return (
+        published_cases()
+        .filter(
+            Q(version__procedure__executing_agencies__in=agency_ids)
+            | Q(version__procedure__competent_agencies__in=agency_ids)
+        )
+        .distinct()
+        .order_by("version__procedure__name", "position", "pk")
+    )
+
+
 def procedure_public_queryset() -> QuerySet[Procedure]:
     """Procedures the public sees: active, with a published version."""
     # EXISTS, not a join: the planner can then start from the search indexes.

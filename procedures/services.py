@@ -47,16 +47,18 @@ def catalogue_cache_clear() -> None:
     forgotten, now and again once the current transaction commits, so no reader
     caches the state it replaced. An import saves thousands of catalogue rows in one
     transaction: the after-commit retirement is queued once per transaction."""
-    _retire_generation()
+    catalogue_generation_retire()
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
-        func is _retire_generation for _sids, func, _robust in connection.run_on_commit
+        func is catalogue_generation_retire for _sids, func, _robust in connection.run_on_commit
     ):
         return
-    transaction.on_commit(_retire_generation)
+    transaction.on_commit(catalogue_generation_retire)
 
 
-def _retire_generation() -> None:
+def catalogue_generation_retire() -> None:
+    """Drops the catalogue's cache generation: every cached catalogue read (search,
+    case documents, fees) is built afresh from the next request on."""
     from django.core.cache import cache
 
     from procedures.selectors import SEARCH_GENERATION_KEY

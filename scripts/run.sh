@@ -26,7 +26,7 @@ cat <<BANNER
     admin:        http://$HOST:$PORT/admin/
     readiness:    http://$HOST:$PORT/readyz
 
-  Demo accounts (password for all: $("$VENV_PY" -c 'from dossiers.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')):
+  Demo accounts:
 $("$VENV_PY" manage.py seed_demo --list-accounts | sed 's/^/    /')
 
   Press Ctrl-C to stop everything.

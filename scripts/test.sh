@@ -33,6 +33,9 @@ log "ruff check"
 log "ruff format --check"
 "$ROOT/.venv/bin/ruff" format --check .
 
+log "import-linter (the layers of docs/architecture.md)"
+"$ROOT/.venv/bin/lint-imports"
+
 export DJANGO_SETTINGS_MODULE=config.settings.test
 log "makemigrations --check"
 "$VENV_PY" manage.py makemigrations --check --dry-run

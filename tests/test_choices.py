@@ -1,4 +1,4 @@
-"""config.choices.FastChoiceLabels: the same labels as Django's get_FOO_display, in the
+"""common.choices.FastChoiceLabels: the same labels as Django's get_FOO_display, in the
 active language, without rebuilding the choices per call."""
 
 from django.utils import translation

@@ -1,10 +1,10 @@
-"""config.html: the fast select renders what Django's Select renders."""
+"""common.html: the fast select renders what Django's Select renders."""
 
 import pytest
 from django import forms
 from django.test.html import parse_html
 
-from config.html import FastSelect, options_html
+from common.html import FastSelect, options_html
 
 CHOICES = [("", "Tất cả"), (1, "Đăng ký khai sinh"), ("2", 'Cấp "bản sao" <trích lục> & khác')]
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from dossiers.estimates import count_or_estimate, estimated_count
-from dossiers.loadgen import LoadGenerator
 from dossiers.models import Dossier
+from loadtest.generator import LoadGenerator
 from tests.dossiers.factories import World
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "notifications",
     "portal",
     "backoffice",
+    "loadtest",
+    "demo",
 ]
 
 MIDDLEWARE = [

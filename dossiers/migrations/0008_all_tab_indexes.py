@@ -4,7 +4,7 @@ Its condition is `status filed AND (receiving_agency IN (...) OR competent_agenc
 (...))`, ordered by appointment date then id. No single index gives that order under
 an OR, so PostgreSQL read every dossier the agency ever filed and sorted them for each
 page: 40-60 ms at 320 k dossiers, growing with the agency's history. With one index per
-side in that order, `dossiers.queues._page_ids` takes the first rows of each side in
+side in that order, `dossiers.queues.page_ids` takes the first rows of each side in
 index order (LIMIT, no sort) and merges them: a few ms at any size.
 
 Built CONCURRENTLY: on a table of millions of rows a plain CREATE INDEX would block

@@ -1,7 +1,7 @@
 """Trigram index on the normalised full name (issue 8).
 
 The back office searches applicants by any part of their name, accents ignored
-(`dossiers.queues._search_q`). It was `unaccent(full_name) ILIKE '%term%'`, which no
+(`dossiers.queues.search_q`). It was `unaccent(full_name) ILIKE '%term%'`, which no
 index serves: a parallel sequential scan of every account, 411 ms at 333 k accounts
 (1 M generated dossiers), about 16 s for a city of 13 million. With a GIN trigram index
 on `motcua_normalize(full_name)` (the catalogue's IMMUTABLE normaliser) the same
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         ),
         # One applicant's name checked against a LIKE pattern, for a name so common
         # that the queue is walked in page order and each row's applicant checked
-        # (dossiers.queues._name_q). A function, not a subquery: PostgreSQL gives a
+        # (dossiers.queues.name_q). A function, not a subquery: PostgreSQL gives a
         # boolean function a selectivity of 1/3 and so walks the ordered index until
         # the page is full; it rated the subquery's LIKE at a fraction of a percent
         # and read and sorted the agency's whole history instead.
@@ -55,6 +55,6 @@ class Migration(migrations.Migration):
         # Statistics of the indexed expression: without them PostgreSQL guesses a
         # handful of matches for every name and reads the index even for a family
         # name that a third of the accounts share, where a scan stopped early by the
-        # LIMIT is cheaper (dossiers.queues._name_q).
+        # LIMIT is cheaper (dossiers.queues.name_q).
         migrations.RunSQL("ANALYZE identity_user", migrations.RunSQL.noop, elidable=True),
     ]

@@ -108,7 +108,7 @@ def test_the_estimate_is_rounded_to_two_significant_digits(ward, settings, monke
     ("number", "shown"), [(7, 7), (99, 99), (123, 120), (10_450, 10_000), (995_000, 1_000_000)]
 )
 def test_about(number, shown):
-    assert queues._about(number) == shown
+    assert queues.round_estimate(number) == shown
 
 
 def _tab(html, name):

@@ -71,10 +71,10 @@ def test_moving_a_dossier_to_another_agency_recounts_both():
     world = World()
     dossier = Dossier.objects.get(pk=world.dossier_in(Status.PROCESSING).pk)
     other = AgencyFactory()
-    before = {pk: cache.get(queues._generation_key(pk)) for pk in (world.agency.pk, other.pk)}
+    before = {pk: cache.get(queues.counts_generation_key(pk)) for pk in (world.agency.pk, other.pk)}
     dossier.competent_agency = other
     dossier.save()
-    after = {pk: cache.get(queues._generation_key(pk)) for pk in (world.agency.pk, other.pk)}
+    after = {pk: cache.get(queues.counts_generation_key(pk)) for pk in (world.agency.pk, other.pk)}
     assert after[world.agency.pk] != before[world.agency.pk]
     assert after[other.pk] and after[other.pk] != before[other.pk]
 
@@ -82,7 +82,7 @@ def test_moving_a_dossier_to_another_agency_recounts_both():
 def test_a_draft_saved_as_a_draft_leaves_the_counts_alone():
     world = World()
     draft = world.complete_draft()
-    key = queues._generation_key(world.agency.pk)
+    key = queues.counts_generation_key(world.agency.pk)
     cache.set(key, "before", None)
     services.dossier_save_declaration(
         dossier_id=draft.pk, actor=world.applicant, data={**draft.form_data, "purpose": "Khác"}

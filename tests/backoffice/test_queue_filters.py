@@ -10,8 +10,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from dossiers import queues
-from dossiers.constants import Status
+from dossiers.constants import RUNNING, Status
 from dossiers.models import Dossier
+from dossiers.queues import search as queue_search
 from identity.models import User
 from procedures.constants import ChannelMethod
 from tests.backoffice.queue_data import clone_many
@@ -149,9 +150,7 @@ def test_due_state_filters_split_running_dossiers(world, settings):
     settings.BACKOFFICE_DUE_SOON_DAYS = 2
     now = timezone.now()
     running = list(
-        Dossier.objects.filter(status__in=queues.RUNNING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        Dossier.objects.filter(status__in=RUNNING).order_by("pk").values_list("pk", flat=True)
     )
     late, soon, later = running[0], running[1], running[2]
     Dossier.objects.filter(pk=later).update(due_at=now + dt.timedelta(days=40))
@@ -269,7 +268,7 @@ def test_a_common_name_is_checked_row_by_row_with_the_same_result(world, monkeyp
     per row instead of through a list of accounts: same dossiers either way, other
     agencies' never."""
     everyone = _pks(world.leader)
-    monkeypatch.setattr(queues, "name_ids_max", lambda: ids_max)
+    monkeypatch.setattr(queue_search, "name_ids_max", lambda: ids_max)
     assert _pks(world.leader, q="thu ha") == everyone
     assert _pks(world.leader, q="Phạm") == everyone
     assert _pks(world.leader, q="Ngô Văn Tám") == set()

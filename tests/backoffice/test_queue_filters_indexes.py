@@ -54,7 +54,7 @@ def test_received_range_uses_the_received_indexes(big):
 
 
 def test_name_search_uses_the_trigram_index(big):
-    """The accounts whose name holds the fragment (dossiers.queues._name_q) are read
+    """The accounts whose name holds the fragment (dossiers.queues.name_q) are read
     from the trigram index; a handful of test accounts would otherwise be scanned."""
     from django.contrib.auth import get_user_model
 

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 def _plan(user, name):
     scope = queues.official_scope(user)
     now = timezone.now()
-    limit = queues._due_limit(now, WorkingCalendar.load())
-    qs = Dossier.objects.filter(queues._queue_q(name, scope, now, limit))
+    limit = queues.due_soon_limit(now, WorkingCalendar.load())
+    qs = Dossier.objects.filter(queues.queue_q(name, scope, now, limit))
     qs = qs.order_by(F("due_at").asc(nulls_last=True), "pk")[: queues.PAGE_SIZE + 1]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

@@ -78,7 +78,7 @@ def _counts(user, *, use_tally: bool, settings):
     settings.QUEUE_TALLY = use_tally
     scope = queues.official_scope(user)
     names = queues.queues_for(scope)
-    counts = queues._count(scope, names, now=NOW, calendar=WorkingCalendar.load())
+    counts = queues.counts_compute(scope, names, now=NOW, calendar=WorkingCalendar.load())
     return {name: n for name, n in counts.items() if name != "all"}
 
 
@@ -217,14 +217,14 @@ def test_one_compaction_at_a_time(wards):
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**params, autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [tally._LOCK])
+        other.execute("SELECT pg_advisory_lock(%s)", [tally.ADVISORY_LOCK])
         assert tally.compact(today=TODAY) == -1
         # A rebuild waits for it (here until its lock timeout) rather than run beside it.
         with pytest.raises(OperationalError), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '200ms'")
             tally.rebuild(today=TODAY)
-        other.execute("SELECT pg_advisory_unlock(%s)", [tally._LOCK])
+        other.execute("SELECT pg_advisory_unlock(%s)", [tally.ADVISORY_LOCK])
     assert tally.compact(today=TODAY) >= 0
 
 
@@ -233,7 +233,7 @@ def test_the_counts_read_the_tally_and_only_todays_appointments(wards, settings)
     settings.QUEUE_TALLY = True
     scope = queues.official_scope(a.leader)
     with CaptureQueriesContext(connection) as ctx:
-        queues._count(scope, queues.queues_for(scope), now=NOW, calendar=None)
+        queues.counts_compute(scope, queues.queues_for(scope), now=NOW, calendar=None)
     sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("EXPLAIN")]
     counting = [s for s in sql if "dossiers_queuetally" in s]
     assert len(counting) == 1
@@ -251,11 +251,11 @@ def test_another_time_zone_counts_on_the_dossier_table(wards, settings):
     scope = queues.official_scope(a.specialist)
     names = queues.queues_for(scope)
     with timezone.override(ZoneInfo("UTC")), CaptureQueriesContext(connection) as ctx:
-        in_utc = queues._count(scope, names, now=NOW, calendar=None)
+        in_utc = queues.counts_compute(scope, names, now=NOW, calendar=None)
     assert not any("dossiers_queuetally" in q["sql"] for q in ctx.captured_queries)
     settings.QUEUE_TALLY = False
     with timezone.override(ZoneInfo("UTC")):
-        assert in_utc == queues._count(scope, names, now=NOW, calendar=None)
+        assert in_utc == queues.counts_compute(scope, names, now=NOW, calendar=None)
 
 
 def test_the_compaction_is_on_the_beat_schedule():

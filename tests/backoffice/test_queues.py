@@ -207,7 +207,7 @@ def test_queue_page_costs_the_same_number_of_queries_at_any_size(client):
     _spread_due_dates()
     assert count("/mot-cua/?hang-doi=all") == small
     # A name search first sizes the account table and the name (two planner reads),
-    # then lists the matching accounts (dossiers.queues._name_q).
+    # then lists the matching accounts (dossiers.queues.name_q).
     assert count("/mot-cua/?hang-doi=all&q=ph%E1%BA%A1m") == small + 3
 
 
@@ -253,7 +253,7 @@ def _builder(scope, filters):
 
 def test_the_all_tab_merges_both_sides_of_several_agencies_in_the_plain_order():
     """The default tab picks its page from one index scan per (side, agency) and merges
-    them (queues._page_ids): the pages must be exactly those of the plain query, with
+    them (queues.page_ids): the pages must be exactly those of the plain query, with
     dossiers received by one agency and decided by another, ties and missing dates."""
     import random
 
@@ -290,7 +290,7 @@ def test_the_all_tab_merges_both_sides_of_several_agencies_in_the_plain_order():
 
 def test_the_mine_tab_merges_its_states_in_the_plain_order():
     """ "Assigned to me" picks its page from one index scan per state and merges them
-    (queues._page_ids): exactly the plain query's pages, with ties and missing dates."""
+    (queues.page_ids): exactly the plain query's pages, with ties and missing dates."""
     world = World()
     states = (
         Status.PROCESSING,
@@ -317,7 +317,7 @@ def test_the_mine_tab_merges_its_states_in_the_plain_order():
     # PostgreSQL reads every row of the state and sorts (bench/RESULTS.md).
     scope = queues.official_scope(world.specialist)
     mine = queues.Filters(queue="mine")
-    merged = queues._page_ids(_builder(scope, mine), mine, scope, 5)
+    merged = queues.page_ids(_builder(scope, mine), mine, scope, 5)
     assert merged.sql.count("UNION") == len(queues.ACTIVE_FOR_ASSIGNEE) - 1
     assert '"status" IN' not in merged.sql
     # ... and checks the agencies in a form the planner does not take for a rare
@@ -329,7 +329,7 @@ def test_the_mine_tab_merges_its_states_in_the_plain_order():
         queues.Filters(queue="mine", status=Status.PROCESSING),
     ):
         assert "UNION" not in str(
-            queues._page_ids(_builder(scope, filters), filters, scope, 5).query
+            queues.page_ids(_builder(scope, filters), filters, scope, 5).query
         )
 
 
@@ -338,7 +338,7 @@ def test_the_all_tab_reads_each_side_in_index_order():
     _many(world, 3)
     scope = queues.official_scope(world.leader)
     filters = queues.Filters(queue="all")
-    ids = queues._page_ids(_builder(scope, filters), filters, scope, queues.PAGE_SIZE + 1)
+    ids = queues.page_ids(_builder(scope, filters), filters, scope, queues.PAGE_SIZE + 1)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")

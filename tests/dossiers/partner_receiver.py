@@ -35,7 +35,7 @@ class Receiver:
             if self.fail_every and self.requests % self.fail_every == 0:
                 self.failed += 1
                 return 500
-            if not verify(self.secret, body, headers.get(SIGNATURE_HEADER)):
+            if not verify(body, headers.get(SIGNATURE_HEADER), secret=self.secret):
                 self.bad_signatures += 1
                 return 401
             key = headers.get(IDEMPOTENCY_HEADER)

@@ -78,10 +78,10 @@ def test_documents_asked_for_and_fees_follow_a_drafts_changes(draft):
 def test_a_long_import_queues_one_after_commit_retirement():
     from django.db import connection, transaction
 
-    from procedures.services import _retire_generation, catalogue_cache_clear
+    from procedures.services import catalogue_cache_clear, catalogue_generation_retire
 
     with transaction.atomic():
         for _ in range(50):
             catalogue_cache_clear()
-        queued = [f for _s, f, _r in connection.run_on_commit if f is _retire_generation]
+        queued = [f for _s, f, _r in connection.run_on_commit if f is catalogue_generation_retire]
         assert len(queued) == 1

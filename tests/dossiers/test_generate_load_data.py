@@ -10,7 +10,6 @@ from django.db.models import Count, Max
 from dossiers import services, tally
 from dossiers.constants import OPEN_STATES, Action, Status
 from dossiers.integrity import verify_chains
-from dossiers.loadgen import PATHS, LoadGenerator, log_hash
 from dossiers.models import (
     Dossier,
     DossierCodeCounter,
@@ -22,6 +21,7 @@ from dossiers.models import (
     Rating,
 )
 from dossiers.queues import official_scope
+from loadtest.generator import PATHS, LoadGenerator, log_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TALLY_KEY = ("receiving_agency_id", "competent_agency_id", "status", "assignee_id", "due_day")
@@ -154,7 +154,7 @@ def test_runs_twice_without_clashes(world):
 def test_a_failed_batch_stops_the_run_and_leaves_whole_batches(world, monkeypatch):
     """Batches are written by a second thread while the next is built: a failure
     there reaches the command, and what was written is whole batches only."""
-    from dossiers import loadgen
+    from loadtest import generator as loadgen
 
     flush = loadgen.Table.flush
     calls = {"logs": 0}

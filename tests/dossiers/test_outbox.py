@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def kicks(monkeypatch):
     """The dispatches asked for, instead of messages to Redis (no worker here)."""
     asked = []
-    monkeypatch.setattr(outbox, "kick", lambda event_id=None, **kw: asked.append(event_id))
+    monkeypatch.setattr(outbox, "dispatch_soon", lambda event_id=None, **kw: asked.append(event_id))
     return asked
 
 
@@ -83,8 +83,10 @@ def test_the_dispatch_is_asked_for_only_after_commit(world, django_capture_on_co
         services.dossier_submit(dossier_id=dossier.pk, actor=world.applicant)
     event = OutboxEvent.objects.get()
     # (The queue counts' generation bump, dossiers.queues, also waits for the commit.)
-    kicks = [(c.func, c.args) for c in callbacks if getattr(c, "func", None) is outbox.kick]
-    assert kicks == [(outbox.kick, (event.pk,))]
+    kicks = [
+        (c.func, c.args) for c in callbacks if getattr(c, "func", None) is outbox.dispatch_soon
+    ]
+    assert kicks == [(outbox.dispatch_soon, (event.pk,))]
 
 
 def test_a_rolled_back_change_leaves_no_event(world, django_capture_on_commit_callbacks):
@@ -108,7 +110,7 @@ def test_unknown_kinds_are_refused():
 def test_kick_returns_at_once_when_redis_is_down():
     with broker_at("redis://127.0.0.1:1/0"):
         started = time.monotonic()
-        assert outbox.kick(1) is False
+        assert outbox.dispatch_soon(1) is False
         assert time.monotonic() - started < 3
 
 

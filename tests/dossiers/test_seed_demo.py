@@ -29,3 +29,14 @@ def test_seed_demo_is_idempotent_and_keeps_changes():
     assert User.objects.count() == len(DEMO_ACCOUNTS)
     user.refresh_from_db()
     assert user.check_password("changed-by-the-user-1")
+
+
+def test_list_accounts_prints_the_password_the_accounts_have():
+    """What `make run` prints: the password is the one the demo accounts sign in with."""
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", list_accounts=True, stdout=out)
+    first = out.getvalue().splitlines()[0]
+    assert first == f"password for every demo account: {DEMO_PASSWORD}"
+    assert DEMO_PASSWORD.strip()

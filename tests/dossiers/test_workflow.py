@@ -88,7 +88,7 @@ CALLS = {
     Action.PAY: (
         "applicant",
         # Paying goes through the gateway callback; a direct call is the forged case.
-        lambda w, pk, a: services._transition(dossier_id=pk, action=Action.PAY, actor=a),
+        lambda w, pk, a: services.dossier_transition(dossier_id=pk, action=Action.PAY, actor=a),
     ),
     Action.STOP: (
         "specialist",

@@ -173,7 +173,7 @@ def test_delivered_after_commit_and_never_on_rollback(monkeypatch):
 
     # The worker, in-process: what the on-commit trigger would start.
     monkeypatch.setattr(
-        outbox, "kick", lambda event_id=None, **kw: outbox.dispatch(event_id=event_id)
+        outbox, "dispatch_soon", lambda event_id=None, **kw: outbox.dispatch(event_id=event_id)
     )
     world = World()
     dossier = world.complete_draft()

@@ -12,7 +12,8 @@ instead, and the tests check it:
   and assignee matching the last step;
 - the log rows of a dossier form a valid hash chain: the hash is computed with the
   same canonical form as `DossierLog.compute_hash`, so `verify_dossier_log` passes;
-- codes come from the same per agency and day counters as `_next_code`: the counters
+- codes come from the same per agency and day counters as
+  `dossiers.services.filing.dossier_code_next`: the counters
   are read first and upserted in the batch's transaction, so later submissions
   continue the sequence and codes stay unique;
 - receptions, approvals and returns happen on working days in office hours of the
@@ -46,7 +47,6 @@ from operator import itemgetter
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -880,7 +880,7 @@ class LoadGenerator:
                 for table in tables:
                     table.flush(cursor)
                 if counters_touched:
-                    # Same upsert as _next_code, keeping the highest number handed out.
+                    # Same upsert as dossier_code_next, keeping the highest number handed out.
                     cursor.executemany(
                         """
                         INSERT INTO dossiers_dossiercodecounter (agency_id, day, last)
@@ -901,7 +901,3 @@ class LoadGenerator:
         r.messages += messages.count
         r.ratings += ratings.count
         r.payments += payments.count
-
-
-def generated_users_q() -> Q:
-    return Q(username__startswith=f"{USERNAME_PREFIX}")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from dossiers.demo import account_lines, seed_all
+from dossiers.demo import DEMO_PASSWORD, account_lines, seed_all
+from notifications.demo import deliver_demo_notifications
 
 
 class Command(BaseCommand):
@@ -8,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--list-accounts", action="store_true", help="Only print the demo accounts."
+            "--list-accounts",
+            action="store_true",
+            help="Only print the demo accounts and their password.",
         )
         parser.add_argument("--quiet", action="store_true", help="Print only a summary.")
 
@@ -16,9 +19,8 @@ class Command(BaseCommand):
         if not list_accounts:
             seed_all(stdout=self.stdout)
             # After the dossiers: their events become the demo accounts' notifications.
-            from notifications.demo import deliver_demo_notifications
-
             deliver_demo_notifications(stdout=self.stdout)
         if list_accounts or not quiet:
+            self.stdout.write(f"password for every demo account: {DEMO_PASSWORD}")
             for line in account_lines():
                 self.stdout.write(line)

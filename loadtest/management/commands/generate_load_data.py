@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dossiers.loadgen import LoadGenerator
+from loadtest.generator import LoadGenerator
 
 
 class Command(BaseCommand):

@@ -1,0 +1,129 @@
+"""Every write on dossiers: lock the dossier row, check state and role against
+`dossiers.workflow`, change it, write ONE log row in the same transaction, and leave
+side effects (notifications, partner calls) to the outbox, dispatched after commit.
+
+This package is the dossiers' public face for writes: the portal, the back office,
+the API, the admin and the Celery jobs import from here (`from dossiers import
+services`), never from its modules. Each module is one seam:
+
+- `actors`: who may act on a dossier and in which role;
+- `log`: the hash-chained log row and the action's outbox event;
+- `transition`: the row lock and the one path of every state change;
+- `clock`: the appointment date and its pauses;
+- `storage`: files stored for a dossier, removed again when the write fails;
+- `filing`: the applicant's actions (draft to submission, supplement, rating, messages);
+- `desk`: the one-stop desk (receipt, refusal, the result and its return);
+- `counter`: a paper dossier filed and received at the desk in one step;
+- `processing`: the competent agency's appraisal and decision;
+- `payments`: fees and financial obligations.
+"""
+
+from dossiers.errors import DossierError, DossierIncomplete
+from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role, is_party
+from dossiers.services.clock import clock_pause, clock_resume, compute_due_at
+from dossiers.services.counter import ApplicantNotFound, ScannedDocument, counter_intake
+from dossiers.services.desk import (
+    dossier_receive,
+    dossier_record_result,
+    dossier_refuse,
+    dossier_return_result,
+)
+from dossiers.services.filing import (
+    case_documents,
+    competent_agency_for,
+    dossier_attach_file,
+    dossier_create_draft,
+    dossier_detach_file,
+    dossier_discard,
+    dossier_message_send,
+    dossier_rate,
+    dossier_save_declaration,
+    dossier_submit,
+    dossier_supplement,
+    dossier_withdraw,
+    draft_role,
+    receiving_agencies_for,
+    submission_problems,
+)
+from dossiers.services.log import action_event_emit, dossier_log_record
+from dossiers.services.payments import (
+    payable,
+    payment_create,
+    payment_mark_failed,
+    payment_mark_paid,
+    payment_start,
+    version_fee,
+)
+from dossiers.services.processing import (
+    dossier_apologise,
+    dossier_approve,
+    dossier_assign,
+    dossier_forward,
+    dossier_note_add,
+    dossier_propose,
+    dossier_request_supplement,
+    dossier_require_payment,
+    dossier_send_back,
+    dossier_stop,
+)
+from dossiers.services.storage import files_guard, stored_file_create, stored_file_delete
+from dossiers.services.transition import dossier_lock, dossier_transition
+from dossiers.workflow import TransitionNotAllowed
+
+__all__ = [
+    "OFFICIAL_ROLES",
+    "RATING_CRITERIA",
+    "ApplicantNotFound",
+    "DossierError",
+    "DossierIncomplete",
+    "ScannedDocument",
+    "TransitionNotAllowed",
+    "acting_role",
+    "action_event_emit",
+    "case_documents",
+    "clock_pause",
+    "clock_resume",
+    "competent_agency_for",
+    "compute_due_at",
+    "counter_intake",
+    "dossier_apologise",
+    "dossier_approve",
+    "dossier_assign",
+    "dossier_attach_file",
+    "dossier_create_draft",
+    "dossier_detach_file",
+    "dossier_discard",
+    "dossier_forward",
+    "dossier_lock",
+    "dossier_log_record",
+    "dossier_message_send",
+    "dossier_note_add",
+    "dossier_propose",
+    "dossier_rate",
+    "dossier_receive",
+    "dossier_record_result",
+    "dossier_refuse",
+    "dossier_request_supplement",
+    "dossier_require_payment",
+    "dossier_return_result",
+    "dossier_save_declaration",
+    "dossier_send_back",
+    "dossier_stop",
+    "dossier_submit",
+    "dossier_supplement",
+    "dossier_transition",
+    "dossier_withdraw",
+    "draft_role",
+    "files_guard",
+    "is_party",
+    "payable",
+    "payment_create",
+    "payment_mark_failed",
+    "payment_mark_paid",
+    "payment_start",
+    "receiving_agencies_for",
+    "stored_file_create",
+    "stored_file_delete",
+    "submission_problems",
+    "version_fee",
+]

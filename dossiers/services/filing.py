@@ -1,0 +1,414 @@
+"""The applicant's side: the draft, its declaration and documents, submission,
+withdrawal, supplements, rating and messages."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers import files as file_checks
+from dossiers.constants import Action, ActorRole, EventKind, FileKind, PaymentPurpose, Status
+from dossiers.declaration import declaration_errors
+from dossiers.errors import DossierError, DossierIncomplete
+from dossiers.models import Dossier, DossierDocument, DossierMessage, Rating, StoredFile
+from dossiers.outbox import emit
+from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role
+from dossiers.services.clock import clock_resume
+from dossiers.services.log import dossier_log_record
+from dossiers.services.payments import payment_create, version_fee
+from dossiers.services.storage import files_guard, stored_file_create
+from dossiers.services.transition import dossier_lock, dossier_transition
+from dossiers.workflow import TransitionNotAllowed, ensure_allowed
+from identity.permissions import has_role
+from procedures.constants import ChannelMethod, VersionStatus
+
+
+def receiving_agencies_for(procedure):
+    """Where a procedure can be filed: its executing and competent agencies that have a
+    one-stop desk (within the city any receiving point may take a dossier)."""
+    from procedures.models import Agency
+
+    return Agency.objects.filter(
+        Q(pk__in=procedure.executing_agencies.values("pk"))
+        | Q(pk__in=procedure.competent_agencies.values("pk")),
+        is_active=True,
+        is_receiving_point=True,
+    ).order_by("name")
+
+
+def competent_agency_for(procedure, receiving):
+    competent = list(procedure.competent_agencies.all())
+    if not competent or receiving in competent:
+        return receiving
+    return competent[0]
+
+
+@transaction.atomic
+def dossier_create_draft(
+    *,
+    applicant,
+    version,
+    case,
+    receiving_agency,
+    business=None,
+    actor=None,
+    channel: str = ChannelMethod.ONLINE,
+    form_data: dict | None = None,
+    data: dict | None = None,
+) -> Dossier:
+    """-> DRAFT. Starts a dossier against a published version; logs the creation.
+
+    Online, the applicant creates their own draft (`actor` None). A paper dossier
+    handed over at the one-stop desk (`channel` direct or postal) is entered by a desk
+    official of `receiving_agency` as `actor`, on the applicant's behalf; `data` adds to
+    the creation's log row."""
+    if version.status != VersionStatus.PUBLISHED:
+        if channel == ChannelMethod.ONLINE:
+            raise DossierError(_("This procedure cannot be filed online at the moment."))
+        raise DossierError(_("This procedure cannot be filed at the moment."))
+    if case.version_id != version.pk:
+        raise DossierError(_("Choose one of the cases of this procedure."))
+    if actor is None or actor == applicant:
+        actor, role = applicant, ActorRole.APPLICANT
+        if channel != ChannelMethod.ONLINE:
+            raise TransitionNotAllowed("an applicant files online")
+    else:
+        role = ActorRole.RECEPTIONIST
+        if channel == ChannelMethod.ONLINE or not has_role(
+            actor, receiving_agency.code, ActorRole.RECEPTIONIST
+        ):
+            raise TransitionNotAllowed(f"{actor} is not at the desk of {receiving_agency.code}")
+    procedure = version.procedure
+    if not receiving_agencies_for(procedure).filter(pk=receiving_agency.pk).exists():
+        raise DossierError(_("This agency does not receive dossiers for this procedure."))
+    if business is not None and not business.memberships.filter(user=applicant).exists():
+        raise PermissionDenied
+    dossier = Dossier.objects.create(
+        version=version,
+        case=case,
+        channel=channel,
+        applicant=applicant,
+        business=business,
+        receiving_agency=receiving_agency,
+        competent_agency=competent_agency_for(procedure, receiving_agency),
+        form_data=form_data or {},
+    )
+    dossier_log_record(
+        dossier=dossier,
+        actor=actor,
+        role=role,
+        action=Action.CREATE,
+        to_status=Status.DRAFT,
+        data=data,
+    )
+    return dossier
+
+
+def draft_role(dossier: Dossier) -> str:
+    """Who edits and submits a draft: the applicant online; the desk official for a
+    paper dossier entered at the desk (Decree 61/2018 art. 15 cl. 1)."""
+    if dossier.channel == ChannelMethod.ONLINE:
+        return ActorRole.APPLICANT
+    return ActorRole.RECEPTIONIST
+
+
+def _lock_draft(dossier_id: int, actor) -> Dossier:
+    dossier = dossier_lock(dossier_id)
+    if dossier.status != Status.DRAFT:
+        raise TransitionNotAllowed("only drafts can be edited")
+    acting_role(dossier, actor, {draft_role(dossier)})
+    return dossier
+
+
+def _declaration_saved_key(dossier_id: int) -> str:
+    return f"declaration-saved:{dossier_id}"
+
+
+@transaction.atomic
+def dossier_save_declaration(
+    *, dossier_id: int, actor, data: dict, autosave_received_at: float | None = None
+) -> Dossier:
+    """DRAFT -> DRAFT. Stores the declaration as typed (drafts may be incomplete; the
+    submission validates it). No log row: a draft is the applicant's own business.
+
+    An autosave (`autosave_received_at` = when its request arrived, time.time()) that
+    reaches the row lock after a deliberate save (Save, Review) made since it arrived
+    carries older form contents: it is dropped, or it would overwrite the fuller
+    declaration the citizen is about to submit."""
+    dossier = _lock_draft(dossier_id, actor)
+    key = _declaration_saved_key(dossier.pk)
+    if autosave_received_at is not None:
+        saved = cache.get(key)
+        if saved is not None and saved >= autosave_received_at:
+            return dossier
+    dossier.form_data = data
+    dossier.updated_at = timezone.now()
+    dossier.save(update_fields=["form_data", "updated_at"])
+    if autosave_received_at is None:
+        stamp = time.time()
+        transaction.on_commit(lambda: cache.set(key, stamp, timeout=3600))
+    return dossier
+
+
+def _checked_documents(dossier: Dossier, required_document_id):
+    if required_document_id is None:
+        return None
+    doc = dossier.case.documents.filter(pk=required_document_id).first()
+    if doc is None:
+        raise DossierError(_("This document is not part of the dossier."))
+    return doc
+
+
+def dossier_attach_file(
+    *,
+    dossier_id: int,
+    actor,
+    required_document_id=None,
+    upload=None,
+    stored_file_id=None,
+    digitised: bool = False,
+) -> DossierDocument:
+    """DRAFT -> DRAFT. Adds an uploaded file, or one from the applicant's document
+    store, for one required document. Raises DossierError on a bad file."""
+    with files_guard(), transaction.atomic():
+        dossier = _lock_draft(dossier_id, actor)
+        doc = _checked_documents(dossier, required_document_id)
+        count = dossier.documents.filter(required_document=doc).count()
+        if count >= settings.DOSSIER_MAX_FILES_PER_DOCUMENT:
+            raise DossierError(_("This document already has the most files allowed."))
+        if stored_file_id is not None:
+            stored = StoredFile.objects.filter(
+                pk=stored_file_id, owner=actor, deleted_at__isnull=True
+            ).first()
+            if stored is None:
+                raise DossierError(_("This file is not in your documents."))
+            ext = next((k for k, v in file_checks.MIME.items() if v == stored.content_type), "")
+            types = file_checks.accepted(doc.accepted_types if doc else None)
+            if ext not in types:
+                raise DossierError(_("This file is not of an accepted type for this document."))
+        elif upload is not None:
+            stored = stored_file_create(
+                owner=actor if draft_role(dossier) == ActorRole.APPLICANT else dossier.applicant,
+                upload=upload,
+                types=doc.accepted_types if doc else None,
+                max_mb=doc.max_size_mb if doc else None,
+            )
+        else:
+            raise DossierError(_("Choose a file."))
+        attached = DossierDocument.objects.create(
+            dossier=dossier, required_document=doc, file=stored, digitised=digitised
+        )
+    return attached
+
+
+@transaction.atomic
+def dossier_detach_file(*, dossier_id: int, actor, document_id: int) -> None:
+    """DRAFT -> DRAFT. Removes a file from a draft (the file stays in My documents)."""
+    dossier = _lock_draft(dossier_id, actor)
+    # Rows of a draft are not evidence yet; the log starts to matter at submission.
+    dossier.documents.filter(pk=document_id).delete()
+
+
+def submission_problems(dossier: Dossier) -> dict:
+    """What stops a draft from being submitted: declaration errors and missing documents."""
+    errors = declaration_errors(dossier.version, dossier.form_data)
+    present = set(dossier.documents.values_list("required_document_id", flat=True))
+    missing = [d for d in case_documents(dossier.case_id) if d.is_required and d.pk not in present]
+    return {"declaration": errors, "missing": missing}
+
+
+def case_documents(case_id: int) -> list:
+    """The documents a case asks for, cached under the catalogue generation: a version's
+    content is frozen once published (procedures.models.FrozenVersionContent) and
+    every write to it renews the generation (procedures.signals)."""
+    from procedures.models import RequiredDocument
+    from procedures.selectors import cached_with_catalogue
+
+    return cached_with_catalogue(
+        f"case-documents:{case_id}", lambda: list(RequiredDocument.objects.filter(case_id=case_id))
+    )
+
+
+def dossier_code_next(agency, moment) -> str:
+    """`<agency code>-<yymmdd>-<NNNN>`: the counter row is upserted and stays locked
+    until this transaction ends; a rollback returns the number (gap-free)."""
+    day = timezone.localtime(moment).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO dossiers_dossiercodecounter (agency_id, day, last) VALUES (%s, %s, 1)
+            ON CONFLICT (agency_id, day)
+            DO UPDATE SET last = dossiers_dossiercodecounter.last + 1
+            RETURNING last
+            """,
+            [agency.pk, day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{agency.code}-{day:%y%m%d}-{number:04d}"
+
+
+@transaction.atomic
+def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossier:
+    """DRAFT -> SUBMITTED. Validates the declaration and the required documents, gives
+        the dossier its code. Submitting twice is refused by the state check, so a double
+        click or a resent form creates nothing more. A paper dossier entered at the desk is
+    submitted by the desk official (`draft_role`); `data` adds to the log row."""
+    dossier = dossier_lock(dossier_id)
+    role = acting_role(dossier, actor, {draft_role(dossier)})
+    ensure_allowed(dossier.status, Action.SUBMIT, role)
+    problems = submission_problems(dossier)
+    if problems["declaration"] or problems["missing"]:
+        raise DossierIncomplete(_("The dossier is not complete yet."), problems)
+
+    fee = version_fee(dossier)
+    # Read while only this dossier is locked (which also holds its documents still):
+    # from the code on, every submission to the agency that day waits for this one.
+    documents = [
+        {"name": x.file.name, "sha256": x.file.sha256}
+        | ({"digitised": x.digitised} if dossier.channel != ChannelMethod.ONLINE else {})
+        for x in dossier.documents.select_related("file")
+    ]
+    extra = dict(data or {})
+
+    def change(d, now, data):
+        d.code = dossier_code_next(d.receiving_agency, now)
+        d.submitted_at = now
+        data.update(extra)
+        data["code"] = d.code
+        data["documents"] = documents
+        if fee:
+            data["fee"] = fee
+
+    dossier = dossier_transition(
+        dossier_id=dossier_id,
+        action=Action.SUBMIT,
+        actor=actor,
+        role=role,
+        change=change,
+        locked=dossier,
+    )
+    if fee:
+        # The fee of the version filed under: payable online from now on; it does not
+        # hold the dossier up (the agency may still require it before the result).
+        payment_create(dossier=dossier, purpose=PaymentPurpose.FEE, amount=fee)
+    return dossier
+
+
+@transaction.atomic
+def dossier_discard(*, dossier_id: int, actor) -> Dossier:
+    """DRAFT -> DISCARDED."""
+    return dossier_transition(dossier_id=dossier_id, action=Action.DISCARD, actor=actor)
+
+
+@transaction.atomic
+def dossier_withdraw(*, dossier_id: int, actor, reason: str) -> Dossier:
+    """{submitted .. awaiting payment} -> WITHDRAWN, with the applicant's reason."""
+    if not reason.strip():
+        raise DossierError(_("Give a reason for withdrawing the dossier."))
+
+    def change(d, now, data):
+        d.finished_at, d.paused_at = now, None
+
+    return dossier_transition(
+        dossier_id=dossier_id,
+        action=Action.WITHDRAW,
+        actor=actor,
+        note=reason.strip(),
+        change=change,
+    )
+
+
+def dossier_supplement(*, dossier_id: int, actor, note: str = "", uploads=()) -> Dossier:
+    """SUPPLEMENT_REQUESTED -> PROCESSING. Adds the requested files, resumes the clock
+    (the appointment moves by the working days waited)."""
+    with files_guard(), transaction.atomic():
+        dossier = dossier_lock(dossier_id)
+        ensure_allowed(
+            dossier.status, Action.SUPPLEMENT, acting_role(dossier, actor, {ActorRole.APPLICANT})
+        )
+        if not uploads and not note.strip():
+            raise DossierError(_("Attach the requested documents or write a note."))
+        added = []
+        for upload in uploads:
+            stored = stored_file_create(owner=actor, upload=upload)
+            DossierDocument.objects.create(dossier=dossier, file=stored)
+            added.append({"name": stored.name, "sha256": stored.sha256})
+        result = dossier_transition(
+            dossier_id=dossier_id,
+            action=Action.SUPPLEMENT,
+            actor=actor,
+            note=note.strip(),
+            data={"documents": added},
+            change=clock_resume,
+        )
+    return result
+
+
+@transaction.atomic
+def dossier_rate(*, dossier_id: int, actor, scores: dict, comment: str = "") -> Rating:
+    """RETURNED -> RETURNED. One rating per dossier, scores 1-5."""
+    if set(scores) != set(RATING_CRITERIA) or not all(
+        isinstance(v, int) and 1 <= v <= 5 for v in scores.values()
+    ):
+        raise DossierError(_("Give every score from 1 to 5."))
+    if Rating.objects.filter(dossier_id=dossier_id).exists():
+        raise TransitionNotAllowed("already rated")
+    dossier = dossier_transition(
+        dossier_id=dossier_id, action=Action.RATE, actor=actor, data={"overall": scores["overall"]}
+    )
+    return Rating.objects.create(dossier=dossier, comment=comment.strip(), **scores)
+
+
+def dossier_message_send(*, dossier_id: int, actor, body: str, upload=None) -> DossierMessage:
+    with files_guard(), transaction.atomic():
+        return _message_send(dossier_id=dossier_id, actor=actor, body=body, upload=upload)
+
+
+def _message_send(*, dossier_id: int, actor, body: str, upload=None) -> DossierMessage:
+    """Any state after submission -> unchanged. A message between applicant and agency,
+    in the log too (public)."""
+    dossier = dossier_lock(dossier_id)
+    if dossier.status in (Status.DRAFT, Status.DISCARDED):
+        raise TransitionNotAllowed("no messages on drafts")
+    role = acting_role(dossier, actor, {ActorRole.APPLICANT, *OFFICIAL_ROLES})
+    if not body.strip():
+        raise DossierError(_("Write a message."))
+    attachment = (
+        stored_file_create(
+            owner=dossier.applicant,
+            upload=upload,
+            kind=FileKind.OFFICIAL if role != ActorRole.APPLICANT else FileKind.UPLOAD,
+        )
+        if upload
+        else None
+    )
+    message = DossierMessage.objects.create(
+        dossier=dossier,
+        author=actor,
+        author_name=str(actor),
+        from_agency=role != ActorRole.APPLICANT,
+        body=body.strip(),
+        attachment=attachment,
+    )
+    dossier_log_record(
+        dossier=dossier,
+        actor=actor,
+        role=role,
+        action=Action.MESSAGE,
+        note=body.strip(),
+        data={"message": message.pk},
+    )
+    emit(
+        EventKind.MESSAGE_SENT,
+        dossier=dossier,
+        actor=actor,
+        data={"message": message.pk, "from_agency": message.from_agency},
+    )
+    return message

@@ -1,0 +1,101 @@
+"""The one path of every state change: lock, check the table and the role, change, log, notify."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers import documents
+from dossiers.constants import FINAL, Action, Visibility
+from dossiers.errors import DossierError
+from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier
+from dossiers.services.actors import acting_role
+from dossiers.services.log import action_event_emit, dossier_log_record
+from dossiers.workflow import OVERDUE_EXEMPT, edge_for, ensure_allowed, needs_apology
+
+
+def dossier_lock(dossier_id: int) -> Dossier:
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("version__procedure", "receiving_agency", "competent_agency", "business")
+        .defer(*HEAVY_PROCEDURE_FIELDS)
+        .get(pk=dossier_id)
+    )
+
+
+def dossier_transition(
+    *,
+    dossier_id: int,
+    action: str,
+    actor,
+    role: str | None = None,
+    note: str = "",
+    visibility: str = Visibility.PUBLIC,
+    data: dict | None = None,
+    change=None,
+    locked: Dossier | None = None,
+) -> Dossier:
+    """The one path of every state change. `change(dossier, now, data)` adjusts fields
+    (dates, assignee) before the save; it may add to `data` for the log row. `locked`
+    is the dossier when the caller already holds its row lock in this transaction (and
+    changed nothing in the row since): one query fewer."""
+    dossier = locked if locked is not None else dossier_lock(dossier_id)
+    previous = dossier.status
+    edge = edge_for(previous, action)
+    role = acting_role(dossier, actor, edge.roles, role)
+    edge = ensure_allowed(previous, action, role)
+    now = timezone.now()
+    _check_not_overdue(dossier, action, now)
+    data = dict(data or {})
+    dossier.status = edge.target
+    dossier.updated_at = now
+    if change is not None:
+        change(dossier, now, data)
+    dossier.save()
+    # The standard form this action issues (01-05), rendered before anything else is
+    # written to the log so that a failure aborts the whole action.
+    issued = documents.prepare(
+        dossier=dossier, action=action, actor=actor, note=note, data=data, now=now
+    )
+    entry = dossier_log_record(
+        dossier=dossier,
+        actor=actor,
+        role=role,
+        action=action,
+        from_status=previous,
+        to_status=dossier.status,
+        note=note,
+        visibility=visibility,
+        data=data,
+    )
+    if issued is not None:
+        documents.store(dossier=dossier, prepared=issued, entry=entry, now=now)
+    action_event_emit(dossier, action, actor, entry)
+    if dossier.status in FINAL:
+        # A finished dossier is shared with no one any more (issue 6, liên thông).
+        from dossiers.consultation import consultations_close_for
+
+        consultations_close_for(dossier)
+    return dossier
+
+
+def _check_not_overdue(dossier: Dossier, action: str, now) -> None:
+    """An overdue dossier moves on only after the agency apologised and set a new
+    appointment (form 04); the applicant may still withdraw. See workflow.needs_apology."""
+    if action in OVERDUE_EXEMPT:
+        return
+    if needs_apology(
+        due_at=dossier.due_at,
+        paused=dossier.paused_at is not None,
+        status=dossier.status,
+        now=now,
+        apologised_since=lambda due: dossier.log.filter(
+            action=Action.APOLOGISE, created_at__gte=due
+        ).exists(),
+    ):
+        raise DossierError(
+            _(
+                "This dossier is overdue. Apologise to the applicant and set a new "
+                "appointment (form 04) before any other action."
+            )
+        )

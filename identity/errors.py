@@ -1,0 +1,2 @@
+class NotRepresentative(Exception):
+    """Only a business's legal representative may do this to its members."""

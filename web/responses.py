@@ -1,0 +1,54 @@
+"""File and PDF responses, with one set of headers for every download of MotCua.
+
+Every file a person downloads here is private to them (a dossier's documents, a
+receipt, an export): never cached by a shared cache, never sniffed into another type,
+named in UTF-8 (Vietnamese file names). A stored file is served by the front web
+server when `DOSSIER_X_ACCEL_PREFIX` is set (nginx's X-Accel-Redirect to an internal
+location), so a Python worker does not stream large scans.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+
+# Types the browser may show in a page: the upload check stores the type it found in
+# the file's bytes, so these are real PDFs and images. Anything else (an office
+# document, which could carry active content) is always a download.
+PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def with_download_headers(response, filename: str, *, inline: bool = False):
+    """The headers of every private download, set on any response (a stream too)."""
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def stored_file_response(stored, *, inline: bool = False, framed: bool = False):
+    """A StoredFile, as a download; shown in the browser when `inline` and of a
+    PREVIEWABLE type. `framed`: the page that asked may show it in a frame of the same
+    site (other sites still may not)."""
+    if settings.DOSSIER_X_ACCEL_PREFIX:
+        response = HttpResponse(content_type=stored.content_type)
+        response["X-Accel-Redirect"] = settings.DOSSIER_X_ACCEL_PREFIX + stored.file.name
+    else:
+        response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    inline = inline and stored.content_type in PREVIEWABLE
+    with_download_headers(response, stored.name, inline=inline)
+    if inline and framed:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def pdf_response(content, filename: str, *, inline: bool = True):
+    """A PDF from bytes or an open file, shown in the browser's viewer by default."""
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type="application/pdf")
+    else:
+        response = FileResponse(content, content_type="application/pdf")
+    return with_download_headers(response, filename, inline=inline)
