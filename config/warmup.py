@@ -32,5 +32,5 @@ def warm_up() -> None:
             get_template(name)
         except (TemplateDoesNotExist, TemplateSyntaxError):
             # A fragment meant to be included in a context that defines its blocks,
-            # or shadowed by an administrator: compiled when it is used, as before.
+            # or shadowed by an administrator: compiled when it is first used.
             logger.debug("template %s not warmed", name, exc_info=True)

@@ -3,8 +3,9 @@ and local due day, kept by PostgreSQL itself.
 
 Counting an agency's open dossiers on the dossier table is one aggregate that visits
 every open dossier's heap row: a busy ward of a big city holds tens of thousands of
-open ones on as many heap pages, and the cost grows with the work in progress. The tally answers the same counts from
-a few hundred narrow rows per agency, whatever the size.
+open ones on as many heap pages, and the cost grows with the work in progress. The
+tally answers the same counts from a few hundred narrow rows per agency, whatever the
+size.
 
 How it stays exact:
 - A row trigger on the dossier table (`Dossier.Meta.triggers`, migration 0009) adds a
