@@ -1,5 +1,4 @@
-"""Celery workers on loopback: how outbox throughput grows from one worker to two
-(issue 8, "two Celery workers ... showing throughput grows").
+"""Celery workers on loopback: how outbox throughput grows from one worker to two.
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_bench REDIS_URL=redis://127.0.0.1:6379/6
     .venv/bin/python bench/celery_scale.py --events 1500 --workers 1 2

@@ -1,6 +1,6 @@
 """Compare load runs: each endpoint's p95 at every size against its p95 at the base
-size, and against the floor of its own run (issue 8 targets: ≤ 1.5x its own p95 at
-10 k, ≤ 3x the floor).
+size, and against the floor of its own run (targets: ≤ 1.5x its own p95 at 10 k,
+≤ 3x the floor).
 
     .venv/bin/python bench/compare.py 10k 100k 1m     # labels of bench/results/*.json
 """

@@ -1,4 +1,4 @@
-"""EXPLAIN ANALYZE every query of the benchmarked pages (issue 8).
+"""EXPLAIN ANALYZE every query of the benchmarked pages.
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/explain.py --out bench/plans/1m.txt
 

@@ -1,4 +1,4 @@
-"""Load mix of issue 8, for Locust (headless). Started by bench/run.py, which passes
+"""The benchmark's load mix, for Locust (headless). Started by bench/run.py, which passes
 the fixtures made by bench/prepare.py in BENCH_FIXTURES.
 
 Every request has a fixed name, so the statistics group per endpoint; `floor` is

@@ -3,10 +3,10 @@ Django stack (middleware, view, selectors, template) against two floors, in the 
 run, on the ~2,600-name national catalogue:
 
 - `floor`: one indexed query and a tiny text response - the cost of Django's
-  middleware stack itself (issue #3's floor);
+  middleware stack itself;
 - `page floor`: the same query rendered into the site's base template (header, menu,
-  footer, context processors) - what every HTML page of the portal pays (issue #8's
-  "Django's own floor" for a page).
+  footer, context processors) - what every HTML page of the portal pays (Django's own
+  floor for a page).
 
 The search page is measured twice: as served (the result page from the cache of
 recent searches, warm after the first round: the same 30 queries repeat, as popular queries do)
@@ -19,10 +19,10 @@ It uses the test settings, hence the test Redis database: while tests run on the
 Redis, give it another one (MOTCUA_TEST_REDIS_DB=14), as tests empty theirs constantly.
 
 It imports names.jsonl into the configured database first when the catalogue is
-smaller than that (idempotent), then ANALYZEs the catalogue tables. Target (issue
-#3): search p95 < 50 ms and within 3x the floor's p95; the verdict is printed against
-both floors. Exits 1 when the target against `--against` (default: the plain floor,
-as issue #3 words it) is missed.
+smaller than that (idempotent), then ANALYZEs the catalogue tables. Target:
+search p95 < 50 ms and within 3x the floor's p95; the verdict is printed against both
+floors. Exits 1 when the target against `--against` (default: the plain floor) is
+missed.
 """
 
 import argparse

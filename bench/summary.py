@@ -1,6 +1,6 @@
 """The summary table at the top of bench/RESULTS.md: p50 / p95 of every endpoint per
 run, and for the last run its p99, requests/s, p95 over its floor, and its p95 and p50
-over the first run's (issue 8 targets: ≤ 3x the floor, ≤ 1.5x the 10 k p95).
+over the first run's (targets: ≤ 3x the floor, ≤ 1.5x the 10 k p95).
 
     .venv/bin/python bench/summary.py 10k-s8 5.9m-s8     # labels of bench/results/*.json
 """

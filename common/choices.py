@@ -3,9 +3,9 @@
 Django's `Model._get_FIELD_display` makes a hashable copy of the field's whole choice
 list on each call, forcing every lazy label to translate in the process: ~0.1 ms a
 call with our 13 statuses and 25 log actions. A queue page calls it once per row and
-the workbench three times per log row, which made it a tenth of their rendering
-(bench/RESULTS.md). Here the value -> label mapping is built once per field; the label
-is still translated on each call, in the active language.
+the workbench three times per log row, enough to be a tenth of their rendering. Here
+the value -> label mapping is built once per field; the label is still translated on
+each call, in the active language.
 """
 
 from django.utils.encoding import force_str

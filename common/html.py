@@ -3,7 +3,7 @@ more than the page's queries.
 
 Long `<select>` lists (every field and agency of the catalogue, every procedure of an
 agency in the back office) are the case: Django renders one template per `<option>`
-(~40 µs each), so a list of a few hundred options cost 10-20 ms per page.
+(~40 µs each), so a list of a few hundred options would cost 10-20 ms per page.
 """
 
 from html import escape

@@ -7,7 +7,7 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-# The whole Celery beat schedule, in code (issue 7). Each app adds its entries here.
+# The whole Celery beat schedule, in code. Each app adds its entries here.
 BEAT_SCHEDULE = {
     "health-heartbeat": {
         "task": "config.tasks.heartbeat",
@@ -87,5 +87,5 @@ app.conf.update(
 )
 app.autodiscover_tasks()
 app.autodiscover_tasks(["config"])
-# Export jobs (issue 6) live beside, not in, dossiers/tasks.py.
+# Export jobs live beside, not in, dossiers/tasks.py.
 app.autodiscover_tasks(["dossiers"], related_name="export_tasks")

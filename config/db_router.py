@@ -1,7 +1,7 @@
-"""Reads of dashboards and exports go to a PostgreSQL read replica (issue 8).
+"""Reads of dashboards and exports go to a PostgreSQL read replica.
 
 The replica is optional: with `DATABASE_REPLICA_URL` unset there is no `replica`
-alias and every query goes to `default`, as before. With it set, a view or task that
+alias and every query goes to `default`. With it set, a view or task that
 only reads opts in explicitly:
 
     @replica_reads

@@ -1,11 +1,11 @@
 """What a new web process does before its first request (gunicorn's post_worker_init).
 
 A worker imports the URLconf, and with it every view module, on its first request,
-and compiles each template the first time it renders it. In the load benchmark the
-first back-office page of a worker took 0.9-1.5 s instead of ~40 ms (bench/RESULTS.md,
-session 6), and with `--max-requests` (Dockerfile) workers are replaced all day long,
-so someone at the counter met that stall regularly. Done here, before the worker
-accepts connections, nobody waits for it.
+and compiles each template the first time it renders it: left to the first request,
+that makes a worker's first back-office page take about a second instead of tens of
+milliseconds, and with `--max-requests` (Dockerfile) workers are replaced all day long,
+so someone at the counter would meet that stall regularly. Done here, before the
+worker accepts connections, nobody waits for it.
 """
 
 from __future__ import annotations
@@ -32,5 +32,5 @@ def warm_up() -> None:
             get_template(name)
         except (TemplateDoesNotExist, TemplateSyntaxError):
             # A fragment meant to be included in a context that defines its blocks,
-            # or shadowed by an administrator: compiled when it is used, as before.
+            # or shadowed by an administrator: compiled when it is first used.
             logger.debug("template %s not warmed", name, exc_info=True)

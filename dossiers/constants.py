@@ -132,8 +132,8 @@ class PaymentPurpose(models.TextChoices):
 ACTION_NEEDED = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
 # States in which the clock does not run.
 PAUSED = {Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
-# Filed and not finished: what the back-office queues work on (issue 8 indexes). A list,
-# in workflow order, so the partial indexes' conditions stay stable in migrations.
+# Filed and not finished: what the back-office queues and their partial indexes work on.
+# A list, in workflow order, so the partial indexes' conditions stay stable in migrations.
 OPEN_STATES = [
     Status.SUBMITTED,
     Status.RECEIVED,
@@ -196,7 +196,7 @@ ACTION_EVENTS = {
     Action.PAY: EventKind.PAID,
     Action.STOP: EventKind.STOPPED,
     Action.RETURN_RESULT: EventKind.RETURNED,
-    # Form 04 with the new appointment: the applicant must hear of it (issue 6).
+    # Form 04 with the new appointment: the applicant must hear of it.
     Action.APOLOGISE: EventKind.APOLOGY_ISSUED,
 }
 

@@ -1,4 +1,4 @@
-"""Counts that stay cheap at city scale (issue 8).
+"""Counts that stay cheap at city scale.
 
 An exact `COUNT(*)` visits every matching row: for the "all dossiers of my agencies"
 tab of a busy ward that is tens of thousands of rows at 1 M dossiers and hundreds of

@@ -1,4 +1,4 @@
-"""Exports of the back office (issue 6): a queue with its filters as CSV or XLSX, and
+"""Exports of the back office: a queue with its filters as CSV or XLSX, and
 the dossier register, form 07 (sổ theo dõi hồ sơ, Circular 03/2025/TT-VPCP).
 
 Memory stays flat whatever the row count: rows are read in keyset batches (never

@@ -172,7 +172,7 @@ class Dossier(FastChoiceLabels, models.Model):
                 name="dossier_business",
                 condition=Q(business__isnull=False),
             ),
-            # Back-office queues (issue 6) start from these.
+            # Back-office queues start from these.
             models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_recv"),
             models.Index(fields=["competent_agency", "status", "due_at"], name="dossier_comp"),
             # "Assigned to me" queue (dossiers.queues): assignee + state, soonest due first.
@@ -200,8 +200,8 @@ class Dossier(FastChoiceLabels, models.Model):
                 OpClass(Upper(Cast("code", models.TextField())), name="text_pattern_ops"),
                 name="dossier_code_search",
             ),
-            # Queues and their counts at city scale (issue 8, migration 0003): only the
-            # open states, a few percent of all dossiers once the years add up.
+            # Queues and their counts at city scale (migration 0003): only the open
+            # states, a few percent of all dossiers once the years add up.
             models.Index(
                 fields=["receiving_agency", "status", "due_at", "id"],
                 name="dossier_recv_open",
@@ -319,8 +319,8 @@ class DossierDocument(FastChoiceLabels, models.Model):
     )
     file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="uses")
     is_result = models.BooleanField(_("result"), default=False)
-    # Scanned at the counter from the paper original the applicant brought (issue 6,
-    # counter intake): the desk vouches that the file is a copy of what it saw.
+    # Scanned at the counter from the paper original the applicant brought (counter
+    # intake): the desk vouches that the file is a copy of what it saw.
     digitised = models.BooleanField(_("digitised from paper"), default=False)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
     # A draft result replaced by the signed one: kept as evidence, shown to nobody.

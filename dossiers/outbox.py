@@ -1,4 +1,4 @@
-"""The transactional outbox (issue 7): nothing that someone must hear about is lost.
+"""The transactional outbox: nothing that someone must hear about is lost.
 
 Contract (shared with the notifications and the partner sync):
 
@@ -163,9 +163,8 @@ def fan_out(*, event_id: int | None = None, limit: int = BATCH) -> int:
             with transaction.atomic():
                 # The event row alone is locked and read; its dossier comes by primary
                 # key when a subscriber asks for it. Joined in the locking query,
-                # PostgreSQL chose a merge join over the whole dossier table on stale
-                # outbox statistics: 315 ms per event at 1 M dossiers (bench/RESULTS.md,
-                # Celery workers).
+                # PostgreSQL may choose a merge join over the whole dossier table on
+                # stale outbox statistics, reading every dossier for one event.
                 event = (
                     OutboxEvent.objects.select_for_update(skip_locked=True)
                     .filter(pk=pk, planned_at=None)

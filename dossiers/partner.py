@@ -1,4 +1,4 @@
-"""Status push to the national public-service portal (issue 7), as an outbox subscriber.
+"""Status push to the national public-service portal, as an outbox subscriber.
 
 Each change of a dossier's national status (the national status list: newly
 registered, received, not received, in progress, supplement requested, financial

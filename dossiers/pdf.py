@@ -69,9 +69,9 @@ def acknowledgement_pdf(dossier) -> bytes:
 
 def warm_up() -> None:
     """Import WeasyPrint and lay out one small page, so that the first receipt a web
-    process issues does not wait for it: the import alone takes ~2 s, and the first
-    reception of every new worker (one per 1,000 requests, `--max-requests`) stalled
-    for 3.7 s in the load benchmark (bench/RESULTS.md). Called by gunicorn.conf.py."""
+    process issues does not wait for it: the import alone takes ~2 s, and every new worker
+    (one per 1,000 requests, `--max-requests`) would make its first reception wait for
+    it and for the first layout. Called by gunicorn.conf.py."""
     from weasyprint import HTML
 
     HTML(string="<p>MotCua</p>").write_pdf(font_config=_font_config())

@@ -1,11 +1,11 @@
 """The queue tally: how many open dossiers each agency pair has, per state, assignee
-and local due day, kept by PostgreSQL itself (issue 8).
+and local due day, kept by PostgreSQL itself.
 
-The queue tabs used to count an agency's open dossiers on the dossier table: one
-aggregate that visits every open dossier's heap row. At 7 M generated dossiers a
-ward holds 20,000 open ones on as many heap pages (93 ms a count, bench/RESULTS.md),
-and the cost grows with the work in progress. The tally answers the same counts from
-a few hundred narrow rows per agency, whatever the size.
+Counting an agency's open dossiers on the dossier table is one aggregate that visits
+every open dossier's heap row: a busy ward of a big city holds tens of thousands of
+open ones on as many heap pages, and the cost grows with the work in progress. The
+tally answers the same counts from a few hundred narrow rows per agency, whatever the
+size.
 
 How it stays exact:
 - A row trigger on the dossier table (`Dossier.Meta.triggers`, migration 0009) adds a

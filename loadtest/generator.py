@@ -1,4 +1,4 @@
-"""Bulk data for benchmarks (`manage.py generate_load_data`, issue 8). Never run it
+"""Bulk data for benchmarks (`manage.py generate_load_data`). Never run it
 against production data: it writes invented citizens and dossiers.
 
 Rows go in through PostgreSQL COPY (psycopg 3's `cursor.copy`), not the ORM: the
@@ -26,8 +26,7 @@ without a round trip. A second thread writes each batch (on its own connection) 
 the main thread builds the next, so PostgreSQL and Python work on both cores. Run by a
 superuser (as the benchmarks are), the writer skips the foreign-key checks and the
 queue tally's trigger (`session_replication_role = replica`) and the tally is rebuilt
-once at the end: that halved PostgreSQL's share and, with the row building trimmed,
-took the rate from ~950 to ~1,750 dossiers/s on two cores (bench/RESULTS.md).
+once at the end, which halves PostgreSQL's share of the work.
 """
 
 from __future__ import annotations
@@ -186,7 +185,7 @@ def log_hash(row: dict) -> str:
     """`DossierLog.compute_hash` without building a model instance (ten million of
     them would cost more than the hashing). Must give the bytes of
     `DossierLog.canonical`: its sorted-key JSON, written out key by key because
-    json.dumps of the whole dict was a fifth of the generator's time. The tests
+    json.dumps of the whole dict would be a fifth of the generator's time. The tests
     compare the two and `verify_dossier_log` rechecks the stored rows."""
     actor = row["actor_id"]
     data = row["data"]
@@ -607,7 +606,7 @@ class LoadGenerator:
     def _may_skip_triggers() -> bool:
         """Whether the writer may run its batches as a replica does (superusers only):
         without the foreign-key checks and the queue tally's trigger, which together
-        took half of PostgreSQL's time and made it the bottleneck. The rows' keys are
+        take half of PostgreSQL's time and would make it the bottleneck. The rows' keys are
         made here and checked by the tests; the tally is rebuilt at the end."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('is_superuser') = 'on'")

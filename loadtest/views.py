@@ -1,4 +1,4 @@
-"""The benchmark floor (issue 8): the cheapest page Django can serve here.
+"""The benchmark floor: the cheapest page Django can serve here.
 
 One indexed query (a catalogue row by primary key) and a tiny response, through the
 same middleware stack as every page (sessions in Redis, authentication, CSRF, OTP,

@@ -59,7 +59,7 @@ def _consulted_agency_code(event) -> str | None:
 
 
 def officials_for(event) -> list[int]:
-    """Who hears what (issue #7): submitted -> the receiving desk; assigned,
+    """Who hears what: submitted -> the receiving desk; assigned,
     forwarded, supplemented, paid -> the assignee; proposed -> leaders of the
     competent agency; overdue -> those leaders and the desk; consulted -> leaders of
     the consulted agency."""

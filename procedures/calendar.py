@@ -159,7 +159,7 @@ class WorkingCalendar:
         Arithmetic, not a walk over the days: Monday-Friday counted by formula, then
         corrected on the few dates that break that rule (holidays, make-up days,
         overrides). The queues ask this for every row, and an overdue dossier can be
-        years late (a walk was 1,400 steps a row in the benchmark's overdue queue).
+        years late (a walk would take well over a thousand steps for such a row).
         """
         if end <= start:
             return 0

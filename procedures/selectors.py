@@ -321,8 +321,8 @@ def _with_result_row(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
 # One result page in one statement: the first channel of the published version and
 # that channel's first fee through LATERAL joins, the executing agencies as an array.
 # Written in SQL because this is the hot path of /thu-tuc/: the same through the ORM
-# (Subquery/ArraySubquery annotations, or four prefetch querysets) costs 3-7 ms of
-# Python per page to build, against about 1 ms to run.
+# (Subquery/ArraySubquery annotations, or four prefetch querysets) costs several times
+# more Python per page to build than the SQL takes to run.
 _RESULT_ROWS_SQL = """
 SELECT p.id, p.code, p.name, p.online_level, p.agency_text,
        f.name AS field_name,

@@ -55,7 +55,7 @@ ensure_uv() {
 ensure_weasyprint_libs() {
   # WeasyPrint renders the standard forms through Pango. HarfBuzz's subsetter is asked
   # for on its own: a machine can have Pango without it, and WeasyPrint then falls back
-  # to fontTools, which made every receipt ~4x slower (bench/RESULTS.md, session 6).
+  # to fontTools, which makes every receipt about four times slower.
   local libs
   libs="$(ldconfig -p 2>/dev/null)"
   if ! grep -q 'libpango-1.0.so.0' <<<"$libs" || ! grep -q 'libharfbuzz-subset.so.0' <<<"$libs"; then

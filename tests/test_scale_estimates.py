@@ -1,4 +1,4 @@
-"""Cheap counts (dossiers.estimates, issue 8)."""
+"""Cheap counts (dossiers.estimates)."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""The benchmark floor view (issue 8): routed only with BENCH_FLOOR, one query."""
+"""The benchmark floor view: routed only with BENCH_FLOOR, one query."""
 
 import importlib
 

@@ -1,4 +1,4 @@
-"""The read-replica router (issue 8): opt-in reads go to `replica`, writes never do.
+"""The read-replica router: opt-in reads go to `replica`, writes never do.
 
 The test settings define `replica` as a second alias on the same server with
 TEST={"MIRROR": "default"}: pytest-django does not create a second test database for

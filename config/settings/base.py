@@ -100,7 +100,7 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 # Server-side parameter binding lets psycopg prepare the statements a connection runs
 # again and again (after `prepare_threshold` runs), so PostgreSQL stops re-planning
-# them: planning a dossier page's joins cost more than running them (bench/RESULTS.md).
+# them: planning a dossier page's joins costs more than running them.
 if env.bool("DB_PREPARED_STATEMENTS", default=True):
     DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
     DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2)
@@ -366,7 +366,7 @@ DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="dossiers.payments.DevelopmentGateway")
 PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)
 
-# Back office (issue 6): a running dossier is "due soon" when its appointment falls
+# Back office: a running dossier is "due soon" when its appointment falls
 # within this many working days from today.
 BACKOFFICE_DUE_SOON_DAYS = env.int("BACKOFFICE_DUE_SOON_DAYS", default=2)
 

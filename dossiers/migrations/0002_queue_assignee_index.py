@@ -1,4 +1,4 @@
-"""Index for the back-office queue "assigned to me" (dossiers.queues, issue 6).
+"""Index for the back-office queue "assigned to me" (dossiers.queues).
 
 The filter is `assignee = me AND status IN (processing, awaiting approval, supplement,
 payment)` ordered by `due_at NULLS LAST, id`: (assignee, status, due_at) serves it.

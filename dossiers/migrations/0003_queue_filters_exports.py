@@ -1,4 +1,4 @@
-"""Queue filters, sorts and exports (issue 6).
+"""Queue filters, sorts and exports.
 
 Indexes, and the queue query each one serves (dossiers.queues):
 - dossier_recv_received / dossier_comp_received: (agency, status, received_at). The

@@ -1,10 +1,9 @@
-"""Partial indexes on the open states for the back-office queues (issue 8).
+"""Partial indexes on the open states for the back-office queues.
 
-Measured with bench/explain.py on generated data (bench/plans/): at 100 k dossiers the
-ward's "overdue" queue (status IN running states AND due_at < now AND (receiving
-agency = X OR competent agency = X), ORDER BY due_at NULLS LAST, id) was a BitmapOr of
-`dossier_recv` and `dossier_comp`, indexes over every dossier ever filed (finished
-ones are ~90 % after a few years). The queues and their counts only ever look at
+Without them a ward's "overdue" queue (status IN running states AND due_at < now AND
+(receiving agency = X OR competent agency = X), ORDER BY due_at NULLS LAST, id) is a
+BitmapOr of `dossier_recv` and `dossier_comp`, indexes over every dossier ever filed
+(finished ones are ~90 % after a few years). The queues and their counts only ever look at
 open dossiers (submitted .. result ready), a few percent of the table:
 
 - `dossier_recv_open` (receiving_agency, status, due_at, id) WHERE status IN open:

@@ -1,11 +1,11 @@
-"""Indexes for the "all dossiers" tab, the queues' default (issue 8).
+"""Indexes for the "all dossiers" tab, the queues' default.
 
 Its condition is `status filed AND (receiving_agency IN (...) OR competent_agency IN
 (...))`, ordered by appointment date then id. No single index gives that order under
-an OR, so PostgreSQL read every dossier the agency ever filed and sorted them for each
-page: 40-60 ms at 320 k dossiers, growing with the agency's history. With one index per
-side in that order, `dossiers.queues.page_ids` takes the first rows of each side in
-index order (LIMIT, no sort) and merges them: a few ms at any size.
+an OR, so PostgreSQL would read every dossier the agency ever filed and sort them for
+each page, a cost that grows with the agency's history. With one index per side in
+that order, `dossiers.queues.page_ids` takes the first rows of each side in index
+order (LIMIT, no sort) and merges them: the cost follows the page, at any size.
 
 Built CONCURRENTLY: on a table of millions of rows a plain CREATE INDEX would block
 every submission and transition while it runs.

@@ -1,4 +1,4 @@
-"""The queue tally (issue 8, dossiers.tally): the tabs' counts from a small table kept
+"""The queue tally (dossiers.tally): the tabs' counts from a small table kept
 by a trigger on the dossier table, instead of an aggregate over every open dossier.
 
 The tally is filled from the dossiers already there in the same transaction that

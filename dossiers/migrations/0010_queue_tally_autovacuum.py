@@ -1,10 +1,10 @@
-"""Autovacuum for the queue tally at a fixed number of dead rows (issue 8).
+"""Autovacuum for the queue tally at a fixed number of dead rows.
 
 The compaction (dossiers.tally) deletes and rewrites rows every minute, so the small
 table collects dead rows quickly; with the default scale factor (20 % of the live
-rows) autovacuum waited for them, and at 5.9 M dossiers the ward's count read 1,904
-buffers for its 131 live rows (bench/RESULTS.md, session 8). At a fixed threshold it
-is vacuumed about as often as it is compacted, and a read visits a few pages.
+rows) autovacuum would wait for them, and a ward's count would read thousands of
+buffers for its hundred-odd live rows. At a fixed threshold it is vacuumed about as
+often as it is compacted, and a read visits a few pages.
 """
 
 from django.db import migrations

@@ -113,18 +113,18 @@ def page_ids(build, filters: Filters, scope: OfficialScope, n: int):
     Two tabs cannot be read in index order as one scan in their default order
     (appointment date): "all", whose scope is an OR of two agency columns, and "mine",
     whose condition is a list of states (PostgreSQL reads every matching row of an IN
-    list and sorts them). So PostgreSQL sorted the agency's whole history for every
-    page of "all" (bench/RESULTS.md), and every open dossier of a busy specialist for
-    every page of "mine" (21 ms for 1,768 of them at 5.9 M). Here each part, (side,
-    agency) from `dossier_recv_filed` / `dossier_comp_filed`, or one state from
-    `dossier_assignee`, takes its first `n` rows in index order, and the union of those
-    few rows is sorted and cut: the cost follows the page, not the pile. Same rows,
-    same order as the plain query (tests/backoffice/test_queues.py).
+    list and sorts them). So PostgreSQL would sort the agency's whole history for every
+    page of "all", and every open dossier of a busy specialist for every page of
+    "mine". Here each part, (side, agency) from `dossier_recv_filed` /
+    `dossier_comp_filed`, or one state from `dossier_assignee`, takes its first `n` rows
+    in index order, and the union of those few rows is sorted and cut: the cost follows
+    the page, not the pile. Same rows, same order as the plain query
+    (tests/backoffice/test_queues.py).
 
     `build(state=None)` gives the filtered queryset after the cursor. A "mine" part is
     built for its one state, not narrowed from the tab's list: with the list still in
     the condition, PostgreSQL 15 scans `dossier_assignee` for every state of the list
-    and sorts, reading all of the state's rows for a page of 26 (bench/RESULTS.md).
+    and sorts, reading all of the state's rows for a page of 26.
     """
     qs = build()
     column, desc = sort_of(filters)
@@ -206,9 +206,8 @@ def dossier_list_for_queue(
         return keyset_after(qs, filters, after)
 
     # The page's ids are picked on the dossier table alone (index order, LIMIT), and only
-    # those rows are joined: joining first made PostgreSQL join every matching dossier to
-    # its applicant before sorting (1 s for the overdue queue at 320 k dossiers, 3 ms
-    # this way; bench/RESULTS.md). Still one query.
+    # those rows are joined: joining first would make PostgreSQL join every matching
+    # dossier to its applicant before sorting. Still one query.
     ids = page_ids(build, filters, scope, size + 1)
     rows = list(
         ordered(

@@ -118,8 +118,8 @@ def queue_q(
             # CASE, which PostgreSQL estimates at one row in two. Written plainly, it
             # multiplies the agencies' share of the city by the assignee's, as if an
             # official's dossiers could belong to any agency, expects a handful of
-            # rows and reads all of the state's (a bitmap and a sort: 25 ms for 1,786
-            # at 10 M) instead of the first 26 in `dossier_assignee`'s order (1.4 ms).
+            # rows and reads all of the state's (a bitmap and a sort) instead of the
+            # first 26 in `dossier_assignee`'s order.
             in_agencies = Case(
                 When(mine_any, then=True), default=False, output_field=BooleanField()
             )

@@ -36,7 +36,7 @@ def search_q(term: str) -> Q:
 # table (~8 us each, the normalised name rechecked); walking the queue in page order
 # and checking each applicant (~25 us a row) reads ~PAGE_SIZE x accounts / K rows. The
 # two cost the same near K = sqrt(3 x PAGE_SIZE x accounts): ~5,000 at 333 k accounts,
-# ~32,000 at 13 M, a few hundred ms at worst where the old scan took ~16 s.
+# ~32,000 at 13 M: a few hundred ms at worst, where scanning every account takes seconds.
 NAME_COST_RATIO = 3
 
 
@@ -66,8 +66,7 @@ def name_q(fragment: str) -> Q:
     finding more than `name_ids_max()` accounts: the queue's own ordered index scan is
     walked and each row's applicant checked (`motcua_name_like`), which stops when the
     page is full; the more people share the name, the sooner. Either way the cost
-    follows the page and the name's rarity, not the number of accounts
-    (bench/RESULTS.md)."""
+    follows the page and the name's rarity, not the number of accounts."""
     from django.contrib.auth import get_user_model
 
     from identity.models import normalized_name

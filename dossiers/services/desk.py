@@ -19,7 +19,7 @@ from dossiers.workflow import ensure_allowed
 @transaction.atomic
 def dossier_receive(*, dossier_id: int, actor, note: str = "", data: dict | None = None) -> Dossier:
     """SUBMITTED -> RECEIVED. Starts the clock: `due_at` from the working-day calendar
-    and the channel's processing time. Form 01 follows (issue 6)."""
+    and the channel's processing time. Form 01 follows."""
 
     def change(d, now, data):
         d.received_at = now

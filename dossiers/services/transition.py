@@ -72,7 +72,7 @@ def dossier_transition(
         documents.store(dossier=dossier, prepared=issued, entry=entry, now=now)
     action_event_emit(dossier, action, actor, entry)
     if dossier.status in FINAL:
-        # A finished dossier is shared with no one any more (issue 6, liên thông).
+        # A finished dossier is shared with no one any more (liên thông).
         from dossiers.consultation import consultations_close_for
 
         consultations_close_for(dossier)

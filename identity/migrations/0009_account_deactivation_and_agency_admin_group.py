@@ -5,7 +5,7 @@
 The group holds the model permissions agency admins need in Django admin (the same
 list as identity.constants.AGENCY_ADMIN_PERMISSIONS, copied here because a migration
 must not change when the code does). Officials already holding the agency-admin role
-join it and become staff, as `services.official_membership_grant` does from now on.
+join it and become staff, as `services.official_membership_grant` makes new grantees do.
 """
 
 from django.db import migrations, models

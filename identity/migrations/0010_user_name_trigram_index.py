@@ -1,11 +1,11 @@
-"""Trigram index on the normalised full name (issue 8).
+"""Trigram index on the normalised full name.
 
 The back office searches applicants by any part of their name, accents ignored
-(`dossiers.queues.search_q`). It was `unaccent(full_name) ILIKE '%term%'`, which no
-index serves: a parallel sequential scan of every account, 411 ms at 333 k accounts
-(1 M generated dossiers), about 16 s for a city of 13 million. With a GIN trigram index
-on `motcua_normalize(full_name)` (the catalogue's IMMUTABLE normaliser) the same
-search reads the index. Built CONCURRENTLY: the users table is the busiest there is.
+(`dossiers.queues.search_q`). Written as `unaccent(full_name) ILIKE '%term%'`, no
+index serves it: a parallel sequential scan of every account, seconds for a city of
+13 million. With a GIN trigram index on `motcua_normalize(full_name)` (the catalogue's
+IMMUTABLE normaliser) the same search reads the index. Built CONCURRENTLY: the users
+table is the busiest there is.
 """
 
 import django.contrib.postgres.indexes

@@ -1,7 +1,7 @@
 """Search query plans: which index serves which part of the catalogue search, and
-fresh planner statistics for databases imported before the importer ran ANALYZE.
+fresh planner statistics for databases whose catalogue was imported without ANALYZE.
 
-Measured with EXPLAIN ANALYZE on the 2,642-name catalogue (issue #3, item "speed"):
+Measured with EXPLAIN ANALYZE on the 2,642-name catalogue:
 
 - Full-text match (`search_vector @@ to_tsquery('simple', 'khai:* & sinh:*')`):
   GIN index `procedure_search_vector`. GIN, not GiST: the catalogue is read far more
@@ -18,11 +18,11 @@ Measured with EXPLAIN ANALYZE on the 2,642-name catalogue (issue #3, item "speed
   index `one_published_version_per_procedure` (procedure_id WHERE status =
   'published'), read as an index-only scan; no extra index needed.
 
-The slow plan found was not a missing index but missing statistics: right after a
-bulk import (autovacuum not yet run) PostgreSQL took the version table for nearly
-empty, started from it and probed every procedure by primary key (9 ms against 3 ms).
-`procedures.importer.catalogue_analyze` now runs ANALYZE after every import that
-changed something; this migration does it once for databases imported before.
+The slow plan is not a missing index but missing statistics: right after a bulk
+import (autovacuum not yet run) PostgreSQL takes the version table for nearly empty,
+starts from it and probes every procedure by primary key, several times slower than
+after ANALYZE. `procedures.importer.catalogue_analyze` runs ANALYZE after every import
+that changed something; this migration does it once for databases imported without.
 """
 
 from django.db import migrations

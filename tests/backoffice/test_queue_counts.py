@@ -1,4 +1,4 @@
-"""The queue tabs' counts at city scale (issue 8): the open-state tabs count over the
+"""The queue tabs' counts at city scale: the open-state tabs count over the
 open states only, "all" becomes the planner's estimate above a threshold and the page
 says so, and a page costs the same number of queries either way."""
 

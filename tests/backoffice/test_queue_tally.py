@@ -1,4 +1,4 @@
-"""The queue tally (issue 8, dossiers.tally): the tabs' counts read from a small table
+"""The queue tally (dossiers.tally): the tabs' counts read from a small table
 kept by a trigger must equal the counts on the dossier table, through transitions,
 moves between agencies, deletions, rollbacks and compactions, and at every boundary
 of "overdue" and "due soon"."""

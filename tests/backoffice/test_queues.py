@@ -218,14 +218,14 @@ def test_queue_page_uses_a_fixed_query_budget(client, django_assert_max_num_quer
     client.get("/mot-cua/")
     # The user, the session's second factor, the memberships (read once for the gate,
     # the scope and the header), the holidays, the page, the "all" tab's estimate, the
-    # tab counts and the specialists to assign to: 8 (13 before the memberships and
-    # the filter lists, which now come from the cache, were read once).
+    # tab counts and the specialists to assign to: 8 (the memberships are read once, the
+    # filter lists come from the cache).
     with django_assert_max_num_queries(8):
         client.get("/mot-cua/?hang-doi=all")
 
 
 def test_an_overdue_row_says_an_apology_is_needed(client, wards):
-    """Issue 7: overdue dossiers show in the leader's and the desk's queues with
+    """Overdue dossiers show in the leader's and the desk's queues with
     "apology needed" (the apology moves the appointment, so every overdue row needs one)."""
     import datetime as dt
 
@@ -314,14 +314,14 @@ def test_the_mine_tab_merges_its_states_in_the_plain_order():
     assert Dossier.objects.filter(due_at=None, pk__in=expected).exists()
     assert seen == expected
     # Each part names its one state, not the tab's list: with the list in the condition
-    # PostgreSQL reads every row of the state and sorts (bench/RESULTS.md).
+    # PostgreSQL reads every row of the state and sorts.
     scope = queues.official_scope(world.specialist)
     mine = queues.Filters(queue="mine")
     merged = queues.page_ids(_builder(scope, mine), mine, scope, 5)
     assert merged.sql.count("UNION") == len(queues.ACTIVE_FOR_ASSIGNEE) - 1
     assert '"status" IN' not in merged.sql
     # ... and checks the agencies in a form the planner does not take for a rare
-    # combination (at 10 M it otherwise read every row of the state and sorted).
+    # combination (otherwise it reads every row of the state and sorts).
     assert merged.sql.count("CASE WHEN") == len(queues.ACTIVE_FOR_ASSIGNEE)
     # Another order, or one state chosen, is the plain query (nothing to merge).
     for filters in (

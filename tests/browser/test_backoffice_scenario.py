@@ -1,4 +1,4 @@
-"""Issue 6 "Done when", in Chromium: an online dossier goes from the receptionist (form 01)
+"""The back office end to end, in Chromium: an online dossier goes from the receptionist (form 01)
 to the specialist, the leader and back to the desk, which returns the signed result that
 the citizen then finds in the portal; a second dossier takes the supplement path (form
 02) and comes back to processing once the citizen answers. axe checks the queue and the

@@ -1,5 +1,6 @@
 """A demo citizen files a dossier in Chromium end to end and follows it to the rated
-result; the officials' steps go through the service layer (the back office is issue 6).
+result; the officials' steps go through the service layer (the back office has its own
+browser tests).
 axe-core checks every page visited."""
 
 import re

@@ -1,4 +1,4 @@
-"""Events of the actions outside the state machine's `_transition` (issue 6 seams):
+"""Events of the actions outside the state machine's `_transition`:
 the apology, a consultation asked and answered. Each is written to the outbox in the
 action's own transaction, and the notifications subscriber tells the right people."""
 

@@ -1,4 +1,4 @@
-"""generate_load_data (issue 8): bulk rows that keep the invariants the services keep."""
+"""generate_load_data: bulk rows that keep the invariants the services keep."""
 
 import datetime as dt
 from io import StringIO

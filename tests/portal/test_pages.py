@@ -120,7 +120,7 @@ def test_backoffice_redirects_anonymous_users_to_login(client):
     response = client.get("/mot-cua/")
 
     assert response.status_code == 302
-    # Officials have their own entry to the same accounts (identity issue #4).
+    # Officials have their own entry to the same accounts.
     assert response["Location"] == "/mot-cua/dang-nhap/?next=%2Fmot-cua%2F"
 
 
@@ -144,8 +144,8 @@ def test_login_with_wrong_password_shows_an_error(client, citizen):
 
 
 def test_official_logs_in_and_sees_the_dashboard(client, official):
-    # Since the identity issue (#4) an official needs an agency membership and a
-    # second factor (TOTP); tests/backoffice covers the gate in depth.
+    # An official needs an agency membership and a second factor (TOTP);
+    # tests/backoffice covers the gate in depth.
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -174,7 +174,7 @@ def test_official_logs_in_and_sees_the_dashboard(client, official):
     html = _html(response)
     assert "Bộ phận một cửa" in html
     assert "Xin chào, Trần Thị B." in html
-    # The placeholder gave way to the queues (issue 6): a specialist starts on "mine".
+    # The back office opens on the queues: a specialist starts on "mine".
     assert "Được giao cho tôi" in html
 
 
