@@ -34,4 +34,10 @@ class MotCuaAdminSite(admin.AdminSite):
 
 
 class MotCuaAdminConfig(AdminConfig):
+    """The admin, and the `config` package's start-up hooks (it has no app of its own)."""
+
     default_site = "config.admin_site.MotCuaAdminSite"
+
+    def ready(self):
+        super().ready()
+        from config import checks  # noqa: F401  (registers the deploy checks)

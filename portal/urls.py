@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from portal import account_views, catalogue_views, dossier_views, payment_views, views
@@ -44,7 +45,6 @@ urlpatterns = [
         payment_views.payment_receipt_pdf,
         name="payment-receipt",
     ),
-    path("thanh-toan/gia-lap/", payment_views.payment_dev_bank, name="payment-dev-bank"),
     path("thanh-toan/ket-qua/", payment_views.payment_callback, name="payment-callback"),
     # The bank's server-to-server notification (IPN): no session, no CSRF, signed.
     path("thanh-toan/thong-bao/", payment_views.payment_notification, name="payment-notify"),
@@ -103,3 +103,10 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
 ]
+
+# The simulated bank exists only while it is the configured gateway: never in production
+# (config/backends.py), so there is no page to mark a fee paid without paying.
+if settings.PAYMENT_GATEWAY == "dossiers.payments.DevelopmentGateway":
+    urlpatterns.append(
+        path("thanh-toan/gia-lap/", payment_views.payment_dev_bank, name="payment-dev-bank")
+    )

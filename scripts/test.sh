@@ -39,9 +39,19 @@ log "import-linter (the layers of docs/architecture.md)"
 export DJANGO_SETTINGS_MODULE=config.settings.test
 log "makemigrations --check"
 "$VENV_PY" manage.py makemigrations --check --dry-run
-log "check --deploy (production settings)"
+log "check --deploy (production settings, real-looking production backends)"
 SECRET_KEY="$("$VENV_PY" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
   ALLOWED_HOSTS=motcua.example.gov.vn \
+  PAYMENT_GATEWAY=dossiers.vnpay.VnpayGateway \
+  VNPAY_TMN_CODE=MOTCUA01 \
+  VNPAY_HASH_SECRET="$("$VENV_PY" -c 'import secrets; print(secrets.token_hex(16))')" \
+  VNPAY_PAYMENT_URL=https://pay.vnpay.vn/vpcpay.html \
+  SMS_BACKEND=identity.sms.HttpSmsBackend \
+  SMS_HTTP_URL=https://sms.example.gov.vn/api/v1/messages \
+  SMS_HTTP_TOKEN=check-only-token \
+  EMAIL_URL=smtp+tls://motcua:password@smtp.example.gov.vn:587 \
+  IDENTITY_REGISTRY=http \
+  IDENTITY_REGISTRY_URL=https://dancu.example.gov.vn/api/verify \
   "$VENV_PY" manage.py check --deploy --fail-level WARNING --settings=config.settings.production
 
 log "pytest"

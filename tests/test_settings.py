@@ -9,10 +9,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_KEY = "k" * 20 + "Zq8-f1Lr0pWm3Xy_Tb6Nc2Vd9Hs4Gj7Ek5Ua0Oi1Yt" * 2
+# Real-looking production backends (config/backends.py refuses the development ones).
+PRODUCTION_BACKENDS = {
+    "PAYMENT_GATEWAY": "dossiers.vnpay.VnpayGateway",
+    "VNPAY_TMN_CODE": "MOTCUA01",
+    "VNPAY_HASH_SECRET": "Q3VKZ0JYWkN1c2VTb21lUmVhbFNlY3JldA",
+    "VNPAY_PAYMENT_URL": "https://pay.vnpay.vn/vpcpay.html",
+    "SMS_BACKEND": "identity.sms.HttpSmsBackend",
+    "SMS_HTTP_URL": "https://sms.example.gov.vn/api/v1/messages",
+    "SMS_HTTP_TOKEN": "sms-gateway-token",
+    "EMAIL_URL": "smtp+tls://motcua:password@smtp.example.gov.vn:587",
+    "IDENTITY_REGISTRY": "http",
+    "IDENTITY_REGISTRY_URL": "https://dancu.example.gov.vn/api/verify",
+}
 
 
 def run_check(settings_module: str, **env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    ours = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "ALLOW_DEVELOPMENT_BACKENDS", "EMAIL_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ours and k not in PRODUCTION_BACKENDS}
     env.update(env_overrides)
     return subprocess.run(
         [
@@ -36,7 +50,7 @@ def run_check(settings_module: str, **env_overrides) -> subprocess.CompletedProc
     "secret", [None, "short", "dev-only-insecure-key-do-not-use-in-production" + "x" * 20]
 )
 def test_production_refuses_to_start_without_a_real_secret_key(secret):
-    overrides = {"ALLOWED_HOSTS": "motcua.example.gov.vn"}
+    overrides = {"ALLOWED_HOSTS": "motcua.example.gov.vn", **PRODUCTION_BACKENDS}
     if secret is not None:
         overrides["SECRET_KEY"] = secret
     result = run_check("config.settings.production", **overrides)
@@ -46,7 +60,10 @@ def test_production_refuses_to_start_without_a_real_secret_key(secret):
 
 def test_production_deploy_check_is_clean_with_a_real_key():
     result = run_check(
-        "config.settings.production", SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="motcua.example.gov.vn"
+        "config.settings.production",
+        SECRET_KEY=REAL_KEY,
+        ALLOWED_HOSTS="motcua.example.gov.vn",
+        **PRODUCTION_BACKENDS,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -59,7 +76,11 @@ def test_environment_drives_settings():
         " s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=REAL_KEY)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=REAL_KEY,
+        **PRODUCTION_BACKENDS,
+    )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,

@@ -192,9 +192,17 @@ EMAIL_LINK_TTL_HOURS = env.int("EMAIL_LINK_TTL_HOURS", default=24)
 CONTACT_CODE_MIN_INTERVAL_SECONDS = env.int("CONTACT_CODE_MIN_INTERVAL_SECONDS", default=60)
 CONTACT_CODE_MAX_PER_HOUR = env.int("CONTACT_CODE_MAX_PER_HOUR", default=5)
 CONTACT_CODE_MAX_ATTEMPTS = env.int("CONTACT_CODE_MAX_ATTEMPTS", default=5)
-# SMS gateway: identity.sms.ConsoleSmsBackend, identity.sms.FileSmsBackend or a real one.
+# SMS gateway: identity.sms.HttpSmsBackend in production; ConsoleSmsBackend (logs, codes
+# masked unless SMS_CONSOLE_SHOW_CODES) or FileSmsBackend in development and tests.
 SMS_BACKEND = env.str("SMS_BACKEND", default="identity.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / ".local" / "sms.jsonl"))
+SMS_CONSOLE_SHOW_CODES = env.bool("SMS_CONSOLE_SHOW_CODES", default=False)
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_SENDER = env.str("SMS_HTTP_SENDER", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
+SMS_HTTP_RETRIES = env.int("SMS_HTTP_RETRIES", default=2)
+SMS_HTTP_BACKOFF = env.float("SMS_HTTP_BACKOFF", default=0.5)
 
 # National population registry: "local" (a table, development and tests) or "http".
 IDENTITY_REGISTRY = env.str("IDENTITY_REGISTRY", default="local")
@@ -362,9 +370,23 @@ DOSSIER_VIRUS_SCANNER = env.str("DOSSIER_VIRUS_SCANNER", default="")
 DOSSIER_X_ACCEL_PREFIX = env.str("DOSSIER_X_ACCEL_PREFIX", default="")
 # Public lookup (/tra-cuu/): look-ups per client address per minute.
 DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
-# Development payment gateway: HMAC key of its signed callbacks.
+# Payment gateway class: VnpayGateway in production, DevelopmentGateway (a simulated bank
+# whose signed callbacks use PAYMENT_DEV_SECRET) in development and tests.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="dossiers.payments.DevelopmentGateway")
 PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)
+VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="")
+VNPAY_HASH_SECRET = env.str("VNPAY_HASH_SECRET", default="")
+VNPAY_PAYMENT_URL = env.str(
+    "VNPAY_PAYMENT_URL", default="https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+)
+# Empty: SITE_URL + the portal's result page (/thanh-toan/ket-qua/).
+VNPAY_RETURN_URL = env.str("VNPAY_RETURN_URL", default="")
+VNPAY_VERSION = env.str("VNPAY_VERSION", default="2.1.0")
+VNPAY_LOCALE = env.str("VNPAY_LOCALE", default="vn")
+VNPAY_EXPIRE_MINUTES = env.int("VNPAY_EXPIRE_MINUTES", default=15)
+# Production refuses development backends (config/backends.py) unless this is set:
+# for a staging copy only, where `check --deploy` still warns about each one.
+ALLOW_DEVELOPMENT_BACKENDS = env.bool("ALLOW_DEVELOPMENT_BACKENDS", default=False)
 
 # Back office: a running dossier is "due soon" when its appointment falls
 # within this many working days from today.

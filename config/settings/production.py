@@ -2,14 +2,26 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.backends import development_backends_in
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, env
+from config.settings.base import ALLOW_DEVELOPMENT_BACKENDS, SECRET_KEY, env
 
 _INSECURE_MARKERS = ("insecure", "dev-only", "test-only", "change-me", "changeme")
 if len(SECRET_KEY) < 50 or any(marker in SECRET_KEY for marker in _INSECURE_MARKERS):
     raise ImproperlyConfigured(
         "SECRET_KEY must be a real secret of at least 50 characters in production "
         '(generate one with: python -c "import secrets; print(secrets.token_urlsafe(64))").'
+    )
+
+# A simulated bank or a console SMS gateway in production lets anyone mark a fee paid
+# or read one-time codes in the logs: refuse to start (staging opts in explicitly).
+_development = development_backends_in(globals())
+if _development and not ALLOW_DEVELOPMENT_BACKENDS:
+    raise ImproperlyConfigured(
+        "Development backends are configured in production:\n"
+        + "\n".join(f"  - {finding}" for finding in _development)
+        + "\nSet the real ones (docs/security.md), or ALLOW_DEVELOPMENT_BACKENDS=1 on a"
+        " staging copy only."
     )
 
 DEBUG = False
