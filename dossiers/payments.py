@@ -20,8 +20,9 @@ anything else failed (declined, insufficient funds, timed out...). A cancelled o
 failed payment is recorded as such, logged in the dossier log, and a new attempt for
 the same amount is opened (`services.payment_mark_failed`); nothing else changes.
 
-The settings name the gateway class (`PAYMENT_GATEWAY`); a real bank or the national
-payment platform plugs in with a class of the same shape.
+The settings name the gateway class (`PAYMENT_GATEWAY`): `dossiers.vnpay.VnpayGateway`
+(VNPay's published protocol) in production; another bank or the national payment
+platform plugs in with a class of the same shape (`PaymentGateway`).
 
 `DevelopmentGateway` simulates a bank: `/thanh-toan/gia-lap/` shows the amount with
 "pay", "decline" and "cancel" buttons, sends the notification (in-process, as the
@@ -82,17 +83,35 @@ class Callback:
         return self.result == PaymentStatus.PAID
 
 
+# Answers to the bank's notification, by the usual gateway codes.
+NOTIFY_CONFIRMED = "00"
+NOTIFY_ALREADY_CONFIRMED = "02"
+NOTIFY_UNKNOWN_ERROR = "99"
+
+
 class PaymentGateway:
     """The interface of a payment gateway."""
 
     name = ""
+    # The HTTP methods of the bank's server notification (IPN).
+    notification_methods: tuple[str, ...] = ("POST",)
 
-    def redirect_url(self, payment: Payment) -> str:  # pragma: no cover - interface
+    def redirect_url(self, payment: Payment, *, client_ip: str = "") -> str:  # pragma: no cover
+        """Where the citizen's browser pays `payment` (`client_ip`: their address)."""
         raise NotImplementedError
 
     def verify_callback(self, params: Mapping[str, str]) -> Callback:  # pragma: no cover
         """The verified result (redirect or notification), or PaymentRefused."""
         raise NotImplementedError
+
+    def notification_answer(self, code: str, message: str, **extra) -> tuple[dict, int]:
+        """The JSON body and HTTP status answering the bank's notification with `code`
+        (00 applied, 02 already recorded, 01/04/97 refused, 99 unknown error)."""
+        if code in (NOTIFY_CONFIRMED, NOTIFY_ALREADY_CONFIRMED):
+            status = 200
+        else:
+            status = {"01": 404, NOTIFY_UNKNOWN_ERROR: 500}.get(code, 400)
+        return {"code": code, "message": message, **extra}, status
 
 
 def sign(params: Mapping[str, str], *, secret: str | None = None) -> str:
@@ -111,7 +130,7 @@ class DevelopmentGateway(PaymentGateway):
 
     name = "dev"
 
-    def redirect_url(self, payment: Payment) -> str:
+    def redirect_url(self, payment: Payment, *, client_ip: str = "") -> str:
         params = {"reference": payment.reference, "amount": str(payment.amount)}
         params["signature"] = sign(params)
         return f"{reverse('portal:payment-dev-bank')}?{urlencode(params)}"

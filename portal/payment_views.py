@@ -6,15 +6,17 @@ notification) and the payment receipt (biên lai) PDF.
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.ratelimit import client_address
 from dossiers import payments, services
 from dossiers.constants import PaymentStatus
 from dossiers.errors import DossierError
@@ -22,6 +24,8 @@ from dossiers.selectors import dossier_get_for_applicant
 from dossiers.workflow import TransitionNotAllowed
 from portal.dossier_views import detail_context
 from web.responses import pdf_response
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -39,7 +43,8 @@ def dossier_pay(request, ref, reference):
             detail_context(request, dossier, error=_("This payment cannot be made now.")),
             status=400,
         )
-    return redirect(payments.get_gateway().redirect_url(payment))
+    gateway = payments.get_gateway()
+    return redirect(gateway.redirect_url(payment, client_ip=client_address(request)))
 
 
 # The simulated bank's buttons and the result codes it answers with.
@@ -103,23 +108,31 @@ def payment_callback(request):
     return redirect(outcome.payment.dossier)
 
 
-@csrf_exempt  # a server-to-server POST from the bank: the signature is the protection
-@require_POST
+@csrf_exempt  # a server-to-server call from the bank: the signature is the protection
 def payment_notification(request):
-    """The bank's server-to-server notification (IPN). Answers in JSON with the usual
-    gateway codes so the bank stops retrying: 00 applied, 02 already recorded (a
-    replay, or the browser redirect got there first); 97/01/04 refused, nothing
-    changed."""
+    """The bank's server-to-server notification (IPN), by the method and in the JSON
+    the configured gateway speaks, with the usual codes so the bank stops retrying: 00
+    applied, 02 already recorded (a replay, or the browser redirect got there first);
+    97/01/04 refused, nothing changed; 99 an error of ours (the bank retries)."""
+    gateway = payments.get_gateway()
+    if request.method not in gateway.notification_methods:
+        return HttpResponseNotAllowed(gateway.notification_methods)
+    params = request.POST if request.method == "POST" else request.GET
     try:
-        outcome = payments.payment_result_handle(request.POST, via="notification")
+        outcome = payments.payment_result_handle(params, via="notification")
     except payments.PaymentRefused as error:
-        return JsonResponse(
-            {"code": error.code, "message": error.messages[0]},
-            status=404 if error.code == "01" else 400,
-        )
-    if outcome.applied:
-        return JsonResponse({"code": "00", "message": "confirmed", "status": outcome.status})
-    return JsonResponse({"code": "02", "message": "already confirmed", "status": outcome.status})
+        body, status = gateway.notification_answer(error.code, error.messages[0])
+    except Exception:
+        # The bank must hear something it understands; it will call again.
+        logger.exception("payment notification failed")
+        body, status = gateway.notification_answer(payments.NOTIFY_UNKNOWN_ERROR, "unknown error")
+    else:
+        if outcome.applied:
+            code, message = payments.NOTIFY_CONFIRMED, "confirmed"
+        else:
+            code, message = payments.NOTIFY_ALREADY_CONFIRMED, "already confirmed"
+        body, status = gateway.notification_answer(code, message, status=outcome.status)
+    return JsonResponse(body, status=status)
 
 
 @login_required
