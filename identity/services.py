@@ -420,8 +420,18 @@ def contact_code_send(*, user, purpose: str, request=None) -> OneTimeCode:
         message = _(
             "MotCua: your code is %(code)s (valid %(minutes)s minutes). Never share it."
         ) % {"code": code, "minutes": settings.CONTACT_CODE_TTL_MINUTES}
-        transaction.on_commit(lambda: sms.send_sms(phone=target, message=message))
+        transaction.on_commit(lambda: _code_sms_send(phone=target, message=message))
     return record
+
+
+def _code_sms_send(*, phone: str, message: str) -> None:
+    """Send a code after commit. A gateway failure is logged (never the code) and not
+    raised: the code is stored, the page answers as usual, and the citizen may ask for
+    another one."""
+    try:
+        sms.send_sms(phone=phone, message=message)
+    except sms.SmsError as error:
+        logger.warning("one-time code SMS not sent: %s", error)
 
 
 def contact_code_check(*, user, purpose: str, code: str) -> OneTimeCode:
