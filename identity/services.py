@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from common import ratelimit
 from identity import permissions, security, sms
 from identity import registry as registry_module
 from identity.constants import (
@@ -62,7 +63,7 @@ logger = logging.getLogger(__name__)
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or ratelimit.client_ip(request)
 
 
 def account_event_record(*, user, kind: str, request=None, actor=None, data=None) -> AccountEvent:

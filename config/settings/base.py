@@ -177,7 +177,9 @@ AXES_RESET_ON_SUCCESS = True
 # The sign-in name may be an ID number: axes stores and logs a keyed hash instead.
 AXES_USERNAME_CALLABLE = "identity.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "identity.security.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# Axes asks the rate limiter for the client address (not django-ipware, which is not
+# installed and would read headers by its own rules), so both key on the same address.
+AXES_CLIENT_IP_CALLABLE = "common.ratelimit.client_ip"
 AXES_VERBOSE = False
 # Second factor (TOTP): failures before a pause, and how long the pause lasts.
 OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
@@ -293,11 +295,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_ANON_RATE", default="120/minute"),
-        "user": env.str("API_USER_RATE", default="600/minute"),
-    },
 }
+# Public API requests per client address (common.ratelimit, "N/second|minute|hour").
+API_ANON_RATE = env.str("API_ANON_RATE", default="120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
     "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
@@ -360,8 +360,12 @@ DOSSIER_VIRUS_SCANNER = env.str("DOSSIER_VIRUS_SCANNER", default="")
 # Production behind nginx: serve downloads with X-Accel-Redirect from this internal
 # location instead of streaming them through Django (empty: stream).
 DOSSIER_X_ACCEL_PREFIX = env.str("DOSSIER_X_ACCEL_PREFIX", default="")
-# Public lookup (/tra-cuu/): look-ups per client address per minute.
+# Public lookup (/tra-cuu/ and its JSON twin, one budget): look-ups per client address
+# per minute.
 DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
+# Reverse proxies in front of the web nodes that append to X-Forwarded-For; the client
+# address is the one the outermost of them wrote (common.ratelimit.client_address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Development payment gateway: HMAC key of its signed callbacks.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="dossiers.payments.DevelopmentGateway")
 PAYMENT_DEV_SECRET = env.str("PAYMENT_DEV_SECRET", default=SECRET_KEY)
