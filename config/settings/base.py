@@ -169,11 +169,18 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# django-axes: lock an account, and separately an address, after repeated failures.
+# django-axes: pause the pair (account, client address) after a few failures, so that
+# whoever types someone's name locks only himself; the account itself is locked for
+# everyone only after many failures from many addresses (identity.security).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "identity.security.AccountLockHandler"
+ACCOUNT_LOCK_FAILURE_LIMIT = env.int("ACCOUNT_LOCK_FAILURE_LIMIT", default=50)
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused by a lock is not counted: the pause runs from the last password
+# actually checked, and the account-wide count sees only checked passwords.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The sign-in name may be an ID number: axes stores and logs a keyed hash instead.
 AXES_USERNAME_CALLABLE = "identity.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "identity.security.lockout_response"
