@@ -201,6 +201,9 @@ EMAIL_LINK_TTL_HOURS = env.int("EMAIL_LINK_TTL_HOURS", default=24)
 CONTACT_CODE_MIN_INTERVAL_SECONDS = env.int("CONTACT_CODE_MIN_INTERVAL_SECONDS", default=60)
 CONTACT_CODE_MAX_PER_HOUR = env.int("CONTACT_CODE_MAX_PER_HOUR", default=5)
 CONTACT_CODE_MAX_ATTEMPTS = env.int("CONTACT_CODE_MAX_ATTEMPTS", default=5)
+# Doors that name an account (password reset, sign-up, adding a business member): tries
+# per hour per client address and, separately, per email, phone or ID number typed.
+ACCOUNT_DOOR_RATE = env.int("ACCOUNT_DOOR_RATE", default=10)
 # SMS gateway: identity.sms.ConsoleSmsBackend, identity.sms.FileSmsBackend or a real one.
 SMS_BACKEND = env.str("SMS_BACKEND", default="identity.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / ".local" / "sms.jsonl"))
