@@ -109,6 +109,18 @@ def sign_up(request):
     if request.user.is_authenticated:
         return redirect("portal:account")
     form = forms.CitizenSignUpForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not _door_allowed(
+            request,
+            scope="sign-up",
+            target=form.cleaned_data["id_number"],
+            limit=settings.ACCOUNT_DOOR_RATE,
+        )
+    ):
+        form.add_error(None, _("Too many attempts. Please try again later."))
+        return render(request, "registration/sign_up.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -81,3 +81,16 @@ def test_add_member_is_rate_limited(representative, settings):
     response = client.post(url, {"member": "x9@example.vn", "role": "staff"})
     assert response.status_code == 200
     assert "thử quá nhiều lần" in response.content.decode()
+
+
+def test_sign_up_is_limited_per_address_and_per_id_number(settings):
+    from tests.identity.test_sign_up import GOOD
+
+    settings.ACCOUNT_DOOR_RATE = 2
+    UserFactory(citizen=True)  # holds GOOD's ID number
+    client = Client(REMOTE_ADDR="10.0.10.1")
+    codes = [client.post("/dang-ky/", GOOD).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "thử quá nhiều lần" in client.post("/dang-ky/", GOOD).content.decode()
+    other = Client(REMOTE_ADDR="10.0.10.2")
+    assert other.post("/dang-ky/", GOOD).status_code == 429  # the same ID number
