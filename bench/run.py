@@ -148,7 +148,6 @@ def main():
         # One client address sends everything: lift the per-address limits for the run.
         "DOSSIER_LOOKUP_RATE": "100000000",
         "API_ANON_RATE": "100000000/minute",
-        "API_USER_RATE": "100000000/minute",
     }
     fixtures = RUN / f"fixtures-{args.label}.json"
     drafts = {"reads": 0, "submit": int(args.rate * args.seconds * 1.1) + args.users}

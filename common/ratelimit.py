@@ -3,36 +3,96 @@
 Web nodes are stateless, so the count lives in Redis (the default cache) and every
 node sees the same one. A door names what it counts (`scope`) and whose hits
 (`key`: usually the client's address from `client_address`); the window's count
-starts at the first hit and expires with the window.
+starts at the first hit and expires with the window. HTML views call
+`request_allowed`; API views name a `PublicRateThrottle` subclass, which counts in
+the same place, so a page and its JSON twin can share one budget.
 """
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def client_address(request) -> str:
-    """The address the request came from, as the server saw it. Only REMOTE_ADDR: a
-    header such as X-Forwarded-For is the client's to forge, so a deployment behind a
-    proxy sets REMOTE_ADDR from the proxy's header in the proxy itself (gunicorn's
-    `forwarded_allow_ips`, nginx's `real_ip`)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """`client_ip`, or "unknown" for a request without an address (counted together)."""
+    return client_ip(request) or "unknown"
+
+
+def client_ip(request) -> str | None:
+    """The address of the client, as far as our own proxies vouch for it.
+
+    With `TRUSTED_PROXY_COUNT` = 0 (no proxy in front) it is REMOTE_ADDR: any
+    X-Forwarded-For is the client's to forge. With N proxies, each of which appends
+    the address it received the request from to X-Forwarded-For, the Nth entry from
+    the right is the one our outermost proxy wrote: entries left of it are whatever
+    the client sent. A request with fewer entries did not pass through all our proxies
+    and is keyed on REMOTE_ADDR. django-axes calls this function too
+    (AXES_CLIENT_IP_CALLABLE), so lockouts and rate limits key on the same address.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [part for part in chain if part]
+    if len(chain) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(chain[-hops]))
+    except ValueError:
+        return remote
 
 
 def hit(*, scope: str, key: str, limit: int, window: int = 60) -> bool:
     """Counts one hit of `key` at `scope`; True while within `limit` hits per `window`
     seconds, False once over it (the caller then answers 429)."""
+    return count(scope=scope, key=key, window=window) <= limit
+
+
+def count(*, scope: str, key: str, window: int = 60) -> int:
+    """Counts one hit of `key` at `scope` and returns the hits in the current window."""
     name = f"ratelimit:{scope}:{key}"
     if cache.add(name, 1, timeout=window):
-        return limit >= 1
+        return 1
     try:
-        count = cache.incr(name)
+        return cache.incr(name)
     except ValueError:  # expired between add and incr
         cache.set(name, 1, timeout=window)
-        count = 1
-    return count <= limit
+        return 1
 
 
 def request_allowed(request, *, scope: str, limit: int, window: int = 60) -> bool:
     """`hit` for the request's client address."""
     return hit(scope=scope, key=client_address(request), limit=limit, window=window)
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "120/minute" -> (120, 60): Django REST framework's notation of a rate."""
+    number, period = rate.split("/")
+    return int(number), _PERIODS[period.strip()[0]]
+
+
+class PublicRateThrottle(BaseThrottle):
+    """Django REST framework's door to `request_allowed`: a subclass names the `scope`
+    and returns its rate ("N/period", read at request time so settings may change)."""
+
+    scope = ""
+
+    def get_rate(self) -> str:
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        limit, self._window = parse_rate(self.get_rate())
+        return request_allowed(request, scope=self.scope, limit=limit, window=self._window)
+
+    def get_ident(self, request) -> str:
+        return client_address(request)
+
+    def wait(self) -> float | None:
+        return getattr(self, "_window", None)

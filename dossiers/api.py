@@ -1,13 +1,24 @@
 """Public REST API of dossiers: status lookup by code (the same data as /tra-cuu/)."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from common.ratelimit import PublicRateThrottle
+from dossiers.constants import LOOKUP_RATE_SCOPE
 from dossiers.selectors import dossier_public_status
+
+
+class LookupThrottle(PublicRateThrottle):
+    """The budget of the public lookup page, shared: one count per client for both."""
+
+    scope = LOOKUP_RATE_SCOPE
+
+    def get_rate(self) -> str:
+        return f"{settings.DOSSIER_LOOKUP_RATE}/minute"
 
 
 class DossierStatusSerializer(serializers.Serializer):
@@ -31,7 +42,7 @@ class DossierStatusView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [LookupThrottle]
 
     @extend_schema(
         operation_id="dossier_status",

@@ -4,6 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# The rate-limit scope of the public status lookup: the page and the JSON API count
+# together, so alternating between them gives no extra look-ups.
+LOOKUP_RATE_SCOPE = "dossier-lookup"
+
 
 class Status(models.TextChoices):
     """The national status list (newly registered, received, not received, in progress,

@@ -2,8 +2,14 @@
 
 Signals are the only place these events surface (the login view is Django's, the
 lockout is decided inside axes); each receiver just calls the audit service.
+
+The account log is permanent, so anonymous traffic must not grow it without bound:
+axes counts every failed attempt in its own tables; the log gets a failed attempt only
+for an existing account (bounded by the locks), and one row per lockout when it
+engages, not one per refused attempt.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -40,17 +46,32 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     if getattr(request, "axes_locked_out", False):
         return  # recorded as a lockout below
     user = user_find_by_identifier((credentials or {}).get("username", ""))
+    if user is None:
+        return  # no account to tell; axes has counted the attempt
     # The typed name is not stored: it may be an ID number or a mistyped password.
     services.account_event_record(user=user, kind=AccountEventKind.SIGN_IN_FAILED, request=request)
 
 
 def _locked_out(sender, request, username, ip_address, **kwargs):
-    from identity import services
+    """Axes says this for the failure that engages a pair's lock and again for every
+    attempt refused while it lasts: only the first is logged. The marker lives as long
+    as the lock (refused attempts extend neither), so a later lock is logged again."""
+    from django.core.cache import cache
 
-    user = None
-    if username and username.startswith("account-"):
-        user = get_user_model().objects.filter(pk=username.removeprefix("account-")).first()
-    services.account_event_record(user=user, kind=AccountEventKind.LOCKED_OUT, request=request)
+    from identity import security, services
+
+    if not (username and username.startswith(security.ACCOUNT_PREFIX)):
+        return  # no account to tell; axes keeps its own record
+    if security.account_lock_seconds(username):
+        return  # refused by the account-wide lock, logged once when it engaged
+    pause = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    marker = f"identity:lockout-logged:{username}:{ip_address}"
+    if not cache.add(marker, 1, timeout=pause):
+        return
+    user = get_user_model().objects.filter(pk=username.removeprefix("account-")).first()
+    services.account_event_record(
+        user=user, kind=AccountEventKind.LOCKED_OUT, request=request, data={"scope": "address"}
+    )
 
 
 def connect_axes() -> None:

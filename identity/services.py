@@ -7,6 +7,7 @@ the same transaction.
 
 import datetime
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from common import ratelimit
 from identity import permissions, security, sms
 from identity import registry as registry_module
 from identity.constants import (
@@ -62,7 +64,7 @@ logger = logging.getLogger(__name__)
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or ratelimit.client_ip(request)
 
 
 def account_event_record(*, user, kind: str, request=None, actor=None, data=None) -> AccountEvent:
@@ -879,4 +881,36 @@ def otp_reset(*, user, actor=None, request=None) -> None:
 def sign_in_recorded(*, user, request, method: str = SignInMethod.PASSWORD) -> None:
     account_event_record(
         user=user, kind=AccountEventKind.SIGNED_IN, request=request, data={"method": method}
+    )
+
+
+def _account_notice(*, user, subject: str, message: str) -> None:
+    """After commit, `message` to every contact of the account (email and SMS)."""
+    if user.email:
+        email = user.email
+        transaction.on_commit(
+            lambda: send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, [email])
+        )
+    if user.phone:
+        phone = user.phone
+        transaction.on_commit(lambda: sms.send_sms(phone=phone, message=f"MotCua: {message}"))
+
+
+@transaction.atomic
+def account_lock_engaged(*, user, request=None) -> None:
+    """The account-wide sign-in lock has just engaged (many wrong passwords from many
+    addresses). Records one LOCKED_OUT event; after commit tells the owner by email and
+    SMS, so that they know someone is guessing and can reset the password."""
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    account_event_record(
+        user=user, kind=AccountEventKind.LOCKED_OUT, request=request, data={"scope": "account"}
+    )
+    _account_notice(
+        user=user,
+        subject=_("MotCua: sign-in to your account is paused"),
+        message=_(
+            "Many wrong passwords were typed for your account, so signing in is paused for "
+            "%(minutes)s minutes. If it was not you, change your password afterwards."
+        )
+        % {"minutes": minutes},
     )

@@ -5,6 +5,8 @@ Interface only (STYLE R5): each view validates a form, calls one service from
 URL: every form posts them.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
@@ -15,10 +17,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common import ratelimit
 from identity import selectors, services
 from identity.constants import BusinessRole, CodePurpose, VerificationLevel
 from identity.errors import NotRepresentative
@@ -55,6 +59,16 @@ def _wait_message(seconds: int) -> str:
 def _apply_errors(form, error: ValidationError) -> None:
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _door_allowed(request, *, scope: str, target: str, limit: int, window: int = 3600) -> bool:
+    """A door that names an account: `limit` tries per `window` per client address and
+    per typed target (hashed: it may be a phone number), whether or not an account
+    answers to it, so the limit itself tells nothing."""
+    target_key = salted_hmac("portal.door", target.strip().lower()).hexdigest()[:32]
+    by_address = ratelimit.request_allowed(request, scope=scope, limit=limit, window=window)
+    by_target = ratelimit.hit(scope=f"{scope}-target", key=target_key, limit=limit, window=window)
+    return by_address and by_target
 
 
 def _find_by_contact(value: str):
@@ -95,6 +109,18 @@ def sign_up(request):
     if request.user.is_authenticated:
         return redirect("portal:account")
     form = forms.CitizenSignUpForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not _door_allowed(
+            request,
+            scope="sign-up",
+            target=form.cleaned_data["id_number"],
+            limit=settings.ACCOUNT_DOOR_RATE,
+        )
+    ):
+        form.add_error(None, _("Too many attempts. Please try again later."))
+        return render(request, "registration/sign_up.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -285,10 +311,24 @@ def business_members(request, pk):
     if request.method == "POST":
         if not is_representative:
             form.add_error(None, _("Only the legal representative can add members."))
+        elif form.is_valid() and not _door_allowed(
+            request,
+            scope="business-member-add",
+            target=form.cleaned_data["member"],
+            limit=settings.ACCOUNT_DOOR_RATE,
+        ):
+            form.add_error(None, _("Too many attempts. Please try again later."))
         elif form.is_valid():
             member = _find_by_contact(form.cleaned_data["member"])
+            # The same answer whether or not someone uses this contact: the form must
+            # not tell a stranger's email or phone from a customer's.
+            added = _(
+                "If an account uses this email or phone number, it is now a member. "
+                "Check the list below."
+            )
             if member is None:
-                form.add_error("member", _("No account has this email or phone number."))
+                messages.success(request, added)
+                return redirect("portal:business-members", pk=business.pk)
             else:
                 try:
                     services.business_member_add(
@@ -301,7 +341,7 @@ def business_members(request, pk):
                 except ValidationError as error:
                     form.add_error("member", error.message_dict.get("member"))
                 else:
-                    messages.success(request, _("%(name)s is now a member.") % {"name": member})
+                    messages.success(request, added)
                     return redirect("portal:business-members", pk=business.pk)
     return render(
         request,
@@ -327,6 +367,11 @@ def password_forgot(request):
     form = forms.PasswordForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"].strip()
+        if not _door_allowed(
+            request, scope="password-forgot", target=identifier, limit=settings.ACCOUNT_DOOR_RATE
+        ):
+            form.add_error(None, _("Too many attempts. Please try again later."))
+            return render(request, "registration/password_forgot.html", {"form": form}, status=429)
         if "@" in identifier:
             reset_form = PasswordResetForm({"email": identifier})
             if reset_form.is_valid():
@@ -340,13 +385,12 @@ def password_forgot(request):
             return redirect("portal:password-reset-done")
         user = _find_by_contact(identifier)
         if user is not None and user.phone:
-            try:
+            # A pause between codes is said to nobody: "wait" would tell that this phone
+            # has an account. The last code sent still works.
+            with contextlib.suppress(services.RateLimited):
                 services.contact_code_send(
                     user=user, purpose=CodePurpose.RESET_PASSWORD, request=request
                 )
-            except services.RateLimited as limited:
-                form.add_error(None, _wait_message(limited.wait_seconds))
-                return render(request, "registration/password_forgot.html", {"form": form})
             request.session[RESET_SESSION_KEY] = user.pk
         else:
             request.session[RESET_SESSION_KEY] = None

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common import ratelimit
 from dossiers import services
-from dossiers.constants import Action, Status
+from dossiers.constants import LOOKUP_RATE_SCOPE, Action, Status
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
@@ -59,7 +59,7 @@ def lookup(request):
     context = {"code": code, "result": None, "not_found": False}
     if code:
         if not ratelimit.request_allowed(
-            request, scope="dossier-lookup", limit=settings.DOSSIER_LOOKUP_RATE
+            request, scope=LOOKUP_RATE_SCOPE, limit=settings.DOSSIER_LOOKUP_RATE
         ):
             context["limited"] = True
             return render(request, "portal/lookup.html", context, status=429)

@@ -169,15 +169,24 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# django-axes: lock an account, and separately an address, after repeated failures.
+# django-axes: pause the pair (account, client address) after a few failures, so that
+# whoever types someone's name locks only himself; the account itself is locked for
+# everyone only after many failures from many addresses (identity.security).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "identity.security.AccountLockHandler"
+ACCOUNT_LOCK_FAILURE_LIMIT = env.int("ACCOUNT_LOCK_FAILURE_LIMIT", default=50)
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused by a lock is not counted: the pause runs from the last password
+# actually checked, and the account-wide count sees only checked passwords.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The sign-in name may be an ID number: axes stores and logs a keyed hash instead.
 AXES_USERNAME_CALLABLE = "identity.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "identity.security.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# Axes asks the rate limiter for the client address (not django-ipware, which is not
+# installed and would read headers by its own rules), so both key on the same address.
+AXES_CLIENT_IP_CALLABLE = "common.ratelimit.client_ip"
 AXES_VERBOSE = False
 # Second factor (TOTP): failures before a pause, and how long the pause lasts.
 OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
@@ -192,6 +201,9 @@ EMAIL_LINK_TTL_HOURS = env.int("EMAIL_LINK_TTL_HOURS", default=24)
 CONTACT_CODE_MIN_INTERVAL_SECONDS = env.int("CONTACT_CODE_MIN_INTERVAL_SECONDS", default=60)
 CONTACT_CODE_MAX_PER_HOUR = env.int("CONTACT_CODE_MAX_PER_HOUR", default=5)
 CONTACT_CODE_MAX_ATTEMPTS = env.int("CONTACT_CODE_MAX_ATTEMPTS", default=5)
+# Doors that name an account (password reset, sign-up, adding a business member): tries
+# per hour per client address and, separately, per email, phone or ID number typed.
+ACCOUNT_DOOR_RATE = env.int("ACCOUNT_DOOR_RATE", default=10)
 # SMS gateway: identity.sms.HttpSmsBackend in production; ConsoleSmsBackend (logs, codes
 # masked unless SMS_CONSOLE_SHOW_CODES) or FileSmsBackend in development and tests.
 SMS_BACKEND = env.str("SMS_BACKEND", default="identity.sms.ConsoleSmsBackend")
@@ -301,11 +313,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_ANON_RATE", default="120/minute"),
-        "user": env.str("API_USER_RATE", default="600/minute"),
-    },
 }
+# Public API requests per client address (common.ratelimit, "N/second|minute|hour").
+API_ANON_RATE = env.str("API_ANON_RATE", default="120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
     "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
@@ -368,8 +378,12 @@ DOSSIER_VIRUS_SCANNER = env.str("DOSSIER_VIRUS_SCANNER", default="")
 # Production behind nginx: serve downloads with X-Accel-Redirect from this internal
 # location instead of streaming them through Django (empty: stream).
 DOSSIER_X_ACCEL_PREFIX = env.str("DOSSIER_X_ACCEL_PREFIX", default="")
-# Public lookup (/tra-cuu/): look-ups per client address per minute.
+# Public lookup (/tra-cuu/ and its JSON twin, one budget): look-ups per client address
+# per minute.
 DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
+# Reverse proxies in front of the web nodes that append to X-Forwarded-For; the client
+# address is the one the outermost of them wrote (common.ratelimit.client_address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Payment gateway class: VnpayGateway in production, DevelopmentGateway (a simulated bank
 # whose signed callbacks use PAYMENT_DEV_SECRET) in development and tests.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="dossiers.payments.DevelopmentGateway")

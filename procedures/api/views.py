@@ -1,5 +1,6 @@
 """Public, read-only catalogue API (DESIGN: /api/v1/, schema at /api/schema/)."""
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -8,13 +9,20 @@ from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from common.ratelimit import PublicRateThrottle
 from procedures import selectors
 from procedures.api.serializers import ProcedureDetailSerializer, ProcedureListSerializer
 from procedures.constants import Level, OnlineLevel
 from procedures.models import Agency, Field
 from procedures.selectors import parse_query, procedure_get_for_public, procedure_list_for_public
+
+
+class CatalogueThrottle(PublicRateThrottle):
+    scope = "catalogue-api"
+
+    def get_rate(self) -> str:
+        return settings.API_ANON_RATE
 
 
 class CataloguePagination(PageNumberPagination):
@@ -43,7 +51,7 @@ FILTERS = [
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    throttle_classes = [CatalogueThrottle]
     pagination_class = CataloguePagination
     lookup_field = "code"
     lookup_value_regex = r"[0-9A-Za-z.\-]+"

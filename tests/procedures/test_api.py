@@ -1,7 +1,6 @@
 """Public read-only catalogue API and its OpenAPI schema."""
 
 import pytest
-from django.core.cache import cache
 
 from tests.procedures.factories import AgencyFactory, VersionFactory, published_procedure
 
@@ -66,21 +65,15 @@ def test_read_only(client):
     assert client.delete("/api/v1/procedures/1.000001/").status_code == 405
 
 
-def test_throttled(client, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "3/minute"},
-    }
-    from rest_framework.throttling import SimpleRateThrottle
-
-    old = SimpleRateThrottle.THROTTLE_RATES
-    SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    try:
-        cache.clear()
-        codes = [client.get("/api/v1/procedures/").status_code for _ in range(4)]
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = old
+def test_throttled_per_client_address(client, settings):
+    settings.API_ANON_RATE = "3/minute"
+    codes = [client.get("/api/v1/procedures/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+    # A forged X-Forwarded-For is not a new client.
+    forged = client.get("/api/v1/procedures/", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert forged.status_code == 429
+    # Another address has its own budget.
+    assert client.get("/api/v1/procedures/", REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
 def test_openapi_schema_documents_the_catalogue(client):
