@@ -155,3 +155,14 @@ def test_without_a_scanner_uploads_are_stored_and_nothing_is_asked(settings, wor
             dossier_id=dossier.pk, actor=world.applicant, body="x", upload=pdf("a.pdf")
         )
     assert message.attachment.name == "a.pdf" and server.connections == 0
+
+
+def test_production_takes_the_scanner_from_the_environment_and_refuses_the_old_hook():
+    from tests.test_settings import REAL_KEY, run_check
+
+    env = {"SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "motcua.example.gov.vn"}
+    scanner = "dossiers.scanning.ClamdScanner"
+    ok = run_check("config.settings.production", DOSSIER_UPLOAD_SCANNER=scanner, **env)
+    assert ok.returncode == 0, ok.stderr
+    old = run_check("config.settings.production", DOSSIER_VIRUS_SCANNER="x.scan", **env)
+    assert old.returncode != 0 and "DOSSIER_UPLOAD_SCANNER" in old.stderr
