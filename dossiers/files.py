@@ -1,6 +1,7 @@
-"""Uploaded files: type by content (never by extension), size limits, SHA-256, safe
-names, and a virus-scan hook (no-op by default; `DOSSIER_VIRUS_SCANNER` names a
-callable `scan(fileobj) -> None` that raises `FileRejected`, e.g. a ClamAV client)."""
+"""Uploaded files: type by content (never by extension), size limits, SHA-256 and safe
+names. A file is stored and served under `stored_name`, whose extension is the one of
+the type found in its bytes; the uploader's name is display text only. The virus scan
+is `dossiers.scanning`, called by `stored_file_create`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import unicodedata
 import zipfile
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from dossiers.errors import DossierError
@@ -26,6 +26,11 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 ALIASES = {"jpeg": "jpg"}
+# Stem of a stored name when the uploader's name has none (".hta", "", "...").
+DEFAULT_STEM = "tai-lieu"
+NAME_MAX = 150
+# The last suffix of a name, when it looks like an extension ("x.hta", not "v1.2 bis").
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}$")
 
 
 class FileRejected(DossierError):
@@ -54,11 +59,33 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def _clean(name: str) -> str:
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    return re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name)
+
+
 def safe_name(name: str) -> str:
     """A display name without path, control characters or shell-hostile characters."""
-    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip(" .")
-    return name[:150] or "tep"
+    return _clean(name).strip(" .")[:NAME_MAX] or "tep"
+
+
+def original_name(name: str) -> str:
+    """The uploader's name as display text: without path or control characters, dots
+    kept (".bat" is what they sent)."""
+    return _clean(name).strip()[:NAME_MAX]
+
+
+def stored_name(name: str, kind: str) -> str:
+    """The name a file is stored and downloaded under: the uploader's stem with the
+    extension of the type sniffed from its bytes (`kind`, one of MIME's keys), so a PDF
+    named `to-khai.hta` is `to-khai.pdf`, and `.bat` is `tai-lieu.pdf`."""
+    stem = _SUFFIX.sub("", _clean(name).strip(" ")).strip(" .") or DEFAULT_STEM
+    return f"{stem[: NAME_MAX - len(kind) - 1].rstrip(' .')}.{kind}"
+
+
+def kind_of(content_type: str) -> str | None:
+    """MIME's key of a stored content type, or None."""
+    return next((k for k, v in MIME.items() if v == content_type), None)
 
 
 def accepted(types) -> tuple[str, ...]:
@@ -85,9 +112,6 @@ def check_upload(upload, *, types=None, max_mb: int | None = None) -> tuple[byte
             _("The file “%(name)s” is not of an accepted type (%(types)s).")
             % {"name": safe_name(upload.name), "types": ", ".join(t.upper() for t in allowed)}
         )
-    scanner = getattr(settings, "DOSSIER_VIRUS_SCANNER", "")
-    if scanner:
-        import_string(scanner)(io.BytesIO(content))
     return content, kind
 
 

@@ -53,8 +53,10 @@ def private_storage():
 
 
 def _file_path(instance, filename):
-    # Random names: the original name is kept in the row, never in the path.
-    return f"dossier-files/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+    # Random names: the names are kept in the row, never in the path; only the
+    # extension of the sniffed type (the stored name's) is, for the web server's sake.
+    suffix = "." + instance.name.rsplit(".", 1)[1] if "." in (instance.name or "") else ""
+    return f"dossier-files/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
 class StoredFile(models.Model):
@@ -65,7 +67,10 @@ class StoredFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stored_files"
     )
     file = models.FileField(_("file"), upload_to=_file_path, storage=private_storage)
+    # Stored and downloaded under `name`, whose extension is the type found in the
+    # bytes; `original_name` is what the uploader called it, shown as text only.
     name = models.CharField(_("file name"), max_length=200)
+    original_name = models.CharField(_("name when uploaded"), max_length=200, blank=True)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)

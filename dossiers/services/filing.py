@@ -189,7 +189,7 @@ def dossier_attach_file(
             ).first()
             if stored is None:
                 raise DossierError(_("This file is not in your documents."))
-            ext = next((k for k, v in file_checks.MIME.items() if v == stored.content_type), "")
+            ext = file_checks.kind_of(stored.content_type)
             types = file_checks.accepted(doc.accepted_types if doc else None)
             if ext not in types:
                 raise DossierError(_("This file is not of an accepted type for this document."))

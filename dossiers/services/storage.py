@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -11,18 +12,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import files as file_checks
+from dossiers import scanning
 from dossiers.constants import FINAL, FileKind, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument, DossierMessage, StoredFile
+
+logger = logging.getLogger(__name__)
 
 
 def stored_file_create(
     *, owner, upload, types=None, max_mb=None, kind=FileKind.UPLOAD
 ) -> StoredFile:
+    """The one door of every upload (filing, counter intake, supplements, messages,
+    results, consultation answers). Checks the type in the bytes, then the virus scan;
+    raises FileRejected and writes nothing when either refuses. Stores the file under
+    the name of its sniffed type (`to-khai.hta` holding a PDF is `to-khai.pdf`); the
+    uploader's name is kept as display text."""
     content, ext = file_checks.check_upload(upload, types=types, max_mb=max_mb)
+    _scan(content, upload_name=upload.name, owner=owner)
     stored = StoredFile(
         owner=owner,
-        name=file_checks.safe_name(upload.name),
+        name=file_checks.stored_name(upload.name, ext),
+        original_name=file_checks.original_name(upload.name),
         content_type=file_checks.MIME[ext],
         size=len(content),
         sha256=file_checks.sha256(content),
@@ -32,6 +43,36 @@ def stored_file_create(
     _NEW_FILES.get().append((stored.file.storage, stored.file.name))
     stored.save()
     return stored
+
+
+def _scan(content: bytes, *, upload_name: str, owner) -> None:
+    verdict = scanning.get_scanner().scan(content)
+    if verdict.status == scanning.CLEAN:
+        return
+    digest, name = file_checks.sha256(content), file_checks.safe_name(upload_name)
+    if verdict.status == scanning.INFECTED:
+        logger.warning(
+            "Upload refused, virus %s found (owner %s, sha256 %s)",
+            verdict.detail,
+            owner.pk,
+            digest,
+        )
+        raise file_checks.FileRejected(
+            _("The file “%(name)s” contains a virus and was not accepted.") % {"name": name}
+        )
+    logger.error(
+        "Upload refused, the virus scanner did not answer (owner %s, sha256 %s): %s",
+        owner.pk,
+        digest,
+        verdict.detail,
+    )
+    raise file_checks.FileRejected(
+        _(
+            "The file “%(name)s” could not be checked for viruses just now. "
+            "Please try again in a few minutes."
+        )
+        % {"name": name}
+    )
 
 
 _NEW_FILES: contextvars.ContextVar[list] = contextvars.ContextVar("motcua_new_files")
