@@ -22,3 +22,28 @@ def admin_client(db, admin_user):
     from tests.helpers import force_login_verified
 
     return force_login_verified(Client(), admin_user)
+
+
+class _UnlaidHTML:
+    """Stands in for `weasyprint.HTML` under the `fake_pdf` fixture: keeps the HTML the
+    template rendered and "writes" a small PDF that names its digest."""
+
+    def __init__(self, string=None, **kwargs):
+        self.html = string or ""
+
+    def write_pdf(self, *args, **kwargs) -> bytes:
+        import hashlib
+
+        digest = hashlib.sha256(self.html.encode()).hexdigest()
+        return b"%PDF-1.4\n% not laid out: " + digest.encode() + b"\n%%EOF\n"
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """The standard forms' templates are rendered with their real context, but WeasyPrint
+    does not lay them out (~0.25 s a form): for tests that take actions that issue forms
+    and do not read the forms. The tests of the forms themselves (test_documents.py,
+    test_forms.py, the counter receipt...) keep the real PDF."""
+    import weasyprint
+
+    monkeypatch.setattr(weasyprint, "HTML", _UnlaidHTML)

@@ -75,7 +75,7 @@ def test_a_change_between_the_read_and_the_lock_is_reported_as_changed(client, w
 
 def test_bulk_assign_to_a_specialist(client, wards):
     a, _b = wards
-    one, two = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.RECEIVED)
+    one, two = a.dossier_built(Status.RECEIVED), a.dossier_built(Status.RECEIVED)
     force_login_verified(client, a.leader)
     response = _post(
         client,
@@ -90,7 +90,7 @@ def test_bulk_assign_to_a_specialist(client, wards):
 
 def test_assign_to_someone_who_is_not_a_specialist_here_writes_nothing(client, wards):
     a, b = wards
-    d = a.dossier_in(Status.RECEIVED)
+    d = a.dossier_built(Status.RECEIVED)
     force_login_verified(client, a.leader)
     for assignee in (b.specialist.pk, a.receptionist.pk, "", "x"):
         response = _post(
@@ -106,7 +106,7 @@ def test_assign_to_someone_who_is_not_a_specialist_here_writes_nothing(client, w
 
 def test_state_and_role_refusals_say_why(client, wards):
     a, _b = wards
-    received, submitted = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.SUBMITTED)
+    received, submitted = a.dossier_built(Status.RECEIVED), a.dossier_in(Status.SUBMITTED)
     force_login_verified(client, a.receptionist)
     # Receiving a dossier that is already received (and was, when the page was shown).
     response = _post(

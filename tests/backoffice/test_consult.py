@@ -29,7 +29,7 @@ def setup():
     a, b = two_wards()
     third = AgencyFactory(code=THIRD, name="Phường C")
     outsider = make_official(OfficialRole.SPECIALIST, THIRD, full_name="Ngoài")
-    dossier = a.dossier_in(Status.PROCESSING)
+    dossier = a.dossier_built(Status.PROCESSING)
     return a, b, third, outsider, dossier
 
 
@@ -244,7 +244,7 @@ def test_answer_needs_a_role_at_the_consulted_agency(setup):
 def test_consultations_queue_has_bounded_queries(setup, django_assert_max_num_queries):
     a, b, _third, _outsider, _dossier = setup
     for _ in range(3):
-        d = a.dossier_in(Status.PROCESSING)
+        d = a.dossier_built(Status.PROCESSING)
         consult.consultation_ask(
             dossier_id=d.pk,
             actor=a.specialist,
@@ -256,7 +256,7 @@ def test_consultations_queue_has_bounded_queries(setup, django_assert_max_num_qu
     with django_assert_max_num_queries(12) as few:
         assert client.get("/mot-cua/lien-thong/").status_code == 200
     for _ in range(6):
-        d = a.dossier_in(Status.PROCESSING)
+        d = a.dossier_built(Status.PROCESSING)
         consult.consultation_ask(
             dossier_id=d.pk,
             actor=a.specialist,
@@ -272,7 +272,7 @@ def test_consultations_queue_has_bounded_queries(setup, django_assert_max_num_qu
 def test_consultations_queue_keyset_pages(setup):
     a, b, _third, _outsider, _dossier = setup
     for days in range(4):
-        d = a.dossier_in(Status.PROCESSING)
+        d = a.dossier_built(Status.PROCESSING)
         consult.consultation_ask(
             dossier_id=d.pk,
             actor=a.specialist,

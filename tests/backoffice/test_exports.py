@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def wards():
     a, b = two_wards()
-    a.d = [a.dossier_in(s) for s in (Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING)]
-    a.done = a.dossier_in(Status.RETURNED)
-    b.d = [b.dossier_in(s) for s in (Status.RECEIVED, Status.RETURNED)]
+    a.d = [a.dossier_built(s) for s in (Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING)]
+    a.done = a.dossier_built(Status.RETURNED)
+    b.d = [b.dossier_built(s) for s in (Status.RECEIVED, Status.RETURNED)]
     return a, b
 
 
@@ -204,7 +204,7 @@ def test_register_refuses_another_agency_and_a_reversed_period(client, wards):
 
 def test_register_counts_are_unaffected_by_drafts(wards):
     a, _b = wards
-    a.dossier_in(Status.DRAFT)
+    a.dossier_built(Status.DRAFT)
     today = timezone.localdate()
     qs = exports.register_queryset(official=a.leader, agency_id=a.agency.pk, start=today, end=today)
     assert (

@@ -34,8 +34,8 @@ STATES = (
 @pytest.fixture
 def ward():
     a, b = two_wards()
-    a.d = {s: a.dossier_in(s) for s in STATES}
-    b.d = {s: b.dossier_in(s) for s in STATES}
+    a.d = {s: a.dossier_built(s) for s in STATES}
+    b.d = {s: b.dossier_built(s) for s in STATES}
     return a
 
 
@@ -120,7 +120,7 @@ def _tab(html, name):
 def test_the_page_says_when_a_count_is_an_estimate(client, settings, monkeypatch):
     world = World()
     for _ in range(3):
-        world.dossier_in(Status.RECEIVED)
+        world.dossier_built(Status.RECEIVED)
     force_login_verified(client, world.leader)
     client.get("/mot-cua/")
 

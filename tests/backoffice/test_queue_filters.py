@@ -33,7 +33,7 @@ ORDERS = {
 @pytest.fixture
 def world():
     w = World()
-    w.template = w.dossier_in(Status.RECEIVED)
+    w.template = w.dossier_built(Status.RECEIVED)
     clone_many(w.template, 30)
     return w
 
@@ -180,8 +180,8 @@ def test_search_by_code_prefix_id_number_and_name(world):
 
 def test_another_agency_never_appears_whatever_the_filters(client):
     a, b = two_wards()
-    clone_many(b.dossier_in(Status.RECEIVED), 10, start=100)
-    a.dossier_in(Status.RECEIVED)
+    clone_many(b.dossier_built(Status.RECEIVED), 10, start=100)
+    a.dossier_built(Status.RECEIVED)
     b_pks = set(Dossier.objects.filter(receiving_agency=b.agency).values_list("pk", flat=True))
     for sort in ("due", "received", "code"):
         assert not _pks(a.leader, sort=sort) & b_pks
@@ -222,7 +222,7 @@ def test_a_page_costs_the_same_number_of_queries_at_two_sizes(
     client, django_assert_num_queries, query
 ):
     world = World()
-    template = world.dossier_in(Status.RECEIVED)
+    template = world.dossier_built(Status.RECEIVED)
     clone_many(template, 5)
     force_login_verified(client, world.leader)
     url = f"/mot-cua/?{query}"

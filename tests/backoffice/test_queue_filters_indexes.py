@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def big():
     """The official's ward holds 3,000 dossiers, four other wards 300 each."""
     world = World()
-    template = world.dossier_in(Status.RECEIVED)
+    template = world.dossier_built(Status.RECEIVED)
     for n in range(4):
         clone_many(template, 300, agency=AgencyFactory(), start=n * 1000)
     clone_many(template, 3000, start=10000)

@@ -37,5 +37,5 @@ def _plan(user, name):
 )
 def test_queue_uses_its_index(role, queue, index):
     world = World()
-    world.dossier_in(Status.PROCESSING)
+    world.dossier_built(Status.PROCESSING)
     assert index in _plan(getattr(world, role), queue)

@@ -44,8 +44,8 @@ def wards():
         Status.RETURNED,
         Status.DRAFT,
     )
-    a.d = {s: a.dossier_in(s) for s in states}
-    b.d = {s: b.dossier_in(s) for s in states}
+    a.d = {s: a.dossier_built(s) for s in states}
+    b.d = {s: b.dossier_built(s) for s in states}
     return a, b
 
 
@@ -152,7 +152,7 @@ def test_official_without_membership_of_a_known_agency_sees_empty_queues(client)
 
 def _many(world, n):
     for _ in range(n):
-        world.dossier_in(Status.RECEIVED)
+        world.dossier_built(Status.RECEIVED)
 
 
 def _spread_due_dates():
@@ -300,7 +300,7 @@ def test_the_mine_tab_merges_its_states_in_the_plain_order():
         Status.RECEIVED,  # not assigned: not in the tab
     )
     for i in range(15):
-        world.dossier_in(states[i % len(states)])
+        world.dossier_built(states[i % len(states)])
     _spread_due_dates()
 
     seen = _walk_all_tab(world.specialist, size=4, queue="mine")

@@ -44,7 +44,7 @@ def test_another_agencys_dossier_is_not_found():
 
 
 def test_workbench_shows_everything_including_internal_notes(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     force_login_verified(client, world.specialist)
     _act(client, dossier, "note", {"note": "Gọi điện xác minh địa chỉ"})
 
@@ -150,7 +150,7 @@ def test_refuse_needs_reasons(client, world):
     ],
 )
 def test_specialist_actions(client, world, action, data, target):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     if "assignee" in data:
         data["assignee"] = world.specialist.pk
     force_login_verified(client, world.specialist)
@@ -162,7 +162,7 @@ def test_specialist_actions(client, world, action, data, target):
 
 
 def test_assign_only_to_a_specialist_of_the_competent_agency(client, world):
-    dossier = world.dossier_in(Status.RECEIVED)
+    dossier = world.dossier_built(Status.RECEIVED)
     force_login_verified(client, world.receptionist)
 
     response = _act(client, dossier, "assign", {"assignee": world.leader.pk})
@@ -188,7 +188,7 @@ def test_someone_else_acted_first(client, world):
 
 
 def test_wrong_role_cannot_act(client, world):
-    dossier = world.dossier_in(Status.AWAITING_APPROVAL)
+    dossier = world.dossier_built(Status.AWAITING_APPROVAL)
     force_login_verified(client, world.specialist)
 
     response = _act(client, dossier, "approve", {"note": ""})
@@ -203,7 +203,7 @@ def test_wrong_role_cannot_act(client, world):
 
 
 def test_an_action_the_state_no_longer_allows_says_the_dossier_changed(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     force_login_verified(client, world.leader)
 
     response = _act(client, dossier, "approve", {"note": ""})
@@ -220,7 +220,7 @@ def test_unknown_action_is_not_found(client, world):
 
 
 def test_message_to_the_applicant_and_payments_shown(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     force_login_verified(client, world.specialist)
 
     response = _act(client, dossier, "message", {"body": "Vui lòng nộp lệ phí trước thứ Sáu"})
@@ -233,7 +233,7 @@ def test_message_to_the_applicant_and_payments_shown(client, world):
 
 
 def test_an_official_message_can_carry_a_file_the_applicant_downloads(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     force_login_verified(client, world.specialist)
 
     _act(client, dossier, "message", {"body": "Mẫu tờ khai đính kèm", "attachment": pdf("mau.pdf")})
@@ -249,7 +249,7 @@ def test_an_official_message_can_carry_a_file_the_applicant_downloads(client, wo
 def test_an_official_message_with_a_bad_file_writes_nothing(client, world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     force_login_verified(client, world.specialist)
     logged = dossier.log.count()
 

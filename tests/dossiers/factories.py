@@ -1,17 +1,44 @@
 """Dossier factories and helpers: a published procedure with a form and a document,
-an applicant, officials of the agency, and `dossier_in(state)` that walks the real
-services to any state (so every fixture has a valid log chain)."""
+an applicant, officials of the agency; `dossier_in(state)` that walks the real
+services to any state, and `DossierFactory` (one Trait per state) that writes the same
+rows straight to the database, without the services' checks and PDF rendering.
+
+Walk the services (`world.dossier_in`) when the test is about how a dossier got there
+(the transitions themselves, the forms they issue); build with the factory
+(`world.dossier_built`) when the test only needs a dossier in that state.
+tests/dossiers/test_factories.py checks that both give the same dossier."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
+import factory
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dossiers import services
-from dossiers.constants import Status
+from dossiers.constants import (
+    Action,
+    ActorRole,
+    FileKind,
+    PaymentPurpose,
+    ReturnMode,
+    StandardForm,
+    Status,
+    Visibility,
+)
+from dossiers.models import (
+    Dossier,
+    DossierDocument,
+    IssuedDocument,
+    StoredFile,
+)
 from identity.constants import OfficialRole
+from identity.models import OfficialMembership
+from procedures.constants import ChannelMethod
 from tests.identity.factories import UserFactory, make_official
 from tests.procedures.factories import (
     AgencyFactory,
@@ -38,6 +65,266 @@ def docx(name="to-khai.docx"):
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", "<w:document/>")
     return SimpleUploadedFile(name, buf.getvalue())
+
+
+def official_of(agency, role: str):
+    """The first official holding `role` in `agency`, made when there is none."""
+    membership = (
+        OfficialMembership.objects.filter(agency=agency, role=role)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else make_official(role, agency.code)
+
+
+class StoredFileFactory(factory.django.DjangoModelFactory):
+    """A file in someone's document store (a small PDF unless told otherwise)."""
+
+    class Meta:
+        model = StoredFile
+
+    owner = factory.SubFactory(UserFactory)
+    name = "giay-to.pdf"
+    content_type = "application/pdf"
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    kind = FileKind.UPLOAD
+    file = factory.LazyAttribute(lambda o: ContentFile(o.content, name="upload"))
+
+    class Params:
+        content = PDF
+        result = factory.Trait(name="kq.pdf", kind=FileKind.RESULT)
+
+
+# The services' path from a new draft to each state, the one `World.dossier_in` walks:
+# (action, who acts, the state after it).
+_FILED = [(Action.SUBMIT, ActorRole.APPLICANT, Status.SUBMITTED)]
+_RECEIVED = [*_FILED, (Action.RECEIVE, ActorRole.RECEPTIONIST, Status.RECEIVED)]
+_ASSIGNED = [*_RECEIVED, (Action.ASSIGN, ActorRole.RECEPTIONIST, Status.PROCESSING)]
+_PROPOSED = [*_ASSIGNED, (Action.PROPOSE, ActorRole.SPECIALIST, Status.AWAITING_APPROVAL)]
+_APPROVED = [*_PROPOSED, (Action.APPROVE, ActorRole.LEADER, Status.RESULT_READY)]
+PATHS = {
+    Status.DRAFT: [],
+    Status.DISCARDED: [(Action.DISCARD, ActorRole.APPLICANT, Status.DISCARDED)],
+    Status.SUBMITTED: _FILED,
+    Status.WITHDRAWN: [*_FILED, (Action.WITHDRAW, ActorRole.APPLICANT, Status.WITHDRAWN)],
+    Status.REFUSED: [*_FILED, (Action.REFUSE, ActorRole.RECEPTIONIST, Status.REFUSED)],
+    Status.RECEIVED: _RECEIVED,
+    Status.PROCESSING: _ASSIGNED,
+    Status.SUPPLEMENT_REQUESTED: [
+        *_ASSIGNED,
+        (Action.REQUEST_SUPPLEMENT, ActorRole.SPECIALIST, Status.SUPPLEMENT_REQUESTED),
+    ],
+    Status.AWAITING_PAYMENT: [
+        *_ASSIGNED,
+        (Action.REQUIRE_PAYMENT, ActorRole.SPECIALIST, Status.AWAITING_PAYMENT),
+    ],
+    Status.STOPPED: [*_ASSIGNED, (Action.STOP, ActorRole.SPECIALIST, Status.STOPPED)],
+    Status.AWAITING_APPROVAL: _PROPOSED,
+    Status.RESULT_READY: _APPROVED,
+    Status.RETURNED: [
+        *_APPROVED,
+        (Action.RETURN_RESULT, ActorRole.RECEPTIONIST, Status.RETURNED),
+    ],
+}
+# What the walk writes along the way, as World.dossier_in gives it.
+NOTES = {
+    Action.WITHDRAW: "Nộp nhầm",
+    Action.REFUSE: "Sai thẩm quyền",
+    Action.REQUEST_SUPPLEMENT: "Thiếu bản sao giấy khai sinh",
+    Action.REQUIRE_PAYMENT: "Lệ phí",
+    Action.STOP: "Không đủ điều kiện",
+}
+OBLIGATION = 50000
+FORMS = {
+    Action.RECEIVE: StandardForm.RECEIPT,
+    Action.REFUSE: StandardForm.REFUSAL,
+    Action.REQUEST_SUPPLEMENT: StandardForm.SUPPLEMENT,
+    Action.STOP: StandardForm.STOP,
+}
+INTERNAL = {Action.PROPOSE}
+
+
+def _code(o):
+    # The same per agency and day counter as a real submission (services.dossier_code_next).
+    return services.dossier_code_next(o.receiving_agency, o.at)
+
+
+def _due(o):
+    return services.compute_due_at(o, o.at)
+
+
+_filed = {"code": factory.LazyAttribute(_code), "submitted_at": factory.SelfAttribute("at")}
+_received = {
+    **_filed,
+    "received_at": factory.SelfAttribute("at"),
+    "due_at": factory.LazyAttribute(_due),
+}
+_assigned = {
+    **_received,
+    "assignee": factory.LazyAttribute(
+        lambda o: official_of(o.competent_agency, OfficialRole.SPECIALIST)
+    ),
+}
+_finished = {"finished_at": factory.SelfAttribute("at")}
+_paused = {"paused_at": factory.SelfAttribute("at")}
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    """A dossier in any state, written straight to the database: one Trait per state
+    (`DossierFactory(processing=True)`), with what the services would have left behind
+    on the way there: the complete declaration and files of the draft, the hash-chained
+    log (one row per step of `PATHS[state]`, by the officials of the agencies), the
+    standard forms the steps issued (a placeholder PDF: nothing is rendered), the code,
+    dates, assignee, payments and result.
+
+    No service check runs: the factory is for tests that need a dossier in a state,
+    not for the transitions (those walk the services: `World.dossier_in`).
+    test_factories.py compares each state with the walked one."""
+
+    class Meta:
+        model = Dossier
+        skip_postgeneration_save = True
+
+    version = factory.SubFactory(VersionFactory, published=True)
+    case = factory.SubFactory(CaseFactory, version=factory.SelfAttribute("..version"))
+    applicant = factory.SubFactory(UserFactory)
+    receiving_agency = factory.SubFactory(AgencyFactory)
+    competent_agency = factory.SelfAttribute("receiving_agency")
+    channel = ChannelMethod.ONLINE
+    status = Status.DRAFT
+    form_data = factory.LazyFunction(lambda: {"full_name": "Phạm Thu Hà"})
+    created_at = factory.SelfAttribute("at")
+    updated_at = factory.SelfAttribute("at")
+
+    class Params:
+        at = factory.LazyFunction(timezone.now)
+        draft = factory.Trait(status=Status.DRAFT)
+        discarded = factory.Trait(status=Status.DISCARDED)
+        submitted = factory.Trait(status=Status.SUBMITTED, **_filed)
+        withdrawn = factory.Trait(status=Status.WITHDRAWN, **_filed, **_finished)
+        refused = factory.Trait(status=Status.REFUSED, **_filed, **_finished)
+        received = factory.Trait(status=Status.RECEIVED, **_received)
+        processing = factory.Trait(status=Status.PROCESSING, **_assigned)
+        supplement_requested = factory.Trait(
+            status=Status.SUPPLEMENT_REQUESTED, **_assigned, **_paused
+        )
+        awaiting_payment = factory.Trait(status=Status.AWAITING_PAYMENT, **_assigned, **_paused)
+        stopped = factory.Trait(status=Status.STOPPED, **_assigned, **_finished)
+        awaiting_approval = factory.Trait(status=Status.AWAITING_APPROVAL, **_assigned)
+        result_ready = factory.Trait(status=Status.RESULT_READY, **_assigned)
+        returned = factory.Trait(
+            status=Status.RETURNED, **_assigned, **_finished, return_mode=ReturnMode.IN_PERSON
+        )
+
+    @factory.post_generation
+    def history(obj, create, extracted, **kwargs):
+        if create:
+            _write_history(obj)
+
+
+def _write_history(dossier: Dossier) -> None:
+    """The rows the services write on the way to `dossier.status` (see DossierFactory)."""
+    now = dossier.created_at
+    record = services.dossier_log_record
+    applicant = dossier.applicant
+    record(
+        dossier=dossier,
+        actor=applicant,
+        role=ActorRole.APPLICANT,
+        action=Action.CREATE,
+        to_status=Status.DRAFT,
+    )
+    # The complete draft: one file for each document the case asks for.
+    attached = [
+        DossierDocument.objects.create(
+            dossier=dossier,
+            required_document=doc,
+            file=StoredFileFactory(owner=applicant),
+        )
+        for doc in dossier.case.documents.all()
+    ]
+    people = {
+        ActorRole.APPLICANT: applicant,
+        ActorRole.RECEPTIONIST: None,
+        ActorRole.SPECIALIST: dossier.assignee,
+        ActorRole.LEADER: None,
+    }
+    previous = Status.DRAFT
+    for action, role, target in PATHS[dossier.status]:
+        agency = (
+            dossier.receiving_agency if role == ActorRole.RECEPTIONIST else dossier.competent_agency
+        )
+        if people[role] is None:
+            people[role] = official_of(agency, role)
+        actor = people[role]
+        data: dict = {}
+        if action == Action.SUBMIT:
+            data["code"] = dossier.code
+            data["documents"] = [{"name": d.file.name, "sha256": d.file.sha256} for d in attached]
+            fee = services.version_fee(dossier)
+            if fee:
+                data["fee"] = fee
+        elif action == Action.RECEIVE:
+            data["due_at"] = dossier.due_at.isoformat() if dossier.due_at else None
+        elif action == Action.ASSIGN:
+            data["assignee"] = dossier.assignee_id
+            data["assignee_name"] = str(dossier.assignee)
+        elif action in (Action.REQUEST_SUPPLEMENT, Action.REQUIRE_PAYMENT):
+            if action == Action.REQUIRE_PAYMENT:
+                data["amount"] = OBLIGATION
+            if dossier.due_at is not None:
+                data["clock"] = "paused"
+        elif action == Action.RETURN_RESULT:
+            data["mode"] = dossier.return_mode
+            if dossier.due_at is not None:
+                data["timeliness"] = (
+                    "late"
+                    if now > dossier.due_at
+                    else (
+                        "on_time"
+                        if timezone.localtime(now).date()
+                        == timezone.localtime(dossier.due_at).date()
+                        else "early"
+                    )
+                )
+        form = FORMS.get(action)
+        if form is not None:
+            data["document"] = {"form": form, "sha256": hashlib.sha256(PDF).hexdigest()}
+        entry = record(
+            dossier=dossier,
+            actor=actor,
+            role=role,
+            action=action,
+            from_status=previous,
+            to_status=target,
+            note=NOTES.get(action, ""),
+            visibility=Visibility.INTERNAL if action in INTERNAL else Visibility.PUBLIC,
+            data=data,
+        )
+        if form is not None:
+            issued = IssuedDocument(
+                dossier=dossier, form=form, sha256=data["document"]["sha256"], log=entry
+            )
+            issued.file.save("form.pdf", ContentFile(PDF), save=False)
+            issued.save(force_insert=True)
+        if action == Action.SUBMIT and data.get("fee"):
+            services.payment_create(dossier=dossier, purpose=PaymentPurpose.FEE, amount=data["fee"])
+        elif action == Action.REQUIRE_PAYMENT:
+            services.payment_create(
+                dossier=dossier,
+                purpose=PaymentPurpose.OBLIGATION,
+                amount=OBLIGATION,
+                reason=NOTES[action],
+            )
+        elif action == Action.APPROVE:
+            DossierDocument.objects.create(
+                dossier=dossier,
+                file=StoredFileFactory(owner=applicant, result=True),
+                is_result=True,
+            )
+        previous = target
 
 
 class World:
@@ -130,6 +417,18 @@ class World:
         services.dossier_return_result(dossier_id=pk, actor=self.receptionist)
         assert state == Status.RETURNED, state
         return _reload(d)
+
+    def dossier_built(self, state: str, **kw):
+        """A dossier in `state` like `dossier_in(state)`'s, written by DossierFactory
+        (no service runs, no PDF is rendered)."""
+        return DossierFactory(
+            version=self.version,
+            case=self.case,
+            applicant=kw.pop("applicant", self.applicant),
+            receiving_agency=self.agency,
+            **{state: True},
+            **kw,
+        )
 
 
 def _reload(d):

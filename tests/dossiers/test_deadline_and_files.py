@@ -13,7 +13,8 @@ from dossiers.models import DossierDocument, StoredFile
 from tests.dossiers.factories import PNG, docx, pdf
 from tests.helpers import ignore_triggers
 
-pytestmark = pytest.mark.django_db
+# Forms are issued along the way but not read here: not laid out as PDF (fake_pdf).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
 
 
 def freeze_time(moment):

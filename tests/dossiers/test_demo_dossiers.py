@@ -12,7 +12,8 @@ from identity.demo import seed_accounts
 from procedures.demo import seed as seed_catalogue
 from tests.procedures.test_demo import data_dir  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.django_db
+# The demo walks the real services; its forms are not laid out as PDF (not read here).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from notifications.subscriber import plan_event
 from tests.backoffice.worlds import two_wards
 from tests.dossiers.test_documents import make_overdue, next_working_day
 
-pytestmark = pytest.mark.django_db
+# Forms are issued along the way but not read here: not laid out as PDF (fake_pdf).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
 
 
 def _events(dossier, kind):

@@ -12,7 +12,8 @@ from dossiers.models import DossierLog
 from dossiers.selectors import dossier_public_log
 from tests.helpers import ignore_triggers
 
-pytestmark = pytest.mark.django_db
+# Forms are issued along the way but not read here: not laid out as PDF (fake_pdf).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
 
 
 def test_each_row_chains_to_the_previous_one(world):

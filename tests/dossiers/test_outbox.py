@@ -23,7 +23,8 @@ from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
 from tests.workers import broker_at
 
-pytestmark = pytest.mark.django_db
+# Forms are issued along the way but not read here: not laid out as PDF (fake_pdf).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
 
 
 @pytest.fixture
@@ -247,7 +248,8 @@ def test_admin_list_has_bounded_queries(admin_client, kicks, django_assert_max_n
 
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
 def test_each_edge_emits_its_event_once(world, state, action):
-    dossier = world.dossier_in(state)
+    # Built in its state (no event on the way): the edge under test runs the service.
+    dossier = world.dossier_built(state)
     seen = set(OutboxEvent.objects.values_list("pk", flat=True))
     who, call = CALLS[action]
     if action == Action.PAY:

@@ -12,7 +12,8 @@ from dossiers.models import OutboxDelivery
 from tests.dossiers.partner_receiver import SECRET, Receiver, serving
 from tests.helpers import force_login_verified
 
-pytestmark = pytest.mark.django_db
+# Forms are issued along the way but not read here: not laid out as PDF (fake_pdf).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
 
 
 @pytest.fixture(autouse=True)

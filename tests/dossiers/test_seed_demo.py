@@ -1,11 +1,23 @@
+"""`manage.py seed_demo`: accounts, catalogue, dossiers and notifications, again and again.
+
+The catalogue is the demo's part of it (tests.procedures.test_demo.data_dir: the
+national records and the names the demo uses), not the 2,600 names, whose import has
+its own tests (test_import.py, test_search.py); the forms are not laid out as PDF."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from dossiers.demo import DEMO_PASSWORD
 from identity.demo import DEMO_ACCOUNTS
+from tests.procedures.test_demo import data_dir  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_catalogue", "fake_pdf")]
+
+
+@pytest.fixture
+def demo_catalogue(settings, data_dir):  # noqa: F811
+    settings.CATALOGUE_DATA_DIR = data_dir
 
 
 def test_seed_demo_creates_accounts_that_can_sign_in(client):

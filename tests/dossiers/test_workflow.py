@@ -1,5 +1,10 @@
 """The transition table: every allowed edge works and logs once; every other
-(state, action) pair and every wrong role is refused and writes nothing."""
+(state, action) pair and every wrong role is refused and writes nothing.
+
+The allowed edges start from dossiers walked through the services (`dossier_in`): they
+test the services. The refusals start from dossiers built in their state by the
+factory (`dossier_built`, the same rows: tests/dossiers/test_factories.py), since a
+refusal reads only the state and the people."""
 
 import datetime as dt
 from unittest import mock
@@ -134,7 +139,7 @@ FORBIDDEN = [
 
 @pytest.mark.parametrize(("state", "action"), FORBIDDEN)
 def test_forbidden_pairs_are_refused_and_write_nothing(world, state, action):
-    dossier = world.dossier_in(state)
+    dossier = world.dossier_built(state)
     who, call = CALLS[action]
     before = _snapshot(dossier.pk)
 
@@ -166,7 +171,7 @@ def test_allowed_edges_move_and_log_once(world, state, action):
 
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
 def test_wrong_roles_are_refused_and_write_nothing(world, state, action):
-    dossier = world.dossier_in(state)
+    dossier = world.dossier_built(state)
     _, call = CALLS[action]
     edge = TRANSITIONS[(state, action)]
     people = {

@@ -5,6 +5,11 @@ from dossiers import outbox
 from tests.dossiers.factories import World
 
 
+@pytest.fixture(autouse=True)
+def _forms_not_laid_out(fake_pdf):
+    """The actions issue their forms; the notifications never read them (fake_pdf)."""
+
+
 @pytest.fixture
 def world(db):
     w = World()

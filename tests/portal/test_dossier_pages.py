@@ -75,7 +75,7 @@ def test_my_dossiers_pages_with_constant_queries(client, world, django_assert_nu
 
 
 def test_lookup_shows_status_without_personal_data(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     html = client.get("/tra-cuu/", {"ma": dossier.code}).content.decode()
     assert (dossier.code in html and "Đang xử lý" in html) or "In progress" in html
     assert world.applicant.full_name not in html
@@ -92,7 +92,7 @@ def test_lookup_is_rate_limited(client, world, settings):
 
 
 def test_status_api_and_schema(client, world):
-    dossier = world.dossier_in(Status.RECEIVED)
+    dossier = world.dossier_built(Status.RECEIVED)
     data = client.get(f"/api/v1/dossiers/{dossier.code}/status").json()
     assert data["code"] == dossier.code and data["status"] == "received"
     assert set(data) == {
@@ -132,7 +132,7 @@ def _urls(d, doc):
 
 
 def test_every_dossier_url_is_hidden_from_everyone_but_the_applicant(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     doc = dossier.documents.first()
     for method, url in _urls(dossier, doc):
         client.logout()
@@ -162,7 +162,7 @@ def test_download_streams_the_file_privately(client, world):
 
 def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
     client.force_login(world.applicant)
-    d = world.dossier_in(Status.SUPPLEMENT_REQUESTED)
+    d = world.dossier_built(Status.SUPPLEMENT_REQUESTED)
     url = reverse("portal:dossier-supplement", kwargs={"ref": d.ref})
     assert client.post(url, {"note": ""}).status_code == 400
     client.post(url, {"note": "Đã bổ sung", "files": [pdf("bs.pdf")]})
@@ -181,7 +181,7 @@ def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
     d.refresh_from_db()
     assert d.status == Status.WITHDRAWN
 
-    done = world.dossier_in(Status.RETURNED)
+    done = world.dossier_built(Status.RETURNED)
     client.post(
         reverse("portal:dossier-rate", kwargs={"ref": done.ref}),
         {**dict.fromkeys(services.RATING_CRITERIA, 4), "comment": "Tốt"},

@@ -34,7 +34,7 @@ def _attachment_url(dossier, message):
 
 
 def test_citizen_sends_a_message_with_a_file_and_downloads_it(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     client.force_login(world.applicant)
 
     response = client.post(
@@ -74,7 +74,7 @@ def test_a_message_without_a_file_still_works(client, world):
 )
 def test_a_bad_file_is_refused_and_nothing_is_written(client, world, settings, upload, text):
     settings.DOSSIER_MAX_FILE_MB = 1
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     client.force_login(world.applicant)
     before = _counts(dossier)
 
@@ -91,7 +91,7 @@ def test_a_bad_file_is_refused_and_nothing_is_written(client, world, settings, u
 
 def test_officials_download_the_citizens_file_from_the_workbench():
     a, b = two_wards()
-    dossier = a.dossier_in(Status.PROCESSING)
+    dossier = a.dossier_built(Status.PROCESSING)
     message = services.dossier_message_send(
         dossier_id=dossier.pk, actor=a.applicant, body="Bản chụp", upload=pdf("ban-chup.pdf")
     )
@@ -110,7 +110,7 @@ def test_officials_download_the_citizens_file_from_the_workbench():
 
 
 def test_the_agencys_file_reaches_the_citizen_and_no_one_else(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     message = services.dossier_message_send(
         dossier_id=dossier.pk, actor=world.specialist, body="Mẫu tờ khai", upload=pdf("mau.pdf")
     )
@@ -126,8 +126,8 @@ def test_the_agencys_file_reaches_the_citizen_and_no_one_else(client, world):
 
 
 def test_a_message_of_another_dossier_is_not_found_through_mine(client, world):
-    mine = world.dossier_in(Status.PROCESSING)
-    theirs = world.dossier_in(Status.PROCESSING)
+    mine = world.dossier_built(Status.PROCESSING)
+    theirs = world.dossier_built(Status.PROCESSING)
     message = services.dossier_message_send(
         dossier_id=theirs.pk, actor=world.applicant, body="x", upload=pdf()
     )

@@ -17,7 +17,7 @@ def world(db):
 
 
 def test_my_documents_lists_uploads_and_results_with_type_and_date(client, world):
-    dossier = world.dossier_in(Status.RETURNED)
+    dossier = world.dossier_built(Status.RETURNED)
     client.force_login(world.applicant)
 
     page = client.get(reverse("portal:my-documents")).content.decode()
@@ -35,7 +35,7 @@ def test_my_documents_lists_uploads_and_results_with_type_and_date(client, world
 
 
 def test_delete_refused_while_an_open_dossier_uses_the_file(client, world):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     used = dossier.documents.get().file
     client.force_login(world.applicant)
 
@@ -62,7 +62,7 @@ def test_delete_an_unused_upload_and_a_file_of_a_finished_dossier(client, world)
 
 
 def test_results_and_other_peoples_files_cannot_be_deleted(client, world):
-    dossier = world.dossier_in(Status.RETURNED)
+    dossier = world.dossier_built(Status.RETURNED)
     result = dossier.documents.get(is_result=True).file
     with pytest.raises(services.DossierError):
         services.stored_file_delete(file_id=result.pk, actor=world.applicant)
@@ -77,7 +77,7 @@ def test_results_and_other_peoples_files_cannot_be_deleted(client, world):
 
 
 def test_a_file_from_my_documents_is_reused_in_a_new_draft(client, world):
-    world.dossier_in(Status.RETURNED)
+    world.dossier_built(Status.RETURNED)
     mine = StoredFile.objects.get(name="giay-to.pdf")
     draft = world.draft()
     services.dossier_attach_file(
@@ -101,7 +101,7 @@ def test_a_file_from_my_documents_is_reused_in_a_new_draft(client, world):
 def test_result_download_once_returned_or_ready_online(client, world, state, online_level, visible):
     world.procedure.online_level = online_level
     world.procedure.save(update_fields=["online_level"])
-    dossier = world.dossier_in(state)
+    dossier = world.dossier_built(state)
     client.force_login(world.applicant)
     page = client.get(dossier.get_absolute_url()).content.decode()
     result = dossier.documents.filter(is_result=True).first()
@@ -190,13 +190,13 @@ def test_my_documents_costs_the_same_at_any_size(client, world, django_assert_ma
 
     from dossiers.selectors import PAGE_SIZE
 
-    world.dossier_in(Status.RETURNED)
+    world.dossier_built(Status.RETURNED)
     client.force_login(world.applicant)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("portal:my-documents"))
     _files(world.applicant, 60)
     for _ in range(3):  # files used in several dossiers, to load the "used in" column
-        world.dossier_in(Status.PROCESSING)
+        world.dossier_built(Status.PROCESSING)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("portal:my-documents"))
     rows = re.findall(r'href="/kho-giay-to/\d+/"', response.content.decode())

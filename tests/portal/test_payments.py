@@ -46,7 +46,7 @@ def _pay_through_the_bank(client, dossier, payment, *, button="pay", notify=Fals
 
 
 def test_citizen_pays_a_financial_obligation(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     client.force_login(world.applicant)
     page = client.get(dossier.get_absolute_url()).content.decode()
@@ -88,7 +88,7 @@ def test_citizen_pays_a_financial_obligation(client, world):
     ids=["amount", "signature", "unsigned", "reference", "transaction"],
 )
 def test_tampered_callbacks_are_refused_with_nothing_changed(client, world, tamper):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     client.force_login(world.applicant)
     callback = _pay_through_the_bank(client, dossier, payment)
@@ -103,7 +103,7 @@ def test_tampered_callbacks_are_refused_with_nothing_changed(client, world, tamp
 
 
 def test_a_validly_signed_callback_with_the_wrong_amount_is_refused(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     params = {
         "reference": payment.reference,
@@ -121,7 +121,7 @@ def test_a_validly_signed_callback_with_the_wrong_amount_is_refused(client, worl
 
 
 def test_the_bank_page_refuses_an_unsigned_order(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     url = reverse("portal:payment-dev-bank")
     order = {"reference": payment.reference, "amount": "1", "signature": "x"}

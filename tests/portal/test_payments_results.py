@@ -48,7 +48,7 @@ def _notify(params):
 
 
 def test_notification_alone_records_the_payment(world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
 
     response = _notify(_result(payment))
@@ -63,7 +63,7 @@ def test_notification_alone_records_the_payment(world):
 
 
 def test_notification_first_then_the_redirect_is_a_no_op(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     client.force_login(world.applicant)
 
@@ -82,7 +82,7 @@ def test_notification_first_then_the_redirect_is_a_no_op(client, world):
 
 
 def test_redirect_first_then_the_notification_is_a_no_op(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     client.force_login(world.applicant)
     callback = _pay_through_the_bank(client, dossier, payment)
@@ -109,7 +109,7 @@ def test_redirect_first_then_the_notification_is_a_no_op(client, world):
     ids=["amount", "signature", "unsigned", "outcome"],
 )
 def test_tampered_notifications_are_refused(world, tamper, status, code):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     before = _state(dossier)
 
@@ -120,7 +120,7 @@ def test_tampered_notifications_are_refused(world, tamper, status, code):
 
 
 def test_signed_notifications_for_an_unknown_order_or_a_wrong_amount(world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     before = _state(dossier)
     gateway = payments.DevelopmentGateway()
@@ -150,7 +150,7 @@ def test_the_notification_endpoint_takes_only_post(client):
 def test_cancelled_or_declined_payment_then_a_new_attempt(
     client, world, button, code, status, action, text
 ):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     first = dossier.payments.get()
     paused_at = dossier.paused_at
     client.force_login(world.applicant)
@@ -188,7 +188,7 @@ def test_cancelled_or_declined_payment_then_a_new_attempt(
 
 
 def test_a_late_paid_result_after_a_cancellation_changes_nothing_and_is_logged(world, caplog):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     _notify(_result(payment, code="24"))
     before = _state(dossier)
@@ -216,7 +216,7 @@ def test_redirect_and_notification_racing_apply_once():
     """Both roads at the same moment, on two connections: the row lock serialises them,
     so exactly one applies and the other is a no-op."""
     world = World()
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     params = _result(payment)
     barrier = threading.Barrier(2)
@@ -245,7 +245,7 @@ def test_redirect_and_notification_racing_apply_once():
 
 
 def _paid(world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     _notify(_result(payment))
     payment.refresh_from_db()
@@ -280,7 +280,7 @@ def test_the_receipt_says_who_paid_what_for_which_dossier(world, monkeypatch):
 
 
 def test_no_receipt_for_an_unpaid_payment_or_for_someone_else(client, world):
-    dossier = world.dossier_in(Status.AWAITING_PAYMENT)
+    dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     pending = dossier.payments.get()
     url = reverse("portal:payment-receipt", args=[dossier.ref, pending.reference])
     client.force_login(world.applicant)

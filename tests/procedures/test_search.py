@@ -12,6 +12,10 @@ from tests.helpers import ignore_triggers
 
 NAMES = Path(settings.CATALOGUE_DATA_DIR) / "names.jsonl"
 
+# One xdist worker loads the catalogue for the whole module under `--dist loadgroup`
+# (the default distribution spreads the module's tests, and each worker loads it).
+pytestmark = pytest.mark.xdist_group("catalogue")
+
 
 @pytest.fixture(scope="module")
 def catalogue(django_db_setup, django_db_blocker):
