@@ -20,11 +20,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common import ratelimit
 from dossiers import services
-from dossiers.constants import Action, Status
+from dossiers.constants import Status
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
+    applicant_can_message,
+    applicant_can_rate,
+    applicant_can_supplement,
+    applicant_can_withdraw,
     dossier_get_for_applicant,
     dossier_key_for_applicant,
     dossier_list_for_applicant,
@@ -35,7 +39,7 @@ from dossiers.selectors import (
     stored_files_for,
     stored_files_page,
 )
-from dossiers.workflow import TransitionNotAllowed, actions_for
+from dossiers.workflow import TransitionNotAllowed
 from identity.selectors import acting_parties_for, businesses_for
 from portal.dossier_forms import (
     MessageForm,
@@ -299,7 +303,6 @@ def dossier_detail(request, ref):
 
 
 def detail_context(request, dossier, **forms):
-    allowed = actions_for(dossier.status, "applicant")
     documents = list(dossier_visible_documents(dossier))
     return {
         "dossier": dossier,
@@ -309,10 +312,10 @@ def detail_context(request, dossier, **forms):
         "issued": issued_for_applicant(dossier),
         "messages_": dossier.messages.select_related("attachment"),
         "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
-        "can_withdraw": Action.WITHDRAW in allowed,
-        "can_supplement": Action.SUPPLEMENT in allowed,
-        "can_rate": Action.RATE in allowed and not hasattr(dossier, "rating"),
-        "can_message": dossier.status not in (Status.DRAFT, Status.DISCARDED),
+        "can_withdraw": applicant_can_withdraw(dossier),
+        "can_supplement": applicant_can_supplement(dossier),
+        "can_rate": applicant_can_rate(dossier),
+        "can_message": applicant_can_message(dossier),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
         "message_form": forms.get("message_form") or MessageForm(),
