@@ -25,6 +25,7 @@ from dossiers.declaration import declaration_form_class, to_json
 from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
+    applicant_can_discard,
     applicant_can_message,
     applicant_can_rate,
     applicant_can_supplement,
@@ -178,6 +179,26 @@ def dossier_edit(request, ref):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_discard(request, ref):
+    """Delete a draft (DRAFT -> DISCARDED): GET asks to confirm, POST deletes. Another
+    person's dossier is a 404; a dossier already filed is refused with a message."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if request.method == "POST":
+        try:
+            services.dossier_discard(dossier_id=dossier.pk, actor=request.user)
+        except TransitionNotAllowed:
+            pass  # no longer a draft: refused below
+        else:
+            messages.success(request, _("The draft was deleted."))
+            return redirect("portal:dossier-list")
+    elif applicant_can_discard(dossier):
+        return render(request, "portal/dossiers/discard.html", {"dossier": dossier})
+    messages.error(request, _("Only a draft can be deleted; this dossier has been submitted."))
+    return redirect(dossier)
+
+
 def _declaration_data(dossier, post):
     """The bound declaration form and what to store: a draft keeps what was typed even
     when incomplete (errors show at once); only the version's fields are kept."""
@@ -288,6 +309,8 @@ def dossier_list(request):
     page = dossier_list_for_applicant(
         user=request.user, status=status, after=request.GET.get("sau")
     )
+    for row in page.rows:
+        row.can_discard = applicant_can_discard(row)
     return render(
         request,
         "portal/dossiers/list.html",
