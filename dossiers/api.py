@@ -1,13 +1,26 @@
 """Public REST API of dossiers: status lookup by code (the same data as /tra-cuu/)."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from dossiers.selectors import dossier_public_status
+from common import ratelimit
+from dossiers.selectors import LOOKUP_SCOPE, dossier_public_status
+
+
+class LookupThrottle(BaseThrottle):
+    """The public lookup's limit (`DOSSIER_LOOKUP_RATE` per minute and address, through
+    `common.ratelimit`), counted together with /tra-cuu/: the same data by another door,
+    so trying codes one by one costs the same on both."""
+
+    def allow_request(self, request, view) -> bool:
+        return ratelimit.request_allowed(
+            request, scope=LOOKUP_SCOPE, limit=settings.DOSSIER_LOOKUP_RATE
+        )
 
 
 class DossierStatusSerializer(serializers.Serializer):
@@ -31,7 +44,7 @@ class DossierStatusView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [LookupThrottle]
 
     @extend_schema(
         operation_id="dossier_status",

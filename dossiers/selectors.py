@@ -181,6 +181,11 @@ def stored_files_for(user) -> QuerySet[StoredFile]:
     )
 
 
+# What the public lookup counts its hits in (`common.ratelimit`): the page /tra-cuu/ and
+# the status API share it, being one door to the same data.
+LOOKUP_SCOPE = "dossier-lookup"
+
+
 @dataclass(frozen=True)
 class PublicStatus:
     code: str

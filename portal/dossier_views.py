@@ -25,6 +25,7 @@ from dossiers.declaration import declaration_form_class, to_json
 from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
+    LOOKUP_SCOPE,
     applicant_can_discard,
     applicant_can_message,
     applicant_can_rate,
@@ -64,7 +65,7 @@ def lookup(request):
     context = {"code": code, "result": None, "not_found": False}
     if code:
         if not ratelimit.request_allowed(
-            request, scope="dossier-lookup", limit=settings.DOSSIER_LOOKUP_RATE
+            request, scope=LOOKUP_SCOPE, limit=settings.DOSSIER_LOOKUP_RATE
         ):
             context["limited"] = True
             return render(request, "portal/lookup.html", context, status=429)

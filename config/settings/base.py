@@ -297,6 +297,9 @@ REST_FRAMEWORK = {
         "anon": env.str("API_ANON_RATE", default="120/minute"),
         "user": env.str("API_USER_RATE", default="600/minute"),
     },
+    # Throttles count per REMOTE_ADDR, as `common.ratelimit.client_address` does: with
+    # the default (None) DRF takes X-Forwarded-For, which the client writes itself.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",

@@ -78,9 +78,12 @@ def test_throttled(client, settings):
     try:
         cache.clear()
         codes = [client.get("/api/v1/procedures/").status_code for _ in range(4)]
+        # Counted per address: a made-up X-Forwarded-For is no new client.
+        forged = client.get("/api/v1/procedures/", HTTP_X_FORWARDED_FOR="10.9.8.7")
     finally:
         SimpleRateThrottle.THROTTLE_RATES = old
     assert codes == [200, 200, 200, 429]
+    assert forged.status_code == 429
 
 
 def test_openapi_schema_documents_the_catalogue(client):
