@@ -174,6 +174,15 @@ def specialists_of(agency) -> QuerySet:
     )
 
 
+def desk_agencies(scope: OfficialScope) -> list:
+    """The agencies whose one-stop desk the official works at, by name: where they may
+    file and receive a paper dossier (counter intake)."""
+    from procedures.models import Agency
+
+    ids = scope.ids(*TRANSITIONS[(Status.SUBMITTED, Action.RECEIVE)].roles)
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
 # --- bulk actions on a queue ---------------------------------------------------------
 
 # What a queue offers in bulk: the action, the state it starts from, and the queues
