@@ -23,14 +23,9 @@ from backoffice.gate import official_required
 from common.html import FastSelect
 from dossiers import consultation as consult
 from dossiers import queues
-from dossiers.constants import FINAL, ConsultationStatus
 from dossiers.errors import DossierError
-from dossiers.models import Consultation
 from dossiers.workflow import TransitionNotAllowed
-from identity.constants import OfficialRole
 from web.responses import stored_file_response
-
-STAFF = [OfficialRole.SPECIALIST, OfficialRole.LEADER]
 
 
 class AskForm(forms.Form):
@@ -60,35 +55,31 @@ class AnswerForm(forms.Form):
 
 
 def workbench_context(dossier, scope) -> dict:
-    """What the workbench shows about consultations: every question and opinion (to the
-    deciding agency), the ask form (its specialists and leaders, open dossiers), and
-    the answer form of each open question to one of the official's agencies."""
-    rows = list(consult.consultations_of(dossier))
-    staff_ids = scope.ids(*STAFF)
-    can_ask = dossier.competent_agency_id in staff_ids and dossier.status in consult.ASKABLE
-    mine = scope.any_ids
-    deciding = dossier.competent_agency_id in mine or dossier.receiving_agency_id in mine
-    items = []
-    for row in rows:
-        answer_form = None
-        if row.status == ConsultationStatus.OPEN and row.consulted_agency_id in staff_ids:
-            answer_form = AnswerForm(auto_id=f"id_answer{row.pk}_%s")
-        # An agency consulted sees its own questions only, not the other agencies'.
-        if deciding or row.consulted_agency_id in mine:
-            items.append((row, answer_form))
+    """What the workbench shows about consultations: the questions and opinions this
+    official may read (`consult.consultations_visible_to`), the ask form when they may
+    ask, and the answer form of each question they may answer."""
+    items = [
+        (
+            row,
+            AnswerForm(auto_id=f"id_answer{row.pk}_%s")
+            if consult.consultation_answerable_by(row, scope)
+            else None,
+        )
+        for row in consult.consultations_visible_to(dossier, scope)
+    ]
     return {
         "consultations": items,
         "consult_form": (
             AskForm(auto_id="id_consult_%s", exclude_id=dossier.competent_agency_id)
-            if can_ask
+            if consult.consultation_askable_by(dossier, scope)
             else None
         ),
-        "consulted_only": not deciding,
+        "consulted_only": not queues.sees_internal(dossier, scope),
     }
 
 
 @require_POST
-@official_required(roles=STAFF)
+@official_required(roles=consult.ASKING_ROLES)
 def ask(request, ref):
     scope = queues.official_scope(request.user)
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
@@ -116,11 +107,11 @@ def ask(request, ref):
 
 
 @require_POST
-@official_required(roles=STAFF)
+@official_required(roles=consult.ANSWERING_ROLES)
 def answer(request, ref, pk):
     scope = queues.official_scope(request.user)
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
-    row = get_object_or_404(Consultation, pk=pk, dossier=dossier)
+    row = get_object_or_404(consult.consultations_visible_to(dossier, scope), pk=pk)
     form = AnswerForm(request.POST, request.FILES)
     back = redirect("backoffice:dossier", ref=dossier.ref)
     if not form.is_valid():
@@ -147,11 +138,10 @@ def answer(request, ref, pk):
 @require_GET
 @official_required
 def answer_file(request, ref, pk):
-    """The file attached to an opinion, for officials who can read the dossier."""
-    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
-    row = get_object_or_404(
-        Consultation.objects.select_related("answer_file"), pk=pk, dossier=dossier
-    )
+    """The file attached to an opinion, for officials who may read that question."""
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    row = get_object_or_404(consult.consultations_visible_to(dossier, scope), pk=pk)
     if row.answer_file is None:
         raise Http404
     return stored_file_response(row.answer_file)
@@ -172,7 +162,6 @@ def queue(request):
             "rows": rows,
             "next_url": f"?{urlencode({'sau': cursor})}" if cursor else "",
             "today": timezone.localdate(),
-            "final": FINAL,
         },
     )
 

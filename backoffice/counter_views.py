@@ -120,14 +120,6 @@ class DocumentsForm(forms.Form):
         ]
 
 
-def _desks(request):
-    from procedures.models import Agency
-
-    scope = queues.official_scope(request.user)
-    ids = scope.ids(OfficialRole.RECEPTIONIST)
-    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
-
-
 def _picked_case(value):
     """The case named in the URL, any published one: whether this desk may take it is
     the service's decision, so that a forged id gets the service's clear refusal."""
@@ -141,7 +133,7 @@ def _picked_case(value):
 @require_http_methods(["GET", "POST"])
 @official_required(roles=DESK)
 def intake(request):
-    agencies = _desks(request)
+    agencies = queues.desk_agencies(queues.official_scope(request.user))
     if not agencies:
         # A desk membership naming no agency of the catalogue: nothing to file with.
         return render(request, "backoffice/counter.html", {"no_desk": True})

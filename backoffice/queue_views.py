@@ -21,14 +21,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice import consult_views, forms
-from backoffice.bulk_views import bulk_choices, bulk_specialists
 from backoffice.gate import RoleRequired, official_required
 from backoffice.queue_state import queue_state
 from dossiers import documents, queues, services
-from dossiers.constants import Action, Status
+from dossiers.constants import Action
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
-from dossiers.workflow import TRANSITIONS, TransitionNotAllowed
+from dossiers.workflow import TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
@@ -65,8 +64,8 @@ def home(request):
         "next_url": f"?{urlencode({**kept, 'sau': page.next_cursor})}" if page.next_cursor else "",
         "first_url": f"?{query}" if "sau" in request.GET else "",
         "due_soon_days": queues.due_soon_days(),
-        "bulk": (bulk := bulk_choices(state.scope, queue)),
-        "bulk_specialists": bulk_specialists(state.scope) if bulk.get("assign") else (),
+        "bulk": (bulk := queues.bulk_actions_offered(state.scope, queue)),
+        "bulk_specialists": queues.bulk_assignees(state.scope) if bulk.get("assign") else (),
     }
     if request.htmx:
         return render(request, "backoffice/queue.html#list", context)
@@ -210,23 +209,17 @@ ACTIONS = {
 
 def _workbench(request, dossier, scope, bound=None, status=200):
     """Render the workbench; `bound` = (action, form) re-shown with its errors."""
-    allowed = queues.official_actions(dossier, scope)
-    action_labels = dict(Action.choices)
+    now = timezone.now()
+    late = queues.apology_due(dossier, now=now)
     panels = []
-    overdue = documents.is_overdue(dossier)
-    for action, _role in [*allowed, (Action.MESSAGE, None), (Action.NOTE, None)]:
+    for action, _role in queues.official_actions(dossier, scope, now=now, late=late):
         if action not in ACTIONS:
-            continue
-        if action == Action.APOLOGISE and not overdue:
-            continue  # offered only when the appointment has passed
+            continue  # an action of the table with no page here (none today)
         if bound and bound[0] == action:
             form = bound[1]
         else:
             form = ACTIONS[action][0](dossier, auto_id=f"id_{action}_%s")
-        panels.append((action, action_labels[action], form))
-    if not scope.roles_on(dossier):
-        panels = []  # read access only (e.g. the receiving desk of another agency)
-    now = timezone.now()
+        panels.append((action, Action(action).label, form))
     calendar = WorkingCalendar.load()
     time_left = queues.time_left(
         dossier,
@@ -247,14 +240,13 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "documents": dossier.documents.select_related("file", "required_document"),
             "log": log,
             "issued": documents.issued_for_official(dossier),
-            "overdue": overdue,
+            "overdue": late,
             "step_plan": documents.step_plan(dossier, calendar),
             "pauses": documents.pause_history(full_log),
             "dossier_messages": dossier.messages.select_related("attachment"),
             "payments": dossier.payments.all(),
             "panels": panels,
             "time_left": time_left,
-            "final": dossier.status in (Status.REFUSED, Status.STOPPED, Status.RETURNED),
             "sees_internal": queues.sees_internal(dossier, scope),
             # Inter-agency consultation panel and opinions (backoffice.consult_views).
             **consult_views.workbench_context(dossier, scope),
@@ -278,18 +270,17 @@ def dossier_act(request, ref, action):
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
     if action not in ACTIONS:
         raise Http404
-    edge = TRANSITIONS.get((dossier.status, action))
-    if edge is not None and not edge.roles & set(scope.roles_on(dossier)):
+    check = queues.official_action_check(dossier, scope, action)
+    if check.refusal == queues.REFUSED_ROLE:
         # The dossier's state allows the action but none of the official's roles here
         # does: say that (403), not "the dossier has changed".
-        raise RoleRequired(str(dict(Action.choices)[action]))
+        raise RoleRequired(str(Action(action).label))
     make_form, call = ACTIONS[action]
     form = make_form(dossier, request.POST, request.FILES, auto_id=f"id_{action}_%s")
     if not form.is_valid():
         return _workbench(request, dossier, scope, bound=(action, form), status=400)
-    role = dict(queues.official_actions(dossier, scope)).get(action)
     try:
-        call(dossier, request.user, role, form.cleaned_data)
+        call(dossier, request.user, check.role, form.cleaned_data)
     except TransitionNotAllowed:
         messages.error(request, STALE)
     except DossierError as error:

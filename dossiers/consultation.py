@@ -19,7 +19,7 @@ import datetime as dt
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -244,6 +244,34 @@ def consultations_of(dossier: Dossier):
     return dossier.consultations.select_related(
         "consulted_agency", "asking_agency", "asked_by", "answered_by", "answer_file"
     ).order_by("asked_at", "pk")
+
+
+def consultations_visible_to(dossier: Dossier, scope) -> QuerySet[Consultation]:
+    """The questions on the dossier an official with this scope
+    (`dossiers.queues.OfficialScope`) may read: all of them at the dossier's own
+    agencies (receiving, competent); at an agency that was only consulted, its own
+    questions, not the other agencies'."""
+    from dossiers.queues import sees_internal
+
+    rows = consultations_of(dossier)
+    if sees_internal(dossier, scope):
+        return rows
+    return rows.filter(consulted_agency_id__in=scope.any_ids)
+
+
+def consultation_askable_by(dossier: Dossier, scope) -> bool:
+    """Whether the official may ask another agency about the dossier now: a
+    specialist or leader of its competent agency, while it is being appraised."""
+    return dossier.status in ASKABLE and dossier.competent_agency_id in scope.ids(*ASKING_ROLES)
+
+
+def consultation_answerable_by(consultation: Consultation, scope) -> bool:
+    """Whether the official may answer this question: it is open, and they are a
+    specialist or leader of the agency consulted."""
+    return (
+        consultation.status == ConsultationStatus.OPEN
+        and consultation.consulted_agency_id in scope.ids(*ANSWERING_ROLES)
+    )
 
 
 def consultation_list_for_agencies(*, agency_ids, after: str | None = None, size: int = 25):

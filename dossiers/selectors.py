@@ -10,14 +10,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from common.keyset import Page, newest_first_page
-from dossiers.constants import Status, Visibility
+from dossiers.constants import Action, ActorRole, Status, Visibility
 from dossiers.models import (
     HEAVY_PROCEDURE_FIELDS,
     Dossier,
     DossierDocument,
     DossierLog,
+    Rating,
     StoredFile,
 )
+from dossiers.workflow import actions_for
 from procedures.constants import OnlineLevel
 
 PAGE_SIZE = 20
@@ -82,6 +84,43 @@ def dossier_list_for_applicant(
     return newest_first_page(
         qs.select_related("version__procedure", "receiving_agency"), after=after, size=size
     )
+
+
+# --- what the applicant may do now (the dossier page offers exactly these) -------------
+# The services check the same rules again under the row lock.
+
+
+def _applicant_may(dossier: Dossier, action: str) -> bool:
+    return action in actions_for(dossier.status, ActorRole.APPLICANT)
+
+
+def applicant_can_withdraw(dossier: Dossier) -> bool:
+    """Withdrawal is open until a result exists (the workflow table)."""
+    return _applicant_may(dossier, Action.WITHDRAW)
+
+
+def applicant_can_supplement(dossier: Dossier) -> bool:
+    """The agency asked for a supplement and is waiting for it."""
+    return _applicant_may(dossier, Action.SUPPLEMENT)
+
+
+def applicant_can_rate(dossier: Dossier) -> bool:
+    """The result was returned and the dossier has no rating yet (one per dossier)."""
+    return (
+        _applicant_may(dossier, Action.RATE)
+        and not Rating.objects.filter(dossier_id=dossier.pk).exists()
+    )
+
+
+def applicant_can_message(dossier: Dossier) -> bool:
+    """Messages with the agency are open once the dossier reached it, whatever its
+    state since (a draft has no agency to talk to yet)."""
+    return dossier.status not in (Status.DRAFT, Status.DISCARDED)
+
+
+def applicant_can_discard(dossier: Dossier) -> bool:
+    """A draft may be deleted (discarded) by its applicant; nothing filed may."""
+    return _applicant_may(dossier, Action.DISCARD)
 
 
 def dossier_public_log(dossier: Dossier) -> QuerySet[DossierLog]:

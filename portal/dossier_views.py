@@ -20,11 +20,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common import ratelimit
 from dossiers import services
-from dossiers.constants import LOOKUP_RATE_SCOPE, Action, Status
+from dossiers.constants import LOOKUP_RATE_SCOPE, Status
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
+    applicant_can_discard,
+    applicant_can_message,
+    applicant_can_rate,
+    applicant_can_supplement,
+    applicant_can_withdraw,
     dossier_get_for_applicant,
     dossier_key_for_applicant,
     dossier_list_for_applicant,
@@ -35,7 +40,7 @@ from dossiers.selectors import (
     stored_files_for,
     stored_files_page,
 )
-from dossiers.workflow import TransitionNotAllowed, actions_for
+from dossiers.workflow import TransitionNotAllowed
 from identity.selectors import acting_parties_for, businesses_for
 from portal.dossier_forms import (
     MessageForm,
@@ -174,6 +179,26 @@ def dossier_edit(request, ref):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_discard(request, ref):
+    """Delete a draft (DRAFT -> DISCARDED): GET asks to confirm, POST deletes. Another
+    person's dossier is a 404; a dossier already filed is refused with a message."""
+    dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    if request.method == "POST":
+        try:
+            services.dossier_discard(dossier_id=dossier.pk, actor=request.user)
+        except TransitionNotAllowed:
+            pass  # no longer a draft: refused below
+        else:
+            messages.success(request, _("The draft was deleted."))
+            return redirect("portal:dossier-list")
+    elif applicant_can_discard(dossier):
+        return render(request, "portal/dossiers/discard.html", {"dossier": dossier})
+    messages.error(request, _("Only a draft can be deleted; this dossier has been submitted."))
+    return redirect(dossier)
+
+
 def _declaration_data(dossier, post):
     """The bound declaration form and what to store: a draft keeps what was typed even
     when incomplete (errors show at once); only the version's fields are kept."""
@@ -284,6 +309,8 @@ def dossier_list(request):
     page = dossier_list_for_applicant(
         user=request.user, status=status, after=request.GET.get("sau")
     )
+    for row in page.rows:
+        row.can_discard = applicant_can_discard(row)
     return render(
         request,
         "portal/dossiers/list.html",
@@ -299,7 +326,6 @@ def dossier_detail(request, ref):
 
 
 def detail_context(request, dossier, **forms):
-    allowed = actions_for(dossier.status, "applicant")
     documents = list(dossier_visible_documents(dossier))
     return {
         "dossier": dossier,
@@ -309,10 +335,10 @@ def detail_context(request, dossier, **forms):
         "issued": issued_for_applicant(dossier),
         "messages_": dossier.messages.select_related("attachment"),
         "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
-        "can_withdraw": Action.WITHDRAW in allowed,
-        "can_supplement": Action.SUPPLEMENT in allowed,
-        "can_rate": Action.RATE in allowed and not hasattr(dossier, "rating"),
-        "can_message": dossier.status not in (Status.DRAFT, Status.DISCARDED),
+        "can_withdraw": applicant_can_withdraw(dossier),
+        "can_supplement": applicant_can_supplement(dossier),
+        "can_rate": applicant_can_rate(dossier),
+        "can_message": applicant_can_message(dossier),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
         "message_form": forms.get("message_form") or MessageForm(),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("ho-so/", dossier_views.dossier_list, name="dossier-list"),
     path("ho-so/<uuid:ref>/", dossier_views.dossier_detail, name="dossier-detail"),
     path("ho-so/<uuid:ref>/soan/", dossier_views.dossier_edit, name="dossier-edit"),
+    path("ho-so/<uuid:ref>/xoa/", dossier_views.dossier_discard, name="dossier-discard"),
     path("ho-so/<uuid:ref>/tu-luu/", dossier_views.dossier_autosave, name="dossier-autosave"),
     path("ho-so/<uuid:ref>/xem-lai/", dossier_views.dossier_review, name="dossier-review"),
     path("ho-so/<uuid:ref>/da-nop/", dossier_views.dossier_submitted, name="dossier-submitted"),

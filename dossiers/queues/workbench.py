@@ -1,15 +1,19 @@
 """One dossier on the official's workbench: fetched through the scope (404 outside it),
-its log as this official may see it, and the actions open to them."""
+its log as this official may see it, and the actions open to them (the same answer for
+the workbench and for bulk actions)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from dossiers.constants import Action, Visibility
+from dossiers.constants import Action, Status, Visibility
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
 from dossiers.queues.scope import FILED, OfficialScope, official_scope, scope_q
-from dossiers.workflow import actions_for
+from dossiers.workflow import TRANSITIONS, actions_for, needs_apology
 from identity.constants import OfficialRole
 
 
@@ -74,15 +78,84 @@ def log_visible_to(entries, dossier: Dossier, scope: OfficialScope) -> list[Doss
     ]
 
 
-def official_actions(dossier: Dossier, scope: OfficialScope) -> list[tuple[str, str]]:
-    """(action, role) pairs the official may take now, in workflow-table order."""
+# Events that are no edge of the workflow table: they keep the state, so they stay open
+# on an overdue dossier too, to anyone who holds an official role on the dossier.
+EVENT_ACTIONS = (Action.MESSAGE, Action.NOTE)
+
+
+def apology_due(dossier: Dossier, *, now=None) -> bool:
+    """Whether the dossier is overdue and no apology was logged since it fell due
+    (`dossiers.workflow.needs_apology`): then the apology comes before any other
+    action. One query, and only for a late dossier."""
+    return needs_apology(
+        due_at=dossier.due_at,
+        paused=dossier.paused_at is not None,
+        status=dossier.status,
+        now=now or timezone.now(),
+        apologised_since=lambda due: dossier.log.filter(
+            action=Action.APOLOGISE, created_at__gte=due
+        ).exists(),
+    )
+
+
+def official_actions(
+    dossier: Dossier, scope: OfficialScope, *, now=None, late: bool | None = None
+) -> list[tuple[str, str | None]]:
+    """(action, role) pairs the official may take now: the transitions of the workflow
+    table in table order, then messages and internal notes (role None: the service
+    picks it). An official with no role on the dossier (a consulted agency, another
+    agency's desk) has none. The apology (form 04) is open only while one is due, and
+    then it is the only transition open (Decree 61/2018 art. 18 cl. 3). `late` is
+    `apology_due(dossier)` when the caller has it already."""
+    roles = scope.roles_on(dossier)
+    if not roles:
+        return []
+    if late is None:
+        late = apology_due(dossier, now=now)
     seen, result = set(), []
-    for role in scope.roles_on(dossier):
+    for role in roles:
         for action in actions_for(dossier.status, role):
-            if action not in seen:
-                seen.add(action)
-                result.append((action, role))
-    return result
+            if action in seen or (action == Action.APOLOGISE) != late:
+                continue
+            seen.add(action)
+            result.append((action, role))
+    return [*result, *((action, None) for action in EVENT_ACTIONS)]
+
+
+# Why an action is not open to an official (`ActionCheck.refusal`).
+REFUSED_ROLE = "role"  # the state allows it, none of the official's roles here does
+REFUSED_STATE = "state"  # the dossier's state does not allow it (any more)
+REFUSED_APOLOGY_FIRST = "apology_first"  # overdue: the apology comes first
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    """Whether the official may take `action` on the dossier now, and in which role."""
+
+    action: str
+    role: str | None = None
+    refusal: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusal
+
+
+def official_action_check(
+    dossier: Dossier, scope: OfficialScope, action: str, *, now=None
+) -> ActionCheck:
+    """`official_actions` for one action, with the reason when it is not open. The
+    services check again under the row lock: this answers the pages (what to offer,
+    what to say), it does not replace that check."""
+    open_now = dict(official_actions(dossier, scope, now=now))
+    if action in open_now:
+        return ActionCheck(action, open_now[action])
+    edge = TRANSITIONS.get((dossier.status, action))
+    if edge is None or action == Action.APOLOGISE:
+        return ActionCheck(action, refusal=REFUSED_STATE)
+    if not edge.roles & set(scope.roles_on(dossier)):
+        return ActionCheck(action, refusal=REFUSED_ROLE)
+    return ActionCheck(action, refusal=REFUSED_APOLOGY_FIRST)
 
 
 def specialists_of(agency) -> QuerySet:
@@ -93,6 +166,58 @@ def specialists_of(agency) -> QuerySet:
         get_user_model()
         .objects.filter(
             official_memberships__agency=agency,
+            official_memberships__role=OfficialRole.SPECIALIST,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+def desk_agencies(scope: OfficialScope) -> list:
+    """The agencies whose one-stop desk the official works at, by name: where they may
+    file and receive a paper dossier (counter intake)."""
+    from procedures.models import Agency
+
+    ids = scope.ids(*TRANSITIONS[(Status.SUBMITTED, Action.RECEIVE)].roles)
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
+# --- bulk actions on a queue ---------------------------------------------------------
+
+# What a queue offers in bulk: the action, the state it starts from, and the queues
+# that list dossiers in that state (receipt on the intake queue; assignment wherever
+# received dossiers show).
+BULK_ACTIONS = {
+    Action.RECEIVE: (Status.SUBMITTED, ("receive",)),
+    Action.ASSIGN: (Status.RECEIVED, ("all", "due_soon", "overdue")),
+}
+
+
+def bulk_roles(action: str) -> frozenset[str]:
+    """The roles that may take `action` in bulk: those of its edge in the table."""
+    state, _queues = BULK_ACTIONS[action]
+    return TRANSITIONS[(state, action)].roles
+
+
+def bulk_actions_offered(scope: OfficialScope, queue: str) -> dict[str, bool]:
+    """The bulk actions the queue page offers this official on `queue`."""
+    return {
+        action: True
+        for action, (_state, shown_on) in BULK_ACTIONS.items()
+        if queue in shown_on and scope.ids(*bulk_roles(action))
+    }
+
+
+def bulk_assignees(scope: OfficialScope) -> QuerySet:
+    """The specialists a bulk assignment may name: those of the agencies where the
+    official may assign (one query)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            official_memberships__agency_id__in=scope.ids(*bulk_roles(Action.ASSIGN)),
             official_memberships__role=OfficialRole.SPECIALIST,
             is_active=True,
         )

@@ -15,11 +15,13 @@ services`), never from its modules. Each module is one seam:
 - `desk`: the one-stop desk (receipt, refusal, the result and its return);
 - `counter`: a paper dossier filed and received at the desk in one step;
 - `processing`: the competent agency's appraisal and decision;
-- `payments`: fees and financial obligations.
+- `payments`: fees and financial obligations;
+- `bulk`: one action of a queue applied to many dossiers, each through its service.
 """
 
 from dossiers.errors import DossierError, DossierIncomplete
 from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role, is_party
+from dossiers.services.bulk import BULK_MAX, BulkOutcome, dossier_bulk_apply
 from dossiers.services.clock import clock_pause, clock_resume, compute_due_at
 from dossiers.services.counter import ApplicantNotFound, ScannedDocument, counter_intake
 from dossiers.services.desk import (
@@ -72,9 +74,11 @@ from dossiers.services.transition import dossier_lock, dossier_transition
 from dossiers.workflow import TransitionNotAllowed
 
 __all__ = [
+    "BULK_MAX",
     "OFFICIAL_ROLES",
     "RATING_CRITERIA",
     "ApplicantNotFound",
+    "BulkOutcome",
     "DossierError",
     "DossierIncomplete",
     "ScannedDocument",
@@ -91,6 +95,7 @@ __all__ = [
     "dossier_approve",
     "dossier_assign",
     "dossier_attach_file",
+    "dossier_bulk_apply",
     "dossier_code_next",
     "dossier_create_draft",
     "dossier_detach_file",

@@ -8,6 +8,7 @@ import pytest
 from dossiers import services
 from dossiers.constants import Status
 from dossiers.models import Dossier
+from dossiers.services import bulk
 from tests.backoffice.worlds import two_wards
 from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
@@ -66,7 +67,8 @@ def test_a_change_between_the_read_and_the_lock_is_reported_as_changed(client, w
         real(dossier_id=dossier_id, actor=a.receptionist)  # the other desk wins the race
         return real(dossier_id=dossier_id, actor=actor, note=note)
 
-    monkeypatch.setattr(services, "dossier_receive", someone_else_first)
+    # Where the bulk service looks the desk's receipt up.
+    monkeypatch.setattr(bulk, "dossier_receive", someone_else_first)
     force_login_verified(client, a.receptionist)
     response = _post(client, "/mot-cua/hang-loat/", {"action": "receive", "dossier": _tick(d)})
     assert _outcomes(response)[0] == ["changed"]
@@ -208,3 +210,40 @@ def test_an_old_or_someone_elses_report_is_not_shown(client, wards):
     assert response.redirect_chain[0][0].endswith("/mot-cua/")
     assert "không còn được lưu" in response.content.decode()
     assert d.code not in response.content.decode().split("bo-tabs")[0]
+
+
+def test_an_overdue_dossier_is_refused_until_the_apology(client, wards):
+    """The apology rule of the workbench holds in bulk too (one selector for both)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    a, _b = wards
+    late, on_time = a.dossier_in(Status.RECEIVED), a.dossier_in(Status.RECEIVED)
+    Dossier.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=3))
+    force_login_verified(client, a.leader)
+    response = _post(
+        client,
+        "/mot-cua/hang-loat/?hang-doi=overdue",
+        {"action": "assign", "dossier": _tick(late, on_time), "assignee": a.specialist.pk},
+    )
+    outcomes, html = _outcomes(response)
+    assert outcomes == ["refused", "done"]
+    assert "mẫu 04" in html
+    late.refresh_from_db()
+    assert late.status == Status.RECEIVED and late.assignee is None
+
+
+def test_the_service_reports_per_dossier_in_the_order_given(wards):
+    a, b = wards
+    mine, theirs = a.dossier_in(Status.SUBMITTED), b.dossier_in(Status.SUBMITTED)
+    results = services.dossier_bulk_apply(
+        actor=a.receptionist,
+        action="receive",
+        refs={theirs.ref: None, mine.ref: Status.SUBMITTED},
+    )
+    assert [(r.ref, r.outcome) for r in results] == [
+        (str(theirs.ref), services.BulkOutcome.REFUSED),
+        (str(mine.ref), services.BulkOutcome.DONE),
+    ]
+    assert results[0].code == "—"  # no hint of another agency's dossier

@@ -375,3 +375,28 @@ def test_form_06_stays_with_the_deciding_agency(setup):
     page = consulted.get(_wb(dossier))
     assert page.status_code == 200 and sheet not in page.content.decode()
     assert consulted.get(sheet).status_code == 404
+
+
+def test_a_consulted_agency_reads_its_own_questions_only(setup):
+    """Two agencies consulted: each sees (and may fetch the file of) its own question,
+    not the other's; the deciding agency sees both (`consultations_visible_to`)."""
+    a, b, third, outsider, dossier = setup
+    asker = _client(a.specialist)
+    assert _ask(asker, dossier, b.agency, question="Câu hỏi cho phường B").status_code == 302
+    assert _ask(asker, dossier, third, question="Câu hỏi cho phường C").status_code == 302
+    to_third = Consultation.objects.get(consulted_agency=third)
+    consult.consultation_answer(
+        consultation_id=to_third.pk, actor=outsider, answer="Ý kiến C", upload=pdf("y-kien.pdf")
+    )
+
+    at_b = _client(b.specialist)
+    page = at_b.get(_wb(dossier)).content.decode()
+    assert "Câu hỏi cho phường B" in page and "Câu hỏi cho phường C" not in page
+    assert at_b.get(f"{_wb(dossier)}lien-thong/{to_third.pk}/tep/").status_code == 404
+    # Nor may B answer C's question (closed anyway): not found, nothing written.
+    response = at_b.post(f"{_wb(dossier)}lien-thong/{to_third.pk}/tra-loi/", {"answer": "x"})
+    assert response.status_code == 404
+
+    ours = asker.get(_wb(dossier)).content.decode()
+    assert "Câu hỏi cho phường B" in ours and "Câu hỏi cho phường C" in ours
+    assert asker.get(f"{_wb(dossier)}lien-thong/{to_third.pk}/tep/").status_code == 200

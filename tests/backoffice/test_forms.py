@@ -110,6 +110,10 @@ def test_apology_panel_only_when_overdue_and_required_before_acting(client, worl
     _overdue(dossier)
     page = client.get(_bench(dossier)).content.decode()
     assert f'id="action-{Action.APOLOGISE}"' in page
+    # The apology comes first: no other workflow action is offered meanwhile; the
+    # message and the internal note, which keep the state, still are.
+    assert f'id="action-{Action.PROPOSE}"' not in page
+    assert f'id="action-{Action.NOTE}"' in page
     logs = DossierLog.objects.filter(dossier=dossier).count()
     refused = _act(client, dossier, Action.PROPOSE).content.decode()
     assert "mẫu 04" in refused
@@ -126,6 +130,9 @@ def test_apology_panel_only_when_overdue_and_required_before_acting(client, worl
     new_date = WorkingCalendar.load().next_working_day(timezone.localdate())
     _act(client, dossier, Action.APOLOGISE, {"reason": "Chờ xác minh", "new_date": new_date})
     assert IssuedDocument.objects.filter(dossier=dossier, form="04").exists()
+    page = client.get(_bench(dossier)).content.decode()
+    assert f'id="action-{Action.APOLOGISE}"' not in page
+    assert f'id="action-{Action.PROPOSE}"' in page
     _act(client, dossier, Action.PROPOSE)
     dossier.refresh_from_db()
     assert dossier.status == Status.AWAITING_APPROVAL

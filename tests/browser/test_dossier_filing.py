@@ -150,3 +150,28 @@ def test_citizen_files_follows_supplements_pays_and_rates(
     page.get_by_role("link", name="Kho giấy tờ của tôi").click()
     expect(page.get_by_text("ket-qua.pdf")).to_be_visible()
     axe_check(page, "my documents")
+
+
+def test_citizen_deletes_a_draft_after_confirming(live_server, page, axe_check, demo):
+    """Xóa bản nháp: from the draft's page to a confirmation page, then My dossiers."""
+    url = live_server.url
+    page.goto(url + "/dang-nhap/")
+    page.get_by_label("Số định danh cá nhân, email hoặc số điện thoại").fill("079190000123")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"{url}/thu-tuc/{WARD_PROCEDURE}/")
+    page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+    page.get_by_label("Cơ quan tiếp nhận").select_option(label="Phường Sài Gòn")
+    page.get_by_role("button", name="Tiếp tục").click()
+    draft = Dossier.objects.get(status=Status.DRAFT)
+
+    page.get_by_role("link", name="Xóa bản nháp").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xóa bản nháp")
+    axe_check(page, "delete draft")
+    page.get_by_role("button", name="Xóa bản nháp").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hồ sơ của tôi")
+    expect(page.get_by_text("Đã xóa bản nháp.")).to_be_visible()
+    axe_check(page, "my dossiers after deleting")
+    draft.refresh_from_db()
+    assert draft.status == Status.DISCARDED

@@ -91,6 +91,19 @@ def test_lookup_is_rate_limited(client, world, settings):
     assert client.get("/tra-cuu/", {"ma": "X"}).status_code == 429
 
 
+def test_the_status_api_counts_with_the_lookup_page(client, world, settings):
+    """One door to the same data: the API and /tra-cuu/ share the lookup's limit per
+    address (common.ratelimit), and a made-up X-Forwarded-For does not reset it."""
+    settings.DOSSIER_LOOKUP_RATE = 3
+    assert client.get("/tra-cuu/", {"ma": "X"}).status_code == 200
+    assert client.get("/api/v1/dossiers/X/status").status_code == 404
+    assert (
+        client.get("/api/v1/dossiers/X/status", HTTP_X_FORWARDED_FOR="10.9.8.7").status_code == 404
+    )
+    assert client.get("/api/v1/dossiers/X/status").status_code == 429
+    assert client.get("/tra-cuu/", {"ma": "X"}, HTTP_X_FORWARDED_FOR="10.1.1.1").status_code == 429
+
+
 def test_status_api_and_schema(client, world):
     dossier = world.dossier_built(Status.RECEIVED)
     data = client.get(f"/api/v1/dossiers/{dossier.code}/status").json()
