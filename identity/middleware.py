@@ -48,8 +48,8 @@ def _second_factor_required(request) -> bool:
 
 class SecondFactorPendingMiddleware:
     """An official or staff member who gave the password but not yet a TOTP code is
-    half signed in: every page but the code step, the enrolment and signing out sends
-    them to the code step (portal pages too: the account is the same).
+    half signed in: every page but the code step, the enrolment, signing in and out
+    sends them to the code step (portal pages too: the account is the same).
 
     Must follow django_otp's OTPMiddleware (which sets `user.is_verified`).
     """
@@ -58,6 +58,9 @@ class SecondFactorPendingMiddleware:
     OPEN = (
         "backoffice:otp-verify",
         "backoffice:otp-enrol",
+        # Signing in again (as someone else) replaces the half-signed-in session.
+        "backoffice:login",
+        "portal:login",
         "backoffice:logout",
         "portal:logout",
         "set_language",
@@ -105,7 +108,7 @@ class SecondFactorPendingMiddleware:
             request.get_full_path() if request.method == "GET" else reverse("backoffice:home")
         )
         url = f"{reverse(target)}?{urlencode({'next': next_url})}"
-        if getattr(request, "htmx", False):
+        if request.headers.get("HX-Request") == "true":
             # htmx would swap the code page into a fragment: the whole page goes there.
             return HttpResponseClientRedirect(url)
         return redirect(url)
