@@ -96,9 +96,9 @@ class SecondFactorPendingMiddleware:
     def _to_second_factor(request):
         from urllib.parse import urlencode
 
+        from django.http import HttpResponseForbidden
         from django.shortcuts import redirect
         from django.urls import reverse
-        from django_htmx.http import HttpResponseClientRedirect
 
         from identity.services import otp_device_for
 
@@ -107,8 +107,8 @@ class SecondFactorPendingMiddleware:
         next_url = (
             request.get_full_path() if request.method == "GET" else reverse("backoffice:home")
         )
-        url = f"{reverse(target)}?{urlencode({'next': next_url})}"
         if request.headers.get("HX-Request") == "true":
-            # htmx would swap the code page into a fragment: the whole page goes there.
-            return HttpResponseClientRedirect(url)
-        return redirect(url)
+            # A fragment (the notification bell polled by the code page's own header):
+            # htmx swaps nothing on a 403, so the code page stays as it is.
+            return HttpResponseForbidden()
+        return redirect(f"{reverse(target)}?{urlencode({'next': next_url})}")

@@ -93,12 +93,10 @@ def test_back_office_queue_and_workbench_with_preview_have_no_violation(
 
     page.get_by_role("link", name=dossier.code).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(dossier.code)
-    preview = page.locator("iframe").first
-    expect(preview).to_be_attached()
-    preview.scroll_into_view_if_needed()
-    # The framed preview loads (a frame-ancestors refusal would leave it empty and log).
+    # The framed preview loads once opened; a frame-ancestors refusal would leave it
+    # empty and be reported.
     with page.expect_response(lambda r: "?xem=1" in r.url) as answer:
-        page.reload()
+        page.locator(".bo-preview summary").first.click()
     assert answer.value.status == 200
     assert "frame-ancestors 'self'" in answer.value.headers["content-security-policy"]
     page.wait_for_timeout(500)
