@@ -72,10 +72,11 @@ RUN SECRET_KEY=build-only-collectstatic-placeholder-never-used-at-runtime-000000
         DATABASE_URL=postgres://build:build@127.0.0.1:5432/build \
         python manage.py collectstatic --noinput \
     && python -m compileall -q /app \
-    && mkdir -p /app/media /var/lib/motcua/beat \
-    && chown motcua:motcua /app/media /var/lib/motcua/beat
+    && mkdir -p /app/media /app/private /var/lib/motcua/beat \
+    && chown motcua:motcua /app/media /app/private /var/lib/motcua/beat
 
-# /app/media (uploads, when STORAGE_BACKEND is the local disk) and /var/lib/motcua/beat
+# /app/media (uploads, when STORAGE_BACKEND is the local disk), /app/private (dossier
+# files, when PRIVATE_STORAGE_BACKEND is the local disk) and /var/lib/motcua/beat
 # (beat's schedule file) are where compose mounts its named volumes; a new named
 # volume takes this ownership, so the unprivileged user can write there.
 

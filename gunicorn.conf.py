@@ -4,6 +4,8 @@ line (GUNICORN_CMD_ARGS in the Dockerfile)."""
 
 import logging
 
+import gunicorn.http.wsgi
+
 
 def post_worker_init(worker):
     # Before the worker takes requests: see config.warmup and dossiers.pdf.warm_up. A
@@ -17,3 +19,9 @@ def post_worker_init(worker):
             warm()
         except Exception:
             log.exception("%s warm-up failed", name)
+
+
+# gunicorn names itself and its version in every response's `Server` header; an
+# outside scan reads the version from it. Responses name the service instead (nginx
+# in front sets its own header, without a version: `server_tokens off`).
+gunicorn.http.wsgi.SERVER = "MotCua"

@@ -4,6 +4,8 @@ Every probe has a short timeout so a hung dependency makes /readyz answer 503 fa
 instead of hanging the balancer's check.
 """
 
+import hmac
+import ipaddress
 import time
 import uuid
 
@@ -55,6 +57,36 @@ def _check_worker(timeout: float) -> None:
         raise RuntimeError(f"unexpected answer {answer!r}")
 
 
+# Headers a proxy adds to say whom it forwards for: with any of them, the request
+# came from outside even though the proxy itself connects from the loopback.
+_FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+
+def _from_loopback(request) -> bool:
+    if any(header in request.META for header in _FORWARDING_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def _has_token(request) -> bool:
+    expected = settings.READYZ_TOKEN
+    if not expected:
+        return False
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    given = authorization[7:] if authorization[:7].lower() == "bearer " else ""
+    given = given or request.GET.get("token", "")
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def deep_check_allowed(request) -> bool:
+    """The deep check sends a Celery task and holds a web thread for up to the timeout:
+    only the host itself (no proxy in between) or whoever holds READYZ_TOKEN."""
+    return _from_loopback(request) or _has_token(request)
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -64,10 +96,16 @@ def healthz(request):
 @never_cache
 @require_GET
 def readyz(request):
-    """200 when PostgreSQL and Redis answer; ?deep=1 also round-trips a Celery task."""
+    """200 when PostgreSQL and Redis answer; ?deep=1 also round-trips a Celery task,
+    for the loopback or the holder of READYZ_TOKEN only (403 for anyone else)."""
     timeout = settings.READINESS_TIMEOUT
     checks = {"database": _check_database, "redis": _check_redis}
     if request.GET.get("deep") in {"1", "true", "yes"}:
+        if not deep_check_allowed(request):
+            return JsonResponse(
+                {"detail": "The deep check needs READYZ_TOKEN or a loopback address."},
+                status=403,
+            )
         checks["celery"] = _check_worker
     results: dict[str, dict] = {}
     for name, check in checks.items():

@@ -140,7 +140,7 @@ def dossier_edit(request, ref):
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     if dossier.status != Status.DRAFT:
         return redirect(dossier)
-    declaration, upload_errors = None, {}
+    declaration, upload_errors, status = None, {}, 200
     if request.method == "POST":
         if "upload" in request.POST:
             upload = UploadForm(request.POST, request.FILES)
@@ -159,10 +159,18 @@ def dossier_edit(request, ref):
                 else:
                     return redirect("portal:dossier-edit", ref=dossier.ref)
         elif "remove" in request.POST:
-            services.dossier_detach_file(
-                dossier_id=dossier.pk, actor=request.user, document_id=int(request.POST["remove"])
-            )
-            return redirect("portal:dossier-edit", ref=dossier.ref)
+            document_id = request.POST["remove"]
+            if not document_id.isascii() or not document_id.isdigit():
+                # Only a hand-made request sends anything but the button's number.
+                messages.error(
+                    request, _("The file to remove was not understood. Reload the page.")
+                )
+                status = 400
+            else:
+                services.dossier_detach_file(
+                    dossier_id=dossier.pk, actor=request.user, document_id=int(document_id)
+                )
+                return redirect("portal:dossier-edit", ref=dossier.ref)
         else:
             declaration, data = _declaration_data(dossier, request.POST)
             services.dossier_save_declaration(dossier_id=dossier.pk, actor=request.user, data=data)
@@ -176,6 +184,7 @@ def dossier_edit(request, ref):
         request,
         "portal/dossiers/edit.html",
         _edit_context(request, dossier, declaration, upload_errors),
+        status=status,
     )
 
 

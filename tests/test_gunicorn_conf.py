@@ -61,3 +61,48 @@ def test_a_failing_warm_up_does_not_stop_the_worker(monkeypatch, caplog):
 
     assert "PDF warm-up failed" in caplog.text
     assert "Django warm-up failed" in caplog.text
+
+
+def test_responses_do_not_name_gunicorn(tmp_path):
+    """gunicorn started with the project's config file on a loopback port: its Server
+    header names neither gunicorn nor its version."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env.pop("GUNICORN_CMD_ARGS", None)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--workers=1",
+            f"--bind=127.0.0.1:{port}",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline, response = time.monotonic() + 90, None
+        while response is None and time.monotonic() < deadline:
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            except OSError:
+                time.sleep(0.5)
+        assert response is not None, "gunicorn did not answer"
+        assert response.status == 200
+        server_header = response.headers.get("Server", "")
+        assert "gunicorn" not in server_header.lower()
+        assert not any(char.isdigit() for char in server_header)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

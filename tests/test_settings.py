@@ -122,3 +122,30 @@ def test_time_zone_and_language_come_from_the_environment():
 
 def test_only_postgresql_is_configured(settings):
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_production_cookies_and_policy():
+    code = (
+        "from django.conf import settings as s;"
+        "d = s.CONTENT_SECURITY_POLICY['DIRECTIVES'];"
+        "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE, s.SESSION_COOKIE_SECURE,"
+        " d['frame-ancestors'], d['form-action'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=REAL_KEY,
+        CSP_FORM_ACTION_ORIGINS="https://pay.example.vn",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "True Lax True [\"'none'\"] [\"'self'\", 'https://pay.example.vn']"
+    )

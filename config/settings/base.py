@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,14 +54,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads a parameter: a NUL byte never reaches PostgreSQL.
+    "config.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivatePagesNotStoredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "identity.middleware.SecondFactorPendingMiddleware",
     "identity.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -89,6 +95,26 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp; docs/security.md) --------------------------
+# No inline script, style or event handler anywhere: every script and stylesheet is a
+# file under /static/. Pages may not be framed, except the back office's document
+# previews, which web.responses lets the workbench of the same site frame.
+CSP_FORM_ACTION_ORIGINS = env.list("CSP_FORM_ACTION_ORIGINS", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Django admin's icons are SVG files; data: covers browsers' own image hints.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *CSP_FORM_ACTION_ORIGINS],
+        "frame-ancestors": [NONE],
+        "frame-src": [SELF],
+    }
+}
 
 # --- Data stores ---------------------------------------------------------------------
 # PostgreSQL only: the catalogue search needs unaccent/pg_trgm and the dossier log
@@ -169,6 +195,7 @@ OFFICIAL_SESSION_IDLE_SECONDS = env.int("OFFICIAL_SESSION_IDLE_SECONDS", default
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # django-axes: pause the pair (account, client address) after a few failures, so that
 # whoever types someone's name locks only himself; the account itself is locked for
@@ -343,6 +370,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Seconds each /readyz probe may take before the service counts as down.
 READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)
 READINESS_CELERY_QUEUE = env.str("READINESS_CELERY_QUEUE", default="")
+# /readyz?deep=1 from outside the host: `Authorization: Bearer <token>` or ?token=.
+# Empty: the deep check answers the loopback only.
+READYZ_TOKEN = env.str("READYZ_TOKEN", default="")
 
 LOGGING = {
     "version": 1,

@@ -110,10 +110,20 @@ def _sign_in(client, persona):
     return user
 
 
+HALF_SIGNED_IN = {
+    "superuser_without_membership": "/mot-cua/xac-thuc/dang-ky/",
+    "official_without_device": "/mot-cua/xac-thuc/dang-ky/",
+    "official_without_otp": "/mot-cua/xac-thuc/",
+}
+
+
 def expected(url_name: str, persona: str) -> tuple[int, str]:
     """(status, where a redirect goes, or a phrase of the page)"""
     if url_name in PUBLIC:
         return 200, "Đăng nhập cán bộ"
+    # Half signed in (password, no code yet): only the code pages and sign-out are open.
+    if persona in HALF_SIGNED_IN and url_name not in set(OTP_PAGES) | set(SIGN_OUT):
+        return 302, HALF_SIGNED_IN[persona]
     if url_name in SIGN_OUT | POST_ONLY:
         return 405, ""  # GET is refused; sign-out and actions are POSTs
     not_official = persona in ("citizen", "superuser_without_membership")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dossiers.constants import Status
 from dossiers.models import DossierLog
 from tests.dossiers.factories import World
+from tests.helpers import force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +94,11 @@ def test_a_submitted_dossier_is_not_changed_by_a_late_autosave(client, world):
 def test_autosave_is_for_the_applicant_only(client, world):
     draft = world.draft()
     data = {"full_name": "Kẻ lạ"}
-    for person in (world.other, world.receptionist):
-        client.force_login(person)
-        assert _autosave(client, draft, data, **HTMX).status_code == 404
+    client.force_login(world.other)
+    assert _autosave(client, draft, data, **HTMX).status_code == 404
+    # An official past the second factor is no applicant either.
+    force_login_verified(client, world.receptionist)
+    assert _autosave(client, draft, data, **HTMX).status_code == 404
     client.logout()
     signed_out = _autosave(client, draft, data, **HTMX)
     # htmx would put a redirected login page into the status line: a message instead.

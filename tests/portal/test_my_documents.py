@@ -7,6 +7,7 @@ from dossiers import services
 from dossiers.constants import Status
 from dossiers.models import StoredFile
 from tests.dossiers.factories import World, pdf
+from tests.helpers import force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +226,7 @@ def test_every_my_documents_url_is_only_for_the_owner(client, world):
         anonymous = getattr(client, method)(url)
         assert anonymous.status_code == 302 and "/dang-nhap/" in anonymous["Location"], url
     for person in (world.other, world.receptionist):
-        client.force_login(person)
+        force_login_verified(client, person)  # officials past the second factor
         assert mine.name not in client.get(listing).content.decode()
         for method, url in urls:
             assert getattr(client, method)(url).status_code == 404, (person, url)
