@@ -55,4 +55,4 @@ SECRET_KEY="$("$VENV_PY" -c 'import secrets; print(secrets.token_urlsafe(64))')"
   "$VENV_PY" manage.py check --deploy --fail-level WARNING --settings=config.settings.production
 
 log "pytest"
-"$ROOT/.venv/bin/pytest" -n "${PYTEST_WORKERS:-2}" "$@"
+"$ROOT/.venv/bin/pytest" -n "${PYTEST_WORKERS:-2}" --dist loadgroup --durations=15 "$@"

@@ -102,7 +102,7 @@ def test_dockerfile_runs_as_non_root_and_collects_static_files():
 
 def _services() -> dict:
     yaml = pytest.importorskip("yaml")
-    result = compose("config", SECRET_KEY="x" * 60)
+    result = compose("config", **OPERATOR)
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)["services"]
 

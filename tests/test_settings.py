@@ -136,6 +136,7 @@ def test_production_cookies_and_policy():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=REAL_KEY,
         CSP_FORM_ACTION_ORIGINS="https://pay.example.vn",
+        **PRODUCTION_BACKENDS,
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],

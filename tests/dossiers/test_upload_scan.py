@@ -158,9 +158,9 @@ def test_without_a_scanner_uploads_are_stored_and_nothing_is_asked(settings, wor
 
 
 def test_production_takes_the_scanner_from_the_environment_and_refuses_the_old_hook():
-    from tests.test_settings import REAL_KEY, run_check
+    from tests.test_settings import PRODUCTION_BACKENDS, REAL_KEY, run_check
 
-    env = {"SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "motcua.example.gov.vn"}
+    env = {"SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "motcua.example.gov.vn", **PRODUCTION_BACKENDS}
     scanner = "dossiers.scanning.ClamdScanner"
     ok = run_check("config.settings.production", DOSSIER_UPLOAD_SCANNER=scanner, **env)
     assert ok.returncode == 0, ok.stderr
