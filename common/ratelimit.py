@@ -67,6 +67,11 @@ def count(*, scope: str, key: str, window: int = 60) -> int:
         return 1
 
 
+def peek(*, scope: str, key: str) -> int:
+    """The hits of `key` at `scope` in the current window, without counting one."""
+    return int(cache.get(f"ratelimit:{scope}:{key}") or 0)
+
+
 def request_allowed(request, *, scope: str, limit: int, window: int = 60) -> bool:
     """`hit` for the request's client address."""
     return hit(scope=scope, key=client_address(request), limit=limit, window=window)

@@ -7,6 +7,9 @@ name locks only himself, and the owner still signs in from elsewhere. Across add
 ACCOUNT_LOCK_FAILURE_LIMIT of them within a pause, locks the account for everyone for
 one pause and tells the owner (`identity.services.account_lock_engaged`). Failures
 refused by a lock are not password checks and do not count towards the account lock.
+A third counter keeps one address from trying one password against many accounts
+(password spraying): after ADDRESS_LOCK_FAILURE_LIMIT checked failures within a pause,
+that address may not sign in to any account until the pause ends.
 
 The name typed at sign-in may be a personal ID number, which must never be stored or
 logged in clear: axes gets `account-<pk>` for a known account (so ID number, email and
@@ -58,6 +61,16 @@ def account_lock_seconds(name: str) -> int:
     return max(0, math.ceil(until - time.time())) if until else 0
 
 
+ADDRESS_SCOPE = "sign-in-address"
+
+
+def address_locked(request) -> bool:
+    """Too many checked password failures from this client address, whatever the
+    accounts: it may not sign in until its window ends."""
+    failures = ratelimit.peek(scope=ADDRESS_SCOPE, key=ratelimit.client_address(request))
+    return failures >= settings.ADDRESS_LOCK_FAILURE_LIMIT
+
+
 def account_failure_count(name: str) -> bool:
     """Count one checked password failure of the account; True when this one engages the
     account-wide lock (exactly once per lock, however many nodes count at once)."""
@@ -74,6 +87,8 @@ class AccountLockHandler(AxesDatabaseHandler):
     def is_locked(self, request, credentials=None) -> bool:
         if super().is_locked(request, credentials):
             return True
+        if request is not None and address_locked(request):
+            return True
         return account_lock_seconds(axes_username(request, credentials)) > 0
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
@@ -82,6 +97,9 @@ class AccountLockHandler(AxesDatabaseHandler):
         super().user_login_failed(sender, credentials, request=request, **kwargs)
         if not checked:
             return
+        ratelimit.count(
+            scope=ADDRESS_SCOPE, key=ratelimit.client_address(request), window=_pause_seconds()
+        )
         name = axes_username(request, credentials)
         if name.startswith(ACCOUNT_PREFIX) and account_failure_count(name):
             from identity import services

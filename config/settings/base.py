@@ -205,6 +205,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "identity.security.AccountLockHandler"
 ACCOUNT_LOCK_FAILURE_LIMIT = env.int("ACCOUNT_LOCK_FAILURE_LIMIT", default=50)
+# One address trying passwords against many accounts (spraying) pauses after this many
+# checked failures within a pause, whatever the accounts.
+ADDRESS_LOCK_FAILURE_LIMIT = env.int("ADDRESS_LOCK_FAILURE_LIMIT", default=30)
 AXES_RESET_ON_SUCCESS = True
 # An attempt refused by a lock is not counted: the pause runs from the last password
 # actually checked, and the account-wide count sees only checked passwords.

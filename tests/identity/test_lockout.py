@@ -123,3 +123,26 @@ def test_failures_for_names_without_an_account_write_no_audit_rows(settings):
         attacker.post("/dang-nhap/", {"username": f"nobody{n % 2}@example.vn", "password": "x"})
 
     assert not AccountEvent.objects.exists()
+
+
+def test_one_address_spraying_many_accounts_is_paused(owner, settings):
+    """One password tried against many accounts from one address: the pair lock never
+    engages (one try per account), the address-wide count does; other addresses and
+    the owner elsewhere are not affected."""
+    settings.ADDRESS_LOCK_FAILURE_LIMIT = 4
+    victims = [UserFactory(email=f"nan-nhan{n}@example.vn") for n in range(6)]
+    sprayer = Client(REMOTE_ADDR=ATTACKER)
+    codes = [
+        sprayer.post(
+            "/dang-nhap/", {"username": victim.email, "password": "Matkhau@123"}
+        ).status_code
+        for victim in victims
+    ]
+    assert codes == [200, 200, 200, 200, 429, 429]
+
+    # Even the right password of another account waits at that address.
+    response, there = _sign_in(ATTACKER, "0987000111", PASSWORD)
+    assert response.status_code == 429 and "_auth_user_id" not in there.session
+    # Elsewhere, the owner signs in.
+    response, home = _sign_in("198.51.100.20", "0987000111", PASSWORD)
+    assert response.status_code == 302
