@@ -146,3 +146,4 @@ def test_one_address_spraying_many_accounts_is_paused(owner, settings):
     # Elsewhere, the owner signs in.
     response, home = _sign_in("198.51.100.20", "0987000111", PASSWORD)
     assert response.status_code == 302
+    assert home.session["_auth_user_id"] == str(owner.pk)
