@@ -55,9 +55,13 @@ def hit(*, scope: str, key: str, limit: int, window: int = 60) -> bool:
     return count(scope=scope, key=key, window=window) <= limit
 
 
+def _cache_key(scope: str, key: str) -> str:
+    return f"ratelimit:{scope}:{key}"
+
+
 def count(*, scope: str, key: str, window: int = 60) -> int:
     """Counts one hit of `key` at `scope` and returns the hits in the current window."""
-    name = f"ratelimit:{scope}:{key}"
+    name = _cache_key(scope, key)
     if cache.add(name, 1, timeout=window):
         return 1
     try:
@@ -69,7 +73,7 @@ def count(*, scope: str, key: str, window: int = 60) -> int:
 
 def peek(*, scope: str, key: str) -> int:
     """The hits of `key` at `scope` in the current window, without counting one."""
-    return int(cache.get(f"ratelimit:{scope}:{key}") or 0)
+    return int(cache.get(_cache_key(scope, key)) or 0)
 
 
 def request_allowed(request, *, scope: str, limit: int, window: int = 60) -> bool:

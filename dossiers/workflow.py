@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from dossiers.constants import OPEN_STATES, Action, ActorRole, Status
 
 A, R, S, L = ActorRole.APPLICANT, ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER
@@ -163,6 +166,28 @@ def needs_apology(*, due_at, paused: bool, status: str, now, apologised_since) -
     if due_at is None or paused or status not in OPEN_STATES or due_at >= now:
         return False
     return not apologised_since(due_at)
+
+
+# What an official is told when an overdue dossier is asked to move on first.
+APOLOGY_FIRST = _(
+    "This dossier is overdue. Apologise to the applicant and set a new "
+    "appointment (form 04) before any other action."
+)
+
+
+def apology_due(dossier, *, now=None) -> bool:
+    """`needs_apology` for a dossier: overdue and no apology logged since it fell due.
+    One query, and only for a late dossier. The services refuse other actions then;
+    the pages offer the apology alone."""
+    return needs_apology(
+        due_at=dossier.due_at,
+        paused=dossier.paused_at is not None,
+        status=dossier.status,
+        now=now or timezone.now(),
+        apologised_since=lambda due: dossier.log.filter(
+            action=Action.APOLOGISE, created_at__gte=due
+        ).exists(),
+    )
 
 
 def actions_for(state: str, role: str) -> list[str]:

@@ -39,14 +39,22 @@ find_python() {
 }
 
 ensure_uv() {
+  # uv alone goes into .local/uv (its wheel is the binary and a stub), through a
+  # throw-away venv's pip: no copy of pip or setuptools is left inside the checkout.
+  if [ -d "$ROOT/.local/uv/lib" ]; then
+    rm -rf "$ROOT/.local/uv"  # an older layout: a whole venv
+  fi
   if command -v uv >/dev/null 2>&1; then
     UV="$(command -v uv)"
   elif [ -x "$ROOT/.local/uv/bin/uv" ]; then
     UV="$ROOT/.local/uv/bin/uv"
   else
     log "installing uv (the lock-file installer) into .local/uv"
-    "$PYTHON" -m venv "$ROOT/.local/uv"
-    "$ROOT/.local/uv/bin/pip" install -q uv
+    local tmp
+    tmp="$(mktemp -d)"
+    "$PYTHON" -m venv "$tmp/venv"
+    "$tmp/venv/bin/pip" install -q --target "$ROOT/.local/uv" uv
+    rm -rf "$tmp"
     UV="$ROOT/.local/uv/bin/uv"
   fi
   export UV

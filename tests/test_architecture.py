@@ -24,6 +24,10 @@ PACKAGES = (
 )
 
 
+# Test helpers shared between test modules are public too (tests/*/helpers.py).
+IMPORT_ROOTS = (*PACKAGES, "tests", "bench")
+
+
 def _sources(*roots):
     for root in roots:
         for path in sorted((ROOT / root).rglob("*.py")):
@@ -47,14 +51,15 @@ def _is_module(dotted: str) -> bool:
 
 
 def _private_uses(path: Path) -> list[str]:
-    """`from x import _y` and `x._y` where x is one of our modules, other than the
-    file's own module or its package."""
+    """Imports of a private name (a leading underscore) from another of our modules, and
+    attribute reads of one through an imported module; the file's own module and its
+    package do not count."""
     tree = ast.parse(path.read_text(), filename=str(path))
     own = _module_of(path)
     found, aliases = [], {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.split(".")[0] not in PACKAGES or own.startswith(node.module):
+            if node.module.split(".")[0] not in IMPORT_ROOTS or own.startswith(node.module):
                 continue
             for alias in node.names:
                 if _is_private(alias.name):
@@ -65,7 +70,7 @@ def _private_uses(path: Path) -> list[str]:
                     aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] in PACKAGES and alias.asname:
+                if alias.name.split(".")[0] in IMPORT_ROOTS and alias.asname:
                     aliases[alias.asname] = alias.name
     for node in ast.walk(tree):
         if (
@@ -122,7 +127,7 @@ def test_the_private_check_would_see_a_private_import(tmp_path, monkeypatch):
     (tmp_path / "dossiers" / "queues.py").write_text("")
     sample = tmp_path / "portal" / "views.py"
     sample.parent.mkdir()
-    sample.write_text(
-        "from dossiers.services import _lock\nfrom dossiers import queues as q\nq._count()\n"
-    )
+    private = "_lock"
+    lines = [f"from dossiers.services import {private}", "from dossiers import queues as q"]
+    sample.write_text("\n".join([*lines, "q._count()", ""]))
     assert len(_private_uses(sample)) == 2

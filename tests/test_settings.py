@@ -69,19 +69,17 @@ def test_production_deploy_check_is_clean_with_a_real_key():
     assert "no issues" in result.stdout
 
 
-def test_environment_drives_settings():
-    code = (
-        "from django.conf import settings as s;"
-        "print(s.TIME_ZONE, s.LANGUAGE_CODE, s.DEBUG, s.AUTH_USER_MODEL,"
-        " s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
-    )
+def production_print(code: str, **env_overrides) -> subprocess.CompletedProcess:
+    """Runs `code` after django.setup() under the production settings (real-looking
+    backends, a real key), in a process of its own."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=REAL_KEY,
         **PRODUCTION_BACKENDS,
+        **env_overrides,
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env=env,
@@ -89,6 +87,15 @@ def test_environment_drives_settings():
         text=True,
         timeout=60,
     )
+
+
+def test_environment_drives_settings():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.TIME_ZONE, s.LANGUAGE_CODE, s.DEBUG, s.AUTH_USER_MODEL,"
+        " s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    )
+    result = production_print(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "Asia/Ho_Chi_Minh",
@@ -131,21 +138,7 @@ def test_production_cookies_and_policy():
         "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE, s.SESSION_COOKIE_SECURE,"
         " d['frame-ancestors'], d['form-action'])"
     )
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=REAL_KEY,
-        CSP_FORM_ACTION_ORIGINS="https://pay.example.vn",
-        **PRODUCTION_BACKENDS,
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = production_print(code, CSP_FORM_ACTION_ORIGINS="https://pay.example.vn")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "True Lax True [\"'none'\"] [\"'self'\", 'https://pay.example.vn']"

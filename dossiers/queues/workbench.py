@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from dossiers.constants import Action, Status, Visibility
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
 from dossiers.queues.scope import FILED, OfficialScope, official_scope, scope_q
-from dossiers.workflow import TRANSITIONS, actions_for, needs_apology
+from dossiers.workflow import TRANSITIONS, actions_for, apology_due
 from identity.constants import OfficialRole
 
 
@@ -81,21 +80,6 @@ def log_visible_to(entries, dossier: Dossier, scope: OfficialScope) -> list[Doss
 # Events that are no edge of the workflow table: they keep the state, so they stay open
 # on an overdue dossier too, to anyone who holds an official role on the dossier.
 EVENT_ACTIONS = (Action.MESSAGE, Action.NOTE)
-
-
-def apology_due(dossier: Dossier, *, now=None) -> bool:
-    """Whether the dossier is overdue and no apology was logged since it fell due
-    (`dossiers.workflow.needs_apology`): then the apology comes before any other
-    action. One query, and only for a late dossier."""
-    return needs_apology(
-        due_at=dossier.due_at,
-        paused=dossier.paused_at is not None,
-        status=dossier.status,
-        now=now or timezone.now(),
-        apologised_since=lambda due: dossier.log.filter(
-            action=Action.APOLOGISE, created_at__gte=due
-        ).exists(),
-    )
 
 
 def official_actions(

@@ -21,7 +21,7 @@ from dossiers.errors import DossierError
 from dossiers.models import Dossier
 from dossiers.services.desk import dossier_receive
 from dossiers.services.processing import dossier_assign
-from dossiers.workflow import TransitionNotAllowed
+from dossiers.workflow import APOLOGY_FIRST, TransitionNotAllowed
 
 # The most dossiers one request acts on.
 BULK_MAX = 100
@@ -120,9 +120,5 @@ def _refusal_text(refusal: str) -> str:
     if refusal == queues.REFUSED_ROLE:
         return _("Your roles do not allow this action here.")
     if refusal == queues.REFUSED_APOLOGY_FIRST:
-        # The msgid of the services' own refusal (dossiers.services.transition).
-        return _(
-            "This dossier is overdue. Apologise to the applicant and set a new "
-            "appointment (form 04) before any other action."
-        )
+        return str(APOLOGY_FIRST)
     return _("This action is not possible in the dossier's state.")

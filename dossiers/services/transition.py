@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from dossiers import documents
-from dossiers.constants import FINAL, Action, Visibility
+from dossiers.constants import FINAL, Visibility
 from dossiers.errors import DossierError
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier
 from dossiers.services.actors import acting_role
 from dossiers.services.log import action_event_emit, dossier_log_record
-from dossiers.workflow import OVERDUE_EXEMPT, edge_for, ensure_allowed, needs_apology
+from dossiers.workflow import APOLOGY_FIRST, OVERDUE_EXEMPT, apology_due, edge_for, ensure_allowed
 
 
 def dossier_lock(dossier_id: int) -> Dossier:
@@ -81,21 +80,6 @@ def dossier_transition(
 
 def _check_not_overdue(dossier: Dossier, action: str, now) -> None:
     """An overdue dossier moves on only after the agency apologised and set a new
-    appointment (form 04); the applicant may still withdraw. See workflow.needs_apology."""
-    if action in OVERDUE_EXEMPT:
-        return
-    if needs_apology(
-        due_at=dossier.due_at,
-        paused=dossier.paused_at is not None,
-        status=dossier.status,
-        now=now,
-        apologised_since=lambda due: dossier.log.filter(
-            action=Action.APOLOGISE, created_at__gte=due
-        ).exists(),
-    ):
-        raise DossierError(
-            _(
-                "This dossier is overdue. Apologise to the applicant and set a new "
-                "appointment (form 04) before any other action."
-            )
-        )
+    appointment (form 04); the applicant may still withdraw."""
+    if action not in OVERDUE_EXEMPT and apology_due(dossier, now=now):
+        raise DossierError(APOLOGY_FIRST)

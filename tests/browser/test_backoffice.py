@@ -2,30 +2,18 @@
 in with the TOTP code, finds the online dossier in "to receive", opens it and receives
 it; the specialist's queue then holds it after assignment."""
 
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from dossiers.constants import Status
+from tests.browser.helpers import official_sign_in
 from tests.dossiers.factories import World
-from tests.identity.factories import PASSWORD
-
-
-def _sign_in(page, live_server, user):
-    page.goto(live_server.url + "/mot-cua/")
-    page.get_by_label("Số định danh cá nhân, email hoặc số điện thoại").fill(user.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    device = TOTPDevice.objects.get(user=user)
-    page.get_by_label("Mã 6 chữ số trong ứng dụng xác thực").fill(f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name="Xác nhận").click()
 
 
 def test_receptionist_receives_and_assigns_from_the_queue(live_server, page, axe_check):
     world = World()
     dossier = world.dossier_in(Status.SUBMITTED)
 
-    _sign_in(page, live_server, world.receptionist)
+    official_sign_in(page, live_server, world.receptionist)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Bộ phận một cửa")
     expect(page.get_by_role("link", name="Chờ tiếp nhận 1")).to_have_attribute(

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from dossiers.constants import Status
 from dossiers.demo import demo_pdf
 from dossiers.models import Dossier
-from tests.browser.test_backoffice import _sign_in
+from tests.browser.helpers import official_sign_in
 from tests.dossiers.factories import World
 from tests.dossiers.test_documents import pdf_text
 from tests.identity.factories import PASSWORD
@@ -43,7 +43,7 @@ def new_page(page):
 def _official(new_page, live_server, user):
     """Another official, signed in with TOTP."""
     other = new_page()
-    _sign_in(other, live_server, user)
+    official_sign_in(other, live_server, user)
     expect(other.get_by_role("heading", level=1)).to_have_text("Bộ phận một cửa")
     return other
 
@@ -90,7 +90,7 @@ def test_received_processed_approved_returned_and_seen_by_the_citizen(
     dossier = world.dossier_in(Status.SUBMITTED)
 
     # The receptionist finds the online dossier in "to receive" and receives it.
-    _sign_in(page, live_server, world.receptionist)
+    official_sign_in(page, live_server, world.receptionist)
     _open_from_queue(page, "Chờ tiếp nhận", dossier)
     axe_check(page, "workbench of a submitted dossier")
     _act(page, "receive").locator("button[type=submit]").click()
@@ -168,7 +168,7 @@ def test_supplement_requested_answered_and_back_in_processing(
     world = World()
     dossier = world.dossier_in(Status.PROCESSING)
 
-    _sign_in(page, live_server, world.specialist)
+    official_sign_in(page, live_server, world.specialist)
     axe_check(page, "specialist's queue")
     _open_from_queue(page, "Được giao cho tôi", dossier)
     axe_check(page, "workbench of a dossier in progress")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from identity.models import RegistryResident
-from tests.browser.test_backoffice import _sign_in
+from tests.browser.helpers import official_sign_in
 from tests.dossiers.factories import PDF, World
 from tests.dossiers.test_documents import pdf_text
 
@@ -23,7 +23,7 @@ def test_walk_in_filed_at_the_counter_and_receipt_opened(live_server, page, axe_
         sex="female",
         permanent_address="12 Nguyễn Huệ, Phường Sài Gòn",
     )
-    _sign_in(page, live_server, world.receptionist)
+    official_sign_in(page, live_server, world.receptionist)
 
     page.get_by_role("link", name="Tiếp nhận tại quầy").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tiếp nhận tại quầy")

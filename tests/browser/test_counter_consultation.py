@@ -9,14 +9,14 @@ from playwright.sync_api import expect
 
 from dossiers.constants import Status
 from tests.backoffice.worlds import two_wards
-from tests.browser.test_backoffice import _sign_in
+from tests.browser.helpers import official_sign_in
 
 
 def test_consultation_asked_and_answered(live_server, page, axe_check):
     a, b = two_wards()
     dossier = a.dossier_in(Status.PROCESSING)
 
-    _sign_in(page, live_server, a.specialist)
+    official_sign_in(page, live_server, a.specialist)
     page.goto(f"{live_server.url}/mot-cua/ho-so/{dossier.ref}/")
     page.locator("#action-consult summary").click()
     page.get_by_label("Cơ quan được xin ý kiến").select_option(str(b.agency.pk))
@@ -31,7 +31,7 @@ def test_consultation_asked_and_answered(live_server, page, axe_check):
 
     other = page.context.browser.new_context(locale="vi-VN")
     consulted = other.new_page()
-    _sign_in(consulted, live_server, b.specialist)
+    official_sign_in(consulted, live_server, b.specialist)
     consulted.get_by_role("link", name="Xin ý kiến liên thông").click()
     axe_check(consulted, "consultations queue")
     consulted.get_by_role("link", name=dossier.code).click()

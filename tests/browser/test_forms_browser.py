@@ -9,14 +9,14 @@ from playwright.sync_api import expect
 
 from dossiers.constants import Status
 from dossiers.models import Dossier
-from tests.browser.test_backoffice import _sign_in
+from tests.browser.helpers import official_sign_in
 from tests.dossiers.factories import World
 
 
 def test_receive_and_print_form_01_then_apologise_when_overdue(live_server, page, axe_check):
     world = World()
     dossier = world.dossier_in(Status.SUBMITTED)
-    _sign_in(page, live_server, world.receptionist)
+    official_sign_in(page, live_server, world.receptionist)
     page.goto(f"{live_server.url}/mot-cua/ho-so/{dossier.ref}/")
 
     page.locator("#action-receive summary").click()

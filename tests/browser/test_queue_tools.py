@@ -5,7 +5,7 @@ and axe finds no serious violation with the help and the bulk toolbar shown."""
 from playwright.sync_api import expect
 
 from dossiers.constants import Status
-from tests.browser.test_backoffice import _sign_in
+from tests.browser.helpers import official_sign_in
 from tests.dossiers.factories import World
 
 
@@ -14,7 +14,7 @@ def test_filter_shortcuts_and_bulk_receive(live_server, page, axe_check):
     received = [world.dossier_in(Status.RECEIVED) for _ in range(2)]
     submitted = [world.dossier_in(Status.SUBMITTED) for _ in range(2)]
 
-    _sign_in(page, live_server, world.receptionist)
+    official_sign_in(page, live_server, world.receptionist)
     page.goto(live_server.url + "/mot-cua/?hang-doi=all")
     page.evaluate("window.__samePage = true")
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from dossiers import payments, services
 from dossiers.constants import Action, PaymentPurpose, PaymentStatus, Status
 from dossiers.integrity import verify_chains
-from dossiers.models import DossierLog, Payment
 from tests.dossiers.factories import World
+from tests.portal.payment_helpers import pay_through_the_bank, payment_state
 
 pytestmark = pytest.mark.django_db
 
@@ -20,31 +20,6 @@ def world(db):
     return World()
 
 
-def _state(dossier):
-    dossier.refresh_from_db()
-    return (
-        dossier.status,
-        list(Payment.objects.filter(dossier=dossier).values_list("status", "transaction_id")),
-        DossierLog.objects.filter(dossier=dossier).count(),
-    )
-
-
-def _pay_through_the_bank(client, dossier, payment, *, button="pay", notify=False):
-    """Pay button -> simulated bank page -> bank button -> the signed callback URL.
-    With `notify` the simulated bank also sends its server notification first."""
-    pay = client.post(
-        reverse("portal:dossier-pay", kwargs={"ref": dossier.ref, "reference": payment.reference})
-    )
-    assert pay.status_code == 302 and pay["Location"].startswith("/thanh-toan/gia-lap/")
-    bank = client.get(pay["Location"])
-    assert bank.status_code == 200 and payment.reference in bank.content.decode()
-    form = dict(parse_qsl(urlsplit(pay["Location"]).query))
-    extra = {"notify": "1"} if notify else {}
-    back = client.post(reverse("portal:payment-dev-bank"), {**form, button: "1", **extra})
-    assert back.status_code == 302 and back["Location"].startswith("/thanh-toan/ket-qua/")
-    return back["Location"]
-
-
 def test_citizen_pays_a_financial_obligation(client, world):
     dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
@@ -52,7 +27,7 @@ def test_citizen_pays_a_financial_obligation(client, world):
     page = client.get(dossier.get_absolute_url()).content.decode()
     assert reverse("portal:dossier-pay", args=[dossier.ref, payment.reference]) in page
 
-    callback = _pay_through_the_bank(client, dossier, payment)
+    callback = pay_through_the_bank(client, dossier, payment)
     response = client.get(callback)
 
     assert response.status_code == 302 and response["Location"] == dossier.get_absolute_url()
@@ -70,10 +45,10 @@ def test_citizen_pays_a_financial_obligation(client, world):
     assert reverse("portal:dossier-pay", args=[dossier.ref, payment.reference]) not in page
 
     # The same callback again (replay): ignored, nothing changes.
-    before = _state(dossier)
+    before = payment_state(dossier)
     again = client.get(callback)
     assert again.status_code == 302
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 @pytest.mark.parametrize(
@@ -91,15 +66,15 @@ def test_tampered_callbacks_are_refused_with_nothing_changed(client, world, tamp
     dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     client.force_login(world.applicant)
-    callback = _pay_through_the_bank(client, dossier, payment)
+    callback = pay_through_the_bank(client, dossier, payment)
     params = dict(parse_qsl(urlsplit(callback).query))
-    before = _state(dossier)
+    before = payment_state(dossier)
 
     response = client.get(reverse("portal:payment-callback"), tamper(params))
 
     assert response.status_code == 400
     assert "Chưa ghi nhận thanh toán" in response.content.decode()
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 def test_a_validly_signed_callback_with_the_wrong_amount_is_refused(client, world):
@@ -112,12 +87,12 @@ def test_a_validly_signed_callback_with_the_wrong_amount_is_refused(client, worl
         "response_code": "00",
     }
     params["signature"] = payments.sign(params)
-    before = _state(dossier)
+    before = payment_state(dossier)
 
     response = client.get(reverse("portal:payment-callback"), params)
 
     assert response.status_code == 400
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 def test_the_bank_page_refuses_an_unsigned_order(client, world):
@@ -146,7 +121,7 @@ def test_fee_of_the_version_is_payable_from_submission(client):
     assert dossier.log.get(action=Action.SUBMIT).data["fee"] == 30000
     client.force_login(world.applicant)
 
-    client.get(_pay_through_the_bank(client, dossier, fee))
+    client.get(pay_through_the_bank(client, dossier, fee))
 
     fee.refresh_from_db()
     dossier.refresh_from_db()

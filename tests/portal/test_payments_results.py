@@ -19,7 +19,7 @@ from dossiers.models import DossierLog, Payment
 from tests.backoffice.worlds import two_wards
 from tests.dossiers.factories import World
 from tests.helpers import force_login_verified
-from tests.portal.test_payments import _pay_through_the_bank, _state
+from tests.portal.payment_helpers import pay_through_the_bank, payment_state
 
 pytestmark = pytest.mark.django_db
 
@@ -67,34 +67,34 @@ def test_notification_first_then_the_redirect_is_a_no_op(client, world):
     payment = dossier.payments.get()
     client.force_login(world.applicant)
 
-    callback = _pay_through_the_bank(client, dossier, payment, notify=True)
-    after_notification = _state(dossier)
+    callback = pay_through_the_bank(client, dossier, payment, notify=True)
+    after_notification = payment_state(dossier)
     assert after_notification[0] == Status.PROCESSING  # applied before the browser came back
 
     page = client.get(callback, follow=True).content.decode()
 
-    assert _state(dossier) == after_notification
+    assert payment_state(dossier) == after_notification
     assert "Đã nhận thanh toán" in page  # the citizen is told it is paid, not "replayed"
     # The same notification again (the bank retries): acknowledged, nothing changes.
     again = _notify(dict(parse_qsl(urlsplit(callback).query)))
     assert again.status_code == 200 and again.json()["code"] == "02"
-    assert _state(dossier) == after_notification
+    assert payment_state(dossier) == after_notification
 
 
 def test_redirect_first_then_the_notification_is_a_no_op(client, world):
     dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     client.force_login(world.applicant)
-    callback = _pay_through_the_bank(client, dossier, payment)
+    callback = pay_through_the_bank(client, dossier, payment)
     client.get(callback)
-    after_redirect = _state(dossier)
+    after_redirect = payment_state(dossier)
     assert after_redirect[0] == Status.PROCESSING
 
     response = _notify(dict(parse_qsl(urlsplit(callback).query)))
 
     assert response.status_code == 200
     assert response.json() == {"code": "02", "message": "already confirmed", "status": "paid"}
-    assert _state(dossier) == after_redirect
+    assert payment_state(dossier) == after_redirect
     assert dossier.log.filter(action=Action.PAY).count() == 1
 
 
@@ -111,18 +111,18 @@ def test_redirect_first_then_the_notification_is_a_no_op(client, world):
 def test_tampered_notifications_are_refused(world, tamper, status, code):
     dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
-    before = _state(dossier)
+    before = payment_state(dossier)
 
     response = _notify(tamper(_result(payment)))
 
     assert response.status_code == status and response.json()["code"] == code
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 def test_signed_notifications_for_an_unknown_order_or_a_wrong_amount(world):
     dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
-    before = _state(dossier)
+    before = payment_state(dossier)
     gateway = payments.DevelopmentGateway()
 
     unknown = gateway.bank_result(reference="MC000000UNKNOWN", amount=payment.amount, code="00")
@@ -130,7 +130,7 @@ def test_signed_notifications_for_an_unknown_order_or_a_wrong_amount(world):
 
     assert _notify(unknown).status_code == 404 and _notify(unknown).json()["code"] == "01"
     assert _notify(wrong).status_code == 400 and _notify(wrong).json()["code"] == "04"
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 def test_the_notification_endpoint_takes_only_post(client):
@@ -155,7 +155,7 @@ def test_cancelled_or_declined_payment_then_a_new_attempt(
     paused_at = dossier.paused_at
     client.force_login(world.applicant)
 
-    callback = _pay_through_the_bank(client, dossier, first, button=button)
+    callback = pay_through_the_bank(client, dossier, first, button=button)
     page = client.get(callback, follow=True).content.decode()
 
     first.refresh_from_db()
@@ -177,10 +177,10 @@ def test_cancelled_or_declined_payment_then_a_new_attempt(
     assert reverse("portal:dossier-pay", args=[dossier.ref, first.reference]) not in page
 
     # The replayed result changes nothing; the new attempt is paid normally.
-    before = _state(dossier)
+    before = payment_state(dossier)
     client.get(callback)
-    assert _state(dossier) == before
-    client.get(_pay_through_the_bank(client, dossier, attempt))
+    assert payment_state(dossier) == before
+    client.get(pay_through_the_bank(client, dossier, attempt))
     attempt.refresh_from_db()
     dossier.refresh_from_db()
     assert attempt.status == PaymentStatus.PAID and dossier.status == Status.PROCESSING
@@ -191,13 +191,13 @@ def test_a_late_paid_result_after_a_cancellation_changes_nothing_and_is_logged(w
     dossier = world.dossier_built(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
     _notify(_result(payment, code="24"))
-    before = _state(dossier)
+    before = payment_state(dossier)
 
     with caplog.at_level(logging.WARNING, logger="dossiers.payments"):
         response = _notify(_result(payment, code="00"))
 
     assert response.json()["code"] == "02"
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
     assert "reconcile" in caplog.text and payment.reference in caplog.text
 
 

@@ -14,7 +14,7 @@ from dossiers import services, vnpay
 from dossiers.constants import PaymentStatus, Status
 from dossiers.models import Payment
 from tests.dossiers.factories import World
-from tests.portal.test_payments import _state
+from tests.portal.payment_helpers import payment_state
 
 pytestmark = pytest.mark.django_db
 
@@ -136,9 +136,9 @@ def test_citizen_pays_through_vnpay_end_to_end(client, world):
 
     back = client.get(reverse("portal:payment-callback"), result)
     assert back.status_code == 302 and back["Location"] == dossier.get_absolute_url()
-    before = _state(dossier)
+    before = payment_state(dossier)
     assert ipn(result).json() == {"RspCode": "02", "Message": "Order already confirmed"}
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 def test_the_return_alone_records_the_payment(client, world):
@@ -167,13 +167,13 @@ def test_the_return_alone_records_the_payment(client, world):
 def test_ipn_refusals_change_nothing(world, make, rsp):
     dossier = world.dossier_in(Status.AWAITING_PAYMENT)
     payment = dossier.payments.get()
-    before = _state(dossier)
+    before = payment_state(dossier)
 
     answer = ipn(make(payment))
 
     assert answer.status_code == 200
     assert answer.json() == {"RspCode": rsp, "Message": vnpay.IPN_MESSAGES[rsp]}
-    assert _state(dossier) == before
+    assert payment_state(dossier) == before
 
 
 @pytest.mark.parametrize(
