@@ -16,6 +16,8 @@ class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     DISCARDED = "discarded", _("Discarded")
     SUBMITTED = "submitted", _("Submitted")
+    # Sent back by the desk before receipt (form 02): the answer returns to the desk.
+    DESK_SUPPLEMENT = "desk_supplement", _("Supplement requested at receipt")
     RECEIVED = "received", _("Received")
     REFUSED = "refused", _("Not received")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -103,14 +105,16 @@ class ReturnMode(models.TextChoices):
 
 
 class StandardForm(models.TextChoices):
-    """The standard one-stop documents of Circular 03/2025/TT-VPCP (earlier 01/2018)."""
+    """The standard one-stop documents (`dossiers.legal.FORMS`; their printed titles
+    are `legal.FORM_TITLES`)."""
 
     RECEIPT = "01", _("Receipt and appointment slip")
-    SUPPLEMENT = "02", _("Supplement request")
-    REFUSAL = "03", _("Refusal to receive the dossier")
-    APOLOGY = "04", _("Apology and new appointment")
-    STOP = "05", _("Notice of stopping processing")
+    SUPPLEMENT = "02", _("Request to supplement and complete the dossier")
+    REFUSAL = "03", _("Refusal to receive and settle the dossier")
+    APOLOGY = "04", _("Apology and request to extend the settlement time")
+    STOP = "05", _("Notice of stopping the settlement of the dossier")
     CONTROL = "06", _("Process control sheet")
+    REGISTER = "07", _("Dossier register")
 
 
 class ConsultationStatus(models.TextChoices):
@@ -133,13 +137,22 @@ class PaymentPurpose(models.TextChoices):
 
 
 # States in which the applicant has to do something.
-ACTION_NEEDED = {Status.DRAFT, Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
-# States in which the clock does not run.
-PAUSED = {Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
+ACTION_NEEDED = {
+    Status.DRAFT,
+    Status.DESK_SUPPLEMENT,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.AWAITING_PAYMENT,
+}
+# Filed, and waiting for the applicant: the clock does not run (at the desk it has not
+# started yet).
+PAUSED = {Status.DESK_SUPPLEMENT, Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT}
+# Where the applicant answers a supplement request.
+SUPPLEMENT_STATES = (Status.DESK_SUPPLEMENT, Status.SUPPLEMENT_REQUESTED)
 # Filed and not finished: what the back-office queues and their partial indexes work on.
 # A list, in workflow order, so the partial indexes' conditions stay stable in migrations.
 OPEN_STATES = [
     Status.SUBMITTED,
+    Status.DESK_SUPPLEMENT,
     Status.RECEIVED,
     Status.PROCESSING,
     Status.AWAITING_APPROVAL,

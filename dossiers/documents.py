@@ -1,4 +1,4 @@
-"""The standard one-stop documents of Circular 03/2025/TT-VPCP (earlier 01/2018/TT-VPCP).
+"""The standard one-stop documents (`dossiers.legal.FORMS`, titles in `legal.FORM_TITLES`).
 
 Forms 01-05 are issued by the action that produces them, inside its transaction
 (`dossiers.services.dossier_transition` calls `prepare` before the log row and `store` after
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from dossiers import pdf
+from dossiers import legal, pdf
 from dossiers.constants import Action, StandardForm, Status
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierLog, IssuedDocument
@@ -76,6 +76,7 @@ def _context(dossier: Dossier, *, form: str, actor, note: str, data: dict, now) 
         "dossier": dossier,
         "form": form,
         "form_label": StandardForm(form).label,
+        "form_title": legal.FORM_TITLES[form],
         "official": str(actor) if actor is not None else "",
         "note": note,
         "data": data,

@@ -153,6 +153,9 @@ class Dossier(FastChoiceLabels, models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     due_at = models.DateTimeField(_("appointment date"), null=True, blank=True)
+    # By when the desk hands a received dossier to the processing department
+    # (dossiers.services.clock.transfer_due_at).
+    transfer_due_at = models.DateTimeField(_("transfer by"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_days = models.PositiveIntegerField(_("working days paused"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -104,6 +104,17 @@ def due_soon_limit(now: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
 
 
+def apology_open(
+    dossier: Dossier, *, now: dt.datetime, calendar: WorkingCalendar | None = None
+) -> bool:
+    """Whether the clock allows the apology and new appointment (form 04) now: a
+    running, unpaused dossier whose appointment is due soon or past. Whether it was
+    given already is the log's to say (`workflow.apologised`)."""
+    if dossier.status not in RUNNING or dossier.due_at is None or dossier.paused_at:
+        return False
+    return dossier.due_at < due_soon_limit(now, calendar or WorkingCalendar.load())
+
+
 def queue_q(
     queue: str, scope: OfficialScope, now: dt.datetime, limit: dt.datetime, state=None
 ) -> Q:

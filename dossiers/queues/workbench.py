@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from dossiers.constants import Action, Status, Visibility
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
-from dossiers.queues.scope import FILED, OfficialScope, official_scope, scope_q
-from dossiers.workflow import TRANSITIONS, actions_for, apology_due
+from dossiers.queues.scope import FILED, OfficialScope, apology_open, official_scope, scope_q
+from dossiers.workflow import TRANSITIONS, actions_for, apologised, apology_due
 from identity.constants import OfficialRole
 
 
@@ -88,18 +89,22 @@ def official_actions(
     """(action, role) pairs the official may take now: the transitions of the workflow
     table in table order, then messages and internal notes (role None: the service
     picks it). An official with no role on the dossier (a consulted agency, another
-    agency's desk) has none. The apology (form 04) is open only while one is due, and
-    then it is the only transition open (Decree 61/2018 art. 18 cl. 3). `late` is
-    `apology_due(dossier)` when the caller has it already."""
+    agency's desk) has none. The apology (form 04) is offered once, from the moment
+    the dossier is due soon; overdue without it, it is the only transition open
+    (legal.APOLOGY). `late` is `apology_due(dossier)` when the caller has it already."""
     roles = scope.roles_on(dossier)
     if not roles:
         return []
+    now = now or timezone.now()
     if late is None:
         late = apology_due(dossier, now=now)
+    offer_apology = late or (apology_open(dossier, now=now) and not apologised(dossier))
     seen, result = set(), []
     for role in roles:
         for action in actions_for(dossier.status, role):
-            if action in seen or (action == Action.APOLOGISE) != late:
+            if action in seen or (late and action != Action.APOLOGISE):
+                continue
+            if action == Action.APOLOGISE and not offer_apology:
                 continue
             seen.add(action)
             result.append((action, role))

@@ -22,7 +22,13 @@ services`), never from its modules. Each module is one seam:
 from dossiers.errors import DossierError, DossierIncomplete
 from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role, is_party
 from dossiers.services.bulk import BULK_MAX, BulkOutcome, dossier_bulk_apply
-from dossiers.services.clock import clock_pause, clock_resume, compute_due_at
+from dossiers.services.clock import (
+    clock_after_supplement,
+    clock_pause,
+    clock_resume,
+    compute_due_at,
+    transfer_due_at,
+)
 from dossiers.services.counter import ApplicantNotFound, ScannedDocument, counter_intake
 from dossiers.services.desk import (
     dossier_receive,
@@ -86,6 +92,7 @@ __all__ = [
     "acting_role",
     "action_event_emit",
     "case_documents",
+    "clock_after_supplement",
     "clock_pause",
     "clock_resume",
     "competent_agency_for",
@@ -132,5 +139,6 @@ __all__ = [
     "stored_file_create",
     "stored_file_delete",
     "submission_problems",
+    "transfer_due_at",
     "version_fee",
 ]

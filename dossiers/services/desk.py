@@ -10,21 +10,26 @@ from dossiers.constants import Action, ActorRole, FileKind, ReturnMode, Visibili
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierDocument, StoredFile
 from dossiers.services.actors import acting_role
-from dossiers.services.clock import compute_due_at
+from dossiers.services.clock import compute_due_at, transfer_due_at
 from dossiers.services.storage import files_guard, stored_file_create
 from dossiers.services.transition import dossier_lock, dossier_transition
 from dossiers.workflow import ensure_allowed
+from procedures.calendar import WorkingCalendar
 
 
 @transaction.atomic
 def dossier_receive(*, dossier_id: int, actor, note: str = "", data: dict | None = None) -> Dossier:
     """SUBMITTED -> RECEIVED. Starts the clock: `due_at` from the working-day calendar
-    and the channel's processing time. Form 01 follows."""
+    and the channel's processing time, and the transfer deadline (the 15:00 rule).
+    Form 01 follows."""
 
     def change(d, now, data):
+        calendar = WorkingCalendar.load()
         d.received_at = now
-        d.due_at = compute_due_at(d, now)
+        d.due_at = compute_due_at(d, now, calendar)
+        d.transfer_due_at = transfer_due_at(now, calendar)
         data["due_at"] = d.due_at.isoformat() if d.due_at else None
+        data["transfer_due_at"] = d.transfer_due_at.isoformat()
 
     return dossier_transition(
         dossier_id=dossier_id,

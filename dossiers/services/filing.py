@@ -20,7 +20,7 @@ from dossiers.errors import DossierError, DossierIncomplete
 from dossiers.models import Dossier, DossierDocument, DossierMessage, Rating, StoredFile
 from dossiers.outbox import emit
 from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role
-from dossiers.services.clock import clock_resume
+from dossiers.services.clock import DESK, PROCESSING, clock_after_supplement
 from dossiers.services.log import dossier_log_record
 from dossiers.services.payments import payment_create, version_fee
 from dossiers.services.storage import files_guard, stored_file_create
@@ -326,8 +326,10 @@ def dossier_withdraw(*, dossier_id: int, actor, reason: str) -> Dossier:
 
 
 def dossier_supplement(*, dossier_id: int, actor, note: str = "", uploads=()) -> Dossier:
-    """SUPPLEMENT_REQUESTED -> PROCESSING. Adds the requested files, resumes the clock
-    (the appointment moves by the working days waited)."""
+    """The applicant's answer to a supplement request, with the requested files.
+    DESK_SUPPLEMENT -> SUBMITTED: back to the desk, which receives it (the clock has
+    not started). SUPPLEMENT_REQUESTED -> PROCESSING: the clock restarts or resumes
+    (`clock_after_supplement`)."""
     with files_guard(), transaction.atomic():
         dossier = dossier_lock(dossier_id)
         ensure_allowed(
@@ -340,13 +342,14 @@ def dossier_supplement(*, dossier_id: int, actor, note: str = "", uploads=()) ->
             stored = stored_file_create(owner=actor, upload=upload)
             DossierDocument.objects.create(dossier=dossier, file=stored)
             added.append({"name": stored.name, "sha256": stored.sha256})
+        at_desk = dossier.status == Status.DESK_SUPPLEMENT
         result = dossier_transition(
             dossier_id=dossier_id,
             action=Action.SUPPLEMENT,
             actor=actor,
             note=note.strip(),
-            data={"documents": added},
-            change=clock_resume,
+            data={"documents": added, "phase": DESK if at_desk else PROCESSING},
+            change=None if at_desk else clock_after_supplement,
         )
     return result
 

@@ -9,17 +9,33 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers import documents
-from dossiers.constants import Action, ActorRole, FileKind, PaymentPurpose, Visibility
+from dossiers import legal
+from dossiers.constants import (
+    Action,
+    ActorRole,
+    FileKind,
+    PaymentPurpose,
+    Status,
+    Visibility,
+)
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
+from dossiers.queues.scope import apology_open
 from dossiers.services.actors import OFFICIAL_ROLES, acting_role
-from dossiers.services.clock import clock_pause
+from dossiers.services.clock import (
+    DESK,
+    LATE,
+    ON_TIME,
+    PROCESSING,
+    apology_timeliness,
+    clock_pause,
+    supplement_request_timeliness,
+)
 from dossiers.services.log import dossier_log_record
 from dossiers.services.payments import payment_create
 from dossiers.services.storage import files_guard, stored_file_create
 from dossiers.services.transition import dossier_lock, dossier_transition
-from dossiers.workflow import edge_for, ensure_allowed
+from dossiers.workflow import apologised, edge_for, ensure_allowed
 from identity.permissions import has_role
 from procedures.calendar import WorkingCalendar
 
@@ -36,9 +52,23 @@ def _assign_to(assignee):
     return change
 
 
+def _transfer(assignee):
+    """The transfer from the desk: assigned, and judged against the 15:00 rule."""
+    assign = _assign_to(assignee)
+
+    def change(d, now, data):
+        assign(d, now, data)
+        if d.transfer_due_at is not None:
+            data["transfer"] = LATE if now > d.transfer_due_at else ON_TIME
+            data["transfer_due_at"] = d.transfer_due_at.isoformat()
+
+    return change
+
+
 @transaction.atomic
 def dossier_assign(*, dossier_id: int, actor, assignee=None, note: str = "", role=None) -> Dossier:
-    """RECEIVED -> PROCESSING, to a specialist of the competent agency."""
+    """RECEIVED -> PROCESSING, to a specialist of the competent agency. The log row
+    says whether the transfer kept its deadline (`data["transfer"]`: on_time | late)."""
     return dossier_transition(
         dossier_id=dossier_id,
         action=Action.ASSIGN,
@@ -46,7 +76,7 @@ def dossier_assign(*, dossier_id: int, actor, assignee=None, note: str = "", rol
         role=role,
         note=note,
         visibility=Visibility.PUBLIC,
-        change=_assign_to(assignee),
+        change=_transfer(assignee),
     )
 
 
@@ -103,19 +133,81 @@ def dossier_approve(*, dossier_id: int, actor, note: str = "", result_upload=Non
     return dossier
 
 
+def _supplement_requests(dossier: Dossier, phase: str) -> int:
+    return dossier.log.filter(
+        action=Action.REQUEST_SUPPLEMENT,
+        from_status=Status.SUBMITTED if phase == DESK else Status.PROCESSING,
+    ).count()
+
+
 @transaction.atomic
-def dossier_request_supplement(*, dossier_id: int, actor, note: str, role=None) -> Dossier:
-    """PROCESSING -> SUPPLEMENT_REQUESTED, saying what is missing (form 02). Pauses the
-    clock."""
-    if not note.strip():
+def dossier_request_supplement(
+    *, dossier_id: int, actor, note: str, role=None, confirmation: str = ""
+) -> Dossier:
+    """Ask the applicant for everything missing, once (form 02).
+
+    At the desk: SUBMITTED -> DESK_SUPPLEMENT; the clock has not started, and the
+    answer comes back to the desk (legal.DESK_SUPPLEMENT, legal.GUIDANCE_ONCE). A
+    second request at the desk is refused: the desk receives or refuses the dossier.
+
+    During processing: PROCESSING -> SUPPLEMENT_REQUESTED, the clock paused
+    (legal.PROCESSING_SUPPLEMENT). Later than `legal.supplement_request_days()` working
+    days after receipt it is still allowed, and logged as late. A second request needs
+    a leader acting as leader with a written `confirmation`, which the log keeps.
+
+    The log row's data: `phase` (desk | processing), `timeliness` (on_time | late,
+    processing only), `repeat` and `confirmation` on a confirmed second request."""
+    note = note.strip()
+    confirmation = confirmation.strip()
+    if not note:
         raise DossierError(_("Say which documents are missing and why."))
+    dossier = dossier_lock(dossier_id)
+    phase = DESK if dossier.status == Status.SUBMITTED else PROCESSING
+    edge = edge_for(dossier.status, Action.REQUEST_SUPPLEMENT)
+    role = acting_role(dossier, actor, edge.roles, role)
+    data = {"phase": phase}
+    if _supplement_requests(dossier, phase):
+        if phase == DESK:
+            raise DossierError(
+                _(
+                    "The desk already asked once for everything missing (form 02). "
+                    "Receive the dossier, or refuse it with the reasons (form 03)."
+                )
+            )
+        if role != ActorRole.LEADER:
+            raise DossierError(
+                _(
+                    "A supplement was already requested once for this dossier. A second "
+                    "request needs a leader's confirmation with a written reason."
+                )
+            )
+        if not confirmation:
+            raise DossierError(
+                _(
+                    "Write why a second supplement request is needed: the reason is "
+                    "kept in the dossier's log."
+                )
+            )
+        data.update(repeat=True, confirmation=confirmation)
+    if phase == PROCESSING:
+        data["timeliness"] = supplement_request_timeliness(
+            dossier, timezone.now(), WorkingCalendar.load()
+        )
+
+    def change(d, now, data):
+        if phase == PROCESSING:
+            data["clock_rule"] = legal.supplement_clock()
+            clock_pause(d, now, data)
+
     return dossier_transition(
         dossier_id=dossier_id,
         action=Action.REQUEST_SUPPLEMENT,
         actor=actor,
         role=role,
-        note=note.strip(),
-        change=clock_pause,
+        note=note,
+        data=data,
+        change=change,
+        locked=dossier,
     )
 
 
@@ -163,30 +255,55 @@ def dossier_stop(*, dossier_id: int, actor, reason: str, role=None) -> Dossier:
 def dossier_apologise(
     *, dossier_id: int, actor, reason: str, new_date: dt.date | None, role=None
 ) -> Dossier:
-    """Overdue open dossier -> same state, with a new appointment on `new_date` (a
-    working day in the future) and the written apology, form 04 (Decree 61/2018 art. 18
-    cl. 3). Until this is logged an overdue dossier cannot move on."""
+    """Running dossier due soon or overdue -> same state, with the written apology and
+    a new appointment on `new_date` (form 04; legal.APOLOGY). At most once per
+    dossier; the new appointment is a working day after both today and the current
+    appointment. Expected `legal.apology_lead_days()` working days before the
+    deadline: later, or once overdue, it is logged as late (`data["timeliness"]`).
+    Until it is logged an overdue dossier cannot move on (`workflow.apology_due`)."""
     dossier = dossier_lock(dossier_id)
     edge = edge_for(dossier.status, Action.APOLOGISE)
     ensure_allowed(dossier.status, Action.APOLOGISE, acting_role(dossier, actor, edge.roles, role))
     reason = reason.strip()
     if not reason:
         raise DossierError(_("Give the reason for the delay."))
+    if apologised(dossier):
+        raise DossierError(
+            _(
+                "This dossier already had its apology and new appointment (form 04): "
+                "the appointment can be moved only once."
+            )
+        )
+    now = timezone.now()
     calendar = WorkingCalendar.load()
+    if not apology_open(dossier, now=now, calendar=calendar):
+        raise DossierError(
+            _("An apology and a new appointment are for a dossier due soon or overdue.")
+        )
+    current = timezone.localtime(dossier.due_at).date()
     if (
         new_date is None
-        or new_date <= timezone.localdate()
+        or new_date <= timezone.localtime(now).date()
+        or new_date <= current
         or not calendar.is_working_day(new_date)
     ):
-        raise DossierError(_("The new appointment must be a working day after today."))
-    if not documents.is_overdue(dossier):
-        raise DossierError(_("Only an overdue dossier needs an apology and a new appointment."))
+        raise DossierError(
+            _("The new appointment must be a working day after today and after %(date)s.")
+            % {"date": current.strftime("%d/%m/%Y")}
+        )
+    timeliness = apology_timeliness(dossier, now, calendar)
+    overdue = dossier.due_at <= now
 
     def change(d, now, data):
         before = d.due_at
         time_of_day = timezone.localtime(before).time()
         d.due_at = timezone.make_aware(dt.datetime.combine(new_date, time_of_day))
-        data.update(due_at_before=before.isoformat(), due_at=d.due_at.isoformat())
+        data.update(
+            due_at_before=before.isoformat(),
+            due_at=d.due_at.isoformat(),
+            timeliness=timeliness,
+            overdue=overdue,
+        )
 
     return dossier_transition(
         dossier_id=dossier_id,
@@ -195,6 +312,7 @@ def dossier_apologise(
         role=role,
         note=reason,
         change=change,
+        locked=dossier,
     )
 
 

@@ -38,6 +38,7 @@ from dossiers.models import (
 )
 from identity.constants import OfficialRole
 from identity.models import OfficialMembership
+from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod
 from tests.identity.factories import UserFactory, make_official
 from tests.procedures.factories import (
@@ -108,6 +109,10 @@ PATHS = {
     Status.DRAFT: [],
     Status.DISCARDED: [(Action.DISCARD, ActorRole.APPLICANT, Status.DISCARDED)],
     Status.SUBMITTED: _FILED,
+    Status.DESK_SUPPLEMENT: [
+        *_FILED,
+        (Action.REQUEST_SUPPLEMENT, ActorRole.RECEPTIONIST, Status.DESK_SUPPLEMENT),
+    ],
     Status.WITHDRAWN: [*_FILED, (Action.WITHDRAW, ActorRole.APPLICANT, Status.WITHDRAWN)],
     Status.REFUSED: [*_FILED, (Action.REFUSE, ActorRole.RECEPTIONIST, Status.REFUSED)],
     Status.RECEIVED: _RECEIVED,
@@ -156,10 +161,17 @@ def _due(o):
 
 
 _filed = {"code": factory.LazyAttribute(_code), "submitted_at": factory.SelfAttribute("at")}
+
+
+def _transfer_due(o):
+    return services.transfer_due_at(o.at, WorkingCalendar.load())
+
+
 _received = {
     **_filed,
     "received_at": factory.SelfAttribute("at"),
     "due_at": factory.LazyAttribute(_due),
+    "transfer_due_at": factory.LazyAttribute(_transfer_due),
 }
 _assigned = {
     **_received,
@@ -203,6 +215,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
         draft = factory.Trait(status=Status.DRAFT)
         discarded = factory.Trait(status=Status.DISCARDED)
         submitted = factory.Trait(status=Status.SUBMITTED, **_filed)
+        desk_supplement = factory.Trait(status=Status.DESK_SUPPLEMENT, **_filed)
         withdrawn = factory.Trait(status=Status.WITHDRAWN, **_filed, **_finished)
         refused = factory.Trait(status=Status.REFUSED, **_filed, **_finished)
         received = factory.Trait(status=Status.RECEIVED, **_received)
@@ -268,12 +281,19 @@ def _write_history(dossier: Dossier) -> None:
                 data["fee"] = fee
         elif action == Action.RECEIVE:
             data["due_at"] = dossier.due_at.isoformat() if dossier.due_at else None
+            data["transfer_due_at"] = dossier.transfer_due_at.isoformat()
         elif action == Action.ASSIGN:
             data["assignee"] = dossier.assignee_id
             data["assignee_name"] = str(dossier.assignee)
+            data["transfer"] = "late" if now > dossier.transfer_due_at else "on_time"
+            data["transfer_due_at"] = dossier.transfer_due_at.isoformat()
+        elif action == Action.REQUEST_SUPPLEMENT and previous == Status.SUBMITTED:
+            data["phase"] = "desk"
         elif action in (Action.REQUEST_SUPPLEMENT, Action.REQUIRE_PAYMENT):
             if action == Action.REQUIRE_PAYMENT:
                 data["amount"] = OBLIGATION
+            else:
+                data.update(phase="processing", timeliness="on_time", clock_rule="restart")
             if dossier.due_at is not None:
                 data["clock"] = "paused"
         elif action == Action.RETURN_RESULT:
@@ -388,6 +408,11 @@ class World:
             return _reload(d)
         if state == Status.REFUSED:
             services.dossier_refuse(dossier_id=pk, actor=self.receptionist, reason="Sai thẩm quyền")
+            return _reload(d)
+        if state == Status.DESK_SUPPLEMENT:
+            services.dossier_request_supplement(
+                dossier_id=pk, actor=self.receptionist, note="Thiếu bản sao giấy khai sinh"
+            )
             return _reload(d)
         services.dossier_receive(dossier_id=pk, actor=self.receptionist)
         if state == Status.RECEIVED:

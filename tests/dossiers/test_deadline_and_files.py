@@ -24,7 +24,10 @@ def freeze_time(moment):
 VN = dt.timezone(dt.timedelta(hours=7))
 
 
-def test_receipt_sets_due_date_and_supplement_moves_it(world):
+def test_receipt_sets_due_date_and_a_paused_supplement_moves_it(world, settings):
+    # The "pause" reading of the supplement rule (the default restarts the clock:
+    # test_legal_rules.py); a payment awaited always pauses.
+    settings.LEGAL_SUPPLEMENT_CLOCK = "pause"
     with freeze_time(dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN)):  # Monday
         dossier = world.dossier_in(Status.PROCESSING)
     # 3 working days from Monday: Thursday at close of office.
