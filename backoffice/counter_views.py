@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from backoffice.gate import official_required
 from dossiers import documents, queues, services
+from dossiers.constants import StandardForm, Status
 from dossiers.declaration import declaration_form_class, to_json
 from dossiers.errors import DossierError
 from dossiers.workflow import TransitionNotAllowed
@@ -75,6 +76,17 @@ class ApplicantForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    supplement = forms.CharField(
+        label=gettext_lazy("Everything that is missing or invalid, and why"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Only for an incomplete dossier: it is filed and the applicant gets the "
+            "supplement request (form 02) instead of a receipt. The desk asks once."
+        ),
     )
 
     def clean_phone(self):
@@ -159,6 +171,10 @@ def intake(request):
     status = 200
     if request.method == "POST":
         valid = [f.is_valid() for f in (applicant, declaration, documents)]
+        asks_supplement = request.POST.get("outcome") == "supplement"
+        if valid[0] and asks_supplement and not applicant.cleaned_data["supplement"].strip():
+            applicant.add_error("supplement", _("Say what is missing or invalid, and why."))
+            valid[0] = False
         if all(valid):
             d = applicant.cleaned_data
             try:
@@ -173,6 +189,7 @@ def intake(request):
                     documents=documents.scanned(),
                     note=d["note"],
                     phone=d["phone"],
+                    supplement=d["supplement"] if asks_supplement else "",
                 )
             except services.DossierIncomplete as error:
                 problems = [
@@ -210,7 +227,17 @@ def intake(request):
 @official_required(roles=DESK)
 def done(request, ref):
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
-    return render(request, "backoffice/counter_done.html", {"dossier": dossier})
+    supplement = (
+        documents.issued_for_official(dossier)
+        .filter(form=StandardForm.SUPPLEMENT)
+        .order_by("-issued_at", "-id")
+        .first()
+        if dossier.status == Status.DESK_SUPPLEMENT
+        else None
+    )
+    return render(
+        request, "backoffice/counter_done.html", {"dossier": dossier, "supplement": supplement}
+    )
 
 
 @require_GET
@@ -220,8 +247,6 @@ def receipt(request, ref):
     dossier's agencies: the stored file, never a re-rendering, so the paper handed over
     is the one whose SHA-256 the log holds. The latest one counts (a dossier received
     again after a supplement-and-refusal cycle has several)."""
-    from dossiers.constants import StandardForm
-
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
     issued = (
         documents.issued_for_official(dossier)

@@ -121,9 +121,48 @@ class ReasonForm(forms.Form):
 
 class SupplementRequestForm(forms.Form):
     note = forms.CharField(
-        label=_("What is missing and why"),
+        label=_("Everything that is missing, and why"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, repeat=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if repeat:
+            # A second request during processing: a leader confirms it in writing.
+            self.fields["confirmation"] = forms.CharField(
+                label=_("Leader's confirmation: why a second request is needed"),
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    """Several files in one input (the pattern of Django's documentation)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", _MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(_MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [data] if data else []
+
+
+class DeskSupplementForm(forms.Form):
+    """The supplement of a paper dossier, brought to the desk and scanned."""
+
+    files = _MultipleFileField(label=_("Documents brought (scanned)"), required=False)
+    digitised = forms.BooleanField(
+        label=_("Scanned from the paper original"), required=False, initial=True
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice import consult_views, forms
 from backoffice.gate import RoleRequired, official_required
 from backoffice.queue_state import queue_state
-from dossiers import documents, queues, services
-from dossiers.constants import Action
+from dossiers import documents, legal, queues, services
+from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
 from dossiers.workflow import TransitionNotAllowed
@@ -56,6 +56,7 @@ def home(request):
     query = urlencode(kept)
     context = {
         "queue": queue,
+        "now": now,
         "queue_label": queues.QUEUES[queue],
         "page": page,
         "form": state.form,
@@ -149,9 +150,25 @@ ACTIONS = {
         ),
     ),
     Action.REQUEST_SUPPLEMENT: (
-        lambda dossier, *a, **kw: forms.SupplementRequestForm(*a, **kw),
+        lambda dossier, *a, **kw: forms.SupplementRequestForm(
+            *a, repeat=services.supplement_repeat(dossier), **kw
+        ),
         lambda dossier, user, role, d: services.dossier_request_supplement(
-            dossier_id=dossier.pk, actor=user, note=d["note"], role=role
+            dossier_id=dossier.pk,
+            actor=user,
+            note=d["note"],
+            role=role,
+            confirmation=d.get("confirmation", ""),
+        ),
+    ),
+    Action.SUPPLEMENT: (
+        lambda dossier, *a, **kw: forms.DeskSupplementForm(*a, **kw),
+        lambda dossier, user, role, d: services.dossier_supplement(
+            dossier_id=dossier.pk,
+            actor=user,
+            note=d["note"],
+            uploads=d["files"],
+            digitised=d["digitised"],
         ),
     ),
     Action.REQUIRE_PAYMENT: (
@@ -207,6 +224,48 @@ ACTIONS = {
 }
 
 
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
+
+
+def _hint(dossier, action) -> str:
+    """What the official should know of the rule before taking `action` here."""
+    if action == Action.REQUEST_SUPPLEMENT:
+        if dossier.status == Status.SUBMITTED:
+            return _(
+                "List everything that is missing at once: the desk asks only once, and the "
+                "applicant's answer comes back to the desk before receipt."
+            )
+        if services.supplement_repeat(dossier):
+            return _(
+                "A supplement was already requested once. A second request needs a "
+                "leader's written confirmation."
+            )
+        ask = _(
+            "Ask once, for everything missing, within %(days)s working days of receipt: "
+            "a later request is recorded as late."
+        ) % {"days": legal.supplement_request_days()}
+        if legal.supplement_clock() == legal.SUPPLEMENT_CLOCK_RESTART:
+            return (
+                f"{ask} {_('The full processing time counts again from the complete supplement.')}"
+            )
+        return f"{ask} {_('The days waited for the supplement do not count.')}"
+    if action == Action.APOLOGISE and dossier.due_at:
+        return _(
+            "Current appointment: %(due)s. Send the apology at least %(days)s working day(s) "
+            "before it; the appointment can be moved only once."
+        ) % {"due": _when(dossier.due_at), "days": legal.apology_lead_days()}
+    if action == Action.ASSIGN and dossier.transfer_due_at:
+        if dossier.transfer_due_at < timezone.now():
+            return _("The transfer was due by %(when)s: it will be recorded as late.") % {
+                "when": _when(dossier.transfer_due_at)
+            }
+        return _("Transfer to the processing department by %(when)s.") % {
+            "when": _when(dossier.transfer_due_at)
+        }
+    return ""
+
+
 def _workbench(request, dossier, scope, bound=None, status=200):
     """Render the workbench; `bound` = (action, form) re-shown with its errors."""
     now = timezone.now()
@@ -219,7 +278,15 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             form = bound[1]
         else:
             form = ACTIONS[action][0](dossier, auto_id=f"id_{action}_%s")
-        panels.append((action, Action(action).label, form))
+        panels.append(
+            (
+                action,
+                Action(action).label,
+                form,
+                queues.action_basis(dossier, action),
+                _hint(dossier, action),
+            )
+        )
     calendar = WorkingCalendar.load()
     time_left = queues.time_left(
         dossier,

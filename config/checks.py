@@ -25,3 +25,31 @@ def check_development_backends(app_configs=None, **kwargs):
         )
         for finding in development_backends_in(values)
     ]
+
+
+@checks.register()
+def check_legal_settings(app_configs=None, **kwargs):
+    """The one-stop rules set in the environment (`LEGAL_*`, dossiers/legal.py) must
+    be readable: a typo would otherwise surface as an error in a citizen's request."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dossiers import legal
+
+    errors = []
+    for read in (
+        legal.supplement_clock,
+        legal.supplement_request_days,
+        legal.apology_lead_days,
+        legal.transfer_morning_end,
+    ):
+        try:
+            read()
+        except (ImproperlyConfigured, ValueError, TypeError) as error:
+            errors.append(
+                checks.Error(
+                    f"{read.__name__}: {error}",
+                    hint="See docs/legal.md, settings of the one-stop rules.",
+                    id="motcua.E002",
+                )
+            )
+    return errors

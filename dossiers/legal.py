@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -289,7 +288,3 @@ def transfer_morning_end() -> dt.time:
     """When "the next working morning" ends for a dossier received after the cut-off."""
     hours, minutes = str(getattr(settings, "LEGAL_TRANSFER_MORNING_END", "11:30")).split(":")
     return dt.time(int(hours), int(minutes))
-
-
-# What the pages say next to an action, in the user's language.
-BASIS_LABEL = _("Legal basis")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers import legal
 from dossiers.constants import OPEN_STATES, RUNNING, Action, ActorRole, Status
+from procedures.constants import ChannelMethod
 
 A, R, S, L = ActorRole.APPLICANT, ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER
 SYS = ActorRole.SYSTEM
@@ -45,7 +46,7 @@ _WITHDRAWABLE = tuple(s for s in OPEN_STATES if s != Status.RESULT_READY)
 TRANSITIONS: dict[tuple[str, str], Edge] = {
     # Filed online by the applicant, or a paper dossier entered by the desk on the
     # applicant's behalf; which of the two submits a draft depends on its channel
-    # (`services.filing.draft_role`).
+    # (`draft_role`).
     (Status.DRAFT, Action.SUBMIT): _edge(Status.SUBMITTED, {A, R}, legal.FILING),
     # A draft never reached an agency: the applicant may drop it, and the system drops
     # one left untouched (`dossiers.deadlines`, DRAFT_WARNING_DAYS + DRAFT_DELETE_DAYS).
@@ -57,8 +58,9 @@ TRANSITIONS: dict[tuple[str, str], Edge] = {
     (Status.SUBMITTED, Action.REQUEST_SUPPLEMENT): _edge(
         Status.DESK_SUPPLEMENT, {R}, legal.DESK_SUPPLEMENT
     ),
+    # The answer comes online from the applicant, or on paper to the desk (`draft_role`).
     (Status.DESK_SUPPLEMENT, Action.SUPPLEMENT): _edge(
-        Status.SUBMITTED, {A}, legal.DESK_SUPPLEMENT
+        Status.SUBMITTED, {A, R}, legal.DESK_SUPPLEMENT
     ),
     (Status.SUBMITTED, Action.REFUSE): _edge(Status.REFUSED, {R}, legal.DESK_REFUSAL),
     # Transfer from the desk to the processing department, by the 15:00 rule.
@@ -75,7 +77,7 @@ TRANSITIONS: dict[tuple[str, str], Edge] = {
         Status.SUPPLEMENT_REQUESTED, {S, L}, legal.PROCESSING_SUPPLEMENT
     ),
     (Status.SUPPLEMENT_REQUESTED, Action.SUPPLEMENT): _edge(
-        Status.PROCESSING, {A}, legal.PROCESSING_SUPPLEMENT
+        Status.PROCESSING, {A, R}, legal.PROCESSING_SUPPLEMENT
     ),
     # Fees and financial obligations before the result; paid online.
     (Status.PROCESSING, Action.REQUIRE_PAYMENT): _edge(Status.AWAITING_PAYMENT, {S, L}, legal.FEES),
@@ -101,6 +103,14 @@ for _state in _WITHDRAWABLE:
     TRANSITIONS[(_state, Action.WITHDRAW)] = _edge(Status.WITHDRAWN, {A}, legal.WITHDRAWAL)
 
 TRANSITION_ACTIONS = frozenset(action for _, action in TRANSITIONS)
+
+
+def draft_role(dossier) -> str:
+    """Who fills, submits and supplements a dossier: the applicant online; the desk
+    official for a paper dossier entered at the desk."""
+    if dossier.channel == ChannelMethod.ONLINE:
+        return ActorRole.APPLICANT
+    return ActorRole.RECEPTIONIST
 
 
 def edge_for(state: str, action: str) -> Edge:
@@ -143,7 +153,17 @@ APOLOGY_FIRST = _(
 
 
 def apologised(dossier) -> bool:
+    """The apology (form 04) was given: at most once per dossier."""
     return dossier.log.filter(action=Action.APOLOGISE).exists()
+
+
+def supplement_requests(dossier, *, at_desk: bool) -> int:
+    """Supplement requests made at the desk (before receipt) or during processing: one
+    of each is the rule (legal.GUIDANCE_ONCE, legal.PROCESSING_SUPPLEMENT)."""
+    return dossier.log.filter(
+        action=Action.REQUEST_SUPPLEMENT,
+        from_status=Status.SUBMITTED if at_desk else Status.PROCESSING,
+    ).count()
 
 
 def apology_due(dossier, *, now=None) -> bool:

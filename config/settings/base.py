@@ -449,6 +449,19 @@ ALLOW_DEVELOPMENT_BACKENDS = env.bool("ALLOW_DEVELOPMENT_BACKENDS", default=Fals
 # within this many working days from today.
 BACKOFFICE_DUE_SOON_DAYS = env.int("BACKOFFICE_DUE_SOON_DAYS", default=2)
 
+# One-stop rules whose wording in Decree 118/2025 could not be confirmed: settings with
+# the reading of Decree 61/2018 as default (dossiers/legal.py, docs/legal.md).
+# After a complete supplement during processing: "restart" the full allotted time, or
+# "pause" (add only the working days waited).
+LEGAL_SUPPLEMENT_CLOCK = env.str("LEGAL_SUPPLEMENT_CLOCK", default="restart")
+# A supplement request during processing is on time within this many working days of receipt.
+LEGAL_SUPPLEMENT_REQUEST_DAYS = env.int("LEGAL_SUPPLEMENT_REQUEST_DAYS", default=3)
+# The apology (form 04) is expected this many working days before the deadline.
+LEGAL_APOLOGY_LEAD_DAYS = env.int("LEGAL_APOLOGY_LEAD_DAYS", default=1)
+# A dossier received after the afternoon cut-off (OFFICE_CUTOFF) is transferred by
+# this time of the next working morning.
+LEGAL_TRANSFER_MORNING_END = env.str("LEGAL_TRANSFER_MORNING_END", default="11:30")
+
 # Notifications and clock jobs (notifications/, dossiers/deadlines.py; README "Notifications").
 DRAFT_WARNING_DAYS = env.int("DRAFT_WARNING_DAYS", default=30)
 DRAFT_DELETE_DAYS = env.int("DRAFT_DELETE_DAYS", default=30)

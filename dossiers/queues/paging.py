@@ -165,6 +165,7 @@ ROW_FIELDS = (
     "received_at",
     "submitted_at",
     "due_at",
+    "transfer_due_at",
     "paused_at",
     "updated_at",
     "receiving_agency_id",

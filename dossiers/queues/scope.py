@@ -33,6 +33,7 @@ ACTIVE_FOR_ASSIGNEE = (
 
 QUEUES = {
     "receive": _("To receive"),
+    "transfer": _("To transfer"),
     "mine": _("Assigned to me"),
     "approval": _("Awaiting approval"),
     "waiting": _("Awaiting supplement or payment"),
@@ -123,6 +124,13 @@ def queue_q(
     desk = scope.ids(OfficialRole.RECEPTIONIST)
     if queue == "receive":
         return Q(status=Status.SUBMITTED, receiving_agency_id__in=desk)
+    if queue == "transfer":
+        # Received, not yet with the processing department (the 15:00 rule): the desk
+        # or the competent agency's leader hands it on.
+        return Q(status=Status.RECEIVED) & (
+            Q(receiving_agency_id__in=desk)
+            | Q(competent_agency_id__in=scope.ids(OfficialRole.LEADER))
+        )
     if queue == "mine":
         if state:
             # One state of the merge (`page_ids`): the agencies are checked through a
@@ -158,6 +166,8 @@ def queues_for(scope: OfficialScope) -> list[str]:
     names = []
     if OfficialRole.RECEPTIONIST in roles:
         names.append("receive")
+    if roles & {OfficialRole.RECEPTIONIST, OfficialRole.LEADER}:
+        names.append("transfer")
     if roles & {OfficialRole.SPECIALIST}:
         names.append("mine")
     if OfficialRole.LEADER in roles:

@@ -13,7 +13,14 @@ from django.utils import timezone
 from dossiers.constants import Action, Status, Visibility
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
 from dossiers.queues.scope import FILED, OfficialScope, apology_open, official_scope, scope_q
-from dossiers.workflow import TRANSITIONS, actions_for, apologised, apology_due
+from dossiers.workflow import (
+    TRANSITIONS,
+    actions_for,
+    apologised,
+    apology_due,
+    draft_role,
+    supplement_requests,
+)
 from identity.constants import OfficialRole
 
 
@@ -106,9 +113,24 @@ def official_actions(
                 continue
             if action == Action.APOLOGISE and not offer_apology:
                 continue
+            if (
+                action == Action.REQUEST_SUPPLEMENT
+                and dossier.status == Status.SUBMITTED
+                and supplement_requests(dossier, at_desk=True)
+            ):
+                continue  # the desk asked once: it receives or refuses now
+            if action == Action.SUPPLEMENT and draft_role(dossier) != role:
+                continue  # an online dossier is supplemented by its applicant
             seen.add(action)
             result.append((action, role))
     return [*result, *((action, None) for action in EVENT_ACTIONS)]
+
+
+def action_basis(dossier: Dossier, action: str):
+    """The legal basis of `action` on this dossier now (a `dossiers.legal` citation),
+    or None for what is no edge of the table (messages, notes)."""
+    edge = TRANSITIONS.get((dossier.status, action))
+    return edge.basis if edge is not None else None
 
 
 # Why an action is not open to an official (`ActionCheck.refusal`).

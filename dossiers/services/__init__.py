@@ -74,6 +74,7 @@ from dossiers.services.processing import (
     dossier_require_payment,
     dossier_send_back,
     dossier_stop,
+    supplement_repeat,
 )
 from dossiers.services.storage import files_guard, stored_file_create, stored_file_delete
 from dossiers.services.transition import dossier_lock, dossier_transition
@@ -139,6 +140,7 @@ __all__ = [
     "stored_file_create",
     "stored_file_delete",
     "submission_problems",
+    "supplement_repeat",
     "transfer_due_at",
     "version_fee",
 ]

@@ -29,6 +29,7 @@ from dossiers.errors import DossierError
 from dossiers.models import Dossier
 from dossiers.services.desk import dossier_receive
 from dossiers.services.filing import dossier_attach_file, dossier_create_draft, dossier_submit
+from dossiers.services.processing import dossier_request_supplement
 from dossiers.services.storage import files_guard
 from dossiers.workflow import TransitionNotAllowed
 from identity import registry as registry_module
@@ -102,8 +103,11 @@ def counter_intake(
     note: str = "",
     phone: str = "",
     registry=None,
+    supplement: str = "",
 ) -> Dossier:
-    """(nothing) -> RECEIVED, in one transaction; see the module docstring. Raises
+    """(nothing) -> RECEIVED, in one transaction; see the module docstring. With
+    `supplement` (everything missing or invalid), the desk files the dossier and asks
+    for it instead of receiving: (nothing) -> DESK_SUPPLEMENT, form 02. Raises
     TransitionNotAllowed when `actor` is not a desk official of `receiving_agency`,
     DossierError (ApplicantNotFound, DossierIncomplete) on bad input."""
     with files_guard(), transaction.atomic():
@@ -137,6 +141,10 @@ def counter_intake(
                 digitised=scanned.digitised,
             )
         dossier_submit(dossier_id=dossier.pk, actor=actor, data=on_behalf)
+        if supplement.strip():
+            return dossier_request_supplement(
+                dossier_id=dossier.pk, actor=actor, note=supplement, role=ActorRole.RECEPTIONIST
+            )
         dossier = dossier_receive(
             dossier_id=dossier.pk, actor=actor, note=note.strip(), data=on_behalf
         )

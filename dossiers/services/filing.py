@@ -25,7 +25,7 @@ from dossiers.services.log import dossier_log_record
 from dossiers.services.payments import payment_create, version_fee
 from dossiers.services.storage import files_guard, stored_file_create
 from dossiers.services.transition import dossier_lock, dossier_transition
-from dossiers.workflow import TransitionNotAllowed, ensure_allowed
+from dossiers.workflow import TransitionNotAllowed, draft_role, ensure_allowed
 from identity.permissions import has_role
 from procedures.constants import ChannelMethod, VersionStatus
 
@@ -109,14 +109,6 @@ def dossier_create_draft(
         data=data,
     )
     return dossier
-
-
-def draft_role(dossier: Dossier) -> str:
-    """Who edits and submits a draft: the applicant online; the desk official for a
-    paper dossier entered at the desk (Decree 61/2018 art. 15 cl. 1)."""
-    if dossier.channel == ChannelMethod.ONLINE:
-        return ActorRole.APPLICANT
-    return ActorRole.RECEPTIONIST
 
 
 def _lock_draft(dossier_id: int, actor) -> Dossier:
@@ -325,28 +317,35 @@ def dossier_withdraw(*, dossier_id: int, actor, reason: str) -> Dossier:
     )
 
 
-def dossier_supplement(*, dossier_id: int, actor, note: str = "", uploads=()) -> Dossier:
-    """The applicant's answer to a supplement request, with the requested files.
+def dossier_supplement(
+    *, dossier_id: int, actor, note: str = "", uploads=(), digitised: bool = False
+) -> Dossier:
+    """The answer to a supplement request, with the requested files: the applicant's
+    online, or for a paper dossier also the desk's (`workflow.draft_role`; the files
+    are then stored under the applicant's name, `digitised` when scanned from paper).
     DESK_SUPPLEMENT -> SUBMITTED: back to the desk, which receives it (the clock has
     not started). SUPPLEMENT_REQUESTED -> PROCESSING: the clock restarts or resumes
     (`clock_after_supplement`)."""
     with files_guard(), transaction.atomic():
         dossier = dossier_lock(dossier_id)
-        ensure_allowed(
-            dossier.status, Action.SUPPLEMENT, acting_role(dossier, actor, {ActorRole.APPLICANT})
-        )
+        role = acting_role(dossier, actor, {ActorRole.APPLICANT, draft_role(dossier)})
+        ensure_allowed(dossier.status, Action.SUPPLEMENT, role)
         if not uploads and not note.strip():
             raise DossierError(_("Attach the requested documents or write a note."))
+        owner = actor if role == ActorRole.APPLICANT else dossier.applicant
         added = []
         for upload in uploads:
-            stored = stored_file_create(owner=actor, upload=upload)
-            DossierDocument.objects.create(dossier=dossier, file=stored)
+            stored = stored_file_create(owner=owner, upload=upload)
+            DossierDocument.objects.create(
+                dossier=dossier, file=stored, digitised=digitised and role != ActorRole.APPLICANT
+            )
             added.append({"name": stored.name, "sha256": stored.sha256})
         at_desk = dossier.status == Status.DESK_SUPPLEMENT
         result = dossier_transition(
             dossier_id=dossier_id,
             action=Action.SUPPLEMENT,
             actor=actor,
+            role=role,
             note=note.strip(),
             data={"documents": added, "phase": DESK if at_desk else PROCESSING},
             change=None if at_desk else clock_after_supplement,

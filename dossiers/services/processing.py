@@ -35,7 +35,7 @@ from dossiers.services.log import dossier_log_record
 from dossiers.services.payments import payment_create
 from dossiers.services.storage import files_guard, stored_file_create
 from dossiers.services.transition import dossier_lock, dossier_transition
-from dossiers.workflow import apologised, edge_for, ensure_allowed
+from dossiers.workflow import apologised, edge_for, ensure_allowed, supplement_requests
 from identity.permissions import has_role
 from procedures.calendar import WorkingCalendar
 
@@ -133,11 +133,10 @@ def dossier_approve(*, dossier_id: int, actor, note: str = "", result_upload=Non
     return dossier
 
 
-def _supplement_requests(dossier: Dossier, phase: str) -> int:
-    return dossier.log.filter(
-        action=Action.REQUEST_SUPPLEMENT,
-        from_status=Status.SUBMITTED if phase == DESK else Status.PROCESSING,
-    ).count()
+def supplement_repeat(dossier: Dossier) -> bool:
+    """Whether a supplement request during processing now would be the second one
+    (it then needs a leader's written confirmation)."""
+    return dossier.status == Status.PROCESSING and bool(supplement_requests(dossier, at_desk=False))
 
 
 @transaction.atomic
@@ -166,7 +165,7 @@ def dossier_request_supplement(
     edge = edge_for(dossier.status, Action.REQUEST_SUPPLEMENT)
     role = acting_role(dossier, actor, edge.roles, role)
     data = {"phase": phase}
-    if _supplement_requests(dossier, phase):
+    if supplement_requests(dossier, at_desk=phase == DESK):
         if phase == DESK:
             raise DossierError(
                 _(

@@ -361,3 +361,45 @@ def test_account_created_meanwhile_by_another_desk_is_used(world, resident, monk
     assert dossier.applicant == first
     assert dossier.status == Status.RECEIVED
     assert calls == [ID]
+
+
+def test_an_incomplete_walk_in_gets_form_02_and_the_desk_records_the_supplement(
+    client, world, resident
+):
+    force_login_verified(client, world.receptionist)
+    response = client.post(
+        _form_url(world),
+        _data(world, outcome="supplement", **{"nguoi-supplement": "Tờ khai chưa ký tên."}),
+    )
+    dossier = Dossier.objects.get(applicant__id_number=ID)
+    assert response.status_code == 302
+    assert dossier.status == Status.DESK_SUPPLEMENT and dossier.due_at is None
+    done = client.get(response["Location"]).content.decode()
+    assert "mẫu 02" in done and "Tờ khai chưa ký tên." not in done
+    issued = IssuedDocument.objects.get(dossier=dossier)
+    assert issued.form == StandardForm.SUPPLEMENT
+    assert client.get(f"/mot-cua/ho-so/{dossier.ref}/mau/{issued.pk}.pdf").status_code == 200
+
+    # The applicant comes back with the signed form: the desk scans it in, the dossier is
+    # back at the desk (not in processing), and the desk receives it.
+    page = client.get(f"/mot-cua/ho-so/{dossier.ref}/").content.decode()
+    assert 'id="action-supplement"' in page and 'id="action-request_supplement"' not in page
+    client.post(
+        f"/mot-cua/ho-so/{dossier.ref}/thao-tac/supplement/",
+        {"files": [pdf("to-khai-da-ky.pdf")], "digitised": "on", "note": "Đã ký"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUBMITTED
+    added = dossier.documents.get(file__original_name="to-khai-da-ky.pdf")
+    assert added.digitised and added.file.owner == dossier.applicant
+    row = dossier.log.get(action=Action.SUPPLEMENT)
+    assert row.actor == world.receptionist and row.data["phase"] == "desk"
+
+
+def test_asking_for_a_supplement_needs_what_is_missing(client, world, resident):
+    force_login_verified(client, world.receptionist)
+    before = _counts()
+    response = client.post(_form_url(world), _data(world, outcome="supplement"))
+    assert response.status_code == 400
+    assert "Ghi rõ giấy tờ còn thiếu hoặc chưa hợp lệ" in response.content.decode()
+    assert _counts() == before

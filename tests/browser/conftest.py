@@ -84,3 +84,19 @@ def axe_check():
         )
 
     return check
+
+
+@pytest.fixture
+def new_page(page):
+    """Pages in separate browser contexts (own cookies), one per person, closed at
+    teardown even when the test fails, so no request is left running against the
+    test database."""
+    contexts = []
+
+    def make():
+        contexts.append(page.context.browser.new_context(locale="vi-VN"))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

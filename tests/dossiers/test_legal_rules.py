@@ -97,7 +97,7 @@ def test_the_desk_asks_once(world):
     services.dossier_request_supplement(dossier_id=dossier.pk, actor=world.receptionist, note="a")
     services.dossier_supplement(dossier_id=dossier.pk, actor=world.applicant, note="đã bổ sung")
     before = unchanged(dossier)
-    with pytest.raises(DossierError, match="already asked once"):
+    with pytest.raises(DossierError, match="đã yêu cầu bổ sung một lần"):
         services.dossier_request_supplement(
             dossier_id=dossier.pk, actor=world.receptionist, note="b"
         )
@@ -140,7 +140,7 @@ def _second_request_ready(world):
 def test_a_second_request_is_refused_to_a_specialist(world):
     dossier = _second_request_ready(world)
     before = unchanged(dossier)
-    with pytest.raises(DossierError, match="leader's confirmation"):
+    with pytest.raises(DossierError, match="phải được lãnh đạo xác nhận"):
         services.dossier_request_supplement(
             dossier_id=dossier.pk, actor=world.specialist, note="còn thiếu", confirmation="x"
         )
@@ -150,7 +150,7 @@ def test_a_second_request_is_refused_to_a_specialist(world):
 def test_a_second_request_needs_the_leaders_written_reason(world):
     dossier = _second_request_ready(world)
     before = unchanged(dossier)
-    with pytest.raises(DossierError, match="Write why"):
+    with pytest.raises(DossierError, match="Ghi rõ lý do"):
         services.dossier_request_supplement(dossier_id=dossier.pk, actor=world.leader, note="x")
     assert unchanged(dossier) == before
     services.dossier_request_supplement(
@@ -206,10 +206,15 @@ def test_the_pause_setting_only_adds_the_days_waited(world, settings):
     assert local(dossier.due_at) == dt.datetime(2026, 2, 24, 17, 0)
 
 
-def test_a_bad_clock_setting_is_refused_loudly(settings):
+def test_a_bad_rule_setting_is_a_system_check_error(settings):
+    from config.checks import check_legal_settings
+
+    assert check_legal_settings() == []
     settings.LEGAL_SUPPLEMENT_CLOCK = "stop"
-    with pytest.raises(Exception, match="LEGAL_SUPPLEMENT_CLOCK"):
-        legal.supplement_clock()
+    settings.LEGAL_TRANSFER_MORNING_END = "noon"
+    errors = check_legal_settings()
+    assert [e.id for e in errors] == ["motcua.E002", "motcua.E002"]
+    assert "LEGAL_SUPPLEMENT_CLOCK" in errors[0].msg
 
 
 # --- 4. the apology and the extension --------------------------------------------------
@@ -229,7 +234,7 @@ def due_thursday(world):
 
 def test_no_apology_before_the_dossier_is_due_soon(world, due_thursday):
     before = unchanged(due_thursday)
-    with at(2026, 3, 2, 10, 0), pytest.raises(DossierError, match="due soon or overdue"):
+    with at(2026, 3, 2, 10, 0), pytest.raises(DossierError, match="sắp đến hạn hoặc đã quá hạn"):
         _apologise(world, due_thursday, dt.date(2026, 3, 10))
     assert unchanged(due_thursday) == before
 
@@ -243,7 +248,7 @@ def test_an_apology_before_the_deadline_is_on_time_and_a_second_is_refused(world
     assert row.data["timeliness"] == "on_time" and row.data["overdue"] is False
     assert row.data["document"]["form"] == "04"
     before = unchanged(due_thursday)
-    with at(2026, 3, 9, 10, 0), pytest.raises(DossierError, match="only once"):
+    with at(2026, 3, 9, 10, 0), pytest.raises(DossierError, match="chỉ được gia hạn một lần"):
         _apologise(world, due_thursday, dt.date(2026, 3, 12))
     assert unchanged(due_thursday) == before
 
@@ -256,9 +261,9 @@ def test_an_apology_on_the_last_day_is_late(world, due_thursday):
 
 def test_the_new_appointment_is_after_the_current_one(world, due_thursday):
     before = unchanged(due_thursday)
-    with at(2026, 3, 4, 10, 0), pytest.raises(DossierError, match="after 05/03/2026"):
+    with at(2026, 3, 4, 10, 0), pytest.raises(DossierError, match="sau ngày 05/03/2026"):
         _apologise(world, due_thursday, dt.date(2026, 3, 5))
-    with at(2026, 3, 4, 10, 0), pytest.raises(DossierError, match="working day"):
+    with at(2026, 3, 4, 10, 0), pytest.raises(DossierError, match="ngày làm việc"):
         _apologise(world, due_thursday, dt.date(2026, 3, 7))  # a Saturday
     assert unchanged(due_thursday) == before
 
