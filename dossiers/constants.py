@@ -97,7 +97,7 @@ class FileKind(models.TextChoices):
 
 
 class ReturnMode(models.TextChoices):
-    """How the result reached the applicant (Decree 61/2018 art. 18)."""
+    """How the result reached the applicant (`legal.RETURN`)."""
 
     IN_PERSON = "in_person", _("In person at the desk")
     ONLINE = "online", _("Online")

@@ -1,5 +1,5 @@
 """Exports of the back office: a queue with its filters as CSV or XLSX, and
-the dossier register, form 07 (sổ theo dõi hồ sơ, Circular 03/2025/TT-VPCP).
+the dossier register, form 07 (`legal.FORM_TITLES["07"]`, `legal.FORMS`).
 
 Memory stays flat whatever the row count: rows are read in keyset batches (never
 OFFSET, never the whole queryset), CSV is streamed line by line, and XLSX is written
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import keyset
-from dossiers import queues
+from dossiers import legal, queues
 from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierLog, ExportJob
@@ -375,7 +375,7 @@ def register_heading(agency_id: int, start: dt.date, end: dt.date) -> list[str]:
     agency = Agency.objects.get(pk=agency_id)
     return [
         agency.name,
-        _("DOSSIER REGISTER (form 07, Circular 03/2025/TT-VPCP)"),
+        f"{legal.FORM_TITLES['07'].upper()} ({_('form')} 07, {legal.CIRCULAR_03_2025.number})",
         _("Received from %(start)s to %(end)s")
         % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")},
     ]

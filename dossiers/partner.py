@@ -42,6 +42,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # progress" there, so proposing or sending back pushes nothing.
 NATIONAL_STATUS = {
     Status.SUBMITTED: "newly_registered",
+    Status.DESK_SUPPLEMENT: "supplement_requested",
     Status.RECEIVED: "received",
     Status.REFUSED: "not_received",
     Status.PROCESSING: "in_progress",

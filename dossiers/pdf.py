@@ -1,6 +1,6 @@
 """Standard documents as PDF (WeasyPrint, imported lazily: it is heavy and only the
 PDF views need it). Templates live in templates/pdf/ so administrators can replace
-them when the forms change (Circular 03/2025/TT-VPCP)."""
+them when the forms change (`dossiers.legal.FORMS`)."""
 
 from __future__ import annotations
 

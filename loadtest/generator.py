@@ -88,7 +88,8 @@ NOTES = ("Đã kiểm tra thành phần hồ sơ.", "Đã đối chiếu dữ li
 RECENT_DAYS = 45
 RECENT = {
     Status.DRAFT: 6,
-    Status.SUBMITTED: 10,
+    Status.SUBMITTED: 9,
+    Status.DESK_SUPPLEMENT: 1,
     Status.RECEIVED: 9,
     Status.PROCESSING: 24,
     Status.AWAITING_APPROVAL: 7,
@@ -130,6 +131,10 @@ PATHS = {
     Status.DRAFT: [SUBMIT_PATH[0]],
     Status.DISCARDED: [SUBMIT_PATH[0], (Action.DISCARD, A.APPLICANT, Status.DISCARDED)],
     Status.SUBMITTED: SUBMIT_PATH,
+    Status.DESK_SUPPLEMENT: [
+        *SUBMIT_PATH,
+        (Action.REQUEST_SUPPLEMENT, A.RECEPTIONIST, Status.DESK_SUPPLEMENT),
+    ],
     Status.WITHDRAWN: [*SUBMIT_PATH, (Action.WITHDRAW, A.APPLICANT, Status.WITHDRAWN)],
     Status.REFUSED: [*SUBMIT_PATH, (Action.REFUSE, A.RECEPTIONIST, Status.REFUSED)],
     Status.RECEIVED: [*SUBMIT_PATH, PROCESS_PATH[0]],
@@ -723,7 +728,10 @@ class LoadGenerator:
                     data["timeliness"] = "late" if moment > row["due_at"] else "early"
                 if action in FINISHING:
                     row["finished_at"] = moment
-                if action in PAUSING:
+                if action == Action.REQUEST_SUPPLEMENT:
+                    data["phase"] = "processing" if row.get("due_at") else "desk"
+                if action in PAUSING and row.get("due_at"):
+                    # At the desk the clock has not started: nothing to pause.
                     row["paused_at"] = moment
                     data["clock"] = "paused"
                 events.append(

@@ -221,7 +221,7 @@ class WorkingCalendar:
     ) -> dt.datetime:
         """When a dossier received at `received_at` is due.
 
-        - `working_day`: the receipt day counts as day zero (Decree 118/2025 counts
+        - `working_day`: the receipt day counts as day zero (the one-stop decree counts
           from the working day after a valid receipt); due at close of office on the
           n-th working day after the clock start. Zero means the same day.
           Fractions (0.5 day) add half a day of office time.

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "notifications",
+    "feedback",
+    "indicators",
     "portal",
     "backoffice",
     "loadtest",

@@ -11,7 +11,7 @@ commit: nothing is written, and files already put on storage are deleted again
 
 The log reads as what happened at the desk: creation, submission and receipt are each
 one row by the receptionist, with the applicant's account in `data["on_behalf_of"]`
-(Decree 61/2018 art. 15 cl. 1; Decree 118/2025 on receipt).
+(`legal.FILING`, `legal.RECEIPT`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Citizens' feedback and complaints (phản ánh, kiến nghị) and the agencies' answers."""
