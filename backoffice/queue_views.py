@@ -250,6 +250,11 @@ def _hint(dossier, action) -> str:
                 f"{ask} {_('The full processing time counts again from the complete supplement.')}"
             )
         return f"{ask} {_('The days waited for the supplement do not count.')}"
+    if action == Action.APOLOGISE and dossier.due_at and dossier.due_at < timezone.now():
+        return _(
+            "The appointment (%(due)s) has passed: the apology comes before any other "
+            "action and is recorded as late. The appointment can be moved only once."
+        ) % {"due": _when(dossier.due_at)}
     if action == Action.APOLOGISE and dossier.due_at:
         return _(
             "Current appointment: %(due)s. Send the apology at least %(days)s working day(s) "

@@ -320,3 +320,40 @@ def test_a_late_transfer_is_logged_and_an_early_one_is_not(world):
         )
     assert last(on_time, Action.ASSIGN).data["transfer"] == "on_time"
     assert last(late, Action.ASSIGN).data["transfer"] == "late"
+
+
+# --- what the workbench offers follows the same rules ----------------------------------
+
+
+def _offered(world, dossier, official):
+    from dossiers import queues
+
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    return [a for a, _role in queues.official_actions(dossier, queues.official_scope(official))]
+
+
+def test_the_apology_is_offered_from_due_soon_once(world, due_thursday):
+    with at(2026, 3, 2, 10, 0):
+        assert Action.APOLOGISE not in _offered(world, due_thursday, world.specialist)
+    with at(2026, 3, 4, 10, 0):
+        offered = _offered(world, due_thursday, world.specialist)
+        assert Action.APOLOGISE in offered and Action.PROPOSE in offered
+        _apologise(world, due_thursday, dt.date(2026, 3, 10))
+        assert Action.APOLOGISE not in _offered(world, due_thursday, world.specialist)
+
+
+def test_overdue_without_apology_only_the_apology_is_offered(world, due_thursday):
+    with at(2026, 3, 6, 10, 0):
+        offered = _offered(world, due_thursday, world.specialist)
+    assert [a for a in offered if a not in (Action.MESSAGE, Action.NOTE)] == [Action.APOLOGISE]
+
+
+def test_the_desk_is_offered_one_supplement_request(world):
+    dossier = world.dossier_in(Status.SUBMITTED)
+    assert Action.REQUEST_SUPPLEMENT in _offered(world, dossier, world.receptionist)
+    services.dossier_request_supplement(dossier_id=dossier.pk, actor=world.receptionist, note="a")
+    # An online dossier is answered by its applicant, not recorded by the desk.
+    assert Action.SUPPLEMENT not in _offered(world, dossier, world.receptionist)
+    services.dossier_supplement(dossier_id=dossier.pk, actor=world.applicant, note="đã bổ sung")
+    offered = _offered(world, dossier, world.receptionist)
+    assert Action.REQUEST_SUPPLEMENT not in offered and Action.RECEIVE in offered
