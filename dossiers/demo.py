@@ -38,6 +38,7 @@ DEPARTMENT_PROCEDURE = "3.000333"  # Phiếu lý lịch tư pháp (fee, Sở Tư
 DEMO_DOSSIERS = (
     (Status.DRAFT, WARD_PROCEDURE, WARD_CODE, DEMO_CITIZEN),
     (Status.SUBMITTED, WARD_PROCEDURE, WARD_CODE, DEMO_CITIZEN),
+    (Status.DESK_SUPPLEMENT, WARD_PROCEDURE, WARD_CODE, DEMO_CITIZEN),
     (Status.RECEIVED, WARD_PROCEDURE, WARD_CODE, DEMO_CITIZEN),
     (Status.PROCESSING, WARD_PROCEDURE, WARD_CODE, DEMO_CITIZEN),
     (Status.SUPPLEMENT_REQUESTED, WARD_PROCEDURE, WARD_CODE, DEMO_CITIZEN),
@@ -140,6 +141,13 @@ def _walk(dossier, state: str, officials, applicant) -> None:
         )
     if state == Status.WITHDRAWN:
         services.dossier_withdraw(dossier_id=pk, actor=applicant, reason="Tôi nộp nhầm thủ tục.")
+        return
+    if state == Status.DESK_SUPPLEMENT:
+        services.dossier_request_supplement(
+            dossier_id=pk,
+            actor=receptionist,
+            note="Tờ khai chưa có chữ ký của người yêu cầu; bổ sung bản có chữ ký.",
+        )
         return
     if state == Status.REFUSED:
         services.dossier_refuse(

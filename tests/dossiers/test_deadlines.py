@@ -89,9 +89,8 @@ def test_a_paused_dossier_is_not_due_and_a_later_date_resets_the_state(world):
     with at(22):
         services.dossier_supplement(dossier_id=dossier.pk, actor=world.applicant, note="Đây")
     dossier.refresh_from_db()
-    # The clock resumed: the appointment moved by the working days waited (to 24 Feb),
-    # which is again within two working days - still the same, already recorded state.
-    assert dossier.due_at == dt.datetime(2027, 2, 24, 17, tzinfo=TZ)
+    # The clock restarted: the three working days count again from 22 Feb (day zero).
+    assert dossier.due_at == dt.datetime(2027, 2, 25, 17, tzinfo=TZ)
     assert sweep_at(22, 10) == {"due_soon": 0, "overdue": 0}
     # An appointment moved well ahead puts the dossier back on track, silently, so
     # that the next crossing is recorded again.

@@ -103,7 +103,7 @@ def test_receive_issues_form_01_with_code_names_documents_and_due_date(world):
             "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
             "Thiếu bản sao giấy khai sinh",
         ),
-        (Status.STOPPED, "05", "DỪNG XỬ LÝ HỒ SƠ", "Không đủ điều kiện"),
+        (Status.STOPPED, "05", "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "Không đủ điều kiện"),
     ],
 )
 def test_refusal_supplement_and_stop_issue_their_form_with_the_reason(
@@ -198,7 +198,7 @@ def test_apology_moves_the_appointment_issues_form_04_and_unblocks(world):
     assert entry.action == Action.APOLOGISE
     assert entry.data["due_at_before"] == old_due.isoformat()
     text = issued_text(dossier, "04")
-    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text
     assert "Chờ ý kiến cơ quan phối hợp" in text
     assert new_date.strftime("%d/%m/%Y") in text
     assert day(old_due) in text
@@ -275,18 +275,25 @@ def test_no_apology_for_a_dossier_on_time(world):
     assert writes(dossier.pk) == before
 
 
-def test_an_apology_before_the_new_date_passed_does_not_cover_it(world):
+def test_late_again_after_its_one_extension_the_dossier_is_late_not_blocked(world):
     dossier = world.dossier_in(Status.PROCESSING)
     make_overdue(dossier, days=20)
     services.dossier_apologise(
         dossier_id=dossier.pk, actor=world.leader, reason="x", new_date=next_working_day()
     )
     apology = dossier.log.get(action=Action.APOLOGISE).created_at
-    # The new appointment passes too: the earlier apology no longer covers it.
+    # The new appointment passes too: the appointment moves only once, so no second
+    # apology is asked for (nor accepted) and the dossier moves on, late.
     Dossier.objects.filter(pk=dossier.pk).update(due_at=apology + dt.timedelta(seconds=1))
     later = apology + dt.timedelta(minutes=10)
-    with mock.patch.object(timezone, "now", return_value=later), pytest.raises(DossierError):
+    with mock.patch.object(timezone, "now", return_value=later):
+        with pytest.raises(DossierError):
+            services.dossier_apologise(
+                dossier_id=dossier.pk, actor=world.leader, reason="y", new_date=next_working_day()
+            )
         services.dossier_propose(dossier_id=dossier.pk, actor=world.specialist)
+    dossier.refresh_from_db()
+    assert dossier.status == Status.AWAITING_APPROVAL
 
 
 # --- the signed result and its return ---------------------------------------------------

@@ -18,7 +18,7 @@ from dossiers.models import OutboxDelivery, OutboxEvent
 from dossiers.workflow import TRANSITIONS
 from tests.dossiers.factories import World
 from tests.dossiers.outbox_recorder import FileRecorder, lines
-from tests.dossiers.test_workflow import CALLS
+from tests.dossiers.test_workflow import CALLS, actor_for
 from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
 from tests.workers import broker_at
@@ -251,7 +251,7 @@ def test_each_edge_emits_its_event_once(world, state, action):
     # Built in its state (no event on the way): the edge under test runs the service.
     dossier = world.dossier_built(state)
     seen = set(OutboxEvent.objects.values_list("pk", flat=True))
-    who, call = CALLS[action]
+    who, call = actor_for(state, action), CALLS[action][1]
     if action == Action.PAY:
         payment = dossier.payments.get()
         services.payment_mark_paid(
