@@ -859,18 +859,30 @@ def password_reset_request(*, identifier: str, request=None) -> None:
     """Queue `password_reset_send` for a worker, whatever `identifier` is: the request
     does the same work whether or not an account answers to it, so neither its answer
     nor its time tells."""
-    ip_address = client_ip(request)
-    transaction.on_commit(
-        lambda: _queue("password_reset_send", identifier=identifier, ip_address=ip_address)
-    )
+    # The link names the site as the person reached it (a host ALLOWED_HOSTS accepted).
+    site = urlsplit(settings.SITE_URL)
+    kwargs = {
+        "identifier": identifier,
+        "ip_address": client_ip(request),
+        "domain": request.get_host() if request is not None else site.netloc,
+        "use_https": request.is_secure() if request is not None else site.scheme == "https",
+    }
+    transaction.on_commit(lambda: _queue("password_reset_send", **kwargs))
 
 
-def password_reset_send(*, identifier: str, ip_address: str | None = None) -> str:
+def password_reset_send(
+    *,
+    identifier: str,
+    ip_address: str | None = None,
+    domain: str = "",
+    use_https: bool | None = None,
+) -> str:
     """Worker side of `password_reset_request`. An email address: Django's reset link
     to the active account with a usable password that uses it. A phone number: a
     6-digit code by SMS to the active account that uses it, unless one was sent less
     than CONTACT_CODE_MIN_INTERVAL_SECONDS ago (that one still works). Anything else:
-    nothing. Returns what was done ("email", "sms" or "nothing"), for the tests."""
+    nothing. `domain` and `use_https` build the link (SITE_URL's by default). Returns
+    what was done ("email", "sms" or "nothing"), for the tests."""
     from django.contrib.auth.forms import PasswordResetForm
 
     identifier = (identifier or "").strip()
@@ -880,8 +892,8 @@ def password_reset_send(*, identifier: str, ip_address: str | None = None) -> st
             return "nothing"
         site = urlsplit(settings.SITE_URL)
         form.save(
-            domain_override=site.netloc,
-            use_https=site.scheme == "https",
+            domain_override=domain or site.netloc,
+            use_https=site.scheme == "https" if use_https is None else use_https,
             from_email=settings.DEFAULT_FROM_EMAIL,
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",

@@ -15,7 +15,14 @@ def sign_up_dispatch(sign_up_id: str) -> str:
 
 
 @shared_task(name="identity.password_reset_send", ignore_result=True)
-def password_reset_send(identifier: str, ip_address: str | None = None) -> str:
+def password_reset_send(
+    identifier: str,
+    ip_address: str | None = None,
+    domain: str = "",
+    use_https: bool | None = None,
+) -> str:
     """The reset link or SMS code for the account `identifier` names, if any. Run twice,
     it sends a second email, or no second code within the minute: harmless."""
-    return services.password_reset_send(identifier=identifier, ip_address=ip_address)
+    return services.password_reset_send(
+        identifier=identifier, ip_address=ip_address, domain=domain, use_https=use_https
+    )

@@ -34,6 +34,8 @@ def email_field() -> forms.EmailField:
     return forms.EmailField(
         label=_("Email address"),
         required=False,
+        # The column's length (Django's form field alone would take 320 characters).
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 

@@ -169,6 +169,13 @@ def test_an_account_taken_meanwhile_is_not_doubled(
     assert "tạo tài khoản mới" in sms_outbox.messages()[-1]["message"]
 
 
+def test_an_over_long_email_is_a_form_error(client):
+    response = post(client, email="a" * 250 + "@example.vn")
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert not SignUpRequest.objects.exists()
+
+
 def test_the_confirmation_page_needs_a_sign_up(client):
     assert client.get("/dang-ky/xac-nhan/")["Location"] == "/dang-ky/"
     assert client.post("/dang-ky/xac-nhan/", {"code": "123456"})["Location"] == "/dang-ky/"
