@@ -5,7 +5,8 @@ node sees the same one. A door names what it counts (`scope`) and whose hits
 (`key`: usually the client's address from `client_address`); the window's count
 starts at the first hit and expires with the window. HTML views call
 `request_allowed`; API views name a `PublicRateThrottle` subclass, which counts in
-the same place, so a page and its JSON twin can share one budget.
+the same place, so a page and its JSON twin can share one budget. Doors that name an
+account also count per typed target (`door_allowed`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 from rest_framework.throttling import BaseThrottle
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -79,6 +81,21 @@ def peek(*, scope: str, key: str) -> int:
 def request_allowed(request, *, scope: str, limit: int, window: int = 60) -> bool:
     """`hit` for the request's client address."""
     return hit(scope=scope, key=client_address(request), limit=limit, window=window)
+
+
+def door_allowed(request, *, scope: str, targets, limit: int, window: int = 3600) -> bool:
+    """A door that names an account (sign-up, password reset, adding a member):
+    `limit` tries per `window` seconds per client address and per typed target (an ID
+    number, email or phone, counted as a keyed hash), whether or not an account answers
+    to it, so that the limit itself tells nothing. Every count is taken even when the
+    first is already over, so that a refused try costs the same as another."""
+    allowed = request_allowed(request, scope=scope, limit=limit, window=window)
+    for target in targets:
+        value = (target or "").strip().lower()
+        if value:
+            key = salted_hmac("common.ratelimit.door", value).hexdigest()[:32]
+            allowed &= hit(scope=f"{scope}-target", key=key, limit=limit, window=window)
+    return allowed
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""Accounts, businesses, official memberships, one-time codes and the account audit log."""
+"""Accounts, businesses, official memberships, pending sign-ups, one-time codes and the
+account audit log."""
 
 import uuid
 
@@ -215,6 +216,40 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SignUpRequest(models.Model):
+    """A sign-up typed on the portal, waiting for its code or link.
+
+    No account exists until the person answers the SMS code or opens the email link,
+    so the sign-up page can answer the same whether or not the ID number, email or
+    phone already has an account: a worker (`identity.services.sign_up_dispatch`)
+    looks, and either sends the code and link or tells the existing account's owner.
+    Only keyed hashes of the code and link are stored, and the password's hash.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id_number = models.CharField(_("personal ID number"), max_length=12)
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_date = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    password = models.CharField(_("password"), max_length=128)
+    phone_code_hash = models.CharField(max_length=64, blank=True)
+    phone_code_expires_at = models.DateTimeField(null=True, blank=True)
+    email_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("pending sign-up")
+        verbose_name_plural = _("pending sign-ups")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"
 
 
 class RegistryResident(models.Model):

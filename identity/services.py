@@ -10,14 +10,16 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -44,6 +46,7 @@ from identity.models import (
     BusinessMembership,
     OfficialMembership,
     OneTimeCode,
+    SignUpRequest,
 )
 from identity.selectors import is_business_representative
 from identity.validators import (
@@ -67,14 +70,17 @@ def client_ip(request) -> str | None:
     return getattr(request, "axes_ip_address", None) or ratelimit.client_ip(request)
 
 
-def account_event_record(*, user, kind: str, request=None, actor=None, data=None) -> AccountEvent:
-    """Append one row to the account audit log (the only writer of AccountEvent)."""
+def account_event_record(
+    *, user, kind: str, request=None, actor=None, data=None, ip_address: str | None = None
+) -> AccountEvent:
+    """Append one row to the account audit log (the only writer of AccountEvent).
+    `ip_address` stands for the request's client address in a worker's task."""
     return AccountEvent.objects.create(
         user=user if user is not None and user.pk else None,
         actor=actor,
         actor_display=str(actor) if actor is not None else "",
         kind=kind,
-        ip_address=client_ip(request),
+        ip_address=client_ip(request) if request is not None else ip_address,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
         data=data or {},
     )
@@ -103,39 +109,15 @@ def _check_unique_contacts(*, email: str, phone: str, exclude_pk=None) -> dict:
     return errors
 
 
-def citizen_sign_up(
-    *,
-    id_number: str,
-    full_name: str,
-    birth_date: datetime.date,
-    sex: str,
-    password: str,
-    email: str = "",
-    phone: str = "",
-    request=None,
-):
-    """(no account) -> a level-1 citizen account with unverified contacts.
-
-    Raises ValidationError (a dict by field) and saves nothing when any check fails.
-    After commit: an SMS code to the phone and a link to the email.
-    """
-    User = get_user_model()
-    id_number = normalize_id_number(id_number)
-    email = (email or "").strip()
-    phone = normalize_phone(phone) if phone else ""
+def _sign_up_errors(
+    *, id_number: str, birth_date, sex: str, email: str, phone: str, full_name: str, password: str
+) -> dict:
+    """What is wrong with a sign-up in itself; never whether an account already exists."""
     errors: dict = {}
     try:
         validate_id_number(id_number, birth_date=birth_date, sex=sex)
     except ValidationError as error:
         errors["id_number"] = error
-    if "id_number" not in errors and User.objects.filter(id_number=id_number).exists():
-        errors["id_number"] = ValidationError(
-            _(
-                "An account with this personal ID number already exists. Sign in, or reset "
-                "your password if you forgot it."
-            ),
-            code="id_taken",
-        )
     if not email and not phone:
         errors["phone"] = ValidationError(
             _("Enter a phone number or an email address (or both)."), code="contact_missing"
@@ -145,40 +127,307 @@ def citizen_sign_up(
             validate_phone(phone)
         except ValidationError as error:
             errors["phone"] = error
-    errors.update(_check_unique_contacts(email=email, phone=phone))
-    candidate = User(full_name=full_name, email=email, phone=phone, username="")
+    candidate = get_user_model()(full_name=full_name, email=email, phone=phone, username="")
     try:
         validate_password(password, candidate)
     except ValidationError as error:
         errors["password1"] = error
+    return errors
+
+
+def sign_up_request(
+    *,
+    id_number: str,
+    full_name: str,
+    birth_date: datetime.date,
+    sex: str,
+    password: str,
+    email: str = "",
+    phone: str = "",
+) -> SignUpRequest:
+    """(nothing) -> a pending sign-up, whether or not an account already holds the ID
+    number, the email or the phone: this function does not look, so the answer and
+    the work are the same either way.
+
+    Raises ValidationError (a dict by field) and saves nothing when the input is wrong
+    in itself. After commit: `sign_up_dispatch` queued for a worker, which sends the
+    code and link, or tells the existing account's owner instead.
+    """
+    id_number = normalize_id_number(id_number)
+    email = (email or "").strip()
+    phone = normalize_phone(phone) if phone else ""
+    full_name = full_name.strip()
+    errors = _sign_up_errors(
+        id_number=id_number,
+        birth_date=birth_date,
+        sex=sex,
+        email=email,
+        phone=phone,
+        full_name=full_name,
+        password=password,
+    )
     if errors:
         raise ValidationError(errors)
+    now = timezone.now()
+    lifetime = (
+        datetime.timedelta(hours=settings.EMAIL_LINK_TTL_HOURS)
+        if email
+        else datetime.timedelta(minutes=settings.CONTACT_CODE_TTL_MINUTES)
+    )
+    with transaction.atomic():
+        pending = SignUpRequest.objects.create(
+            id_number=id_number,
+            full_name=full_name,
+            birth_date=birth_date,
+            sex=sex,
+            email=email,
+            phone=phone,
+            password=make_password(password),
+            expires_at=now + lifetime,
+        )
+        transaction.on_commit(lambda: _queue("sign_up_dispatch", sign_up_id=str(pending.pk)))
+    return pending
 
+
+def _queue(task_name: str, **kwargs) -> None:
+    """Hand `identity.tasks.<task_name>` to a worker. The request that queues it does
+    the same work whatever the task will find; with Redis down the task runs here
+    instead (logged), so nothing is lost."""
+    from identity import tasks
+
+    task = getattr(tasks, task_name)
     try:
-        with transaction.atomic():
-            user = User(
-                username=new_username("cd"),
-                id_number=id_number,
-                full_name=full_name.strip(),
-                birth_date=birth_date,
-                sex=sex,
-                email=email,
-                phone=phone,
+        task.apply_async(kwargs=kwargs)
+    except Exception:
+        logger.exception("could not queue identity task %s; running it in the request", task_name)
+        task.apply(kwargs=kwargs)
+
+
+def _accounts_holding(*, id_number: str, email: str, phone: str) -> list:
+    """The accounts that already use this ID number, email or phone (at most three)."""
+    match = Q(id_number=id_number)
+    if email:
+        match |= Q(email__iexact=email)
+    if phone:
+        match |= Q(phone=phone)
+    return list(get_user_model().objects.filter(match).order_by("pk"))
+
+
+def _sign_up_notice(owner) -> None:
+    """After commit, tell `owner` that someone tried to sign up with their details; at
+    most once an hour per account, so sign-ups cannot be used to flood someone."""
+    if not ratelimit.hit(scope="sign-up-notice", key=str(owner.pk), limit=1, window=3600):
+        return
+    reset = settings.SITE_URL.rstrip("/") + reverse("portal:password-forgot")
+    _account_notice(
+        user=owner,
+        subject=_("MotCua: someone tried to sign up with your details"),
+        message=_(
+            "Someone tried to create a new account with your personal ID number, email "
+            "or phone number. You already have an account: if it was you, sign in, or "
+            "reset your password at %(link)s. If it was not you, nothing has changed."
+        )
+        % {"link": reset},
+    )
+
+
+def sign_up_dispatch(*, sign_up_id: str) -> str:
+    """Worker side of `sign_up_request`, run once per pending sign-up.
+
+    When an account already holds its ID number, email or phone: the pending sign-up
+    is deleted and, after commit, each such account's owner is told by email and SMS
+    ("taken"). Otherwise a 6-digit code goes to the phone and a link to the email
+    ("sent"). "gone" when it was already dispatched or has expired. Expired pending
+    sign-ups are deleted on the way.
+    """
+    now = timezone.now()
+    SignUpRequest.objects.filter(expires_at__lte=now).delete()
+    with transaction.atomic():
+        pending = (
+            SignUpRequest.objects.select_for_update()
+            .filter(pk=sign_up_id, dispatched_at__isnull=True)
+            .first()
+        )
+        if pending is None:
+            return "gone"
+        owners = _accounts_holding(
+            id_number=pending.id_number, email=pending.email, phone=pending.phone
+        )
+        if owners:
+            pending.delete()
+            for owner in owners:
+                _sign_up_notice(owner)
+            return "taken"
+        pending.dispatched_at = now
+        if pending.phone:
+            code = f"{secrets.randbelow(10**6):06d}"
+            pending.phone_code_hash = _code_hash(CodePurpose.VERIFY_PHONE, pending.phone, code)
+            pending.phone_code_expires_at = now + datetime.timedelta(
+                minutes=settings.CONTACT_CODE_TTL_MINUTES
             )
-            user.set_password(password)
-            user.save()
-            account_event_record(user=user, kind=AccountEventKind.SIGNED_UP, request=request)
-            if phone:
-                transaction.on_commit(
-                    lambda: contact_code_send(user=user, purpose=CodePurpose.VERIFY_PHONE)
-                )
-            if email:
-                transaction.on_commit(lambda: email_verification_send(user=user))
-    except IntegrityError as error:
-        # Two sign-ups racing for the same ID number, email or phone.
-        raise ValidationError(
-            {"id_number": _("This account was just created. Please sign in.")}
-        ) from error
+            message = _(
+                "MotCua: your code is %(code)s (valid %(minutes)s minutes). Never share it."
+            ) % {"code": code, "minutes": settings.CONTACT_CODE_TTL_MINUTES}
+            phone = pending.phone
+            transaction.on_commit(lambda: _code_sms_send(phone=phone, message=message))
+        if pending.email:
+            token = secrets.token_urlsafe(32)
+            pending.email_token_hash = _code_hash(CodePurpose.VERIFY_EMAIL, "", token)
+            link = settings.SITE_URL.rstrip("/") + reverse("portal:verify-email", args=[token])
+            subject = _("Confirm your email address to finish signing up")
+            body = _(
+                "Hello %(name)s,\n\nOpen this link to confirm your email address and create "
+                "your account on %(site)s (valid %(hours)s hours):\n\n%(link)s\n\nIf you did "
+                "not sign up, ignore this email: no account is created."
+            ) % {
+                "name": pending.full_name,
+                "site": settings.SITE_NAME,
+                "hours": settings.EMAIL_LINK_TTL_HOURS,
+                "link": link,
+            }
+            email = pending.email
+            transaction.on_commit(
+                lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+            )
+        pending.save()
+    return "sent"
+
+
+class SignUpTaken(Exception):
+    """An account took the ID number, email or phone after the code was sent; its owner
+    has been told."""
+
+
+def _sign_up_complete(*, pending: SignUpRequest, channel: str, request=None):
+    """A pending sign-up (locked) whose `channel` ("sms" or "email") was just confirmed
+    -> a level-1 account with that contact verified. The other contact's code or link
+    stays valid and confirms it later. Raises SignUpTaken (and IntegrityError, which
+    the caller turns into SignUpTaken: a race with another sign-up)."""
+    User = get_user_model()
+    now = timezone.now()
+    user = User(
+        username=new_username("cd"),
+        id_number=pending.id_number,
+        full_name=pending.full_name,
+        birth_date=pending.birth_date,
+        sex=pending.sex,
+        email=pending.email,
+        phone=pending.phone,
+        password=pending.password,
+        phone_verified_at=now if channel == "sms" else None,
+        email_verified_at=now if channel == "email" else None,
+    )
+    with transaction.atomic():  # a savepoint: a lost race leaves the pending row alone
+        user.save()
+    account_event_record(
+        user=user, kind=AccountEventKind.SIGNED_UP, request=request, data={"channel": channel}
+    )
+    account_event_record(
+        user=user,
+        kind=AccountEventKind.CONTACT_VERIFIED,
+        request=request,
+        data={"channel": channel},
+    )
+    if channel == "sms" and pending.email and pending.email_token_hash:
+        OneTimeCode.objects.create(
+            user=user,
+            purpose=CodePurpose.VERIFY_EMAIL,
+            target=pending.email,
+            code_hash=pending.email_token_hash,
+            expires_at=pending.expires_at,
+        )
+    if channel == "email" and pending.phone and pending.phone_code_hash:
+        OneTimeCode.objects.create(
+            user=user,
+            purpose=CodePurpose.VERIFY_PHONE,
+            target=pending.phone,
+            code_hash=pending.phone_code_hash,
+            expires_at=pending.phone_code_expires_at,
+            attempts=pending.attempts,
+        )
+    pending.delete()
+    return user
+
+
+def _sign_up_finish(*, pending: SignUpRequest, channel: str, request=None):
+    """`_sign_up_complete`, or, when an account took the details meanwhile, the
+    pending sign-up dropped, the owner told and SignUpTaken raised (after the commit
+    of both, so that the next try does not find the pending row again)."""
+    owners = _accounts_holding(
+        id_number=pending.id_number, email=pending.email, phone=pending.phone
+    )
+    if not owners:
+        try:
+            return _sign_up_complete(pending=pending, channel=channel, request=request)
+        except IntegrityError:
+            owners = _accounts_holding(
+                id_number=pending.id_number, email=pending.email, phone=pending.phone
+            )
+    pending.delete()
+    for owner in owners:
+        _sign_up_notice(owner)
+    return None
+
+
+def sign_up_confirm_by_phone(*, sign_up_id: str, code: str, request=None):
+    """A pending sign-up and the code sent to its phone -> the account (see
+    `_sign_up_complete`). Raises CodeRejected for any wrong, used, expired or
+    over-tried code, and for a sign-up that does not exist (the same reason: the
+    answer must not tell a dropped sign-up from a waiting one), or SignUpTaken.
+    Not to be called inside another transaction: a wrong attempt is counted even
+    though CodeRejected is raised."""
+    rejected, user = False, None
+    with transaction.atomic():
+        pending = (
+            SignUpRequest.objects.select_for_update()
+            .filter(pk=sign_up_id, dispatched_at__isnull=False)
+            .exclude(phone_code_hash="")
+            .first()
+        )
+        if (
+            pending is None
+            or pending.phone_code_expires_at <= timezone.now()
+            or pending.attempts >= settings.CONTACT_CODE_MAX_ATTEMPTS
+        ):
+            rejected = True
+        elif not secrets.compare_digest(
+            pending.phone_code_hash,
+            _code_hash(CodePurpose.VERIFY_PHONE, pending.phone, (code or "").strip()),
+        ):
+            pending.attempts += 1
+            pending.save(update_fields=["attempts"])
+            rejected = True
+        else:
+            user = _sign_up_finish(pending=pending, channel="sms", request=request)
+    if rejected:
+        raise CodeRejected("wrong")
+    if user is None:
+        raise SignUpTaken
+    return user
+
+
+def sign_up_confirm_by_email(*, token: str, request=None):
+    """A pending sign-up's email link -> the account (see `_sign_up_complete`); None
+    when no pending sign-up has this link (it may be an account's email link).
+    Raises CodeRejected("expired") or SignUpTaken."""
+    expired, user = False, None
+    with transaction.atomic():
+        pending = (
+            SignUpRequest.objects.select_for_update()
+            .filter(email_token_hash=_code_hash(CodePurpose.VERIFY_EMAIL, "", token))
+            .exclude(email_token_hash="")
+            .first()
+        )
+        if pending is None:
+            return None
+        if pending.expires_at <= timezone.now():
+            expired = True
+        else:
+            user = _sign_up_finish(pending=pending, channel="email", request=request)
+    if expired:
+        raise CodeRejected("expired")
+    if user is None:
+        raise SignUpTaken
     return user
 
 
@@ -391,10 +640,13 @@ def _rate_limit(*, target: str, purpose: str) -> None:
         raise RateLimited(int((oldest + datetime.timedelta(hours=1) - now).total_seconds()) + 1)
 
 
-def contact_code_send(*, user, purpose: str, request=None) -> OneTimeCode:
+def contact_code_send(
+    *, user, purpose: str, request=None, ip_address: str | None = None
+) -> OneTimeCode:
     """Send a 6-digit code by SMS to the account's phone (verification or reset).
 
     Earlier unused codes for the same purpose stop working. Raises RateLimited.
+    `ip_address` is the client's when a worker sends the code for a request.
     """
     target = user.phone
     if not target:
@@ -417,6 +669,7 @@ def contact_code_send(*, user, purpose: str, request=None) -> OneTimeCode:
             user=user,
             kind=AccountEventKind.CONTACT_CODE_SENT,
             request=request,
+            ip_address=ip_address,
             data={"purpose": purpose, "channel": "sms"},
         )
         message = _(
@@ -602,20 +855,120 @@ def password_change(*, user, new_password: str, request=None) -> None:
         update_session_auth_hash(request, user)
 
 
-def password_reset_by_sms(*, user, code: str, new_password: str, request=None) -> None:
-    """Reset with a code sent to the account's phone. Raises CodeRejected."""
-    contact_code_check(user=user, purpose=CodePurpose.RESET_PASSWORD, code=code)
-    with transaction.atomic():
-        user.set_password(new_password)
-        # Whoever could receive the code owns the phone: it counts as verified.
-        user.phone_verified_at = user.phone_verified_at or timezone.now()
-        user.save(update_fields=["password", "phone_verified_at"])
-        account_event_record(
-            user=user,
-            kind=AccountEventKind.PASSWORD_RESET,
-            request=request,
-            data={"channel": "sms"},
+def password_reset_request(*, identifier: str, request=None) -> None:
+    """Queue `password_reset_send` for a worker, whatever `identifier` is: the request
+    does the same work whether or not an account answers to it, so neither its answer
+    nor its time tells."""
+    # The link names the site as the person reached it (a host ALLOWED_HOSTS accepted).
+    site = urlsplit(settings.SITE_URL)
+    kwargs = {
+        "identifier": identifier,
+        "ip_address": client_ip(request),
+        "domain": request.get_host() if request is not None else site.netloc,
+        "use_https": request.is_secure() if request is not None else site.scheme == "https",
+    }
+    transaction.on_commit(lambda: _queue("password_reset_send", **kwargs))
+
+
+def password_reset_send(
+    *,
+    identifier: str,
+    ip_address: str | None = None,
+    domain: str = "",
+    use_https: bool | None = None,
+) -> str:
+    """Worker side of `password_reset_request`. An email address: Django's reset link
+    to the active account with a usable password that uses it. A phone number: a
+    6-digit code by SMS to the active account that uses it, unless one was sent less
+    than CONTACT_CODE_MIN_INTERVAL_SECONDS ago (that one still works). Anything else:
+    nothing. `domain` and `use_https` build the link (SITE_URL's by default). Returns
+    what was done ("email", "sms" or "nothing"), for the tests."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    identifier = (identifier or "").strip()
+    if "@" in identifier:
+        form = PasswordResetForm({"email": identifier})
+        if not form.is_valid():
+            return "nothing"
+        site = urlsplit(settings.SITE_URL)
+        form.save(
+            domain_override=domain or site.netloc,
+            use_https=site.scheme == "https" if use_https is None else use_https,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
         )
+        return "email"
+    phone = normalize_phone(identifier)
+    user = get_user_model().objects.filter(is_active=True, phone=phone).first() if phone else None
+    if user is None:
+        return "nothing"
+    try:
+        contact_code_send(user=user, purpose=CodePurpose.RESET_PASSWORD, ip_address=ip_address)
+    except RateLimited:
+        return "nothing"
+    return "sms"
+
+
+def password_reset_by_sms(*, phone: str, code: str, new_password: str, request=None):
+    """Reset the password of the account whose phone got the code; returns it.
+
+    Raises CodeRejected("wrong") for every failure (no code for this phone, a wrong,
+    used or expired code, too many attempts): one answer, so that the page does not
+    tell a phone with an account from one without. Raises ValidationError for a
+    password the validators refuse for this account, only after a right code, which
+    stays usable. Not to be called inside another transaction: a wrong attempt is
+    counted even though CodeRejected is raised.
+    """
+    phone = normalize_phone(phone or "")
+    rejected, user = False, None
+    with transaction.atomic():
+        record = (
+            OneTimeCode.objects.select_for_update(of=("self",))
+            .filter(
+                purpose=CodePurpose.RESET_PASSWORD,
+                target=phone,
+                user__phone=phone,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .order_by("-created_at")
+            .first()
+        )
+        if (
+            record is None
+            or record.used_at is not None
+            or record.expires_at <= timezone.now()
+            or record.attempts >= settings.CONTACT_CODE_MAX_ATTEMPTS
+        ):
+            rejected = True
+        elif not secrets.compare_digest(
+            record.code_hash, _code_hash(record.purpose, record.target, (code or "").strip())
+        ):
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+            rejected = True
+        else:
+            user = record.user
+            try:
+                validate_password(new_password, user)
+            except ValidationError as error:
+                raise ValidationError({"new_password1": error.error_list}) from error
+            record.used_at = timezone.now()
+            record.save(update_fields=["used_at"])
+            user.set_password(new_password)
+            # Whoever could receive the code owns the phone: it counts as verified.
+            user.phone_verified_at = user.phone_verified_at or timezone.now()
+            user.save(update_fields=["password", "phone_verified_at"])
+            account_event_record(
+                user=user,
+                kind=AccountEventKind.PASSWORD_RESET,
+                request=request,
+                data={"channel": "sms"},
+            )
+    if rejected:
+        raise CodeRejected("wrong")
+    return user
 
 
 def password_reset_by_email_record(*, user, request=None) -> None:

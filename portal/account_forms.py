@@ -34,6 +34,8 @@ def email_field() -> forms.EmailField:
     return forms.EmailField(
         label=_("Email address"),
         required=False,
+        # The column's length (Django's form field alone would take 320 characters).
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -170,18 +172,17 @@ class SmsPasswordResetForm(AccessibleFormMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, user, *args, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
     def clean(self):
+        # Checked here without the account, which the page does not know: a password
+        # like the account's name would otherwise be refused only for a phone that has
+        # one. The service checks it against the account once the code is right.
         data = super().clean()
         p1, p2 = data.get("new_password1"), data.get("new_password2")
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", _("The two passwords are not the same."))
         elif p1:
             try:
-                password_validation.validate_password(p1, self.user)
+                password_validation.validate_password(p1)
             except forms.ValidationError as error:
                 self.add_error("new_password1", error)
         return data

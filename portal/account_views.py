@@ -9,15 +9,13 @@ import contextlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,13 +25,15 @@ from identity import selectors, services
 from identity.constants import BusinessRole, CodePurpose, VerificationLevel
 from identity.errors import NotRepresentative
 from identity.models import BusinessMembership
+from identity.sms import mask_phone
 from identity.validators import PHONE_RE, mask_id_number, normalize_phone
 from notifications.forms import preference_form
 from portal import account_forms as forms
 from web.forms import SignInForm
 
 PASSWORD_BACKEND = "identity.backends.IdentifierBackend"  # noqa: S105 - a class path
-RESET_SESSION_KEY = "identity_sms_reset_user"
+RESET_SESSION_KEY = "identity_sms_reset_phone"
+SIGN_UP_SESSION_KEY = "identity_sign_up"
 SENSITIVE = (
     "password",
     "password1",
@@ -61,14 +61,19 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _door_allowed(request, *, scope: str, target: str, limit: int, window: int = 3600) -> bool:
-    """A door that names an account: `limit` tries per `window` per client address and
-    per typed target (hashed: it may be a phone number), whether or not an account
-    answers to it, so the limit itself tells nothing."""
-    target_key = salted_hmac("portal.door", target.strip().lower()).hexdigest()[:32]
-    by_address = ratelimit.request_allowed(request, scope=scope, limit=limit, window=window)
-    by_target = ratelimit.hit(scope=f"{scope}-target", key=target_key, limit=limit, window=window)
-    return by_address and by_target
+def _too_many(form) -> None:
+    form.add_error(None, _("Too many attempts. Please try again later."))
+
+
+def _code_not_valid() -> str:
+    # One message for a wrong, used, expired or over-tried code, and for no code at
+    # all: a page that told them apart would tell whether an account exists.
+    return _("The code is not correct or no longer valid. Check the SMS, or ask for a new code.")
+
+
+def _mask_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else ""
 
 
 def _find_by_contact(value: str):
@@ -106,25 +111,24 @@ class LogoutView(auth_views.LogoutView):
 @sensitive_post_parameters(*SENSITIVE)
 @require_http_methods(["GET", "POST"])
 def sign_up(request):
+    """Every valid sign-up gets the same answer, "check your phone and email", whether
+    or not an account already has the ID number, email or phone: a worker sends the
+    code and link, or tells the existing account's owner instead."""
     if request.user.is_authenticated:
         return redirect("portal:account")
     form = forms.CitizenSignUpForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and not _door_allowed(
-            request,
-            scope="sign-up",
-            target=form.cleaned_data["id_number"],
-            limit=settings.ACCOUNT_DOOR_RATE,
-        )
-    ):
-        form.add_error(None, _("Too many attempts. Please try again later."))
-        return render(request, "registration/sign_up.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if not ratelimit.door_allowed(
+            request,
+            scope="sign-up",
+            targets=[data["id_number"], data["email"], data["phone"]],
+            limit=settings.ACCOUNT_DOOR_RATE,
+        ):
+            _too_many(form)
+            return render(request, "registration/sign_up.html", {"form": form}, status=429)
         try:
-            user = services.citizen_sign_up(
+            pending = services.sign_up_request(
                 id_number=data["id_number"],
                 full_name=data["full_name"],
                 birth_date=data["birth_date"],
@@ -132,15 +136,74 @@ def sign_up(request):
                 email=data["email"],
                 phone=data["phone"],
                 password=data["password1"],
-                request=request,
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            login(request, user, backend=PASSWORD_BACKEND)
-            messages.success(request, _("Your account is ready. Please confirm your contacts."))
-            return redirect("portal:verify-contacts")
+            request.session[SIGN_UP_SESSION_KEY] = {
+                "id": str(pending.pk),
+                "phone": mask_phone(pending.phone) if pending.phone else "",
+                "email": _mask_email(pending.email),
+            }
+            return redirect("portal:sign-up-confirm")
     return render(request, "registration/sign_up.html", {"form": form})
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def sign_up_confirm(request):
+    """The SMS code of a pending sign-up creates the account and signs the person in."""
+    pending = request.session.get(SIGN_UP_SESSION_KEY)
+    if not isinstance(pending, dict) or request.user.is_authenticated:
+        return redirect("portal:sign-up")
+    form = forms.PhoneCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and pending["phone"] and form.is_valid():
+        if not ratelimit.door_allowed(
+            request,
+            scope="sign-up-confirm",
+            targets=[pending["id"]],
+            limit=settings.ACCOUNT_DOOR_RATE,
+        ):
+            _too_many(form)
+            status = 429
+        else:
+            try:
+                user = services.sign_up_confirm_by_phone(
+                    sign_up_id=pending["id"], code=form.cleaned_data["code"], request=request
+                )
+            except services.CodeRejected:
+                form.add_error("code", _code_not_valid())
+            except services.SignUpTaken:
+                del request.session[SIGN_UP_SESSION_KEY]
+                messages.error(request, _sign_up_taken_message())
+                return redirect("portal:login")
+            else:
+                del request.session[SIGN_UP_SESSION_KEY]
+                login(request, user, backend=PASSWORD_BACKEND)
+                messages.success(request, _("Your account is ready and your phone is confirmed."))
+                return redirect("portal:account")
+    return render(
+        request,
+        "registration/sign_up_confirm.html",
+        {
+            "form": form,
+            "sign_up": pending,
+            "code_minutes": settings.CONTACT_CODE_TTL_MINUTES,
+            "link_hours": settings.EMAIL_LINK_TTL_HOURS,
+        },
+        status=status,
+    )
+
+
+def _sign_up_taken_message() -> str:
+    # Reached only with the right code or link, so by the owner of that contact, and
+    # only when another sign-up took the details in between.
+    return _(
+        "The account could not be created: meanwhile an account was created with this "
+        "personal ID number, email or phone number, and its owner has been told. If it is "
+        "yours, sign in or reset your password."
+    )
 
 
 @sensitive_post_parameters("code")
@@ -188,6 +251,28 @@ def verify_contacts(request):
 def verify_email(request, token):
     # GET only shows a button: mail scanners that open links must not use up the token.
     if request.method == "POST":
+        try:
+            created = services.sign_up_confirm_by_email(token=token, request=request)
+        except services.CodeRejected as rejected:
+            return render(
+                request, "portal/account/verify_email.html", {"error": rejected.message}, status=400
+            )
+        except services.SignUpTaken:
+            return render(
+                request,
+                "portal/account/verify_email.html",
+                {"error": _sign_up_taken_message()},
+                status=400,
+            )
+        if created is not None:
+            messages.success(
+                request,
+                _(
+                    "Your account is ready and your email address is confirmed. Sign in with "
+                    "your ID number, email or phone number and your password."
+                ),
+            )
+            return redirect("portal:login")
         try:
             services.email_verify(token=token, request=request)
         except services.CodeRejected as rejected:
@@ -311,26 +396,18 @@ def business_members(request, pk):
     if request.method == "POST":
         if not is_representative:
             form.add_error(None, _("Only the legal representative can add members."))
-        elif form.is_valid() and not _door_allowed(
+        elif form.is_valid() and not ratelimit.door_allowed(
             request,
             scope="business-member-add",
-            target=form.cleaned_data["member"],
+            targets=[form.cleaned_data["member"]],
             limit=settings.ACCOUNT_DOOR_RATE,
         ):
-            form.add_error(None, _("Too many attempts. Please try again later."))
+            _too_many(form)
         elif form.is_valid():
             member = _find_by_contact(form.cleaned_data["member"])
-            # The same answer whether or not someone uses this contact: the form must
-            # not tell a stranger's email or phone from a customer's.
-            added = _(
-                "If an account uses this email or phone number, it is now a member. "
-                "Check the list below."
-            )
-            if member is None:
-                messages.success(request, added)
-                return redirect("portal:business-members", pk=business.pk)
-            else:
-                try:
+            if member is not None:
+                # Already a member: nothing to do, and the list below shows it.
+                with contextlib.suppress(ValidationError):
                     services.business_member_add(
                         business=business,
                         actor=request.user,
@@ -338,11 +415,16 @@ def business_members(request, pk):
                         role=form.cleaned_data["role"],
                         request=request,
                     )
-                except ValidationError as error:
-                    form.add_error("member", error.message_dict.get("member"))
-                else:
-                    messages.success(request, added)
-                    return redirect("portal:business-members", pk=business.pk)
+            # The same answer whether or not someone uses this contact: the form must
+            # not tell a stranger's email or phone from a customer's.
+            messages.success(
+                request,
+                _(
+                    "If an account uses this email or phone number, it is now a member. "
+                    "Check the list below."
+                ),
+            )
+            return redirect("portal:business-members", pk=business.pk)
     return render(
         request,
         "portal/account/business_members.html",
@@ -362,38 +444,24 @@ def business_members(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def password_forgot(request):
-    """One box for an email address or a phone number; the answer never says whether
-    an account exists (it would let anyone probe who has one)."""
+    """One box for an email address or a phone number. The answer, and the work done
+    in the request, are the same whether or not an account uses it: a worker sends
+    the link or code (it would let anyone probe who has an account)."""
     form = forms.PasswordForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"].strip()
-        if not _door_allowed(
-            request, scope="password-forgot", target=identifier, limit=settings.ACCOUNT_DOOR_RATE
+        if not ratelimit.door_allowed(
+            request,
+            scope="password-forgot",
+            targets=[identifier],
+            limit=settings.ACCOUNT_DOOR_RATE,
         ):
-            form.add_error(None, _("Too many attempts. Please try again later."))
+            _too_many(form)
             return render(request, "registration/password_forgot.html", {"form": form}, status=429)
+        services.password_reset_request(identifier=identifier, request=request)
         if "@" in identifier:
-            reset_form = PasswordResetForm({"email": identifier})
-            if reset_form.is_valid():
-                reset_form.save(
-                    request=request,
-                    use_https=request.is_secure(),
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    email_template_name="registration/password_reset_email.txt",
-                    subject_template_name="registration/password_reset_subject.txt",
-                )
             return redirect("portal:password-reset-done")
-        user = _find_by_contact(identifier)
-        if user is not None and user.phone:
-            # A pause between codes is said to nobody: "wait" would tell that this phone
-            # has an account. The last code sent still works.
-            with contextlib.suppress(services.RateLimited):
-                services.contact_code_send(
-                    user=user, purpose=CodePurpose.RESET_PASSWORD, request=request
-                )
-            request.session[RESET_SESSION_KEY] = user.pk
-        else:
-            request.session[RESET_SESSION_KEY] = None
+        request.session[RESET_SESSION_KEY] = normalize_phone(identifier)
         return redirect("portal:password-reset-sms")
     return render(request, "registration/password_forgot.html", {"form": form})
 
@@ -401,29 +469,37 @@ def password_forgot(request):
 @sensitive_post_parameters(*SENSITIVE)
 @require_http_methods(["GET", "POST"])
 def password_reset_sms(request):
-    if RESET_SESSION_KEY not in request.session:
+    phone = request.session.get(RESET_SESSION_KEY)
+    if not isinstance(phone, str):
         return redirect("portal:password-forgot")
-    user_pk = request.session.get(RESET_SESSION_KEY)
-    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first() if user_pk else None
-    form = forms.SmsPasswordResetForm(user, request.POST or None)
+    form = forms.SmsPasswordResetForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if user is None:
-            form.add_error("code", services.CodeRejected("wrong").message)
+        if not ratelimit.door_allowed(
+            request,
+            scope="password-reset-code",
+            targets=[phone],
+            limit=settings.ACCOUNT_DOOR_RATE,
+        ):
+            _too_many(form)
+            status = 429
         else:
             try:
                 services.password_reset_by_sms(
-                    user=user,
+                    phone=phone,
                     code=form.cleaned_data["code"],
                     new_password=form.cleaned_data["new_password1"],
                     request=request,
                 )
-            except services.CodeRejected as rejected:
-                form.add_error("code", rejected.message)
+            except services.CodeRejected:
+                form.add_error("code", _code_not_valid())
+            except ValidationError as error:
+                _apply_errors(form, error)
             else:
                 del request.session[RESET_SESSION_KEY]
                 messages.success(request, _("Your password is changed. Sign in with it."))
                 return redirect("portal:login")
-    return render(request, "registration/password_reset_sms.html", {"form": form})
+    return render(request, "registration/password_reset_sms.html", {"form": form}, status=status)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -56,6 +56,7 @@ urlpatterns = [
     path("dang-nhap/", account_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", account_views.LogoutView.as_view(), name="logout"),
     path("dang-ky/", account_views.sign_up, name="sign-up"),
+    path("dang-ky/xac-nhan/", account_views.sign_up_confirm, name="sign-up-confirm"),
     path("tai-khoan/", account_views.account, name="account"),
     path("tai-khoan/xac-minh/", account_views.verify_contacts, name="verify-contacts"),
     path("tai-khoan/lien-he/", account_views.contact_change, name="contact-change"),

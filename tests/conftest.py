@@ -47,3 +47,16 @@ def fake_pdf(monkeypatch):
     import weasyprint
 
     monkeypatch.setattr(weasyprint, "HTML", _UnlaidHTML)
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks queued with apply_async run at once in this process (errors raised), for
+    tests of a request whose second half a worker does; the outbox and worker tests
+    start real workers instead (tests/workers.py)."""
+    from config.celery import app
+
+    before = {name: app.conf.get(name) for name in ("task_always_eager", "task_eager_propagates")}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield app
+    app.conf.update(before)

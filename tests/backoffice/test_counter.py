@@ -295,7 +295,7 @@ def test_service_failure_after_the_scan_leaves_no_file_on_storage(world, residen
 
 
 def test_walk_in_claims_the_account_by_sms(
-    client, world, resident, sms_outbox, django_capture_on_commit_callbacks
+    client, world, resident, sms_outbox, celery_eager, django_capture_on_commit_callbacks
 ):
     import re
 

@@ -8,10 +8,15 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from identity.constants import OfficialRole
+from identity.sms import FileSmsBackend
 from tests.identity.factories import PASSWORD, UserFactory, make_official
 
 
-def test_citizen_signs_up_on_a_phone(live_server, browser, axe_check):
+def test_citizen_signs_up_on_a_phone(
+    live_server, browser, axe_check, celery_eager, settings, tmp_path
+):
+    settings.SMS_BACKEND = "identity.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     context = browser.new_context(
         viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, locale="vi-VN"
     )
@@ -42,10 +47,16 @@ def test_citizen_signs_up_on_a_phone(live_server, browser, axe_check):
         page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
         page.get_by_role("button", name="Tạo tài khoản").click()
 
-        expect(page.get_by_role("heading", level=1)).to_have_text("Xác minh thông tin liên hệ")
-        expect(page.get_by_label("Mã trong tin nhắn SMS")).to_be_visible()
-        axe_check(page, "verify contacts")
-        assert get_user_model().objects.filter(id_number="079190000777").exists()
+        # No account until the code sent by SMS is typed.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra điện thoại và email")
+        axe_check(page, "sign-up confirmation")
+        assert not get_user_model().objects.filter(id_number="079190000777").exists()
+        [sms] = FileSmsBackend(settings.SMS_FILE_PATH).messages()
+        page.get_by_label("Mã trong tin nhắn SMS").fill(re.search(r"\b\d{6}\b", sms["message"])[0])
+        page.get_by_role("button", name="Xác nhận và tạo tài khoản").click()
+
+        expect(page.get_by_role("heading", level=1)).to_have_text("Tài khoản của tôi")
+        assert get_user_model().objects.get(id_number="079190000777").phone_verified_at
     finally:
         context.close()
 

@@ -11,7 +11,7 @@ NEW_PASSWORD = "Hoi-An-den-long-2027"
 
 
 def test_citizen_resets_the_password_through_the_emailed_link(
-    live_server, page, mailoutbox, axe_check
+    live_server, page, mailoutbox, axe_check, celery_eager
 ):
     user = UserFactory(citizen=True, email="hoa@example.vn")
 
