@@ -29,7 +29,7 @@ def _day(value) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y")
 
 
-def test_received_processed_approved_returned_and_seen_by_thecitizen_page(
+def test_received_processed_approved_returned_and_seen_by_the_citizen(
     live_server, page, new_page, axe_check
 ):
     world = World()
