@@ -24,7 +24,9 @@ def test_send_feedback_and_read_the_public_answers(live_server, new_page, axe_ch
     page.get_by_label("Kiến nghị").check()
     page.get_by_label("Cơ quan").select_option(value=str(world.agency.pk))
     page.get_by_label("Tiêu đề", exact=True).fill("Niêm yết thủ tục")
-    page.get_by_label("Nội dung", exact=True).fill("Đề nghị niêm yết rõ lệ phí tại bộ phận một cửa.")
+    page.get_by_label("Nội dung", exact=True).fill(
+        "Đề nghị niêm yết rõ lệ phí tại bộ phận một cửa."
+    )
     page.get_by_label("Tôi đồng ý công khai").check()
     page.get_by_role("button", name="Gửi").click()
     expect(page.get_by_text("Đã gửi phản ánh, kiến nghị. Mã")).to_be_visible()
