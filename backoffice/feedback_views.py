@@ -153,8 +153,6 @@ def _act(request, item, form_name, form, call, done: str):
 @require_POST
 @official_required
 def assign(request, ref):
-    from django.contrib.auth import get_user_model
-
     item = selectors.feedback_get_for_official(user=request.user, ref=ref)
     if item.agency_id not in selectors.leader_agency_ids(request.user):
         raise RoleRequired(_("assign feedback"))
@@ -168,7 +166,7 @@ def assign(request, ref):
         lambda d: services.feedback_assign(
             feedback_id=item.pk,
             actor=request.user,
-            assignee=get_user_model().objects.filter(pk=d["assignee"]).first(),
+            assignee=officials.filter(pk=d["assignee"]).first(),
         ),
         _("The feedback was assigned."),
     )

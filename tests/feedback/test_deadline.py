@@ -60,3 +60,13 @@ def test_overdue_once_the_due_moment_passed(world, send, settings):
     assert [r["code"] for r in rows] == [item.code]
     assert rows[0]["assignee_name"] == "" and rows[0]["agency_name"] == world.agency.name
     assert selectors.feedback_overdue([world.agency.pk], now=thursday) == []
+
+
+@pytest.mark.parametrize("value", [0, -3, 400, "10", True])
+def test_a_bad_answer_time_stops_the_start(settings, value):
+    from feedback.checks import check_feedback_settings
+
+    settings.FEEDBACK_ANSWER_DAYS = value
+    assert [e.id for e in check_feedback_settings()] == ["motcua.E003"]
+    settings.FEEDBACK_ANSWER_DAYS = 10
+    assert check_feedback_settings() == []
