@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -154,13 +154,16 @@ def feedback_public_page(
 
 
 def public_agency_choices() -> list[tuple[int, str]]:
-    """Agencies with at least one published answer, by name (one grouped query over the
-    public index)."""
+    """Agencies with at least one published answer, by name: one query that probes the
+    `feedback_public` index once per agency, so it costs the size of the agency tree,
+    not the number of answers."""
+    from procedures.models import Agency
+
+    published = Feedback.objects.filter(
+        agency_id=OuterRef("pk"), status=Status.ANSWERED, public_consent=True
+    )
     return list(
-        Feedback.objects.filter(status=Status.ANSWERED, public_consent=True)
-        .values_list("agency_id", "agency__name")
-        .distinct()
-        .order_by("agency__name", "agency_id")
+        Agency.objects.filter(Exists(published)).order_by("name", "pk").values_list("pk", "name")
     )
 
 
@@ -192,13 +195,22 @@ def feedback_counts(agency_ids, start: dt.date, end: dt.date, *, now=None) -> di
         return empty
     begin, stop = _day_bounds(start, end)
     now = now or timezone.now()
+    received = Q(created_at__gte=begin, created_at__lt=stop)
     answered = Q(answered_at__gte=begin, answered_at__lt=stop, status=Status.ANSWERED)
-    figures = Feedback.objects.filter(agency_id__in=agency_ids).aggregate(
-        received=Count("pk", filter=Q(created_at__gte=begin, created_at__lt=stop)),
-        answered=Count("pk", filter=answered),
-        answered_on_time=Count("pk", filter=answered & Q(answered_at__lte=F("due_at"))),
-        closed=Count("pk", filter=Q(closed_at__gte=begin, closed_at__lt=stop)),
-        overdue_now=Count("pk", filter=Q(status__in=OPEN, due_at__lt=now)),
+    closed = Q(closed_at__gte=begin, closed_at__lt=stop)
+    overdue = Q(status__in=OPEN, due_at__lt=now)
+    # Only the rows some figure counts are read (the agency's date indexes and the open
+    # queue's partial index), not the agency's whole history.
+    figures = (
+        Feedback.objects.filter(agency_id__in=agency_ids)
+        .filter(received | answered | closed | overdue)
+        .aggregate(
+            received=Count("pk", filter=received),
+            answered=Count("pk", filter=answered),
+            answered_on_time=Count("pk", filter=answered & Q(answered_at__lte=F("due_at"))),
+            closed=Count("pk", filter=closed),
+            overdue_now=Count("pk", filter=overdue),
+        )
     )
     return {key: int(figures.get(key) or 0) for key in empty}
 
