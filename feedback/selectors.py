@@ -90,7 +90,7 @@ def feedback_queue_for_official(
     elif queue == "overdue":
         qs = qs.filter(due_at__lt=now or timezone.now())
     position = cursor_decode(after, moment=True)
-    if position:
+    if position and position[0] is not None:  # due_at is never NULL: a forged cursor
         due, pk = position
         qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk))
     rows = list(qs.order_by("due_at", "pk")[: size + 1])

@@ -227,3 +227,18 @@ def test_leader_closes_and_a_bad_assignee_is_a_400(world, send, client):
     official(client, world.specialist)
     refused = client.post(reverse("backoffice:feedback-close", args=[item.ref]), {"reason": "x"})
     assert refused.status_code == 403
+
+
+def test_forged_cursors_give_the_first_page(world, send, client):
+    import base64
+    import json
+
+    item = send()
+    cursor = base64.urlsafe_b64encode(json.dumps([None, 1]).encode()).decode().rstrip("=")
+    client.force_login(world.applicant)
+    mine = client.get(reverse("portal:feedback-list"), {"sau": cursor})
+    assert mine.status_code == 200 and item.code in mine.content.decode()
+    official(client, world.leader)
+    queue = client.get(reverse("backoffice:feedback-queue"), {"sau": cursor})
+    assert queue.status_code == 200 and item.code in queue.content.decode()
+    assert client.get(reverse("portal:feedback-public"), {"sau": cursor}).status_code == 200
