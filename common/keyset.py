@@ -74,7 +74,9 @@ def newest_first_page(qs: QuerySet, *, after: str | None, size: int) -> Page:
     """One page of `qs` ordered by (-created_at, -id) after the cursor `after`: one
     query. `created_at` is never NULL here."""
     position = cursor_decode(after, moment=True)
-    if position:
+    # A cursor naming no time cannot come from a row here (created_at is never NULL):
+    # forged, it is the first page, like any other bad cursor.
+    if position and position[0] is not None:
         created, pk = position
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
     rows = list(qs.order_by("-created_at", "-pk")[: size + 1])

@@ -193,6 +193,12 @@ class EventKind(models.TextChoices):
     MESSAGE_SENT = "message_sent", _("Message sent")
     EXPORT_READY = "export_ready", _("Export ready")
     REMINDER = "reminder", _("Reminder")
+    # Citizens' feedback (feedback.services): no dossier on the event; its `data`
+    # names the item (`feedback`, `ref`, `code`), the sender and the agency.
+    FEEDBACK_RECEIVED = "feedback_received", _("Feedback received")
+    FEEDBACK_ASSIGNED = "feedback_assigned", _("Feedback assigned")
+    FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
+    FEEDBACK_CLOSED = "feedback_closed", _("Feedback closed")
 
 
 # The event each workflow action emits. Discarding a draft and rating concern nobody

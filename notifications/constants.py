@@ -148,7 +148,33 @@ EVENT_TEXT = {
         _("Open the dossier and complete what is asked."),
         _("Nothing to do."),
     ),
+    # Citizens' feedback (feedback.services); the event names the item, not a dossier.
+    "feedback_received": (
+        _("Your feedback was received."),
+        _("Keep its code; the agency will answer within the time shown on its page."),
+        _("Assign the feedback to an official who will answer it."),
+    ),
+    "feedback_assigned": (
+        _("Feedback was assigned to you."),
+        _("Nothing to do now."),
+        _("Answer the feedback before its deadline."),
+    ),
+    "feedback_answered": (
+        _("The agency answered your feedback."),
+        _("Read the answer on the feedback page."),
+        _("Nothing to do."),
+    ),
+    "feedback_closed": (
+        _("Your feedback was closed without an answer."),
+        _("Read the reason on the feedback page."),
+        _("Nothing to do."),
+    ),
 }
+
+# Kinds about a feedback item rather than a dossier: the sender is `data["sender"]`.
+FEEDBACK_KINDS = frozenset(
+    {"feedback_received", "feedback_assigned", "feedback_answered", "feedback_closed"}
+)
 
 REMINDER_TEXT = {
     "supplement": _("The agency is still waiting for your supplement."),
@@ -172,5 +198,8 @@ CITIZEN_KINDS = frozenset(
         "stopped",
         "apology_issued",
         "reminder",
+        "feedback_received",
+        "feedback_answered",
+        "feedback_closed",
     }
 )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.constants import EVENT_TEXT, REMINDER_TEXT, Audience
+from notifications.constants import EVENT_TEXT, FEEDBACK_KINDS, REMINDER_TEXT, Audience
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,37 @@ def dossier_path(dossier, audience: str) -> str:
     return reverse(name, kwargs={"ref": dossier.ref})
 
 
+def feedback_path(ref: str, audience: str) -> str:
+    name = "portal:feedback-detail" if audience == Audience.CITIZEN else "backoffice:feedback"
+    return reverse(name, kwargs={"ref": ref})
+
+
+def _feedback_context(*, kind: str, user, audience: str, data: dict) -> dict:
+    """The same keys as a dossier's message: the item's code and title stand where the
+    dossier's code and procedure stand, so an admin's template fits both."""
+    what, citizen_next, official_next = EVENT_TEXT[kind]
+    path = feedback_path(data["ref"], audience) if data.get("ref") else ""
+    return {
+        "name": str(user),
+        "code": str(data.get("code") or ""),
+        "procedure": str(data.get("title") or ""),
+        "agency": str(data.get("agency") or ""),
+        "what_happened": str(what),
+        "next_step": str(citizen_next if audience == Audience.CITIZEN else official_next),
+        "due_date": "",
+        "link": settings.SITE_URL.rstrip("/") + path if path else settings.SITE_URL,
+        "path": path,
+        "label_dossier": _("Feedback code"),
+        "label_procedure": _("Title"),
+        "label_next": _("What to do next"),
+    }
+
+
 def build_context(*, kind: str, dossier, user, audience: str, data: dict | None = None) -> dict:
     """Call inside translation.override(language): every value is a plain string."""
     data = data or {}
+    if kind in FEEDBACK_KINDS:
+        return _feedback_context(kind=kind, user=user, audience=audience, data=data)
     what, citizen_next, official_next = EVENT_TEXT.get(kind, EVENT_TEXT["reminder"])
     what = str(what)
     if kind == "reminder" and data.get("about") in REMINDER_TEXT:

@@ -17,7 +17,13 @@ from django.contrib.auth import get_user_model
 from dossiers.outbox import Subscriber, register
 from identity.constants import BusinessRole, OfficialRole
 from identity.models import OfficialMembership
-from notifications.constants import CITIZEN_KINDS, Audience, CitizenChannel, OfficialEmail
+from notifications.constants import (
+    CITIZEN_KINDS,
+    FEEDBACK_KINDS,
+    Audience,
+    CitizenChannel,
+    OfficialEmail,
+)
 from notifications.selectors import preferences_by_user
 
 logger = logging.getLogger(__name__)
@@ -64,6 +70,8 @@ def officials_for(event) -> list[int]:
     competent agency; overdue -> those leaders and the desk; consulted -> leaders of
     the consulted agency."""
     dossier, kind = event.dossier, event.kind
+    if kind in FEEDBACK_KINDS:
+        return _feedback_officials(event)
     if dossier is None:
         return [event.actor_id] if kind == "export_ready" and event.actor_id else []
     desk, competent = dossier.receiving_agency.code, dossier.competent_agency.code
@@ -94,11 +102,33 @@ def officials_for(event) -> list[int]:
     return []
 
 
+def _feedback_officials(event) -> list[int]:
+    """New feedback -> the leaders of its agency (they assign it); assigned -> the
+    official who answers it."""
+    data = event.data or {}
+    if event.kind == "feedback_received" and data.get("agency_code"):
+        return official_ids_at(data["agency_code"], OfficialRole.LEADER)
+    if event.kind == "feedback_assigned" and data.get("assignee"):
+        return [data["assignee"]]
+    return []
+
+
+def feedback_sender(event) -> int | None:
+    """The citizen who sent the feedback an event is about (None for other events)."""
+    if event.kind not in FEEDBACK_KINDS:
+        return None
+    sender = (event.data or {}).get("sender")
+    return sender if isinstance(sender, int) else None
+
+
 def _from_agency(event) -> bool:
     return bool((event.data or {}).get("from_agency"))
 
 
 def citizens_for(event) -> list[int]:
+    if event.kind in FEEDBACK_KINDS:
+        sender = feedback_sender(event)
+        return [sender] if sender is not None and event.kind in CITIZEN_KINDS else []
     dossier = event.dossier
     if dossier is None:
         return []
@@ -164,11 +194,11 @@ def delivery_send(delivery) -> None:
         logger.info("notification %s: recipient gone", delivery.pk)
         return
     dossier = event.dossier
-    audience = (
-        Audience.CITIZEN
-        if dossier is not None and uid in citizens_of(dossier)
-        else Audience.OFFICIAL
-    )
+    if event.kind in FEEDBACK_KINDS:
+        citizen = uid == feedback_sender(event)
+    else:
+        citizen = dossier is not None and uid in citizens_of(dossier)
+    audience = Audience.CITIZEN if citizen else Audience.OFFICIAL
     pref = preference_for(user)
     message = render_message(
         kind=event.kind,

@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.urls import path
 
-from portal import account_views, catalogue_views, dossier_views, payment_views, views
+from portal import (
+    account_views,
+    catalogue_views,
+    dossier_views,
+    feedback_views,
+    payment_views,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -49,6 +56,12 @@ urlpatterns = [
     path("thanh-toan/ket-qua/", payment_views.payment_callback, name="payment-callback"),
     # The bank's server-to-server notification (IPN): no session, no CSRF, signed.
     path("thanh-toan/thong-bao/", payment_views.payment_notification, name="payment-notify"),
+    # Feedback and recommendations: the random `ref` in the URL, never the code.
+    path("phan-anh/", feedback_views.feedback_send, name="feedback-send"),
+    path("phan-anh/cong-khai/", feedback_views.feedback_public, name="feedback-public"),
+    path("phan-anh/cua-toi/", feedback_views.feedback_list, name="feedback-list"),
+    path("phan-anh/<uuid:ref>/", feedback_views.feedback_detail, name="feedback-detail"),
+    path("phan-anh/<uuid:ref>/tep/<int:pk>/", feedback_views.feedback_file, name="feedback-file"),
     path("kho-giay-to/", dossier_views.my_documents, name="my-documents"),
     path("kho-giay-to/<int:pk>/", dossier_views.my_document_file, name="my-document-file"),
     path("kho-giay-to/<int:pk>/xoa/", dossier_views.my_document_delete, name="my-document-delete"),

@@ -315,6 +315,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Citizens' feedback (feedback) ----------------------------------------------------
+# Working days an agency has to answer feedback or a recommendation, counted like a
+# dossier's deadline (procedures.calendar: weekends, holidays, make-up days, cut-off).
+FEEDBACK_ANSWER_DAYS = env.int("FEEDBACK_ANSWER_DAYS", default=10)
+# Pages of the public list of answers per address per minute (common.ratelimit).
+FEEDBACK_PUBLIC_RATE = env.int("FEEDBACK_PUBLIC_RATE", default=60)
+
 # --- Outbox (dossiers.outbox) and partner sync (dossiers.partner) ------------------------
 # A failed delivery is retried after base * 2**(attempts-1) seconds, at most max seconds
 # apart; after OUTBOX_MAX_ATTEMPTS it is marked failed (Django admin can retry it).

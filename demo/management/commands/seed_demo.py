@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from dossiers.demo import DEMO_PASSWORD, account_lines, seed_all
+from feedback.demo import seed_feedback
 from notifications.demo import deliver_demo_notifications
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, list_accounts=False, quiet=False, **options):
         if not list_accounts:
             seed_all(stdout=self.stdout)
+            seed_feedback(stdout=self.stdout)
             # After the dossiers: their events become the demo accounts' notifications.
             deliver_demo_notifications(stdout=self.stdout)
         if list_accounts or not quiet:
