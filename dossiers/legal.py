@@ -55,7 +55,7 @@ class Article:
     cl: str = ""
     point: str = ""
 
-    def cite(self, vietnamese: bool) -> str:
+    def cite(self, vietnamese: bool, *, named: bool = True) -> str:
         if vietnamese:
             parts = [f"Điều {self.art}"]
             parts += [f"khoản {self.cl}"] if self.cl else []
@@ -64,7 +64,8 @@ class Article:
             parts = [f"art. {self.art}"]
             parts += [f"cl. {self.cl}"] if self.cl else []
             parts += [self.point] if self.point else []
-        return f"{self.text.name(vietnamese)} {' '.join(parts)}"
+        where = " ".join(parts)
+        return f"{self.text.name(vietnamese)} {where}" if named else where
 
 
 def _d61(art, cl="", point=""):
@@ -92,7 +93,15 @@ class Citation:
             head.append(f"{DECREE_118_2025.name(vietnamese)} ({subject})")
         elif not self.articles:
             head.append(self.subject_vi if vietnamese else self.subject_en)
-        tail = [a.cite(vietnamese) for a in self.articles]
+        # Articles of one text read "Decree X art. 17 cl. 1 a, art. 15 cl. 3".
+        groups: list[str] = []
+        for i, article in enumerate(self.articles):
+            same = i and self.articles[i - 1].text == article.text
+            if same:
+                groups[-1] += ", " + article.cite(vietnamese, named=False)
+            else:
+                groups.append(article.cite(vietnamese))
+        tail = groups
         if self.form:
             tail.append(
                 f"{'mẫu số' if vietnamese else 'form'} {self.form} "

@@ -51,8 +51,8 @@ def test_every_edge_cites_the_one_legal_module():
     basis = TRANSITIONS[(Status.SUBMITTED, Action.REQUEST_SUPPLEMENT)].basis
     assert basis.text(vietnamese=False) == (
         "Decree 118/2025/NĐ-CP (receipt: an incomplete dossier is sent back for a "
-        "supplement) — Decree 61/2018/NĐ-CP art. 17 cl. 1 a; Decree 61/2018/NĐ-CP art. 15 "
-        "cl. 3; form 02 Circular 03/2025/TT-VPCP"
+        "supplement) — Decree 61/2018/NĐ-CP art. 17 cl. 1 a, art. 15 cl. 3; form 02 "
+        "Circular 03/2025/TT-VPCP"
     )
     assert "Điều 19 khoản 9" in legal.APOLOGY.text(vietnamese=True)
     # Withdrawal is the applicant's right, not a prohibited act (art. 5).
