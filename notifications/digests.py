@@ -137,7 +137,11 @@ def send_daily_digests(*, now=None) -> int:
 
 # --- citizens' reminders ---------------------------------------------------------------
 
-REMINDER_ABOUT = {Status.SUPPLEMENT_REQUESTED: "supplement", Status.AWAITING_PAYMENT: "payment"}
+REMINDER_ABOUT = {
+    Status.DESK_SUPPLEMENT: "supplement",
+    Status.SUPPLEMENT_REQUESTED: "supplement",
+    Status.AWAITING_PAYMENT: "payment",
+}
 
 
 @transaction.atomic
@@ -152,11 +156,14 @@ def remind(*, dossier: Dossier, about: str, day: dt.date) -> bool:
 
 def send_citizen_reminders(*, now=None) -> int:
     """Once a day at most per dossier: a supplement or a payment still awaited a day
-    after it was asked for."""
+    after it was asked for. At the desk no clock was paused: the request is the
+    dossier's last change."""
     now = now or timezone.now()
     day = timezone.localtime(now).date()
+    since = now - dt.timedelta(days=1)
     waiting = Dossier.objects.filter(
-        status__in=PAUSED, paused_at__lt=now - dt.timedelta(days=1)
+        Q(status__in=PAUSED, paused_at__lt=since)
+        | Q(status=Status.DESK_SUPPLEMENT, updated_at__lt=since)
     ).order_by("pk")
     sent = 0
     for dossier in waiting.iterator(chunk_size=500):

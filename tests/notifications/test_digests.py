@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from dossiers import outbox
+from dossiers import outbox, services
 from dossiers.constants import Status
 from notifications import digests
 from notifications import services as notify_services
@@ -93,6 +93,19 @@ def test_reminders_at_most_once_a_day_while_a_supplement_is_awaited(world):
     assert reminders.count() == 2
     assert {n.dossier_id for n in reminders} == {dossier.pk}
     assert not Notification.objects.filter(kind="reminder").exclude(user=world.applicant)
+
+
+def test_a_supplement_asked_at_the_desk_is_reminded_too(world):
+    with at(3, 1):
+        dossier = world.dossier_in(Status.SUBMITTED)
+        services.dossier_request_supplement(
+            dossier_id=dossier.pk, actor=world.receptionist, note="Thiếu chữ ký"
+        )
+        assert digests.send_citizen_reminders() == 0
+    with at(3, 2, 10):
+        assert digests.send_citizen_reminders() == 1
+        outbox.sweep()
+    assert Notification.objects.filter(user=world.applicant, kind="reminder").count() == 1
 
 
 def test_weekly_summary_to_the_leaders_once_a_week(world):
