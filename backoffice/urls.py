@@ -7,6 +7,7 @@ from backoffice import (
     export_views,
     filing_views,
     queue_views,
+    statistics_views,
     views,
 )
 
@@ -47,6 +48,8 @@ urlpatterns = [
         filing_views.payment_receipt,
         name="payment-receipt",
     ),
+    path("thong-ke/", statistics_views.statistics, name="statistics"),
+    path("thong-ke/ho-so/", statistics_views.statistics_dossiers, name="statistics-dossiers"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("xac-thuc/", views.otp_verify, name="otp-verify"),
