@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.urls import path
 
-from portal import account_views, catalogue_views, dossier_views, payment_views, views
+from portal import (
+    account_views,
+    catalogue_views,
+    dossier_views,
+    payment_views,
+    transparency_views,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -9,6 +16,7 @@ urlpatterns = [
     path("thu-tuc/", catalogue_views.procedure_list, name="procedure-list"),
     path("thu-tuc/<str:code>/", catalogue_views.procedure_detail, name="procedure-detail"),
     path("tra-cuu/", dossier_views.lookup, name="lookup"),
+    path("minh-bach/", transparency_views.transparency, name="transparency"),
     # Dossiers (issue 5): the random `ref` in the URL, never the code or an id.
     path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.dossier_start, name="dossier-start"),
     path("ho-so/", dossier_views.dossier_list, name="dossier-list"),
