@@ -7,7 +7,5 @@ from indicators.api import AgencyStatisticsView
 app_name = "api"
 urlpatterns = [
     path("", include("procedures.api.urls")),
-    path(
-        "statistics/agencies/", AgencyStatisticsView.as_view(), name="statistics-agencies"
-    ),
+    path("statistics/agencies/", AgencyStatisticsView.as_view(), name="statistics-agencies"),
 ]

@@ -39,7 +39,7 @@ class IndexSerializer(serializers.Serializer):
     total = serializers.FloatField(help_text="Points earned (of 100) on the measurable components.")
     measurable = serializers.FloatField(help_text="Points MotCua has data for.")
     scaled = serializers.FloatField(
-        allow_null=True, help_text="total ÷ measurable × 100: the basis of the ranking."
+        allow_null=True, help_text="total / measurable * 100: the basis of the ranking."
     )
     ranking = serializers.CharField(allow_null=True, help_text="The decision's ranking band.")
     groups = serializers.DictField(

@@ -6,8 +6,8 @@ from django.test import Client
 
 from dossiers.constants import Action
 from dossiers.models import Dossier, DossierLog
-from indicators.refresh import day_bounds
 from indicators.periods import parse_date
+from indicators.refresh import day_bounds
 
 pytestmark = pytest.mark.django_db
 
