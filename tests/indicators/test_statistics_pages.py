@@ -121,4 +121,4 @@ def test_the_page_costs_a_bounded_number_of_queries(data):
     with CaptureQueriesContext(connection) as queries:
         client.get(URL, MARCH)
     assert len(queries) == few
-    assert few <= 40
+    assert few <= 25
