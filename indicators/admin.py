@@ -1,5 +1,5 @@
 """The index as data: editions, groups, components and ranking bands, edited here.
-The summary table is the refresh's alone: read-only."""
+The summary table is not in admin: only the refresh writes it."""
 
 from django.contrib import admin
 

@@ -74,6 +74,8 @@ class DailyStat(models.Model):
     # 90th percentile is read from the summed histogram.
     days_hist = models.JSONField(default=dict, blank=True)
 
+    # One integer column per name of COUNTERS: the refresh, the sums and the export all
+    # iterate that one tuple, so a new figure is added in one place.
     locals().update({name: models.IntegerField(default=0) for name in COUNTERS})
 
     class Meta:

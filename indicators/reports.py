@@ -180,10 +180,11 @@ def public_report(period: Period) -> dict:
     order = list(_walk(tree, None))
     rolled = selectors.rolled_up(by_pair, tree, [a for a, _d in order])
     city = _with_external(selectors.total(by_pair), None, period)
+    subtrees = tree.subtrees()
     agencies = []
     for agency_id, depth in order:
         node = tree.nodes[agency_id]
-        figures = _with_external(rolled[agency_id], tree.subtree(agency_id), period)
+        figures = _with_external(rolled[agency_id], subtrees[agency_id], period)
         agencies.append(
             {
                 "code": node.code,

@@ -55,6 +55,22 @@ class Tree:
             node = self.nodes.get(node.parent_id) if node.parent_id else None
         return chain
 
+    def subtrees(self) -> dict[int, set[int]]:
+        """Every agency's subtree at once (one walk, not one walk per agency)."""
+        found: dict[int, set[int]] = {}
+
+        def walk(agency_id: int) -> set[int]:
+            below = {agency_id}
+            for child in self.children.get(agency_id, ()):
+                if child not in found:
+                    below |= walk(child)
+            found[agency_id] = below
+            return below
+
+        for root in self.roots:
+            walk(root)
+        return found
+
     @property
     def roots(self) -> list[int]:
         return self.children.get(None, [])
