@@ -20,8 +20,9 @@ two refreshes of one day never interleave. Flows count what happened on the day
 apologies, transfers, payments, ratings); `open_*` is the stock of dossiers in progress
 at the end of the day (for today: now). A past day's stock is rebuilt from receipt and
 finish times and today's appointment dates (an appointment moved by an apology or a
-supplement counts as moved all along); the beat keeps the stock it wrote while the day
-was today instead (`keep_snapshot`).
+supplement counts as moved all along), for a whole range in one pass over the dossiers
+(`past_stock`); the beat keeps the stock it wrote while the day was today instead
+(`keep_snapshot`).
 
 Attribution: a row's key is the dossier's receiving and competent agencies, procedure
 and channel; an agency's figures count the dossiers it received or decides (the same
@@ -269,14 +270,61 @@ def snapshot(day: dt.date, *, now: dt.datetime) -> dict[tuple, dict]:
     return out
 
 
+_PAST_STOCK = f"""
+SELECT g.ts::date, d.receiving_agency_id, d.competent_agency_id, v.procedure_id,
+       COALESCE(p.field_id, 0), d.channel, count(*),
+       count(*) FILTER (
+           WHERE d.due_at < e.day_end AND NOT COALESCE(d.paused_at < e.day_end, false)
+       )
+FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(ts),
+     LATERAL (SELECT (g.ts::date + 1)::timestamp AT TIME ZONE %(zone)s AS day_end) AS e
+JOIN dossiers_dossier d
+  ON d.received_at < e.day_end AND (d.finished_at IS NULL OR d.finished_at >= e.day_end)
+JOIN procedures_procedureversion v ON v.id = d.version_id
+JOIN procedures_procedure p ON p.id = v.procedure_id
+WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
+  AND (d.finished_at IS NULL
+       OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
+  AND d.status NOT IN ('{Status.DRAFT}', '{Status.DISCARDED}')
+GROUP BY 1, 2, 3, 4, 5, 6
+"""  # noqa: S608 - constants only; the dates and the zone are parameters
+
+
+def past_stock(start: dt.date, end: dt.date) -> dict[dt.date, dict[tuple, dict]]:
+    """`snapshot` of every past day of [start, end] in one pass over the dossiers (each
+    dossier joined with the days it was open), rather than one scan per day."""
+    from django.conf import settings
+
+    out: dict[dt.date, dict[tuple, dict]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(_PAST_STOCK, {"start": start, "end": end, "zone": settings.TIME_ZONE})
+        for day, recv, comp, proc, fld, channel, n, n_overdue in cursor.fetchall():
+            out[day][(recv, comp, proc, fld, channel)] = {
+                "open_overdue": n_overdue,
+                "open_on_time": n - n_overdue,
+            }
+    return out
+
+
+def _stored_stock(rows) -> dict[tuple, dict]:
+    """The stock the day's rows hold already (written while the day was today)."""
+    fields = ("receiving_agency_id", "competent_agency_id", "procedure_id", "field_id", "channel")
+    return {
+        tuple(r[f] for f in fields): {name: r[name] for name in SNAPSHOT}
+        for r in rows.values(*fields, *SNAPSHOT)
+    }
+
+
 def refresh_day(
     day: dt.date,
     *,
     now: dt.datetime | None = None,
     calendar: WorkingCalendar | None = None,
     keep_snapshot: bool = False,
+    stock: dict[tuple, dict] | None = None,
 ) -> int:
-    """Rewrites `day`'s summary rows; returns how many were written."""
+    """Rewrites `day`'s summary rows; returns how many were written. `stock`: the day's
+    dossiers in progress when the caller computed them already (`past_stock`)."""
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
     with transaction.atomic():
@@ -284,16 +332,9 @@ def refresh_day(
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK, day.toordinal()])
         rows = collect(day, now=now, calendar=calendar)
         existing = DailyStat.objects.filter(day=day)
-        if keep_snapshot and day_bounds(day)[1] <= now:
-            stock = {
-                (r["receiving_agency_id"], r["competent_agency_id"], r["procedure_id"],
-                 r["field_id"], r["channel"]): {name: r[name] for name in SNAPSHOT}
-                for r in existing.values(
-                    "receiving_agency_id", "competent_agency_id", "procedure_id", "field_id",
-                    "channel", *SNAPSHOT,
-                )
-            }  # fmt: skip
-        else:
+        if stock is None and keep_snapshot and day_bounds(day)[1] <= now:
+            stock = _stored_stock(existing)
+        elif stock is None:
             stock = snapshot(day, now=now)
         for key, values in stock.items():
             if any(values.values()):
@@ -326,9 +367,18 @@ def refresh(
         raise ValueError("The end date is before the start date.")
     now = now or timezone.now()
     calendar = WorkingCalendar.load()
+    # The days that ended before `now`: their stock in one pass over the dossiers.
+    last_past = timezone.localtime(now).date() - dt.timedelta(days=1)
+    past = {} if keep_snapshot or start > last_past else past_stock(start, min(end, last_past))
     written, day = 0, start
     while day <= end:
-        written += refresh_day(day, now=now, calendar=calendar, keep_snapshot=keep_snapshot)
+        written += refresh_day(
+            day,
+            now=now,
+            calendar=calendar,
+            keep_snapshot=keep_snapshot,
+            stock=past.get(day, {}) if day <= last_past and not keep_snapshot else None,
+        )
         day += dt.timedelta(days=1)
     return written
 

@@ -136,3 +136,17 @@ def test_the_index_is_editable_in_admin(admin_client):
     )
     group = version.groups.get(code="2")
     assert admin_client.get(f"/admin/indicators/indexgroup/{group.pk}/change/").status_code == 200
+
+
+def test_the_stock_of_a_range_equals_the_stock_of_each_day(data):
+    now = dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC)
+    ranged = refresh.past_stock(dt.date(2026, 2, 10), dt.date(2026, 3, 31))
+    for day in (
+        dt.date(2026, 2, 13),
+        dt.date(2026, 2, 24),
+        dt.date(2026, 3, 5),
+        dt.date(2026, 3, 31),
+    ):
+        one = {k: v for k, v in refresh.snapshot(day, now=now).items() if any(v.values())}
+        assert ranged.get(day, {}) == one, day
+    assert sum(v["open_overdue"] for v in ranged[dt.date(2026, 3, 31)].values()) == 2
