@@ -47,14 +47,25 @@ class Period:
         return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"  # noqa: RUF001
 
 
+# Dates outside these years are typing mistakes (and the last days of year 9999 have
+# no next day to end a period on).
+YEARS = (2000, 2100)
+
+
 def parse_date(value: str, label: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise PeriodError(
             _("%(label)s must be a date written YYYY-MM-DD, not “%(value)s”.")
             % {"label": label, "value": str(value)[:40]}
         ) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise PeriodError(
+            _("%(label)s must be between the years %(first)d and %(last)d.")
+            % {"label": label, "first": YEARS[0], "last": YEARS[1]}
+        )
+    return day
 
 
 def period_of(kind: str, anchor: dt.date) -> Period:

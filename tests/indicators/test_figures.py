@@ -117,6 +117,8 @@ def test_a_day_a_week_and_a_quarter():
         {"ky": "decade"},
         {"ky": "month", "ngay": "hôm qua"},
         {"tu": "1990-01-01", "den": "2026-01-01"},
+        {"ky": "month", "ngay": "9999-12-05"},
+        {"tu": "2026-01-01", "den": "9999-12-31"},
     ],
 )
 def test_bad_periods_say_why(query):

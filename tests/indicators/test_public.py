@@ -67,6 +67,7 @@ def test_the_march_figures_of_the_ward(data):
         {"from": "2026-03-01"},
         {"from": "03/01/2026", "to": "2026-03-31"},
         {"from": "2026-04-01", "to": "2026-03-01"},
+        {"from": "9999-12-31", "to": "9999-12-31"},
     ],
 )
 def test_bad_dates_answer_400_with_the_reason(db, query):
