@@ -8,6 +8,7 @@ from backoffice import (
     feedback_views,
     filing_views,
     queue_views,
+    statistics_views,
     views,
 )
 
@@ -54,6 +55,8 @@ urlpatterns = [
     path("phan-anh/<uuid:ref>/tra-loi/", feedback_views.answer, name="feedback-answer"),
     path("phan-anh/<uuid:ref>/dong/", feedback_views.close, name="feedback-close"),
     path("phan-anh/<uuid:ref>/tep/<int:pk>/", feedback_views.attachment, name="feedback-file"),
+    path("thong-ke/", statistics_views.statistics, name="statistics"),
+    path("thong-ke/ho-so/", statistics_views.statistics_dossiers, name="statistics-dossiers"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("xac-thuc/", views.otp_verify, name="otp-verify"),

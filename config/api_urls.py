@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from indicators.api import AgencyStatisticsView
+
 app_name = "api"
 urlpatterns = [
     path("", include("procedures.api.urls")),
+    path("statistics/agencies/", AgencyStatisticsView.as_view(), name="statistics-agencies"),
 ]

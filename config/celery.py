@@ -50,6 +50,13 @@ BEAT_SCHEDULE = {
         "task": "dossiers.outbox_purge",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The statistics' summary of today and yesterday (indicators.refresh): the pages
+    # and /minh-bach/ promise figures at most an hour old.
+    "statistics-refresh": {
+        "task": "indicators.refresh_recent",
+        "schedule": 900.0,
+        "options": {"expires": 800},
+    },
     "agencies-weekly-summary": {
         "task": "notifications.weekly_summaries",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

@@ -7,6 +7,7 @@ from portal import (
     dossier_views,
     feedback_views,
     payment_views,
+    transparency_views,
     views,
 )
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("thu-tuc/", catalogue_views.procedure_list, name="procedure-list"),
     path("thu-tuc/<str:code>/", catalogue_views.procedure_detail, name="procedure-detail"),
     path("tra-cuu/", dossier_views.lookup, name="lookup"),
+    path("minh-bach/", transparency_views.transparency, name="transparency"),
     # Dossiers (issue 5): the random `ref` in the URL, never the code or an id.
     path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.dossier_start, name="dossier-start"),
     path("ho-so/", dossier_views.dossier_list, name="dossier-list"),

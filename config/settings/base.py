@@ -433,6 +433,8 @@ DOSSIER_X_ACCEL_PREFIX = env.str("DOSSIER_X_ACCEL_PREFIX", default="")
 # Public lookup (/tra-cuu/ and its JSON twin, one budget): look-ups per client address
 # per minute.
 DOSSIER_LOOKUP_RATE = env.int("DOSSIER_LOOKUP_RATE", default=30)
+# Requests per minute and client to the public statistics JSON (indicators.api).
+STATISTICS_API_RATE = env.int("STATISTICS_API_RATE", default=30)
 # Reverse proxies in front of the web nodes that append to X-Forwarded-For; the client
 # address is the one the outermost of them wrote (common.ratelimit.client_address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dossiers.demo import DEMO_PASSWORD, account_lines, seed_all
@@ -22,6 +23,8 @@ class Command(BaseCommand):
             seed_feedback(stdout=self.stdout)
             # After the dossiers: their events become the demo accounts' notifications.
             deliver_demo_notifications(stdout=self.stdout)
+            # The statistics pages and /minh-bach/ read the summary, not the dossiers.
+            call_command("refresh_statistics", stdout=self.stdout)
         if list_accounts or not quiet:
             self.stdout.write(f"password for every demo account: {DEMO_PASSWORD}")
             for line in account_lines():

@@ -1,0 +1,32 @@
+"""`manage.py refresh_statistics [--from YYYY-MM-DD] [--to YYYY-MM-DD]`: the summary
+table brought up to date at once (idempotent: each day is rewritten whole)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from indicators import periods, refresh
+
+
+class Command(BaseCommand):
+    help = "Rewrite the daily summary of the statistics (default: every day with dossiers)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="start", help="First day, YYYY-MM-DD.")
+        parser.add_argument("--to", dest="end", help="Last day, YYYY-MM-DD (default: today).")
+
+    def handle(self, *args, start=None, end=None, **options):
+        today = timezone.localdate()
+        try:
+            last = periods.parse_date(end, "--to") if end else today
+            first = periods.parse_date(start, "--from") if start else refresh.first_day()
+        except periods.PeriodError as error:
+            raise CommandError(str(error)) from None
+        if first is None:
+            self.stdout.write("No dossier was received yet: nothing to count.")
+            return
+        if last < first:
+            raise CommandError("--to is before --from.")
+        rows = refresh.refresh(first, last)
+        self.stdout.write(f"Statistics refreshed from {first} to {last}: {rows} summary rows.")

@@ -1,0 +1,217 @@
+"""The statistics' summary table and the Decision 766 service index as data.
+
+`DailyStat` is written only by `indicators.refresh` (its docstring says how and why it
+is refreshed by Celery rather than kept by a trigger); every figure of the statistics
+pages, `/minh-bach/` and its JSON is an indexed aggregate over it, never over the
+dossier log at request time.
+
+The index (`IndexVersion` and its groups, components and rank bands) is data, edited
+in Django admin: the official weights and formulas change by decision, not by release.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from procedures.constants import ChannelMethod
+
+# The counters of one summary row, in the order the refresh fills them. Flows count
+# what happened ON the row's day; `open_*` are the stock at the end of that day.
+COUNTERS = (
+    "received",
+    "paper_received",
+    "digitised",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "results_electronic",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "open_on_time",
+    "open_overdue",
+    "days_used",
+    "days_allotted",
+    "timed_finished",
+    "supplement_desk",
+    "supplement_on_time",
+    "supplement_late",
+    "supplement_repeat",
+    "apology_on_time",
+    "apology_late",
+    "transfer_on_time",
+    "transfer_late",
+    "payments_paid",
+    "payments_online",
+    "ratings",
+    "rating_sum",
+    "rating_good",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+)
+SNAPSHOT = ("open_on_time", "open_overdue")
+
+
+class DailyStat(models.Model):
+    """What happened on one local day to the dossiers of one key (receiving agency,
+    competent agency, procedure, channel); `field_id` rides along for the per-field
+    tables. Ids without foreign keys: the refresh deletes and rewrites whole days, and
+    a summary must not stop an agency or procedure from being merged away. 0 = none."""
+
+    day = models.DateField()
+    receiving_agency_id = models.IntegerField()
+    competent_agency_id = models.IntegerField()
+    procedure_id = models.IntegerField()
+    field_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=ChannelMethod)
+    # Working days used by the finished dossiers, as {"days": count}: the period's
+    # 90th percentile is read from the summed histogram.
+    days_hist = models.JSONField(default=dict, blank=True)
+
+    # One integer column per name of COUNTERS: the refresh, the sums and the export all
+    # iterate that one tuple, so a new figure is added in one place.
+    locals().update({name: models.IntegerField(default=0) for name in COUNTERS})
+
+    class Meta:
+        verbose_name = _("daily statistic")
+        verbose_name_plural = _("daily statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "receiving_agency_id",
+                    "competent_agency_id",
+                    "procedure_id",
+                    "channel",
+                ],
+                name="dailystat_key",
+            )
+        ]
+        indexes = [
+            # A scope is "received or decided by these agencies" (dossiers.queues.scope_q):
+            # one index per side, combined by a bitmap OR; the city reads the key's day.
+            models.Index(fields=["receiving_agency_id", "day"], name="dailystat_recv"),
+            models.Index(fields=["competent_agency_id", "day"], name="dailystat_comp"),
+        ]
+        permissions = [
+            (
+                "view_city_statistics",
+                _("Can see the statistics and the index of every agency of the city"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.receiving_agency_id}/{self.competent_agency_id}"
+
+
+class RefreshedDay(models.Model):
+    """When each day's summary rows were last written (shown as "updated at")."""
+
+    day = models.DateField(primary_key=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("refreshed day")
+        verbose_name_plural = _("refreshed days")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class Localised(models.Model):
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "vi").startswith("vi") or not self.name_en:
+            return self.name_vi
+        return self.name_en
+
+
+class IndexVersion(Localised):
+    """One edition of the index: its groups, components and bands. The edition in force
+    on a period's last day is the one with the latest `valid_from` not after it."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    valid_from = models.DateField(_("in force from"))
+    source = models.TextField(_("legal source"), help_text=_("The decision and annex cited."))
+
+    class Meta:
+        verbose_name = _("index edition")
+        verbose_name_plural = _("index editions")
+        ordering = ["-valid_from"]
+
+
+class IndexGroup(Localised):
+    version = models.ForeignKey(IndexVersion, on_delete=models.CASCADE, related_name="groups")
+    code = models.CharField(_("code"), max_length=20)
+    max_points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("index group")
+        verbose_name_plural = _("index groups")
+        ordering = ["version", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="indexgroup_code")]
+
+
+class IndexComponent(Localised):
+    """points = max_points * min(1, (numerator / denominator) / target). Numerator and
+    denominator are sums of figure names ("finished_early + finished_on_time"), the
+    vocabulary of `indicators.figures.FIGURES`; a name MotCua has no data for makes the
+    component "not available"."""
+
+    group = models.ForeignKey(IndexGroup, on_delete=models.CASCADE, related_name="components")
+    code = models.CharField(_("code"), max_length=20)
+    max_points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    numerator = models.CharField(_("numerator"), max_length=300, blank=True)
+    denominator = models.CharField(_("denominator"), max_length=300, blank=True)
+    target = models.DecimalField(
+        _("target rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=1,
+        help_text=_("The rate that earns every point (1 = 100%)."),
+    )
+    source = models.TextField(_("source"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("index component")
+        verbose_name_plural = _("index components")
+        ordering = ["group", "position", "id"]
+
+    def clean(self):
+        from indicators.figures import unknown_names
+
+        for name in ("numerator", "denominator"):
+            bad = unknown_names(getattr(self, name))
+            if bad:
+                raise ValidationError({name: _("Unknown figures: %s") % ", ".join(bad)})
+        if self.target is not None and self.target <= 0:
+            raise ValidationError({"target": _("The target rate must be above zero.")})
+
+
+class RankBand(Localised):
+    """A ranking of the decision: from `min_points` (included) up to the next band."""
+
+    version = models.ForeignKey(IndexVersion, on_delete=models.CASCADE, related_name="bands")
+    min_points = models.DecimalField(_("from points"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ranking band")
+        verbose_name_plural = _("ranking bands")
+        ordering = ["version", "-min_points"]

@@ -1,0 +1,392 @@
+"""Fills the summary table (`DailyStat`) from the dossiers, their log, payments and
+ratings, one local day at a time. Refreshed by Celery, not kept by a trigger.
+
+Why refreshed rather than trigger-kept (as the queue tally is, `dossiers.tally`):
+- The figures need what a trigger cannot cheaply know: working days between receipt
+  and return (the working calendar, lunar holidays included, lives in Python), the
+  facts the services leave in the log's JSON (transfer, supplement and apology
+  timeliness), the payments and the ratings. A trigger on each of those tables would
+  add work to every transition's transaction for numbers nobody reads at that moment.
+- "In progress, on time or overdue" changes with the clock, without any write: only a
+  job that looks at the time can keep it.
+- The statistics may lag the dossiers a little (the pages say when they were
+  updated); `refresh_recent` (Celery beat, every 15 minutes) rewrites today and
+  yesterday, and `manage.py refresh_statistics --from --to` any range at once.
+
+How a day is written: in one transaction, under an advisory lock for that day, the
+day's rows are deleted and rewritten from the sources, so a refresh is idempotent and
+two refreshes of one day never interleave. Flows count what happened on the day
+(received, finished by timeliness, refused, withdrawn, stopped, supplement requests,
+apologies, transfers, payments, ratings); `open_*` is the stock of dossiers in progress
+at the end of the day (for today: now). A past day's stock is rebuilt from receipt and
+finish times and today's appointment dates (an appointment moved by an apology or a
+supplement counts as moved all along), for a whole range in one pass over the dossiers
+(`past_stock`); the beat keeps the stock it wrote while the day was today instead
+(`keep_snapshot`).
+
+Attribution: a row's key is the dossier's receiving and competent agencies, procedure
+and channel; an agency's figures count the dossiers it received or decides (the same
+rule as the back office's queues), summed over the units below it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dossiers.constants import RUNNING, Action, PaymentStatus, Status
+from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
+from indicators import sources
+from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
+from procedures.calendar import WorkingCalendar
+from procedures.constants import ChannelMethod, TimeUnit
+
+# Any number, the same in every process; the second key is the day.
+ADVISORY_LOCK = 0x57A7
+CHUNK = 5000
+
+IN_PROGRESS = (
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.AWAITING_APPROVAL,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.AWAITING_PAYMENT,
+    Status.RESULT_READY,
+)
+LOG_ACTIONS = (
+    Action.ASSIGN,
+    Action.REQUEST_SUPPLEMENT,
+    Action.APOLOGISE,
+    Action.RETURN_RESULT,
+    Action.REFUSE,
+    Action.WITHDRAW,
+    Action.STOP,
+)
+# Payments recorded at the desk rather than through a payment gateway.
+OFFLINE_GATEWAYS = ("", "cash", "counter")
+_FINAL_COUNTER = {Action.REFUSE: "refused", Action.WITHDRAW: "withdrawn", Action.STOP: "stopped"}
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a local day in TIME_ZONE."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+def _new_row() -> dict:
+    row = dict.fromkeys(COUNTERS, 0)
+    row["days_hist"] = {}
+    return row
+
+
+class _Day:
+    """The rows of one day being collected, keyed like `DailyStat`."""
+
+    def __init__(self):
+        self.rows: dict[tuple, dict] = defaultdict(_new_row)
+        self.keys: dict[int, tuple] = {}
+        self.facts: dict[int, tuple] = {}
+
+    def load(self, ids) -> None:
+        missing = [pk for pk in set(ids) if pk not in self.keys]
+        for i in range(0, len(missing), CHUNK):
+            rows = Dossier.objects.filter(pk__in=missing[i : i + CHUNK]).values_list(
+                "pk",
+                "receiving_agency_id",
+                "competent_agency_id",
+                "version__procedure_id",
+                "version__procedure__field_id",
+                "channel",
+                "version_id",
+                "received_at",
+                "paused_days",
+            )
+            for pk, recv, comp, proc, fld, channel, version_id, received_at, paused in rows:
+                self.keys[pk] = (recv, comp, proc, fld or 0, channel)
+                self.facts[pk] = (version_id, received_at, paused)
+
+    def add(self, dossier_id: int, counter: str, n: int = 1) -> dict:
+        row = self.rows[self.keys[dossier_id]]
+        row[counter] += n
+        return row
+
+
+def _allotted(version_ids) -> dict[tuple[int, str], int]:
+    """(version, channel) -> allotted working days, where the procedure fixes them."""
+    from procedures.models import Channel
+
+    allotted = {}
+    rows = Channel.objects.filter(version_id__in=set(version_ids)).values_list(
+        "version_id", "method", "processing_time", "unit"
+    )
+    for version_id, method, time, unit in rows:
+        if time is not None and unit == TimeUnit.WORKING_DAY:
+            allotted[(version_id, method)] = int(time)
+    return allotted
+
+
+def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dict[tuple, dict]:
+    """The counters of `day` per key (receiving, competent, procedure, field, channel)."""
+    start, end = day_bounds(day)
+    d = _Day()
+
+    received = list(
+        Dossier.objects.filter(received_at__gte=start, received_at__lt=end).values_list(
+            "pk", flat=True
+        )
+    )
+    log = list(
+        DossierLog.objects.filter(
+            created_at__gte=start, created_at__lt=end, action__in=LOG_ACTIONS
+        ).values_list("dossier_id", "action", "data", "created_at")
+    )
+    paid = list(
+        Payment.objects.filter(
+            status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lt=end
+        ).values_list("dossier_id", "gateway")
+    )
+    ratings = list(sources.satisfaction_rows(start, end))
+    d.load([*received, *(r[0] for r in log), *(p[0] for p in paid), *(r[0] for r in ratings)])
+
+    paper = []
+    for pk in received:
+        row = d.add(pk, "received")
+        if d.keys[pk][4] != ChannelMethod.ONLINE:
+            row["paper_received"] += 1
+            paper.append(pk)
+    for i in range(0, len(paper), CHUNK):
+        scanned = (
+            DossierDocument.objects.filter(dossier_id__in=paper[i : i + CHUNK], digitised=True)
+            .values_list("dossier_id", flat=True)
+            .distinct()
+        )
+        for pk in scanned:
+            d.add(pk, "digitised")
+
+    returned = []
+    for pk, action, data, at in log:
+        data = data or {}
+        if action == Action.ASSIGN and data.get("transfer") in ("on_time", "late"):
+            d.add(pk, f"transfer_{data['transfer']}")
+        elif action == Action.REQUEST_SUPPLEMENT:
+            if data.get("phase") == "desk":
+                d.add(pk, "supplement_desk")
+            else:
+                late = data.get("timeliness") == "late"
+                d.add(pk, "supplement_late" if late else "supplement_on_time")
+                if data.get("repeat"):
+                    d.add(pk, "supplement_repeat")
+        elif action == Action.APOLOGISE:
+            d.add(pk, "apology_late" if data.get("timeliness") == "late" else "apology_on_time")
+        elif action == Action.RETURN_RESULT:
+            # No appointment date (a procedure without a fixed time) cannot be missed.
+            timeliness = data.get("timeliness") or "on_time"
+            if timeliness not in ("early", "on_time", "late"):
+                timeliness = "on_time"
+            d.add(pk, f"finished_{timeliness}")
+            returned.append((pk, at))
+        elif action in _FINAL_COUNTER:
+            d.add(pk, _FINAL_COUNTER[action])
+
+    if returned:
+        ids = [pk for pk, _at in returned]
+        electronic = set(
+            DossierDocument.objects.filter(
+                dossier_id__in=ids, is_result=True, superseded_at__isnull=True
+            ).values_list("dossier_id", flat=True)
+        )
+        allotted = _allotted(d.facts[pk][0] for pk in ids)
+        for pk, at in returned:
+            if pk in electronic:
+                d.add(pk, "results_electronic")
+            version_id, received_at, paused = d.facts[pk]
+            if received_at is None:
+                continue
+            used = calendar.working_days_between(
+                timezone.localtime(received_at).date(), timezone.localtime(at).date()
+            )
+            used = max(used - (paused or 0), 0)
+            row = d.add(pk, "timed_finished")
+            row["days_used"] += used
+            row["days_allotted"] += allotted.get((version_id, d.keys[pk][4]), 0)
+            hist = row["days_hist"]
+            hist[str(used)] = hist.get(str(used), 0) + 1
+
+    for pk, gateway in paid:
+        row = d.add(pk, "payments_paid")
+        if (gateway or "") not in OFFLINE_GATEWAYS:
+            row["payments_online"] += 1
+
+    for pk, score in ratings:
+        row = d.add(pk, "ratings")
+        row["rating_sum"] += score
+        row[f"rating_{score}"] += 1
+        if score >= sources.GOOD_RATING:
+            row["rating_good"] += 1
+    return d.rows
+
+
+_KEY_FIELDS = (
+    "receiving_agency_id",
+    "competent_agency_id",
+    "version__procedure_id",
+    "version__procedure__field_id",
+    "channel",
+)
+
+
+def snapshot(day: dt.date, *, now: dt.datetime) -> dict[tuple, dict]:
+    """Dossiers in progress at the end of `day` (now, for today or later), on time and
+    overdue, per key: one aggregate, no row per dossier."""
+    _start, end = day_bounds(day)
+    if end > now:
+        moment = now
+        base = Dossier.objects.filter(status__in=IN_PROGRESS)
+        overdue = Q(status__in=RUNNING, due_at__lt=moment)
+    else:
+        moment = end
+        base = Dossier.objects.filter(received_at__lt=end).exclude(
+            status__in=[Status.DRAFT, Status.DISCARDED]
+        )
+        base = base.filter(Q(finished_at__isnull=True) | Q(finished_at__gte=end))
+        # Waiting for the applicant at that moment: the clock was not running.
+        overdue = Q(due_at__lt=moment) & ~Q(paused_at__lt=moment)
+    rows = base.values(*_KEY_FIELDS).annotate(n_overdue=Count("pk", filter=overdue), n=Count("pk"))
+    out = {}
+    for r in rows:
+        key = (
+            r["receiving_agency_id"],
+            r["competent_agency_id"],
+            r["version__procedure_id"],
+            r["version__procedure__field_id"] or 0,
+            r["channel"],
+        )
+        out[key] = {"open_overdue": r["n_overdue"], "open_on_time": r["n"] - r["n_overdue"]}
+    return out
+
+
+_PAST_STOCK = f"""
+SELECT g.ts::date, d.receiving_agency_id, d.competent_agency_id, v.procedure_id,
+       COALESCE(p.field_id, 0), d.channel, count(*),
+       count(*) FILTER (
+           WHERE d.due_at < e.day_end AND NOT COALESCE(d.paused_at < e.day_end, false)
+       )
+FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(ts),
+     LATERAL (SELECT (g.ts::date + 1)::timestamp AT TIME ZONE %(zone)s AS day_end) AS e
+JOIN dossiers_dossier d
+  ON d.received_at < e.day_end AND (d.finished_at IS NULL OR d.finished_at >= e.day_end)
+JOIN procedures_procedureversion v ON v.id = d.version_id
+JOIN procedures_procedure p ON p.id = v.procedure_id
+WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
+  AND (d.finished_at IS NULL
+       OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
+  AND d.status NOT IN ('{Status.DRAFT}', '{Status.DISCARDED}')
+GROUP BY 1, 2, 3, 4, 5, 6
+"""  # noqa: S608 - constants only; the dates and the zone are parameters
+
+
+def past_stock(start: dt.date, end: dt.date) -> dict[dt.date, dict[tuple, dict]]:
+    """`snapshot` of every past day of [start, end] in one pass over the dossiers (each
+    dossier joined with the days it was open), rather than one scan per day."""
+    from django.conf import settings
+
+    out: dict[dt.date, dict[tuple, dict]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(_PAST_STOCK, {"start": start, "end": end, "zone": settings.TIME_ZONE})
+        for day, recv, comp, proc, fld, channel, n, n_overdue in cursor.fetchall():
+            out[day][(recv, comp, proc, fld, channel)] = {
+                "open_overdue": n_overdue,
+                "open_on_time": n - n_overdue,
+            }
+    return out
+
+
+def _stored_stock(rows) -> dict[tuple, dict]:
+    """The stock the day's rows hold already (written while the day was today)."""
+    fields = ("receiving_agency_id", "competent_agency_id", "procedure_id", "field_id", "channel")
+    return {
+        tuple(r[f] for f in fields): {name: r[name] for name in SNAPSHOT}
+        for r in rows.values(*fields, *SNAPSHOT)
+    }
+
+
+def refresh_day(
+    day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+    keep_snapshot: bool = False,
+    stock: dict[tuple, dict] | None = None,
+) -> int:
+    """Rewrites `day`'s summary rows; returns how many were written. `stock`: the day's
+    dossiers in progress when the caller computed them already (`past_stock`)."""
+    now = now or timezone.now()
+    calendar = calendar or WorkingCalendar.load()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK, day.toordinal()])
+        rows = collect(day, now=now, calendar=calendar)
+        existing = DailyStat.objects.filter(day=day)
+        if stock is None and keep_snapshot and day_bounds(day)[1] <= now:
+            stock = _stored_stock(existing)
+        elif stock is None:
+            stock = snapshot(day, now=now)
+        for key, values in stock.items():
+            if any(values.values()):
+                rows[key].update(values)
+        existing.delete()
+        DailyStat.objects.bulk_create(
+            [
+                DailyStat(
+                    day=day,
+                    receiving_agency_id=recv,
+                    competent_agency_id=comp,
+                    procedure_id=proc,
+                    field_id=fld,
+                    channel=channel,
+                    **row,
+                )
+                for (recv, comp, proc, fld, channel), row in rows.items()
+            ],
+            batch_size=1000,
+        )
+        RefreshedDay.objects.update_or_create(day=day, defaults={"refreshed_at": now})
+    return len(rows)
+
+
+def refresh(
+    start: dt.date, end: dt.date, *, now: dt.datetime | None = None, keep_snapshot=False
+) -> int:
+    """Rewrites every day of [start, end] (each day in its own transaction)."""
+    if end < start:
+        raise ValueError("The end date is before the start date.")
+    now = now or timezone.now()
+    calendar = WorkingCalendar.load()
+    # The days that ended before `now`: their stock in one pass over the dossiers.
+    last_past = timezone.localtime(now).date() - dt.timedelta(days=1)
+    past = {} if keep_snapshot or start > last_past else past_stock(start, min(end, last_past))
+    written, day = 0, start
+    while day <= end:
+        written += refresh_day(
+            day,
+            now=now,
+            calendar=calendar,
+            keep_snapshot=keep_snapshot,
+            stock=past.get(day, {}) if day <= last_past and not keep_snapshot else None,
+        )
+        day += dt.timedelta(days=1)
+    return written
+
+
+def first_day() -> dt.date | None:
+    """The first local day any dossier was received or finished."""
+    from django.db.models import Min
+
+    found = Dossier.objects.aggregate(r=Min("received_at"), f=Min("finished_at"))
+    moments = [m for m in found.values() if m is not None]
+    return timezone.localtime(min(moments)).date() if moments else None

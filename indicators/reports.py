@@ -1,0 +1,215 @@
+"""What the statistics pages, their export, `/minh-bach/` and its JSON show: built
+from a bounded number of aggregate queries over the summary table, whatever the
+number of dossiers (the agency tree, three per grouping, the index edition)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from indicators import index, selectors, sources
+from indicators.figures import Figures
+from indicators.periods import Period
+from indicators.selectors import Node, Tree
+
+# Long periods are charted by month, short ones by day.
+DAILY_TREND_MAX_DAYS = 62
+TOP_PROCEDURES = 50
+PUBLIC_CACHE_SECONDS = 600
+
+
+@dataclass
+class Line:
+    """One row of a table: an agency, a field or a procedure, with its figures."""
+
+    key: object
+    label: str
+    figures: Figures
+    score: index.IndexScore | None = None
+    code: str = ""
+
+
+@dataclass
+class Report:
+    period: Period
+    agency: Node | None
+    figures: Figures
+    score: index.IndexScore | None
+    units: list[Line] = field(default_factory=list)
+    fields: list[Line] = field(default_factory=list)
+    procedures: list[Line] = field(default_factory=list)
+    trend: list[tuple[str, int, int]] = field(default_factory=list)
+    refreshed_at: dt.datetime | None = None
+    feedback_available: bool = False
+
+
+def _with_external(figures: Figures, agency_ids, period: Period) -> Figures:
+    figures.extra = sources.external_figures(
+        agency_ids=agency_ids, start=period.start, end=period.end
+    )
+    return figures
+
+
+def _names(model, ids) -> dict[int, str]:
+    return dict(model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+
+
+def _trend(period: Period, agency_ids) -> list[tuple[str, int, int]]:
+    by_day = selectors.aggregate(
+        period=period, agency_ids=agency_ids, group="day", stock=False, hist=False
+    )
+    monthly = period.days > DAILY_TREND_MAX_DAYS
+    buckets: dict[str, list[int]] = {}
+    day = period.start
+    while day <= period.end:
+        label = f"{day:%m/%Y}" if monthly else f"{day:%d/%m}"
+        bucket = buckets.setdefault(label, [0, 0])
+        figures = by_day.get((day,))
+        if figures is not None:
+            bucket[0] += figures.counts["received"]
+            bucket[1] += figures.finished
+        day += dt.timedelta(days=1)
+    return [(label, r, f) for label, (r, f) in buckets.items()]
+
+
+def statistics_report(
+    *, period: Period, agency_id: int | None, tree: Tree, detail: bool = True
+) -> Report:
+    """The figures of `agency_id` with every unit below it (None: the whole city) and
+    one line per unit directly below it; with `detail`, per field, per procedure and
+    the trend."""
+    from procedures.models import Field, Procedure
+
+    ids = tree.subtree(agency_id) if agency_id is not None else None
+    version = index.version_for(period.end)
+    by_pair = selectors.aggregate(period=period, agency_ids=ids)
+    total = _with_external(selectors.total(by_pair), ids, period)
+    below = tree.children.get(agency_id, []) if agency_id is not None else tree.roots
+    rolled = selectors.rolled_up(by_pair, tree, below)
+    units = []
+    for unit_id in below:
+        figures = _with_external(rolled[unit_id], tree.subtree(unit_id), period)
+        node = tree.nodes[unit_id]
+        units.append(Line(unit_id, node.name, figures, index.score(version, figures), node.code))
+    report = Report(
+        period=period,
+        agency=tree.nodes.get(agency_id) if agency_id is not None else None,
+        figures=total,
+        score=index.score(version, total),
+        units=units,
+        refreshed_at=selectors.refreshed_at(period),
+        feedback_available=sources.feedback_available(),
+    )
+    if not detail:
+        return report
+    by_field = selectors.aggregate(period=period, agency_ids=ids, group="field", hist=False)
+    names = _names(Field, [k[0] for k in by_field])
+    report.fields = sorted(
+        (Line(k[0], names.get(k[0], "—"), f) for k, f in by_field.items()),
+        key=lambda line: -line.figures.counts["received"],
+    )
+    by_proc = selectors.aggregate(period=period, agency_ids=ids, group="procedure", hist=False)
+    top = sorted(by_proc.items(), key=lambda kv: -kv[1].counts["received"])[:TOP_PROCEDURES]
+    names = _names(Procedure, [k[0] for k, _f in top])
+    report.procedures = [Line(k[0], names.get(k[0], "—"), f) for k, f in top]
+    report.trend = _trend(period, ids)
+    return report
+
+
+# --- the public figures ----------------------------------------------------------------
+
+
+def _pct(rate) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
+def _num(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def public_figures(figures: Figures, score: index.IndexScore | None) -> dict:
+    """The public shape of one agency's (or the city's) figures: counts and rates,
+    no dossier and no person. Rates are percentages with one decimal, null when there
+    is nothing to divide."""
+    satisfaction = figures.satisfaction
+    return {
+        "received": figures.counts["received"],
+        "finished": figures.finished,
+        "finished_on_time": figures.finished_in_time,
+        "on_time_rate": _pct(figures.on_time_rate),
+        "online_rate": _pct(figures.online_rate),
+        "satisfaction": {
+            "average": None if satisfaction is None else round(satisfaction, 2),
+            "good_rate": _pct(figures.good_rating_rate),
+            "ratings": figures.counts["ratings"],
+        },
+        "index": None
+        if score is None
+        else {
+            "total": _num(score.total),
+            "measurable": _num(score.measurable),
+            "scaled": _num(score.scaled),
+            "ranking": score.band.name if score.band else None,
+            "groups": {g.group.code: _num(g.points) for g in score.groups},
+        },
+    }
+
+
+def _walk(tree: Tree, parent, depth=0):
+    for agency_id in tree.children.get(parent, []):
+        yield agency_id, depth
+        yield from _walk(tree, agency_id, depth + 1)
+
+
+def public_report(period: Period) -> dict:
+    """The city and every agency with the units below it, in tree order, as plain
+    data (the page and the JSON show the same). Cached for PUBLIC_CACHE_SECONDS per
+    period and language (the summary itself is refreshed every 15 minutes)."""
+    from django.utils.translation import get_language
+
+    key = f"indicators:public:{period.start}:{period.end}:{get_language()}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    tree = selectors.agency_tree()
+    version = index.version_for(period.end)
+    by_pair = selectors.aggregate(period=period, agency_ids=None)
+    order = list(_walk(tree, None))
+    rolled = selectors.rolled_up(by_pair, tree, [a for a, _d in order])
+    city = _with_external(selectors.total(by_pair), None, period)
+    subtrees = tree.subtrees()
+    agencies = []
+    for agency_id, depth in order:
+        node = tree.nodes[agency_id]
+        figures = _with_external(rolled[agency_id], subtrees[agency_id], period)
+        agencies.append(
+            {
+                "code": node.code,
+                "name": node.name,
+                "depth": depth,
+                **public_figures(figures, index.score(version, figures)),
+            }
+        )
+    refreshed = selectors.refreshed_at(period)
+    report = {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "updated_at": refreshed.isoformat() if refreshed else None,
+        "index_groups": []
+        if version is None
+        else [
+            {"code": g.code, "name": g.name, "points": _num(g.max_points)}
+            for g in version.groups.all()
+        ],
+        "city": public_figures(city, index.score(version, city)),
+        "agencies": agencies,
+    }
+    cache.set(key, report, PUBLIC_CACHE_SECONDS)
+    return report
+
+
+def today() -> dt.date:
+    return timezone.localdate()

@@ -1,0 +1,257 @@
+"""Reads of the statistics: who sees which agencies, and the figures of a period as
+indexed aggregates over the summary table (`DailyStat`), never over the log.
+
+Roll-up: an agency's figures are those of the dossiers received or decided by it or
+by any unit below it. Each summary row is credited once to every agency above (and
+at) its receiving and competent agencies, so a dossier received by one ward and
+decided by a department counts for both, and once for the city.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q, Sum
+
+from indicators.figures import Figures
+from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
+from indicators.periods import Period
+
+FLOWS = tuple(c for c in COUNTERS if c not in SNAPSHOT)
+
+
+# --- the agency tree -------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+@dataclass
+class Tree:
+    nodes: dict[int, Node]
+    children: dict[int | None, list[int]] = field(default_factory=dict)
+
+    def subtree(self, agency_id: int) -> set[int]:
+        found, frontier = {agency_id}, [agency_id]
+        while frontier:
+            nxt = [c for a in frontier for c in self.children.get(a, ()) if c not in found]
+            found.update(nxt)
+            frontier = nxt
+        return found
+
+    def ancestors(self, agency_id: int) -> list[int]:
+        """The agency and every agency above it (a cycle in bad data stops the walk)."""
+        chain, node = [], self.nodes.get(agency_id)
+        while node is not None and node.id not in chain:
+            chain.append(node.id)
+            node = self.nodes.get(node.parent_id) if node.parent_id else None
+        return chain
+
+    def subtrees(self) -> dict[int, set[int]]:
+        """Every agency's subtree at once (one walk, not one walk per agency)."""
+        found: dict[int, set[int]] = {}
+
+        def walk(agency_id: int) -> set[int]:
+            below = {agency_id}
+            for child in self.children.get(agency_id, ()):
+                if child not in found:
+                    below |= walk(child)
+            found[agency_id] = below
+            return below
+
+        for root in self.roots:
+            walk(root)
+        return found
+
+    @property
+    def roots(self) -> list[int]:
+        return self.children.get(None, [])
+
+    def by_code(self, code: str) -> Node | None:
+        for node in self.nodes.values():
+            if node.code == code:
+                return node
+        return None
+
+
+def agency_tree() -> Tree:
+    """Every active agency, in one query (ordered by code, children in that order)."""
+    from procedures.models import Agency
+
+    nodes = {
+        pk: Node(pk, code, name, parent)
+        for pk, code, name, parent in Agency.objects.filter(is_active=True)
+        .order_by("code")
+        .values_list("pk", "code", "name", "parent_id")
+    }
+    tree = Tree(nodes)
+    for node in nodes.values():
+        parent = node.parent_id if node.parent_id in nodes else None
+        tree.children.setdefault(parent, []).append(node.id)
+    return tree
+
+
+# --- who sees what ---------------------------------------------------------------------
+
+CITY_PERMISSION = "indicators.view_city_statistics"
+
+
+@dataclass
+class StatisticsScope:
+    """The agencies whose statistics an official sees: `city` (every agency), or the
+    agencies where they are a leader or an agency administrator and every unit below."""
+
+    city: bool
+    roots: list[int]
+    ids: set[int]
+
+    @property
+    def allowed(self) -> bool:
+        return self.city or bool(self.ids)
+
+    def sees(self, agency_id: int | None) -> bool:
+        return self.city if agency_id is None else (self.city or agency_id in self.ids)
+
+
+def statistics_scope(user, tree: Tree) -> StatisticsScope:
+    from identity import permissions
+    from identity.constants import OfficialRole
+
+    if user.is_superuser or user.has_perm(CITY_PERMISSION):
+        return StatisticsScope(True, list(tree.roots), set(tree.nodes))
+    held = {
+        agency_id
+        for agency_id, _code, role in permissions.agency_roles(user)
+        if role in (OfficialRole.LEADER, OfficialRole.AGENCY_ADMIN) and agency_id in tree.nodes
+    }
+    ids: set[int] = set()
+    for agency_id in held:
+        ids |= tree.subtree(agency_id)
+    # A held agency below another held one is already inside its subtree.
+    roots = [a for a in sorted(held, key=lambda a: tree.nodes[a].code) if not any(
+        b != a and b in tree.ancestors(a) for b in held
+    )]  # fmt: skip
+    return StatisticsScope(False, roots, ids)
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def _scope_q(agency_ids) -> Q:
+    if agency_ids is None:
+        return Q()
+    ids = list(agency_ids)
+    return Q(receiving_agency_id__in=ids) | Q(competent_agency_id__in=ids)
+
+
+_GROUPS = {
+    "pair": ("receiving_agency_id", "competent_agency_id"),
+    "field": ("field_id",),
+    "procedure": ("procedure_id",),
+    "day": ("day",),
+    "channel": ("channel",),
+}
+
+
+def aggregate(
+    *,
+    period: Period,
+    agency_ids: set[int] | None,
+    group: str = "pair",
+    stock: bool = True,
+    hist: bool = True,
+    filters: dict | None = None,
+    today: dt.date | None = None,
+) -> dict[tuple, Figures]:
+    """Figures of the period per group (`pair` of agencies, `field`, `procedure`,
+    `day`, `channel`), for the dossiers of `agency_ids` (None: the whole city). At
+    most three queries: the flows, the stock at the period's last day, the histogram."""
+    columns = _GROUPS[group]
+    where = _scope_q(agency_ids) & Q(**(filters or {}))
+    out: dict[tuple, Figures] = defaultdict(Figures)
+    rows = (
+        DailyStat.objects.filter(where, day__gte=period.start, day__lte=period.end)
+        .values(*columns)
+        .annotate(**{name: Sum(name) for name in FLOWS})
+        .order_by()
+    )
+    for row in rows:
+        out[tuple(row[c] for c in columns)].add(row)
+    if stock:
+        rows = (
+            DailyStat.objects.filter(where, day=period.last_day(today))
+            .values(*columns)
+            .annotate(**{name: Sum(name) for name in SNAPSHOT})
+            .order_by()
+        )
+        for row in rows:
+            out[tuple(row[c] for c in columns)].add(row)
+    if hist:
+        _add_hist(out, period, agency_ids, columns, filters or {})
+    return out
+
+
+def _add_hist(out, period, agency_ids, columns, filters) -> None:
+    cols = ", ".join(f"s.{c}" for c in columns)
+    sql = [
+        f"SELECT {cols + ', ' if cols else ''}kv.key::int, sum(kv.value::int) "  # noqa: S608 - whitelisted columns
+        "FROM indicators_dailystat s, jsonb_each_text(s.days_hist) kv "
+        "WHERE s.day BETWEEN %s AND %s AND s.timed_finished > 0"
+    ]
+    params: list = [period.start, period.end]
+    if agency_ids is not None:
+        sql.append("AND (s.receiving_agency_id = ANY(%s) OR s.competent_agency_id = ANY(%s))")
+        params += [list(agency_ids), list(agency_ids)]
+    for name, value in filters.items():
+        if name not in ("field_id", "procedure_id", "channel"):
+            raise ValueError(name)
+        sql.append(f"AND s.{name} = %s")
+        params.append(value)
+    n = len(columns)
+    sql.append(f"GROUP BY {', '.join(str(i) for i in range(1, n + 2))}")
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(sql), params)
+        for row in cursor.fetchall():
+            out[tuple(row[:n])].add_hist(row[n], row[n + 1])
+
+
+def total(by_pair: dict[tuple, Figures]) -> Figures:
+    """The figures of everything in `by_pair` (each row once)."""
+    result = Figures()
+    for figures in by_pair.values():
+        _merge(result, figures)
+    return result
+
+
+def _merge(into: Figures, other: Figures) -> None:
+    into.add(other.counts)
+    for days, n in other.hist.items():
+        into.add_hist(days, n)
+
+
+def rolled_up(
+    by_pair: dict[tuple, Figures], tree: Tree, agency_ids: list[int]
+) -> dict[int, Figures]:
+    """Each listed agency's figures, with every unit below it: a pair is credited to
+    every listed agency above its receiving or its competent agency, once."""
+    wanted = set(agency_ids)
+    out = {a: Figures() for a in agency_ids}
+    for (recv, comp), figures in by_pair.items():
+        credited = (set(tree.ancestors(recv)) | set(tree.ancestors(comp))) & wanted
+        for agency_id in credited:
+            _merge(out[agency_id], figures)
+    return out
+
+
+def refreshed_at(period: Period):
+    """When the period's figures were last refreshed, or None when none of its days was."""
+    found = RefreshedDay.objects.filter(day__gte=period.start, day__lte=period.end)
+    return max(found.values_list("refreshed_at", flat=True), default=None)

@@ -1,0 +1,124 @@
+"""The back-office statistics pages: who sees what, the figures, the drill-down, the
+export, bad input and a bounded number of queries."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from identity.constants import OfficialRole
+from tests.helpers import force_login_verified
+from tests.identity.factories import make_official
+
+pytestmark = pytest.mark.django_db
+
+URL = "/mot-cua/thong-ke/"
+DRILL = "/mot-cua/thong-ke/ho-so/"
+MARCH = {"tu": "2026-03-01", "den": "2026-03-31"}
+
+
+def client_for(user):
+    return force_login_verified(Client(), user)
+
+
+def test_a_leader_sees_the_figures_of_the_ward(data):
+    response = client_for(data.world.leader).get(URL, MARCH)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert data.ward.name in page
+    assert "75.0%" in page or "75,0%" in page
+    assert "<svg" in page
+    assert "stats-na" in page  # a component without data says so
+
+
+def test_the_city_overseer_sees_every_ward(data):
+    overseer = make_official(OfficialRole.SPECIALIST, data.city.code)
+    overseer.user_permissions.add(Permission.objects.get(codename="view_city_statistics"))
+    response = client_for(overseer).get(URL, MARCH)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert data.ward.name in page and data.ward2.name in page
+
+
+def test_an_agency_admin_of_the_city_sees_the_units_below(data):
+    admin = make_official(OfficialRole.AGENCY_ADMIN, data.city.code)
+    response = client_for(admin).get(URL, {**MARCH, "co-quan": data.ward2.code})
+    assert response.status_code == 200
+    assert response.context["report"].figures.counts["received"] == 1
+
+
+def test_an_official_of_another_agency_gets_404(data):
+    response = client_for(data.w2.leader).get(URL, {**MARCH, "co-quan": data.ward.code})
+    assert response.status_code == 404
+    response = client_for(data.w2.leader).get(
+        DRILL, {**MARCH, "co-quan": data.ward.code, "chi-so": "received"}
+    )
+    assert response.status_code == 404
+    # Without a choice the leader of W2 sees W2 only.
+    response = client_for(data.w2.leader).get(URL, MARCH)
+    assert response.context["report"].figures.counts["received"] == 1
+
+
+def test_a_specialist_has_no_statistics(data):
+    response = client_for(data.world.specialist).get(URL, MARCH)
+    assert response.status_code == 403
+
+
+def test_the_drill_down_lists_the_dossiers_behind_a_figure(data):
+    client = client_for(data.world.leader)
+    response = client.get(DRILL, {**MARCH, "co-quan": data.ward.code, "chi-so": "finished_late"})
+    assert response.status_code == 200
+    assert [d.pk for d in response.context["page"].rows] == [data.D3.pk]
+    response = client.get(DRILL, {**MARCH, "co-quan": data.ward.code, "chi-so": "received"})
+    assert len(response.context["page"].rows) == 9
+    response = client.get(DRILL, {**MARCH, "co-quan": data.ward.code, "chi-so": "transfer_late"})
+    assert [d.pk for d in response.context["page"].rows] == [data.D12.pk]
+    response = client.get(
+        DRILL, {**MARCH, "co-quan": data.ward.code, "chi-so": "supplement_repeat"}
+    )
+    assert [d.pk for d in response.context["page"].rows] == [data.D13.pk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"tu": "2026-02-30", "den": "2026-03-31"},
+        {"tu": "2026-03-31", "den": "2026-03-01"},
+        {"ky": "century"},
+    ],
+)
+def test_bad_periods_answer_400_with_the_reason(data, query):
+    response = client_for(data.world.leader).get(URL, query)
+    assert response.status_code == 400
+    assert response.context["error"]
+
+
+def test_bad_drill_down_input_answers_400(data):
+    client = client_for(data.world.leader)
+    assert client.get(DRILL, {**MARCH, "chi-so": "nonsense"}).status_code == 400
+    assert client.get(DRILL, {**MARCH, "chi-so": "received", "thu-tuc": "x"}).status_code == 400
+    assert client.get(URL, {**MARCH, "co-quan": "không-có"}).status_code == 404
+
+
+def test_the_export_is_a_workbook(data):
+    response = client_for(data.world.leader).get(URL, {**MARCH, "xuat": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content[:2] == b"PK"
+
+
+def test_the_page_costs_a_bounded_number_of_queries(data):
+    client = client_for(data.world.leader)
+    client.get(URL, MARCH)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, MARCH)
+    few = len(queries)
+    from tests.procedures.factories import AgencyFactory
+
+    for _ in range(5):
+        AgencyFactory(parent=data.ward)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, MARCH)
+    assert len(queries) == few
+    assert few <= 25
