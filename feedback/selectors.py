@@ -190,21 +190,38 @@ def feedback_counts(agency_ids, start: dt.date, end: dt.date, *, now=None) -> di
 
     One aggregate query; plain ints."""
     agency_ids = list(agency_ids)
-    empty = dict.fromkeys(("received", "answered", "answered_on_time", "closed", "overdue_now"), 0)
+    total = dict.fromkeys(FEEDBACK_COUNTS, 0)
     if not agency_ids:
-        return empty
+        return total
+    for figures in feedback_counts_by_agency(start, end, agency_ids=agency_ids, now=now).values():
+        for key in total:
+            total[key] += figures[key]
+    return total
+
+
+FEEDBACK_COUNTS = ("received", "answered", "answered_on_time", "closed", "overdue_now")
+
+
+def feedback_counts_by_agency(
+    start: dt.date, end: dt.date, *, agency_ids=None, now=None
+) -> dict[int, dict[str, int]]:
+    """`feedback_counts` per agency (id -> figures), every agency or `agency_ids`, in
+    one grouped query: the statistics sum them over each unit's subtree."""
     begin, stop = _day_bounds(start, end)
     now = now or timezone.now()
     received = Q(created_at__gte=begin, created_at__lt=stop)
     answered = Q(answered_at__gte=begin, answered_at__lt=stop, status=Status.ANSWERED)
     closed = Q(closed_at__gte=begin, closed_at__lt=stop)
     overdue = Q(status__in=OPEN, due_at__lt=now)
+    rows = Feedback.objects.all()
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=list(agency_ids))
     # Only the rows some figure counts are read (the agency's date indexes and the open
-    # queue's partial index), not the agency's whole history.
-    figures = (
-        Feedback.objects.filter(agency_id__in=agency_ids)
-        .filter(received | answered | closed | overdue)
-        .aggregate(
+    # queue's partial index), not the agencies' whole history.
+    grouped = (
+        rows.filter(received | answered | closed | overdue)
+        .values("agency_id")
+        .annotate(
             received=Count("pk", filter=received),
             answered=Count("pk", filter=answered),
             answered_on_time=Count("pk", filter=answered & Q(answered_at__lte=F("due_at"))),
@@ -212,7 +229,9 @@ def feedback_counts(agency_ids, start: dt.date, end: dt.date, *, now=None) -> di
             overdue_now=Count("pk", filter=overdue),
         )
     )
-    return {key: int(figures.get(key) or 0) for key in empty}
+    return {
+        row["agency_id"]: {key: int(row[key] or 0) for key in FEEDBACK_COUNTS} for row in grouped
+    }
 
 
 def feedback_overdue(agency_ids, *, now=None, limit: int = OVERDUE_LIMIT) -> list[dict]:

@@ -46,9 +46,10 @@ class Report:
     feedback_available: bool = False
 
 
-def _with_external(figures: Figures, agency_ids, period: Period) -> Figures:
+def _with_external(figures: Figures, agency_ids, period: Period, feedback) -> Figures:
+    """`feedback` is `sources.feedback_by_agency` for the period: read once a report."""
     figures.extra = sources.external_figures(
-        agency_ids=agency_ids, start=period.start, end=period.end
+        agency_ids=agency_ids, start=period.start, end=period.end, feedback=feedback
     )
     return figures
 
@@ -86,12 +87,13 @@ def statistics_report(
     ids = tree.subtree(agency_id) if agency_id is not None else None
     version = index.version_for(period.end)
     by_pair = selectors.aggregate(period=period, agency_ids=ids)
-    total = _with_external(selectors.total(by_pair), ids, period)
+    feedback = sources.feedback_by_agency(period.start, period.end)
+    total = _with_external(selectors.total(by_pair), ids, period, feedback)
     below = tree.children.get(agency_id, []) if agency_id is not None else tree.roots
     rolled = selectors.rolled_up(by_pair, tree, below)
     units = []
     for unit_id in below:
-        figures = _with_external(rolled[unit_id], tree.subtree(unit_id), period)
+        figures = _with_external(rolled[unit_id], tree.subtree(unit_id), period, feedback)
         node = tree.nodes[unit_id]
         units.append(Line(unit_id, node.name, figures, index.score(version, figures), node.code))
     report = Report(
@@ -179,12 +181,13 @@ def public_report(period: Period) -> dict:
     by_pair = selectors.aggregate(period=period, agency_ids=None)
     order = list(_walk(tree, None))
     rolled = selectors.rolled_up(by_pair, tree, [a for a, _d in order])
-    city = _with_external(selectors.total(by_pair), None, period)
+    feedback = sources.feedback_by_agency(period.start, period.end)
+    city = _with_external(selectors.total(by_pair), None, period, feedback)
     subtrees = tree.subtrees()
     agencies = []
     for agency_id, depth in order:
         node = tree.nodes[agency_id]
-        figures = _with_external(rolled[agency_id], subtrees[agency_id], period)
+        figures = _with_external(rolled[agency_id], subtrees[agency_id], period, feedback)
         agencies.append(
             {
                 "code": node.code,

@@ -97,3 +97,20 @@ def test_overdue_list_longest_first(data):
     assert all(isinstance(r["id"], int) for r in rows)
     assert selectors.feedback_overdue([a, b], now=at(20), limit=1)[0]["code"] == items["b1"].code
     assert selectors.feedback_overdue([b], now=at(4)) == []
+
+
+def test_the_service_index_reads_these_figures(data):
+    from indicators import sources
+
+    a = data["a"].pk
+    march = {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 15)}
+    # Due an answer: the three answered in the period, and what is overdue today (a4,
+    # a5: today is long after March); one answered on time. Satisfaction with answers
+    # is not recorded.
+    assert sources.feedback_counts(agency_ids={a}, **march) == {
+        "feedback_total": 5,
+        "feedback_on_time": 1,
+        "feedback_satisfied": None,
+    }
+    city = sources.feedback_counts(agency_ids=None, **march)
+    assert (city["feedback_total"], city["feedback_on_time"]) == (6, 1)  # b1 overdue too
