@@ -7,9 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# The module, not its names: `dossiers.evaluation` reads the log vocabulary of
+# `services.clock`, so either side may be imported first.
+from dossiers import evaluation as rules
 from dossiers.constants import FINAL, Action, ActorRole, EvaluationMoment, Status
 from dossiers.errors import DossierError
-from dossiers.evaluation import Row, dossier_moments_reached, indices, scores_problem
 from dossiers.models import Dossier, DossierAssessment, Rating
 from dossiers.services.actors import acting_role
 from dossiers.services.transition import dossier_lock, dossier_transition
@@ -25,12 +27,12 @@ def dossier_rate(*, dossier_id: int, actor, moment: str, scores: dict, comment: 
     written together; a refusal writes nothing."""
     if moment not in EvaluationMoment.values:
         raise DossierError(_("Choose the step you evaluate."))
-    if scores_problem(moment, scores):
+    if rules.scores_problem(moment, scores):
         raise DossierError(_("Give every score from 1 to 5."))
     dossier = dossier_lock(dossier_id)
     # Who asks first: another person learns nothing of the dossier's evaluations.
     acting_role(dossier, actor, edge_for(dossier.status, Action.RATE).roles, ActorRole.APPLICANT)
-    if moment not in dossier_moments_reached(dossier):
+    if moment not in rules.dossier_moments_reached(dossier):
         raise DossierError(_("This step of the dossier cannot be evaluated."))
     if Rating.objects.filter(dossier=dossier, moment=moment).exists():
         raise DossierError(_("You have already evaluated this step of the dossier."))
@@ -59,12 +61,13 @@ def dossier_assess(
     if dossier.status not in ASSESSED:
         return None
     rows = [
-        Row(action, created_at, from_status, data or {})
+        rules.Row(action, created_at, from_status, data or {})
         for action, created_at, from_status, data in dossier.log.order_by("seq").values_list(
             "action", "created_at", "from_status", "data"
         )
     ]
-    values = indices(dossier, rows, dossier.payments.all(), calendar or WorkingCalendar.load())
+    calendar = calendar or WorkingCalendar.load()
+    values = rules.indices(dossier, rows, dossier.payments.all(), calendar)
     values.update(status=dossier.status, finished_at=dossier.finished_at)
     current = DossierAssessment.objects.filter(dossier=dossier).first()
     if current is not None and all(getattr(current, k) == v for k, v in values.items()):
