@@ -509,7 +509,10 @@ class Rating(models.Model):
     dissatisfied) to 5 (very satisfied). The criteria a moment does not ask are empty
     (`dossiers.evaluation.CRITERIA`)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="ratings")
+    # Indexed by the unique constraint below, which starts with it.
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="ratings", db_index=False
+    )
     moment = models.CharField(_("moment"), max_length=12, choices=EvaluationMoment)
     overall = _score(_("overall"))
     guidance = _score(_("receipt and guidance"))

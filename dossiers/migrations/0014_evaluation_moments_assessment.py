@@ -158,6 +158,7 @@ class Migration(migrations.Migration):
             model_name="rating",
             name="dossier",
             field=models.ForeignKey(
+                db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="ratings",
                 to="dossiers.dossier",
