@@ -262,12 +262,18 @@ def test_a_draft_discarded_or_a_rating_after_the_end_leaves_the_assessment(world
 
 
 def test_paid_online_is_what_a_gateway_recorded():
+    dossier = SimpleNamespace(channel="direct", status=Status.RETURNED, due_at=None)
     paid = SimpleNamespace(status="paid", gateway="vnpay")
     desk = SimpleNamespace(status="paid", gateway="")
     pending = SimpleNamespace(status="pending", gateway="")
-    assert evaluation._paid_online([paid, pending]) is True
-    assert evaluation._paid_online([paid, desk]) is False
-    assert evaluation._paid_online([pending]) is None
+
+    def paid_online(payments):
+        return evaluation.indices(dossier, [], payments, calendar=None)["paid_online"]
+
+    assert paid_online([paid, pending]) is True
+    assert paid_online([paid, desk]) is False
+    assert paid_online([pending]) is None
+    assert evaluation.indices(dossier, [], [], calendar=None)["online"] is False
 
 
 def _assess(*args):
