@@ -31,7 +31,7 @@ def _rate(w, pk, a):
     return services.dossier_rate(dossier_id=pk, actor=a, moment=moment, scores=scores)
 
 
-def _with_a_moment(w, state):
+def with_a_moment(w, state):
     """A dossier in `state` with a moment to evaluate: a dossier filed and not received
     yet has one once the desk asked for a supplement; a withdrawn one once received."""
     if state == Status.SUBMITTED:
@@ -170,7 +170,7 @@ def test_forbidden_pairs_are_refused_and_write_nothing(world, state, action):
 
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
 def test_allowed_edges_move_and_log_once(world, state, action):
-    dossier = _with_a_moment(world, state) if action == Action.RATE else world.dossier_in(state)
+    dossier = with_a_moment(world, state) if action == Action.RATE else world.dossier_in(state)
     who, call = CALLS[action]
     logs = DossierLog.objects.filter(dossier=dossier).count()
     if action == Action.PAY:
