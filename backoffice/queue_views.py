@@ -27,6 +27,7 @@ from dossiers import documents, legal, queues, services
 from dossiers.constants import Action, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
+from dossiers.selectors import dossier_assessment
 from dossiers.workflow import TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
@@ -307,6 +308,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
     labels = {f.key: f.label_vi for f in dossier.version.form_fields.all()}
     full_log = list(queues.dossier_official_log(dossier))
     log = queues.log_visible_to(full_log, dossier, scope)
+    sees_internal = queues.sees_internal(dossier, scope)
     return render(
         request,
         "backoffice/dossier.html",
@@ -323,7 +325,9 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "payments": dossier.payments.all(),
             "panels": panels,
             "time_left": time_left,
-            "sees_internal": queues.sees_internal(dossier, scope),
+            "sees_internal": sees_internal,
+            # The agency's own evaluation, for the officials of the dossier's agencies.
+            "assessment": dossier_assessment(dossier) if sees_internal else None,
             # Inter-agency consultation panel and opinions (backoffice.consult_views).
             **consult_views.workbench_context(dossier, scope),
         },

@@ -8,6 +8,7 @@ from dossiers import outbox
 from dossiers.constants import DeliveryStatus
 from dossiers.models import (
     Dossier,
+    DossierAssessment,
     DossierLog,
     DossierMessage,
     OutboxDelivery,
@@ -59,7 +60,20 @@ class DossierAdmin(ReadOnlyAdmin):
 
 admin.site.register(DossierMessage, ReadOnlyAdmin)
 admin.site.register(Payment, ReadOnlyAdmin)
-admin.site.register(Rating, ReadOnlyAdmin)
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ("dossier", "moment", "overall", "created_at")
+    list_filter = ("moment", "overall")
+    list_select_related = ("dossier",)
+
+
+@admin.register(DossierAssessment)
+class DossierAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ("dossier", "status", "finished_at", *DossierAssessment.INDICES)
+    list_filter = ("status", "settled_on_time", "apology_when_late")
+    list_select_related = ("dossier",)
 
 
 # --- the outbox: read-only, except that failed deliveries can be retried ---------------

@@ -224,6 +224,16 @@ ACTION_EVENTS = {
 }
 
 
+class EvaluationMoment(models.TextChoices):
+    """When the applicant evaluates the service (`dossiers.evaluation`): once per
+    dossier and moment, from the moment the step happened."""
+
+    RECEIPT = "receipt", _("At receipt")
+    SUPPLEMENT = "supplement", _("At the supplement request")
+    REFUSAL = "refusal", _("At the refusal")
+    RESULT = "result", _("At the result")
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")

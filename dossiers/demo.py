@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from dossiers.constants import PaymentStatus, Status
+from dossiers.constants import EvaluationMoment, PaymentStatus, Status
 from identity.demo import DEMO_ACCOUNTS, DEPARTMENT_CODE, WARD_CODE, seed_accounts
 from procedures.demo import seed as seed_catalogue
 
@@ -191,12 +191,15 @@ def _walk(dossier, state: str, officials, applicant) -> None:
     services.dossier_rate(
         dossier_id=pk,
         actor=applicant,
+        moment=EvaluationMoment.RESULT,
         scores={
             "overall": 5,
-            "staff_attitude": 5,
-            "timeliness": 4,
             "guidance": 5,
-            "fee_transparency": 4,
+            "staff_attitude": 5,
+            "transparency": 4,
+            "contacts": 5,
+            "timeliness": 4,
+            "result_conformity": 5,
         },
         comment="Nhanh, cán bộ hướng dẫn rõ ràng.",
     )

@@ -33,6 +33,7 @@ from dossiers.constants import (
     ConsultationStatus,
     DeadlineState,
     DeliveryStatus,
+    EvaluationMoment,
     EventKind,
     FileKind,
     PaymentPurpose,
@@ -493,34 +494,89 @@ class Payment(FastChoiceLabels, models.Model):
         return self.reference
 
 
-class Rating(models.Model):
-    """Satisfaction rating, one per dossier, after the result was returned."""
+def _score(label, *, required=True):
+    return models.PositiveSmallIntegerField(
+        label,
+        null=not required,
+        blank=not required,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
 
-    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="rating")
-    overall = models.PositiveSmallIntegerField(
-        _("overall"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+
+class Rating(models.Model):
+    """The applicant's evaluation of the service at one moment of the dossier
+    (legal.CITIZEN_EVALUATION): one per dossier and moment, scores 1 (very
+    dissatisfied) to 5 (very satisfied). The criteria a moment does not ask are empty
+    (`dossiers.evaluation.CRITERIA`)."""
+
+    # Indexed by the unique constraint below, which starts with it.
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="ratings", db_index=False
     )
-    staff_attitude = models.PositiveSmallIntegerField(
-        _("staff attitude"), validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    timeliness = models.PositiveSmallIntegerField(
-        _("timeliness"), validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    guidance = models.PositiveSmallIntegerField(
-        _("clarity of guidance"), validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    fee_transparency = models.PositiveSmallIntegerField(
-        _("fee transparency"), validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
+    moment = models.CharField(_("moment"), max_length=12, choices=EvaluationMoment)
+    overall = _score(_("overall"))
+    guidance = _score(_("receipt and guidance"))
+    staff_attitude = _score(_("officials' attitude and conduct"))
+    transparency = _score(_("publicity and transparency (procedure, fees)"))
+    contacts = _score(_("times you had to come back or complete the dossier"), required=False)
+    timeliness = _score(_("time taken"), required=False)
+    result_conformity = _score(_("result as the law provides"), required=False)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("rated"), default=timezone.now)
 
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
+        ordering = ["dossier", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "moment"], name="rating_once_per_moment")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.dossier}: {self.overall}/5"
+        return f"{self.dossier} ({self.moment}): {self.overall}/5"
+
+
+class DossierAssessment(models.Model):
+    """The agency's own evaluation of one finished dossier (legal.AGENCY_EVALUATION),
+    computed from its log by `dossiers.services.dossier_assess`, never typed in. Each
+    index is true (kept), false (missed) or empty (not applicable to this dossier)."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="assessment")
+    status = models.CharField(_("finished as"), max_length=24, choices=Status)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    received_on_time = models.BooleanField(_("received on time"), null=True)
+    transferred_on_time = models.BooleanField(_("transferred on time"), null=True)
+    settled_on_time = models.BooleanField(_("settled on time"), null=True)
+    supplement_once = models.BooleanField(_("supplement requested at most once"), null=True)
+    supplement_on_time = models.BooleanField(_("supplement requested on time"), null=True)
+    apology_when_late = models.BooleanField(_("apology when late"), null=True)
+    online = models.BooleanField(_("filed online"))
+    paid_online = models.BooleanField(_("paid online"), null=True)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    INDICES = (
+        "received_on_time",
+        "transferred_on_time",
+        "settled_on_time",
+        "supplement_once",
+        "supplement_on_time",
+        "apology_when_late",
+        "online",
+        "paid_online",
+    )
+
+    class Meta:
+        verbose_name = _("dossier assessment")
+        verbose_name_plural = _("dossier assessments")
+        # The statistics read a period of finished dossiers.
+        indexes = [models.Index(fields=["finished_at"], name="assessment_finished")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier}: {self.get_status_display()}"
+
+    def rows(self) -> list[tuple[str, bool | None]]:
+        """(label, value) of each index, in order: what the workbench lists."""
+        return [(self._meta.get_field(n).verbose_name, getattr(self, n)) for n in self.INDICES]
 
 
 class OutboxEvent(FastChoiceLabels, models.Model):

@@ -11,9 +11,11 @@ from django.http import Http404
 
 from common.keyset import Page, newest_first_page
 from dossiers.constants import Action, ActorRole, Status, Visibility
+from dossiers.evaluation import CRITERIA, dossier_moments_reached
 from dossiers.models import (
     HEAVY_PROCEDURE_FIELDS,
     Dossier,
+    DossierAssessment,
     DossierDocument,
     DossierLog,
     Rating,
@@ -104,12 +106,31 @@ def applicant_can_supplement(dossier: Dossier) -> bool:
     return _applicant_may(dossier, Action.SUPPLEMENT)
 
 
+@dataclass(frozen=True)
+class MomentEvaluation:
+    """One moment the applicant may evaluate, and the evaluation given (or None)."""
+
+    moment: str
+    label: str
+    criteria: tuple[str, ...]
+    given: Rating | None
+
+
+def applicant_evaluations(dossier: Dossier) -> list[MomentEvaluation]:
+    """The moments of the dossier the applicant may evaluate now or did evaluate, in
+    workflow order (`dossiers.evaluation.moments_reached`): two queries."""
+    if not _applicant_may(dossier, Action.RATE):
+        return []
+    given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)}
+    return [
+        MomentEvaluation(m.value, str(m.label), CRITERIA[m], given.get(m.value))
+        for m in dossier_moments_reached(dossier)
+    ]
+
+
 def applicant_can_rate(dossier: Dossier) -> bool:
-    """The result was returned and the dossier has no rating yet (one per dossier)."""
-    return (
-        _applicant_may(dossier, Action.RATE)
-        and not Rating.objects.filter(dossier_id=dossier.pk).exists()
-    )
+    """A moment of the dossier is reached and not evaluated yet (once per moment)."""
+    return any(e.given is None for e in applicant_evaluations(dossier))
 
 
 def applicant_can_message(dossier: Dossier) -> bool:
@@ -121,6 +142,13 @@ def applicant_can_message(dossier: Dossier) -> bool:
 def applicant_can_discard(dossier: Dossier) -> bool:
     """A draft may be deleted (discarded) by its applicant; nothing filed may."""
     return _applicant_may(dossier, Action.DISCARD)
+
+
+def dossier_assessment(dossier: Dossier) -> DossierAssessment | None:
+    """The agency's own evaluation of a finished dossier (None before it finished).
+    For the officials of its agencies: the caller loaded the dossier through their
+    scope."""
+    return DossierAssessment.objects.filter(dossier_id=dossier.pk).first()
 
 
 def dossier_public_log(dossier: Dossier) -> QuerySet[DossierLog]:

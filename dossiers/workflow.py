@@ -86,8 +86,6 @@ TRANSITIONS: dict[tuple[str, str], Edge] = {
     (Status.PROCESSING, Action.STOP): _edge(Status.STOPPED, {S, L}, legal.STOP),
     # Return of the result at the desk, online or by post.
     (Status.RESULT_READY, Action.RETURN_RESULT): _edge(Status.RETURNED, {R}, legal.RETURN),
-    # The applicant's evaluation, kept beside the dossier.
-    (Status.RETURNED, Action.RATE): _edge(Status.RETURNED, {A}, legal.CITIZEN_EVALUATION),
 }
 # Late or about to be: the written apology with a new appointment (form 04), once per
 # dossier, on a running dossier from the moment it is due soon; required before an
@@ -101,6 +99,12 @@ TRANSITIONS[(Status.RESULT_READY, Action.RECORD_RESULT)] = _edge(
 )
 for _state in _WITHDRAWABLE:
     TRANSITIONS[(_state, Action.WITHDRAW)] = _edge(Status.WITHDRAWN, {A}, legal.WITHDRAWAL)
+# The applicant's evaluation, kept beside the dossier: in every state a filed dossier
+# can be in, since a moment (receipt, supplement, refusal, result) stays open after
+# its step; `dossiers.evaluation.moments_reached` says which, the services check it.
+_EVALUABLE = tuple(s for s in Status if s not in (Status.DRAFT, Status.DISCARDED))
+for _state in _EVALUABLE:
+    TRANSITIONS[(_state, Action.RATE)] = _edge(_state, {A}, legal.CITIZEN_EVALUATION)
 
 TRANSITION_ACTIONS = frozenset(action for _, action in TRANSITIONS)
 
@@ -129,8 +133,8 @@ def ensure_allowed(state: str, action: str, role: str) -> Edge:
 
 
 # Actions an overdue dossier still allows without an apology: the apology itself, and
-# the applicant's withdrawal (notes and messages are not transitions at all).
-OVERDUE_EXEMPT = frozenset({Action.APOLOGISE, Action.WITHDRAW})
+# the applicant's withdrawal and evaluation (notes and messages are not transitions).
+OVERDUE_EXEMPT = frozenset({Action.APOLOGISE, Action.WITHDRAW, Action.RATE})
 
 
 def needs_apology(*, due_at, paused: bool, status: str, now, apologised) -> bool:

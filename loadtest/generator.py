@@ -50,7 +50,15 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from dossiers import tally
-from dossiers.constants import Action, ActorRole, FileKind, PaymentPurpose, Status, Visibility
+from dossiers.constants import (
+    Action,
+    ActorRole,
+    EvaluationMoment,
+    FileKind,
+    PaymentPurpose,
+    Status,
+    Visibility,
+)
 from dossiers.models import (
     Dossier,
     DossierCodeCounter,
@@ -755,16 +763,19 @@ class LoadGenerator:
                             )
                         )
             if status == Status.RETURNED and rng.random() < 0.6:
-                scores = {k: rng.choices((3, 4, 5), (10, 30, 60))[0] for k in range(5)}
+                scores = {k: rng.choices((3, 4, 5), (10, 30, 60))[0] for k in range(7)}
                 rated = moments[-1] + dt.timedelta(hours=rng.randint(1, 72))
                 rated = min(rated, self.now)
                 ratings.add(
                     dossier_id=pk,
+                    moment=EvaluationMoment.RESULT,
                     overall=scores[0],
                     staff_attitude=scores[1],
                     timeliness=scores[2],
                     guidance=scores[3],
-                    fee_transparency=scores[4],
+                    transparency=scores[4],
+                    contacts=scores[5],
+                    result_conformity=scores[6],
                     created_at=rated,
                 )
                 events.append(
@@ -777,7 +788,7 @@ class LoadGenerator:
                         status,
                         status,
                         "",
-                        {"overall": scores[0]},
+                        {"moment": EvaluationMoment.RESULT, "overall": scores[0]},
                     )
                 )
                 row["updated_at"] = rated

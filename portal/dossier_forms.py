@@ -4,7 +4,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-SCORE_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
+from dossiers.evaluation import CRITERIA
 
 
 class StartForm(forms.Form):
@@ -57,23 +57,55 @@ class MessageForm(forms.Form):
     )
 
 
+# The criteria of the applicant's evaluation (Decree 61/2018 art. 31), in the order
+# the form asks them; which ones a moment asks is `dossiers.evaluation.CRITERIA`.
+CRITERION_LABELS = {
+    "overall": _("Overall satisfaction"),
+    "guidance": _("Receipt and guidance"),
+    "staff_attitude": _("Officials' attitude and conduct"),
+    "transparency": _("Publicity and transparency of the procedure and fees"),
+    "contacts": _("Number of times you had to come back or complete the dossier"),
+    "timeliness": _("Time taken to settle the dossier"),
+    "result_conformity": _("Result as the law provides"),
+}
+SCORE_LABELS = {
+    5: _("Very satisfied"),
+    4: _("Satisfied"),
+    3: _("Acceptable"),
+    2: _("Dissatisfied"),
+    1: _("Very dissatisfied"),
+}
+
+
 class RatingForm(forms.Form):
-    overall = forms.TypedChoiceField(
-        label=_("Overall satisfaction"), choices=SCORE_CHOICES, coerce=int
-    )
-    staff_attitude = forms.TypedChoiceField(
-        label=_("Staff attitude"), choices=SCORE_CHOICES, coerce=int
-    )
-    timeliness = forms.TypedChoiceField(label=_("Timeliness"), choices=SCORE_CHOICES, coerce=int)
-    guidance = forms.TypedChoiceField(
-        label=_("Clarity of guidance"), choices=SCORE_CHOICES, coerce=int
-    )
-    fee_transparency = forms.TypedChoiceField(
-        label=_("Fee transparency"), choices=SCORE_CHOICES, coerce=int
-    )
+    """The applicant's evaluation at one moment: its criteria, each 1-5, and a comment.
+    Several moments can be open on one page: `auto_id` keeps their ids apart."""
+
+    moment = forms.CharField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, moment: str, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{moment}_%s" if moment in CRITERIA else "id_%s")
+        kwargs.setdefault("initial", {"moment": moment})
+        super().__init__(*args, **kwargs)
+        self.moment = moment if moment in CRITERIA else None
+        choices = [(i, f"{i} - {SCORE_LABELS[i]}") for i in range(5, 0, -1)]
+        scores = {
+            name: forms.TypedChoiceField(label=CRITERION_LABELS[name], choices=choices, coerce=int)
+            for name in CRITERIA.get(self.moment, ())
+        }
+        self.fields = {**scores, **self.fields}
+
+    def clean(self):
+        data = super().clean()
+        if self.moment is None or data.get("moment") != self.moment:
+            raise forms.ValidationError(_("Choose the step you evaluate."))
+        return data
+
+    def scores(self) -> dict:
+        return {name: self.cleaned_data[name] for name in CRITERIA[self.moment]}

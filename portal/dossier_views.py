@@ -27,9 +27,9 @@ from dossiers.errors import DossierError
 from dossiers.selectors import (
     applicant_can_discard,
     applicant_can_message,
-    applicant_can_rate,
     applicant_can_supplement,
     applicant_can_withdraw,
+    applicant_evaluations,
     dossier_get_for_applicant,
     dossier_key_for_applicant,
     dossier_list_for_applicant,
@@ -43,6 +43,7 @@ from dossiers.selectors import (
 from dossiers.workflow import TransitionNotAllowed
 from identity.selectors import acting_parties_for, businesses_for
 from portal.dossier_forms import (
+    CRITERION_LABELS,
     MessageForm,
     RatingForm,
     StartForm,
@@ -346,14 +347,27 @@ def detail_context(request, dossier, **forms):
         "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
         "can_withdraw": applicant_can_withdraw(dossier),
         "can_supplement": applicant_can_supplement(dossier),
-        "can_rate": applicant_can_rate(dossier),
         "can_message": applicant_can_message(dossier),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
         "message_form": forms.get("message_form") or MessageForm(),
-        "rating_form": forms.get("rating_form") or RatingForm(),
+        "evaluations": _evaluations(dossier, forms.get("rating_form")),
         "error": forms.get("error"),
     }
+
+
+def _evaluations(dossier, bound=None):
+    """Each moment the applicant may evaluate: (moment, its form or None, the scores
+    given as (label, score) pairs); the form sent with errors is shown again."""
+    rows = []
+    for e in applicant_evaluations(dossier):
+        if e.given is not None:
+            given = [(CRITERION_LABELS[c], getattr(e.given, c)) for c in e.criteria]
+            rows.append((e, None, given))
+        else:
+            same = bound is not None and bound.moment == e.moment
+            rows.append((e, bound if same else RatingForm(moment=e.moment), None))
+    return rows
 
 
 def _act(request, dossier, form_name, form, call):
@@ -441,13 +455,20 @@ def dossier_message_attachment(request, ref, pk):
 @login_required
 @require_POST
 def dossier_rate(request, ref):
+    """The applicant's evaluation at the moment the form names (`moment`)."""
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    form = RatingForm(request.POST, moment=request.POST.get("moment", "")[:20])
 
     def call(d):
-        comment = d.pop("comment", "")
-        services.dossier_rate(dossier_id=dossier.pk, actor=request.user, scores=d, comment=comment)
+        services.dossier_rate(
+            dossier_id=dossier.pk,
+            actor=request.user,
+            moment=form.moment,
+            scores=form.scores(),
+            comment=d["comment"],
+        )
 
-    return _act(request, dossier, "rating_form", RatingForm(request.POST), call)
+    return _act(request, dossier, "rating_form", form, call)
 
 
 @login_required

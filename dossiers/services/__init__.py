@@ -11,7 +11,8 @@ services`), never from its modules. Each module is one seam:
 - `transition`: the row lock and the one path of every state change;
 - `clock`: the appointment date and its pauses;
 - `storage`: files stored for a dossier, removed again when the write fails;
-- `filing`: the applicant's actions (draft to submission, supplement, rating, messages);
+- `filing`: the applicant's actions (draft to submission, supplement, messages);
+- `evaluation`: the applicant's evaluation at each moment, the agency's own evaluation;
 - `desk`: the one-stop desk (receipt, refusal, the result and its return);
 - `counter`: a paper dossier filed and received at the desk in one step;
 - `processing`: the competent agency's appraisal and decision;
@@ -20,7 +21,7 @@ services`), never from its modules. Each module is one seam:
 """
 
 from dossiers.errors import DossierError, DossierIncomplete
-from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role, is_party
+from dossiers.services.actors import OFFICIAL_ROLES, acting_role, is_party
 from dossiers.services.bulk import BULK_MAX, BulkOutcome, dossier_bulk_apply
 from dossiers.services.clock import (
     clock_after_supplement,
@@ -36,6 +37,7 @@ from dossiers.services.desk import (
     dossier_refuse,
     dossier_return_result,
 )
+from dossiers.services.evaluation import ASSESSED, dossier_assess, dossier_rate
 from dossiers.services.filing import (
     case_documents,
     competent_agency_for,
@@ -45,7 +47,6 @@ from dossiers.services.filing import (
     dossier_detach_file,
     dossier_discard,
     dossier_message_send,
-    dossier_rate,
     dossier_save_declaration,
     dossier_submit,
     dossier_supplement,
@@ -81,9 +82,9 @@ from dossiers.services.transition import dossier_lock, dossier_transition
 from dossiers.workflow import TransitionNotAllowed
 
 __all__ = [
+    "ASSESSED",
     "BULK_MAX",
     "OFFICIAL_ROLES",
-    "RATING_CRITERIA",
     "ApplicantNotFound",
     "BulkOutcome",
     "DossierError",
@@ -101,6 +102,7 @@ __all__ = [
     "counter_intake",
     "dossier_apologise",
     "dossier_approve",
+    "dossier_assess",
     "dossier_assign",
     "dossier_attach_file",
     "dossier_bulk_apply",

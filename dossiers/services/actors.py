@@ -7,9 +7,6 @@ from dossiers.models import Dossier
 from dossiers.workflow import TransitionNotAllowed
 from identity.permissions import has_role
 
-RATING_CRITERIA = ("overall", "staff_attitude", "timeliness", "guidance", "fee_transparency")
-
-
 OFFICIAL_ROLES = (ActorRole.RECEPTIONIST, ActorRole.SPECIALIST, ActorRole.LEADER)
 
 

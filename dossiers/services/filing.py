@@ -1,5 +1,5 @@
 """The applicant's side: the draft, its declaration and documents, submission,
-withdrawal, supplements, rating and messages."""
+withdrawal, supplements and messages (the evaluation: `evaluation`)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from dossiers import files as file_checks
 from dossiers.constants import Action, ActorRole, EventKind, FileKind, PaymentPurpose, Status
 from dossiers.declaration import declaration_errors
 from dossiers.errors import DossierError, DossierIncomplete
-from dossiers.models import Dossier, DossierDocument, DossierMessage, Rating, StoredFile
+from dossiers.models import Dossier, DossierDocument, DossierMessage, StoredFile
 from dossiers.outbox import emit
-from dossiers.services.actors import OFFICIAL_ROLES, RATING_CRITERIA, acting_role
+from dossiers.services.actors import OFFICIAL_ROLES, acting_role
 from dossiers.services.clock import DESK, PROCESSING, clock_after_supplement
 from dossiers.services.log import dossier_log_record
 from dossiers.services.payments import payment_create, version_fee
@@ -351,21 +351,6 @@ def dossier_supplement(
             change=None if at_desk else clock_after_supplement,
         )
     return result
-
-
-@transaction.atomic
-def dossier_rate(*, dossier_id: int, actor, scores: dict, comment: str = "") -> Rating:
-    """RETURNED -> RETURNED. One rating per dossier, scores 1-5."""
-    if set(scores) != set(RATING_CRITERIA) or not all(
-        isinstance(v, int) and 1 <= v <= 5 for v in scores.values()
-    ):
-        raise DossierError(_("Give every score from 1 to 5."))
-    if Rating.objects.filter(dossier_id=dossier_id).exists():
-        raise TransitionNotAllowed("already rated")
-    dossier = dossier_transition(
-        dossier_id=dossier_id, action=Action.RATE, actor=actor, data={"overall": scores["overall"]}
-    )
-    return Rating.objects.create(dossier=dossier, comment=comment.strip(), **scores)
 
 
 def dossier_message_send(*, dossier_id: int, actor, body: str, upload=None) -> DossierMessage:

@@ -75,6 +75,12 @@ def dossier_transition(
         from dossiers.consultation import consultations_close_for
 
         consultations_close_for(dossier)
+        if previous not in FINAL:
+            # The agency's own evaluation, from the log just completed (an evaluation
+            # by the applicant afterwards changes none of its indices).
+            from dossiers.services.evaluation import dossier_assess
+
+            dossier_assess(dossier)
     return dossier
 
 

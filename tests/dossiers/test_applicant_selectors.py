@@ -5,12 +5,14 @@ import pytest
 
 from dossiers import services
 from dossiers.constants import Status
+from dossiers.evaluation import CRITERIA
 from dossiers.selectors import (
     applicant_can_discard,
     applicant_can_message,
     applicant_can_rate,
     applicant_can_supplement,
     applicant_can_withdraw,
+    applicant_evaluations,
 )
 from tests.dossiers.factories import World
 
@@ -20,8 +22,9 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     Status.DRAFT: (True, False, False, False, False),
     Status.SUBMITTED: (False, True, False, True, False),
-    Status.SUPPLEMENT_REQUESTED: (False, True, True, True, False),
-    Status.RESULT_READY: (False, False, False, True, False),
+    # Received, then asked for a supplement: two moments to evaluate.
+    Status.SUPPLEMENT_REQUESTED: (False, True, True, True, True),
+    Status.RESULT_READY: (False, False, False, True, True),
     Status.RETURNED: (False, False, False, True, True),
 }
 
@@ -43,9 +46,15 @@ def test_what_the_applicant_may_do_in_each_state(state):
     assert got == EXPECTED[state]
 
 
-def test_a_dossier_is_rated_once():
+def test_each_moment_is_evaluated_once():
     world = World()
     dossier = world.dossier_in(Status.RETURNED)
-    scores = dict.fromkeys(services.RATING_CRITERIA, 5)
-    services.dossier_rate(dossier_id=dossier.pk, actor=world.applicant, scores=scores)
+    assert [e.moment for e in applicant_evaluations(dossier)] == ["receipt", "result"]
+    for moment in ("receipt", "result"):
+        assert applicant_can_rate(dossier)
+        scores = dict.fromkeys(CRITERIA[moment], 5)
+        services.dossier_rate(
+            dossier_id=dossier.pk, actor=world.applicant, moment=moment, scores=scores
+        )
     assert not applicant_can_rate(dossier)
+    assert all(e.given is not None for e in applicant_evaluations(dossier))

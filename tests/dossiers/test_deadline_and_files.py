@@ -4,7 +4,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dossiers import services
 from dossiers.constants import Status
@@ -128,19 +128,21 @@ def test_withdrawal_needs_a_reason_and_is_refused_after_the_result(world):
         services.dossier_withdraw(dossier_id=ready.pk, actor=world.applicant, reason="Thôi")
 
 
-def test_rating_is_once_and_checked(world):
+def test_an_evaluation_is_checked_and_once_per_moment(world):
     dossier = world.dossier_in(Status.RETURNED)
     scores = {
         "overall": 5,
-        "staff_attitude": 4,
-        "timeliness": 5,
         "guidance": 5,
-        "fee_transparency": 5,
+        "staff_attitude": 4,
+        "transparency": 5,
+        "contacts": 5,
+        "timeliness": 5,
+        "result_conformity": 5,
     }
-    with pytest.raises(services.DossierError):
-        services.dossier_rate(
-            dossier_id=dossier.pk, actor=world.applicant, scores={**scores, "overall": 9}
-        )
-    services.dossier_rate(dossier_id=dossier.pk, actor=world.applicant, scores=scores)
-    with pytest.raises(services.TransitionNotAllowed):
-        services.dossier_rate(dossier_id=dossier.pk, actor=world.applicant, scores=scores)
+    rate = services.dossier_rate
+    for wrong in ({**scores, "overall": 9}, {**scores, "overall": True}, {"overall": 5}):
+        with pytest.raises(services.DossierError):
+            rate(dossier_id=dossier.pk, actor=world.applicant, moment="result", scores=wrong)
+    rate(dossier_id=dossier.pk, actor=world.applicant, moment="result", scores=scores)
+    with translation.override("en"), pytest.raises(services.DossierError, match="already"):
+        rate(dossier_id=dossier.pk, actor=world.applicant, moment="result", scores=scores)

@@ -18,7 +18,7 @@ from dossiers.models import OutboxDelivery, OutboxEvent
 from dossiers.workflow import TRANSITIONS
 from tests.dossiers.factories import World
 from tests.dossiers.outbox_recorder import FileRecorder, lines
-from tests.dossiers.test_workflow import CALLS, actor_for
+from tests.dossiers.test_workflow import CALLS, actor_for, with_a_moment
 from tests.helpers import force_login_verified
 from tests.identity.factories import UserFactory
 from tests.workers import broker_at
@@ -249,7 +249,9 @@ def test_admin_list_has_bounded_queries(admin_client, kicks, django_assert_max_n
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
 def test_each_edge_emits_its_event_once(world, state, action):
     # Built in its state (no event on the way): the edge under test runs the service.
-    dossier = world.dossier_built(state)
+    # An evaluation needs a moment reached, which a dossier filed and not received yet
+    # only has after a walk (its events come before `seen`).
+    dossier = with_a_moment(world, state) if action == Action.RATE else world.dossier_built(state)
     seen = set(OutboxEvent.objects.values_list("pk", flat=True))
     who, call = actor_for(state, action), CALLS[action][1]
     if action == Action.PAY:

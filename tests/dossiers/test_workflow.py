@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 
 from dossiers import services
-from dossiers.constants import Action, Status
+from dossiers.constants import Action, EvaluationMoment, Status
+from dossiers.evaluation import CRITERIA, dossier_moments_reached
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment, Rating, StoredFile
 from dossiers.workflow import TRANSITION_ACTIONS, TRANSITIONS, TransitionNotAllowed, actions_for
 from procedures.calendar import WorkingCalendar
@@ -21,7 +22,28 @@ from tests.dossiers.factories import pdf
 
 pytestmark = pytest.mark.django_db
 
-SCORES = {"overall": 5, "staff_attitude": 5, "timeliness": 4, "guidance": 5, "fee_transparency": 5}
+
+def _rate(w, pk, a):
+    # The first moment the dossier reached (any, for a refusal that reads the state).
+    reached = dossier_moments_reached(Dossier.objects.get(pk=pk))
+    moment = reached[0] if reached else EvaluationMoment.RECEIPT
+    scores = dict.fromkeys(CRITERIA[moment], 5)
+    return services.dossier_rate(dossier_id=pk, actor=a, moment=moment, scores=scores)
+
+
+def with_a_moment(w, state):
+    """A dossier in `state` with a moment to evaluate: a dossier filed and not received
+    yet has one once the desk asked for a supplement; a withdrawn one once received."""
+    if state == Status.SUBMITTED:
+        dossier = w.dossier_in(Status.DESK_SUPPLEMENT)
+        services.dossier_supplement(dossier_id=dossier.pk, actor=w.applicant, note="Đã bổ sung")
+    elif state == Status.WITHDRAWN:
+        dossier = w.dossier_in(Status.RECEIVED)
+        services.dossier_withdraw(dossier_id=dossier.pk, actor=w.applicant, reason="Nộp nhầm")
+    else:
+        return w.dossier_in(state)
+    dossier.refresh_from_db()
+    return dossier
 
 
 def _apologise_later(w, pk, a):
@@ -103,10 +125,7 @@ CALLS = {
         "receptionist",
         lambda w, pk, a: services.dossier_return_result(dossier_id=pk, actor=a),
     ),
-    Action.RATE: (
-        "applicant",
-        lambda w, pk, a: services.dossier_rate(dossier_id=pk, actor=a, scores=dict(SCORES)),
-    ),
+    Action.RATE: ("applicant", _rate),
 }
 
 
@@ -160,7 +179,7 @@ def test_forbidden_pairs_are_refused_and_write_nothing(world, state, action):
 
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
 def test_allowed_edges_move_and_log_once(world, state, action):
-    dossier = world.dossier_in(state)
+    dossier = with_a_moment(world, state) if action == Action.RATE else world.dossier_in(state)
     who, call = actor_for(state, action), CALLS[action][1]
     logs = DossierLog.objects.filter(dossier=dossier).count()
     if action == Action.PAY:
@@ -208,6 +227,6 @@ def test_an_official_of_another_agency_cannot_act(world):
 
 
 def test_actions_for_lists_what_the_ui_offers():
-    assert actions_for(Status.PROCESSING, "applicant") == [Action.WITHDRAW]
+    assert actions_for(Status.PROCESSING, "applicant") == [Action.WITHDRAW, Action.RATE]
     assert actions_for(Status.RETURNED, "applicant") == [Action.RATE]
     assert Action.WITHDRAW not in actions_for(Status.RESULT_READY, "applicant")

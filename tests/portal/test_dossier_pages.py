@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from dossiers import services
 from dossiers.constants import Status
+from dossiers.evaluation import CRITERIA
 from dossiers.models import Dossier
 from tests.dossiers.factories import World, pdf
 from tests.helpers import force_login_verified
@@ -183,11 +183,14 @@ def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
     d.refresh_from_db()
     assert d.status == Status.PROCESSING
 
-    forged = client.post(
-        reverse("portal:dossier-rate", kwargs={"ref": d.ref}),
-        dict.fromkeys(services.RATING_CRITERIA, 5),
-    )
-    assert forged.status_code == 400
+    # An evaluation that names no moment (or one the dossier has not reached).
+    for moment in ({}, {"moment": "result"}, {"moment": "x" * 500}):
+        forged = client.post(
+            reverse("portal:dossier-rate", kwargs={"ref": d.ref}),
+            {**dict.fromkeys(CRITERIA["result"], 5), **moment},
+        )
+        assert forged.status_code == 400
+    assert not d.ratings.exists()
 
     withdraw = reverse("portal:dossier-withdraw", kwargs={"ref": d.ref})
     assert client.post(withdraw, {"reason": ""}).status_code == 400
@@ -198,9 +201,9 @@ def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
     done = world.dossier_built(Status.RETURNED)
     client.post(
         reverse("portal:dossier-rate", kwargs={"ref": done.ref}),
-        {**dict.fromkeys(services.RATING_CRITERIA, 4), "comment": "Tốt"},
+        {**dict.fromkeys(CRITERIA["result"], 4), "moment": "result", "comment": "Tốt"},
     )
-    assert done.rating.overall == 4
+    assert done.ratings.get(moment="result").overall == 4
 
 
 def test_submitting_is_for_the_applicant_only_and_only_when_complete(client, world):
