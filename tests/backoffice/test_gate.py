@@ -22,6 +22,11 @@ GATED = {
     "backoffice:exports",
     "backoffice:register",
 }
+# The feedback queue: every official (each sees their agencies' items).
+FEEDBACK = {"backoffice:feedback-queue"}
+# Statistics: leaders and agency admins (and city overseers); the drill-down without a
+# figure named answers 400.
+STATISTICS = {"backoffice:statistics", "backoffice:statistics-dossiers"}
 # Counter intake: the one-stop desk only (other roles get the 403 that says why).
 DESK_ONLY = {"backoffice:counter"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
@@ -37,6 +42,8 @@ DOSSIER_PAGES = {
     "backoffice:issued-document",
     "backoffice:control-sheet",
     "backoffice:export-download",
+    "backoffice:feedback",
+    "backoffice:feedback-file",
 }
 POST_ONLY = {
     "backoffice:dossier-act",
@@ -44,6 +51,9 @@ POST_ONLY = {
     "backoffice:consult-answer",
     "backoffice:bulk",
     "backoffice:export",
+    "backoffice:feedback-assign",
+    "backoffice:feedback-answer",
+    "backoffice:feedback-close",
 }
 # A bulk action's report: kept in the session of who acted; any other (or an old one)
 # sends the official back to the queues.
@@ -67,6 +77,11 @@ URL_KWARGS = {
         "reference": "MC2611270000000000",
     },
     "backoffice:export-download": {"pk": 1},
+    "backoffice:feedback": {"ref": _REF},
+    "backoffice:feedback-file": {"ref": _REF, "pk": 1},
+    "backoffice:feedback-assign": {"ref": _REF},
+    "backoffice:feedback-answer": {"ref": _REF},
+    "backoffice:feedback-close": {"ref": _REF},
 }
 
 PERSONAS = [
@@ -87,7 +102,16 @@ def _url_names():
 
 def test_every_backoffice_url_is_in_the_table():
     assert set(_url_names()) == (
-        PUBLIC | SIGN_OUT | OTP_PAGES | GATED | DESK_ONLY | DOSSIER_PAGES | POST_ONLY | REPORTS
+        PUBLIC
+        | SIGN_OUT
+        | OTP_PAGES
+        | GATED
+        | FEEDBACK
+        | STATISTICS
+        | DESK_ONLY
+        | DOSSIER_PAGES
+        | POST_ONLY
+        | REPORTS
     )
 
 
@@ -152,6 +176,12 @@ def expected(url_name: str, persona: str) -> tuple[int, str]:
         return 403, ""
     if url_name in DOSSIER_PAGES:
         return 404, ""
+    if url_name in FEEDBACK:
+        return 200, "Phản ánh, kiến nghị"
+    if url_name in STATISTICS:
+        if persona not in ("leader_verified", "agency_admin_verified"):
+            return 403, ""
+        return (200, "Thống kê") if url_name == "backoffice:statistics" else (400, "")
     if url_name in REPORTS:
         return 302, "/mot-cua/"
     return 200, "Bộ phận một cửa"

@@ -59,11 +59,16 @@ def moment(*args):
 
 
 def rate(world, dossier, overall):
-    scores = dict.fromkeys(
-        ("overall", "staff_attitude", "timeliness", "guidance", "fee_transparency"), 4
-    )
+    from dossiers.evaluation import CRITERIA, EvaluationMoment
+
+    scores = dict.fromkeys(CRITERIA[EvaluationMoment.RESULT], 4)
     scores["overall"] = overall
-    services.dossier_rate(dossier_id=dossier.pk, actor=dossier.applicant, scores=scores)
+    services.dossier_rate(
+        dossier_id=dossier.pk,
+        actor=dossier.applicant,
+        moment=EvaluationMoment.RESULT,
+        scores=scores,
+    )
 
 
 def _ready_then_return(world, when_ready, when_returned):
