@@ -68,3 +68,13 @@ def fake_pdf(monkeypatch):
     import weasyprint
 
     monkeypatch.setattr(weasyprint, "HTML", _UnlaidHTML)
+
+
+@pytest.fixture(scope="module")
+def fake_pdf_for_module():
+    """`fake_pdf` for module-scoped fixtures that take such actions."""
+    import weasyprint
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(weasyprint, "HTML", _UnlaidHTML)
+        yield

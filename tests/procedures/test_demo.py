@@ -15,15 +15,19 @@ from tests.procedures.test_import import NAMES, NATIONAL
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def data_dir(tmp_path) -> Path:
+def write_demo_data(path: Path) -> Path:
     """The 46 national records and the lines of names.jsonl the demo relies on."""
-    shutil.copytree(NATIONAL, tmp_path / "national")
+    shutil.copytree(NATIONAL, path / "national")
     lines = [line for line in NAMES.read_text().splitlines() if json.loads(line)["code"] in COMMON][
         : len(COMMON)
     ]
-    (tmp_path / "names.jsonl").write_text("\n".join(lines) + "\n")
-    return tmp_path
+    (path / "names.jsonl").write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return write_demo_data(tmp_path)
 
 
 def test_seed_builds_the_agency_tree_and_a_full_online_demo(data_dir):

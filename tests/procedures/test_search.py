@@ -4,11 +4,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 
 from procedures.importer import import_names
-from procedures.models import Procedure, ProcedureVersion
 from procedures.selectors import parse_query, procedure_public_queryset, procedure_search
-from tests.helpers import ignore_triggers
 
 NAMES = Path(settings.CATALOGUE_DATA_DIR) / "names.jsonl"
 
@@ -19,17 +18,14 @@ pytestmark = pytest.mark.xdist_group("catalogue")
 
 @pytest.fixture(scope="module")
 def catalogue(django_db_setup, django_db_blocker):
-    """The real list of names, loaded once for this module and removed after it, so
-    that no other test sees 2,600 procedures."""
-    with django_db_blocker.unblock():
+    """The real list of names, loaded once for this module inside a transaction that is
+    rolled back after it, so that no other test sees 2,600 procedures. Each test's own
+    transaction nests in it as a savepoint."""
+    with django_db_blocker.unblock(), transaction.atomic():
         report = import_names(NAMES)
         assert report.failures == []
         yield
-        # Published versions are frozen by database triggers; a test's cleanup may
-        # lift them (pgtrigger.ignore), nothing else does.
-        with ignore_triggers("procedures.ProcedureVersion:frozen_version_delete"):
-            ProcedureVersion.objects.all().delete()
-        Procedure.objects.all().delete()
+        transaction.set_rollback(True)
 
 
 # (query as a citizen types it, code expected in the top 5)
