@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from dossiers.demo import DEMO_PASSWORD
 from identity.demo import DEMO_ACCOUNTS
+from notifications.models import Notification
 from tests.helpers import rolled_back_after
 from tests.procedures.test_demo import data_dir, write_demo_data  # noqa: F401 - fixture
 
@@ -55,6 +56,17 @@ class TestTheSeededDemo:
         assert User.objects.count() == len(DEMO_ACCOUNTS)
         user.refresh_from_db()
         assert user.check_password("changed-by-the-user-1")
+
+    def test_seed_demo_leaves_notifications_for_the_demo_accounts(self):
+        mine = Notification.objects.filter(user__username="congdan")
+        assert mine.filter(kind="received").exists() and mine.filter(kind="result_ready").exists()
+        assert Notification.objects.filter(
+            user__username="tiepnhan.phuong", kind="submitted"
+        ).exists()
+        assert not Notification.objects.filter(user__username="congdan", kind="assigned").exists()
+        count = Notification.objects.count()
+        call_command("seed_demo", quiet=True)  # again: nothing more
+        assert Notification.objects.count() == count
 
 
 def test_list_accounts_prints_the_password_the_accounts_have():
