@@ -159,6 +159,45 @@ class BusinessMembership(models.Model):
         return f"{self.user} - {self.business} ({self.get_role_display()})"
 
 
+class BusinessInvitation(models.Model):
+    """A representative's offer of membership to whoever owns an email or phone.
+
+    The business sees only the contact it typed, never whether an account uses it: the
+    membership exists once the owner of that verified contact accepts. Acceptance goes by
+    the signed-in person's verified contacts, so a forwarded notice is of no use to
+    anyone else.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    contact = models.CharField(_("email or phone"), max_length=254)
+    role = models.CharField(_("role"), max_length=20, choices=BusinessRole.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("business invitation")
+        verbose_name_plural = _("business invitations")
+        indexes = [models.Index(fields=["contact"], name="identity_invitation_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} - {self.business}"
+
+    def is_pending(self, now=None) -> bool:
+        now = now or timezone.now()
+        answered = self.accepted_at or self.declined_at or self.revoked_at
+        return answered is None and self.expires_at > now
+
+
 class OfficialMembership(models.Model):
     """An official may act for an agency in a role.
 

@@ -2,9 +2,10 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from identity.constants import AccountEventKind, BusinessRole
-from identity.models import AccountEvent, Business, BusinessMembership
+from identity.models import AccountEvent, Business, BusinessInvitation, BusinessMembership
 from identity.validators import ID_NUMBER_RE, normalize_id_number, normalize_phone
 
 SIGN_IN_HISTORY_LENGTH = 20
@@ -32,6 +33,41 @@ def sign_in_history(user, *, limit: int = SIGN_IN_HISTORY_LENGTH) -> QuerySet[Ac
     return AccountEvent.objects.filter(
         user=user, kind__in=[AccountEventKind.SIGNED_IN, AccountEventKind.SIGN_IN_FAILED]
     ).order_by("-created_at")[:limit]
+
+
+def verified_contacts(user) -> list[str]:
+    """The email (lower case) and phone of `user` that its owner has proved to hold."""
+    contacts = []
+    if user.email and user.email_verified_at:
+        contacts.append(user.email.lower())
+    if user.phone and user.phone_verified_at:
+        contacts.append(user.phone)
+    return contacts
+
+
+def invitations_for(user) -> QuerySet[BusinessInvitation]:
+    """Every invitation addressed to a verified contact of `user`, answered or not."""
+    return BusinessInvitation.objects.filter(contact__in=verified_contacts(user)).select_related(
+        "business"
+    )
+
+
+def invitations_pending_for(user) -> QuerySet[BusinessInvitation]:
+    return invitations_for(user).filter(
+        accepted_at__isnull=True,
+        declined_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def business_invitations_pending(business) -> QuerySet[BusinessInvitation]:
+    return business.invitations.filter(
+        accepted_at__isnull=True,
+        declined_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("created_at")
 
 
 def businesses_for(user) -> QuerySet[Business]:

@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -43,6 +44,7 @@ from identity.errors import NotRepresentative
 from identity.models import (
     AccountEvent,
     Business,
+    BusinessInvitation,
     BusinessMembership,
     OfficialMembership,
     OneTimeCode,
@@ -50,6 +52,7 @@ from identity.models import (
 )
 from identity.selectors import is_business_representative
 from identity.validators import (
+    PHONE_RE,
     normalize_enterprise_code,
     normalize_id_number,
     normalize_phone,
@@ -509,24 +512,172 @@ def business_register(
     return business
 
 
+def business_contact_normalise(value: str) -> str:
+    """An email in lower case or a phone in national form; ValidationError otherwise
+    (never an ID number: the door must not probe for them)."""
+    value = (value or "").strip()
+    if "@" in value:
+        try:
+            validate_email(value)
+        except ValidationError as error:
+            raise ValidationError(
+                {"member": _("Enter an email address or a phone number.")}
+            ) from error
+        return value.lower()
+    phone = normalize_phone(value)
+    if not PHONE_RE.match(phone):
+        raise ValidationError({"member": _("Enter an email address or a phone number.")})
+    return phone
+
+
 @transaction.atomic
-def business_member_add(*, business: Business, actor, member, role: str, request=None):
-    """A representative adds an existing account to the business in `role`."""
+def business_invitation_create(
+    *, business: Business, actor, contact: str, role: str
+) -> BusinessInvitation:
+    """(nothing) -> a pending invitation of whoever owns `contact` to join in `role`.
+
+    Looks for no account: the request does the same work for any contact, and a worker
+    (`identity.tasks.business_invitation_dispatch`) tells the owner, if there is one.
+    A pending invitation to the same contact is reused, so repeating the form sends
+    nothing new.
+    """
     if not is_business_representative(business, actor):
-        raise NotRepresentative("only a representative may add members")
+        raise NotRepresentative("only a representative may invite members")
+    if role not in BusinessRole.values:
+        raise ValidationError({"role": _("Choose a role.")})
+    contact = business_contact_normalise(contact)
+    now = timezone.now()
+    pending = (
+        BusinessInvitation.objects.select_for_update()
+        .filter(
+            business=business,
+            contact=contact,
+            accepted_at__isnull=True,
+            declined_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .first()
+    )
+    if pending is not None:
+        return pending
+    invitation = BusinessInvitation.objects.create(
+        business=business,
+        contact=contact,
+        role=role,
+        invited_by=actor,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.BUSINESS_INVITATION_DAYS),
+    )
+    transaction.on_commit(
+        lambda: _queue("business_invitation_dispatch", invitation_id=invitation.pk)
+    )
+    return invitation
+
+
+def _accounts_with_verified_contact(contact: str) -> list:
+    User = get_user_model()
+    if "@" in contact:
+        match = Q(email__iexact=contact, email_verified_at__isnull=False)
+    else:
+        match = Q(phone=contact, phone_verified_at__isnull=False)
+    return list(User.objects.filter(match, is_active=True).order_by("pk"))
+
+
+def business_invitation_dispatch(*, invitation_id: int) -> str:
+    """Worker side of `business_invitation_create`: tells the owner of the invited
+    contact by email and SMS, with the link to their account page where they accept or
+    decline. Nothing is sent to a contact that no account has verified: the business
+    typed it, and a stranger's mailbox is not ours to fill. "sent", "nobody" or "gone"."""
+    invitation = (
+        BusinessInvitation.objects.select_related("business").filter(pk=invitation_id).first()
+    )
+    if invitation is None or not invitation.is_pending():
+        return "gone"
+    owners = _accounts_with_verified_contact(invitation.contact)
+    if not owners:
+        return "nobody"
+    link = settings.SITE_URL.rstrip("/") + reverse("portal:account")
+    for owner in owners:
+        _account_notice(
+            user=owner,
+            subject=_("MotCua: you are invited to act for a business"),
+            message=_(
+                "%(business)s invites you to act for it as %(role)s. Accept or decline "
+                "on your account page before %(date)s: %(link)s"
+            )
+            % {
+                "business": invitation.business,
+                "role": invitation.get_role_display(),
+                "date": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
+                "link": link,
+            },
+        )
+    return "sent"
+
+
+class InvitationNotValid(Exception):
+    """The invitation was accepted, declined, revoked or has expired."""
+
+
+def _invitation_for_answer(*, invitation_id: int, user) -> BusinessInvitation:
+    """The invitation, locked; Http404-like DoesNotExist when not addressed to `user`."""
+    from identity.selectors import verified_contacts
+
+    invitation = (
+        BusinessInvitation.objects.select_for_update()
+        .filter(pk=invitation_id, contact__in=verified_contacts(user))
+        .get()
+    )
+    if not invitation.is_pending():
+        raise InvitationNotValid
+    return invitation
+
+
+@transaction.atomic
+def business_invitation_accept(*, invitation_id: int, user, request=None) -> BusinessMembership:
+    """pending invitation -> accepted, and `user` a member in its role (unless already
+    one: the role they have stays). Raises BusinessInvitation.DoesNotExist for an
+    invitation addressed to someone else, InvitationNotValid when no longer pending."""
+    invitation = _invitation_for_answer(invitation_id=invitation_id, user=user)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
     membership, created = BusinessMembership.objects.get_or_create(
-        business=business, user=member, defaults={"role": role}
+        business_id=invitation.business_id, user=user, defaults={"role": invitation.role}
     )
-    if not created:
-        raise ValidationError({"member": _("This person is already a member.")})
-    account_event_record(
-        user=member,
-        actor=actor,
-        kind=AccountEventKind.BUSINESS_MEMBER_ADDED,
-        request=request,
-        data={"enterprise_code": business.enterprise_code, "role": role},
-    )
+    if created:
+        account_event_record(
+            user=user,
+            actor=invitation.invited_by,
+            kind=AccountEventKind.BUSINESS_MEMBER_ADDED,
+            request=request,
+            data={
+                "enterprise_code": invitation.business.enterprise_code,
+                "role": invitation.role,
+            },
+        )
     return membership
+
+
+@transaction.atomic
+def business_invitation_decline(*, invitation_id: int, user) -> BusinessInvitation:
+    """pending invitation -> declined. The same errors as `business_invitation_accept`."""
+    invitation = _invitation_for_answer(invitation_id=invitation_id, user=user)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    return invitation
+
+
+@transaction.atomic
+def business_invitation_revoke(*, invitation: BusinessInvitation, actor) -> BusinessInvitation:
+    """pending invitation -> revoked, by a representative of its business."""
+    invitation = BusinessInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not is_business_representative(invitation.business, actor):
+        raise NotRepresentative("only a representative may revoke invitations")
+    if invitation.is_pending():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
 
 
 def _ensure_another_representative(membership: BusinessMembership) -> None:

@@ -26,3 +26,10 @@ def password_reset_send(
     return services.password_reset_send(
         identifier=identifier, ip_address=ip_address, domain=domain, use_https=use_https
     )
+
+
+@shared_task(name="identity.business_invitation_dispatch", ignore_result=True)
+def business_invitation_dispatch(invitation_id: int) -> str:
+    """The notice to the owner of an invited contact, if an account has verified it.
+    Run twice, the owner hears twice: harmless."""
+    return services.business_invitation_dispatch(invitation_id=invitation_id)

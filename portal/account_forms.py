@@ -139,7 +139,9 @@ class BusinessMemberForm(AccessibleFormMixin, forms.Form):
     member = forms.CharField(
         label=_("Member's email or phone number"),
         max_length=254,
-        help_text=_("The person must already have an account."),
+        help_text=_(
+            "They get an invitation if an account uses it, and become a member once they accept."
+        ),
     )
     role = forms.ChoiceField(
         label=_("Role"), choices=BusinessRole.choices, widget=forms.RadioSelect

@@ -5,8 +5,6 @@ Interface only (STYLE R5): each view validates a form, calls one service from
 URL: every form posts them.
 """
 
-import contextlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -24,9 +22,9 @@ from common import ratelimit
 from identity import selectors, services
 from identity.constants import BusinessRole, CodePurpose, VerificationLevel
 from identity.errors import NotRepresentative
-from identity.models import BusinessMembership
+from identity.models import BusinessInvitation, BusinessMembership
 from identity.sms import mask_phone
-from identity.validators import PHONE_RE, mask_id_number, normalize_phone
+from identity.validators import mask_id_number, normalize_phone
 from notifications.forms import preference_form
 from portal import account_forms as forms
 from web.forms import SignInForm
@@ -74,14 +72,6 @@ def _code_not_valid() -> str:
 def _mask_email(email: str) -> str:
     local, _at, domain = email.partition("@")
     return f"{local[:1]}•••@{domain}" if domain else ""
-
-
-def _find_by_contact(value: str):
-    """An account by email or phone only (never by ID number: no probing for them)."""
-    value = value.strip()
-    if "@" not in value and not PHONE_RE.match(normalize_phone(value)):
-        return None
-    return selectors.user_find_by_identifier(value)
 
 
 # --- Sign in / out ----------------------------------------------------------------------
@@ -297,6 +287,7 @@ def account(request):
         "portal/account/profile.html",
         {
             "memberships": memberships,
+            "invitations": selectors.invitations_pending_for(user),
             "history": selectors.sign_in_history(user),
             "level2": user.verification_level == VerificationLevel.REGISTRY_VERIFIED,
             "masked_id_number": mask_id_number(user.id_number or ""),
@@ -404,27 +395,26 @@ def business_members(request, pk):
         ):
             _too_many(form)
         elif form.is_valid():
-            member = _find_by_contact(form.cleaned_data["member"])
-            if member is not None:
-                # Already a member: nothing to do, and the list below shows it.
-                with contextlib.suppress(ValidationError):
-                    services.business_member_add(
-                        business=business,
-                        actor=request.user,
-                        member=member,
-                        role=form.cleaned_data["role"],
-                        request=request,
+            try:
+                services.business_invitation_create(
+                    business=business,
+                    actor=request.user,
+                    contact=form.cleaned_data["member"],
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                # The same answer whatever account uses the contact, or none.
+                messages.success(
+                    request,
+                    _(
+                        "Invitation sent to %(contact)s. The person becomes a member once "
+                        "they accept it from their account."
                     )
-            # The same answer whether or not someone uses this contact: the form must
-            # not tell a stranger's email or phone from a customer's.
-            messages.success(
-                request,
-                _(
-                    "If an account uses this email or phone number, it is now a member. "
-                    "Check the list below."
-                ),
-            )
-            return redirect("portal:business-members", pk=business.pk)
+                    % {"contact": form.cleaned_data["member"].strip()},
+                )
+                return redirect("portal:business-members", pk=business.pk)
     return render(
         request,
         "portal/account/business_members.html",
@@ -432,6 +422,7 @@ def business_members(request, pk):
         context={
             "business": business,
             "members": business.memberships.select_related("user").order_by("created_at"),
+            "invitations": selectors.business_invitations_pending(business),
             "roles": BusinessRole.choices,
             "form": form,
             "is_representative": is_representative,
@@ -600,3 +591,50 @@ def contact_change(request):
             )
             return redirect("portal:verify-contacts")
     return render(request, "portal/account/contact_change.html", {"form": form})
+
+
+@login_required
+@require_POST
+def business_invitation_revoke(request, pk, invitation_pk):
+    business = selectors.businesses_for(request.user).filter(pk=pk).first()
+    invitation = (
+        business
+        and selectors.business_invitations_pending(business).filter(pk=invitation_pk).first()
+    )
+    if invitation is None:
+        raise Http404
+    try:
+        services.business_invitation_revoke(invitation=invitation, actor=request.user)
+    except NotRepresentative:
+        messages.error(request, _("Only the legal representative can revoke invitations."))
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(contact)s is revoked.") % {"contact": invitation.contact},
+        )
+    return redirect("portal:business-members", pk=pk)
+
+
+@login_required
+@require_POST
+def business_invitation_answer(request, invitation_pk, answer):
+    """Accept or decline an invitation addressed to a verified contact of the signed-in
+    person; anyone else's is a 404, like one that does not exist."""
+    service = {
+        "accept": services.business_invitation_accept,
+        "decline": services.business_invitation_decline,
+    }[answer]
+    try:
+        result = service(invitation_id=invitation_pk, user=request.user)
+    except BusinessInvitation.DoesNotExist as missing:
+        raise Http404 from missing
+    except services.InvitationNotValid:
+        messages.error(request, _("This invitation is no longer valid."))
+        return redirect("portal:account")
+    if answer == "accept":
+        messages.success(
+            request, _("You now act for %(business)s.") % {"business": result.business.name}
+        )
+        return redirect("portal:business-members", pk=result.business_id)
+    messages.success(request, _("The invitation is declined."))
+    return redirect("portal:account")

@@ -107,6 +107,23 @@ urlpatterns = [
         account_views.business_member_remove,
         name="business-member-remove",
     ),
+    path(
+        "tai-khoan/doanh-nghiep/<int:pk>/loi-moi/<int:invitation_pk>/thu-hoi/",
+        account_views.business_invitation_revoke,
+        name="business-invitation-revoke",
+    ),
+    path(
+        "tai-khoan/loi-moi/<int:invitation_pk>/chap-nhan/",
+        account_views.business_invitation_answer,
+        {"answer": "accept"},
+        name="business-invitation-accept",
+    ),
+    path(
+        "tai-khoan/loi-moi/<int:invitation_pk>/tu-choi/",
+        account_views.business_invitation_answer,
+        {"answer": "decline"},
+        name="business-invitation-decline",
+    ),
     path("quen-mat-khau/", account_views.password_forgot, name="password-forgot"),
     path("quen-mat-khau/ma-sms/", account_views.password_reset_sms, name="password-reset-sms"),
     path(

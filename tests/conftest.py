@@ -3,6 +3,27 @@ import pytest
 from tests.workers import celery_worker_factory  # noqa: F401 (a fixture for every test)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep `--dist loadgroup` grouping: an xdist worker names each test of an
+    `xdist_group` "<node id>@<group>" so that the controller sends the whole group to
+    one worker, but pytest-xdist writes the legacy `_nodeid` attribute, which pytest
+    9.2 no longer reads (its ids are structured). Without this the tests of a group
+    spread over the workers and each one sets up the group's module fixture again.
+    A no-op where xdist already named the test."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if groups and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (the test settings give every xdist worker
@@ -60,3 +81,13 @@ def celery_eager():
     app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield app
     app.conf.update(before)
+
+
+@pytest.fixture(scope="module")
+def fake_pdf_for_module():
+    """`fake_pdf` for module-scoped fixtures that take such actions."""
+    import weasyprint
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(weasyprint, "HTML", _UnlaidHTML)
+        yield

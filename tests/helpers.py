@@ -44,3 +44,17 @@ def ignore_triggers(*uris):
             yield
     finally:
         raw.cursor_factory = saved
+
+
+@contextlib.contextmanager
+def rolled_back_after(django_db_blocker):
+    """For a module- or class-scoped fixture whose rows are costly to write: the tests
+    that use it see them (each test's transaction nests in this one as a savepoint, so
+    what a test changes is undone after it), and they are rolled back after the last,
+    so no other test sees them. Those tests must not be transactional, and should share
+    one xdist worker (`pytest.mark.xdist_group`), or each worker writes the rows again."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -234,9 +234,11 @@ EMAIL_LINK_TTL_HOURS = env.int("EMAIL_LINK_TTL_HOURS", default=24)
 CONTACT_CODE_MIN_INTERVAL_SECONDS = env.int("CONTACT_CODE_MIN_INTERVAL_SECONDS", default=60)
 CONTACT_CODE_MAX_PER_HOUR = env.int("CONTACT_CODE_MAX_PER_HOUR", default=5)
 CONTACT_CODE_MAX_ATTEMPTS = env.int("CONTACT_CODE_MAX_ATTEMPTS", default=5)
-# Doors that name an account (password reset, sign-up, adding a business member): tries
+# Doors that name an account (password reset, sign-up, inviting a business member): tries
 # per hour per client address and, separately, per email, phone or ID number typed.
 ACCOUNT_DOOR_RATE = env.int("ACCOUNT_DOOR_RATE", default=10)
+# Days an invitation to join a business may be accepted.
+BUSINESS_INVITATION_DAYS = env.int("BUSINESS_INVITATION_DAYS", default=7)
 # SMS gateway: identity.sms.HttpSmsBackend in production; ConsoleSmsBackend (logs, codes
 # masked unless SMS_CONSOLE_SHOW_CODES) or FileSmsBackend in development and tests.
 SMS_BACKEND = env.str("SMS_BACKEND", default="identity.sms.ConsoleSmsBackend")

@@ -10,51 +10,57 @@ from dossiers.demo import DEMO_CITIZEN, DEMO_DOSSIERS, DEMO_PASSWORD, seed_dossi
 from dossiers.models import Dossier, DossierLog, Payment, Rating, StoredFile
 from identity.demo import seed_accounts
 from procedures.demo import seed as seed_catalogue
-from tests.procedures.test_demo import data_dir  # noqa: F401 - fixture
+from tests.helpers import rolled_back_after
+from tests.procedures.test_demo import data_dir, write_demo_data  # noqa: F401 - fixture
 
 # The demo walks the real services; its forms are not laid out as PDF (not read here).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_pdf")]
+# One worker runs the module, so that the demo is seeded once for TestTheSeededDemo.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fake_pdf"),
+    pytest.mark.xdist_group("demo_dossiers"),
+]
 
 
-@pytest.fixture
-def seeded(data_dir):  # noqa: F811
-    seed_accounts(password=DEMO_PASSWORD)
-    seed_catalogue(data_dir=data_dir)
-    return seed_dossiers()
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory, fake_pdf_for_module):
+    """The demo seeded once for the tests of a class, which read it or seed it again."""
+    with rolled_back_after(django_db_blocker):
+        seed_accounts(password=DEMO_PASSWORD)
+        seed_catalogue(data_dir=write_demo_data(tmp_path_factory.mktemp("demo")))
+        yield seed_dossiers()
 
 
-def test_demo_citizen_has_a_dossier_in_every_state(seeded):
-    assert seeded == len(DEMO_DOSSIERS)
-    states = set(
-        Dossier.objects.filter(applicant__username=DEMO_CITIZEN).values_list("status", flat=True)
-    )
-    assert states == set(Status.values) - {Status.DISCARDED}
-    returned = Dossier.objects.filter(applicant__username=DEMO_CITIZEN, status=Status.RETURNED)
-    assert Rating.objects.filter(dossier__in=returned).count() == returned.count()
-    waiting = Payment.objects.filter(dossier__status=Status.AWAITING_PAYMENT, status="pending")
-    assert waiting.exists()
-    # Codes at the two demo agencies, where the demo officials hold roles.
-    codes = Dossier.objects.exclude(code=None).values_list("code", flat=True)
-    assert {c.split("-")[0] for c in codes} == {"000.00.11.H29", "000.20.01.H29"}
+class TestTheSeededDemo:
+    def test_demo_citizen_has_a_dossier_in_every_state(self, seeded):
+        assert seeded == len(DEMO_DOSSIERS)
+        mine = Dossier.objects.filter(applicant__username=DEMO_CITIZEN)
+        states = set(mine.values_list("status", flat=True))
+        assert states == set(Status.values) - {Status.DISCARDED}
+        returned = Dossier.objects.filter(applicant__username=DEMO_CITIZEN, status=Status.RETURNED)
+        assert Rating.objects.filter(dossier__in=returned).count() == returned.count()
+        waiting = Payment.objects.filter(dossier__status=Status.AWAITING_PAYMENT, status="pending")
+        assert waiting.exists()
+        # Codes at the two demo agencies, where the demo officials hold roles.
+        codes = Dossier.objects.exclude(code=None).values_list("code", flat=True)
+        assert {c.split("-")[0] for c in codes} == {"000.00.11.H29", "000.20.01.H29"}
 
+    def test_verify_dossier_log_passes_on_the_demo_data(self, seeded):
+        out = io.StringIO()
+        call_command("verify_dossier_log", stdout=out)
+        assert "every chain intact" in out.getvalue()
+        assert DossierLog.objects.count() > len(DEMO_DOSSIERS) * 2
 
-def test_verify_dossier_log_passes_on_the_demo_data(seeded):
-    out = io.StringIO()
-    call_command("verify_dossier_log", stdout=out)
-    assert "every chain intact" in out.getvalue()
-    assert DossierLog.objects.count() > len(DEMO_DOSSIERS) * 2
+    def test_a_second_seed_adds_nothing(self, seeded):
+        counts = (Dossier.objects.count(), DossierLog.objects.count(), StoredFile.objects.count())
 
+        assert seed_dossiers() == 0
 
-def test_a_second_seed_adds_nothing(seeded):
-    counts = (Dossier.objects.count(), DossierLog.objects.count(), StoredFile.objects.count())
-
-    assert seed_dossiers() == 0
-
-    assert (
-        Dossier.objects.count(),
-        DossierLog.objects.count(),
-        StoredFile.objects.count(),
-    ) == counts
+        assert (
+            Dossier.objects.count(),
+            DossierLog.objects.count(),
+            StoredFile.objects.count(),
+        ) == counts
 
 
 def test_every_demo_dossier_has_its_own_key():

@@ -171,7 +171,7 @@ def test_password_reset_by_email_link(client, citizen, django_capture_on_commit_
 
 
 def test_business_sign_up_and_members(client, citizen):
-    other = UserFactory(email="ke-toan@example.vn")
+    other = UserFactory(email="ke-toan@example.vn", email_verified_at=timezone.now())
     client.force_login(citizen)
 
     bad = client.post(
@@ -211,6 +211,11 @@ def test_business_sign_up_and_members(client, citizen):
 
     url = f"/tai-khoan/doanh-nghiep/{business.pk}/thanh-vien/"
     assert client.post(url, {"member": "ke-toan@example.vn", "role": "staff"}).status_code == 302
+    assert not other.businesses.exists()  # invited, a member once they accept
+    invitation = business.invitations.get()
+    accepting = Client()
+    accepting.force_login(other)
+    assert accepting.post(f"/tai-khoan/loi-moi/{invitation.pk}/chap-nhan/").status_code == 302
     assert other.businesses.get() == business
 
     from identity.selectors import acting_parties_for

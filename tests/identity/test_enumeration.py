@@ -237,27 +237,52 @@ def representative():
     return client, business
 
 
-@pytest.mark.parametrize("contact", ["ke-toan@example.vn", "0912345678"])
-def test_add_member_answers_alike_for_an_unknown_contact(representative, contact):
+@pytest.mark.parametrize(
+    ("contact", "unknown"),
+    [("ke-toan@example.vn", "ai-do@example.vn"), ("0912345678", "0933333333")],
+)
+def test_inviting_answers_alike_for_an_account_and_for_none(
+    representative, contact, unknown, sms_outbox, django_capture_on_commit_callbacks
+):
+    """The answer, the member list and the request's SQL are the same; only the
+    worker, after the answer, tells the owner."""
     client, business = representative
-    other = UserFactory(email="ke-toan@example.vn", phone="0912345678")
+    now = "2024-01-01T00:00:00Z"
+    owner = UserFactory(
+        full_name="Trần Văn Kế Toán",
+        email="ke-toan@example.vn",
+        phone="0912345678",
+        email_verified_at=now,
+        phone_verified_at=now,
+    )
     url = f"/tai-khoan/doanh-nghiep/{business.pk}/thanh-vien/"
-    unknown_contact = "ai-do@example.vn" if "@" in contact else "0933333333"
 
-    def add(member):
-        response = client.post(url, {"member": member, "role": "staff"})
-        return response.status_code, response["Location"], client.get(url).content.decode()
+    def invite(member):
+        answer = _ask(
+            client, url, {"member": member, "role": "staff"}, django_capture_on_commit_callbacks
+        )
+        # Only this one invitation on the page, so that both pages can be compared.
+        business.invitations.all().delete()
+        return answer
 
-    known = add(contact)
-    unknown = add(unknown_contact)
-    again = add(contact)  # already a member
+    sent_mail = len(mail.outbox)
+    known = invite(contact)
+    told = mail.outbox[sent_mail:]
+    nobody = invite(unknown)
 
-    assert known[:2] == unknown[:2] == again[:2] == (302, url)
-    message = "Nếu có tài khoản dùng email hoặc số điện thoại này"
-    for answer in (known, unknown, again):
-        assert message in answer[2]
-    assert other.businesses.get() == business
-    assert business.memberships.count() == 2
+    def page(answer, typed):
+        # The invitation's own number differs (a new row each time); nothing else may.
+        return re.sub(r"/loi-moi/\d+/", "/loi-moi/N/", answer[2]).replace(typed, "CONTACT")
+
+    known_page = page(known, contact)
+    assert known[:2] == nobody[:2] == (302, url)
+    assert known_page == page(nobody, unknown)
+    assert known[3] == nobody[3]
+    assert "Đã gửi lời mời tới CONTACT" in known_page
+    assert owner.display_name not in known_page
+    assert not owner.businesses.exists()
+    assert [m.to for m in told] == [[owner.email]]
+    assert len(mail.outbox) == sent_mail + 1  # nothing to a contact without an account
 
 
 def test_add_member_is_rate_limited(representative, settings):

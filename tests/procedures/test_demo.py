@@ -10,50 +10,64 @@ from procedures.constants import OnlineLevel, VersionStatus
 from procedures.demo import COMMON, seed
 from procedures.models import Agency, Procedure, ProcedureVersion
 from procedures.services import procedure_version_validate
+from tests.helpers import rolled_back_after
 from tests.procedures.test_import import NAMES, NATIONAL
 
-pytestmark = pytest.mark.django_db
+# One worker runs the module, so that the catalogue is seeded once for TestTheSeed.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_catalogue")]
+
+
+def write_demo_data(path: Path) -> Path:
+    """The 46 national records and the lines of names.jsonl the demo relies on."""
+    shutil.copytree(NATIONAL, path / "national")
+    lines = [line for line in NAMES.read_text().splitlines() if json.loads(line)["code"] in COMMON][
+        : len(COMMON)
+    ]
+    (path / "names.jsonl").write_text("\n".join(lines) + "\n")
+    return path
 
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    """The 46 national records and the lines of names.jsonl the demo relies on."""
-    shutil.copytree(NATIONAL, tmp_path / "national")
-    lines = [line for line in NAMES.read_text().splitlines() if json.loads(line)["code"] in COMMON][
-        : len(COMMON)
-    ]
-    (tmp_path / "names.jsonl").write_text("\n".join(lines) + "\n")
-    return tmp_path
+    return write_demo_data(tmp_path)
 
 
-def test_seed_builds_the_agency_tree_and_a_full_online_demo(data_dir):
-    report = seed(data_dir=data_dir)
-
-    assert report.failures == []
-    city = Agency.objects.get(code="000.00.00.H29")
-    assert city.children.filter(kind="department").count() >= 8
-    assert city.children.filter(kind="ward").count() >= 10
-    for code in COMMON:
-        procedure = Procedure.objects.get(code=code)
-        version = procedure.versions.get(status=VersionStatus.PUBLISHED)
-        assert procedure.online_level == OnlineLevel.FULL, code
-        assert version.form_fields.count() >= 6, code
-        assert version.steps.count() == 3, code
-        assert version.channels.filter(method="online").exists(), code
-        assert procedure.executing_agencies.exists(), code
-        procedure_version_validate(version)
-    for procedure in Procedure.objects.exclude(online_level=OnlineLevel.NONE):
-        version = procedure.versions.get(status=VersionStatus.PUBLISHED)
-        assert version.form_fields.count() >= 3, procedure.code
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo catalogue seeded once for the tests of a class; the seed's report."""
+    data = write_demo_data(tmp_path_factory.mktemp("demo"))
+    with rolled_back_after(django_db_blocker):
+        yield data, seed(data_dir=data)
 
 
-def test_seed_is_idempotent(data_dir):
-    seed(data_dir=data_dir)
-    versions = ProcedureVersion.objects.count()
-    agencies = Agency.objects.count()
+class TestTheSeed:
+    def test_seed_builds_the_agency_tree_and_a_full_online_demo(self, seeded):
+        _data, report = seeded
 
-    report = seed(data_dir=data_dir)
+        assert report.failures == []
+        city = Agency.objects.get(code="000.00.00.H29")
+        assert city.children.filter(kind="department").count() >= 8
+        assert city.children.filter(kind="ward").count() >= 10
+        for code in COMMON:
+            procedure = Procedure.objects.get(code=code)
+            version = procedure.versions.get(status=VersionStatus.PUBLISHED)
+            assert procedure.online_level == OnlineLevel.FULL, code
+            assert version.form_fields.count() >= 6, code
+            assert version.steps.count() == 3, code
+            assert version.channels.filter(method="online").exists(), code
+            assert procedure.executing_agencies.exists(), code
+            procedure_version_validate(version)
+        for procedure in Procedure.objects.exclude(online_level=OnlineLevel.NONE):
+            version = procedure.versions.get(status=VersionStatus.PUBLISHED)
+            assert version.form_fields.count() >= 3, procedure.code
 
-    assert report.created == report.updated == report.failed == 0
-    assert ProcedureVersion.objects.count() == versions
-    assert Agency.objects.count() == agencies
+    def test_seed_is_idempotent(self, seeded):
+        data, _report = seeded
+        versions = ProcedureVersion.objects.count()
+        agencies = Agency.objects.count()
+
+        report = seed(data_dir=data)
+
+        assert report.created == report.updated == report.failed == 0
+        assert ProcedureVersion.objects.count() == versions
+        assert Agency.objects.count() == agencies

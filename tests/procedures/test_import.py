@@ -13,7 +13,7 @@ from django.utils import translation
 
 from procedures.constants import ChannelMethod, FeeKind, OnlineLevel, TimeUnit, VersionStatus
 from procedures.importer import import_names, import_paths
-from procedures.models import Agency, Procedure, ProcedureVersion, RequiredDocument
+from procedures.models import Procedure, ProcedureVersion, RequiredDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -189,27 +189,6 @@ def test_command_prints_counts_and_fails_on_errors(tmp_path, capsys):
 
     with pytest.raises(CommandError):
         call_command("import_procedures", str(tmp_path / "missing"))
-
-
-def test_names_list_imports_every_line_and_keeps_full_records():
-    import_paths([NATIONAL / "1.000178.json"])
-    lines = NAMES.read_text().splitlines()
-
-    report = import_names(NAMES)
-
-    assert report.failures == []
-    assert report.created + report.unchanged == len(lines)
-    assert Procedure.objects.count() == len(lines)
-    full = Procedure.objects.get(code="1.000178")
-    assert full.source == Procedure.Source.NATIONAL
-    assert full.executing_agencies.exists()
-    light = Procedure.objects.exclude(source=Procedure.Source.NATIONAL).first()
-    assert light.versions.get().status == VersionStatus.PUBLISHED
-    assert light.field is not None
-    assert not Agency.objects.filter(code="").exists()
-
-    again = import_names(NAMES)
-    assert again.created == again.updated == again.failed == 0
 
 
 def test_names_line_errors_are_reported_with_line_numbers(tmp_path):

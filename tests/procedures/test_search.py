@@ -1,16 +1,19 @@
-"""Search quality over the real ~2,600-name national catalogue, as citizens type."""
+"""Search quality over the real ~2,600-name national catalogue, as citizens type, and
+the import of that list (loaded once here: the import is the slow part)."""
 
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from procedures.importer import import_names
-from procedures.models import Procedure, ProcedureVersion
+from procedures.constants import VersionStatus
+from procedures.importer import import_names, import_paths
+from procedures.models import Agency, Procedure
 from procedures.selectors import parse_query, procedure_public_queryset, procedure_search
-from tests.helpers import ignore_triggers
+from tests.helpers import rolled_back_after
 
 NAMES = Path(settings.CATALOGUE_DATA_DIR) / "names.jsonl"
+NATIONAL = Path(settings.CATALOGUE_DATA_DIR) / "national"
 
 # One xdist worker loads the catalogue for the whole module under `--dist loadgroup`
 # (the default distribution spreads the module's tests, and each worker loads it).
@@ -19,17 +22,32 @@ pytestmark = pytest.mark.xdist_group("catalogue")
 
 @pytest.fixture(scope="module")
 def catalogue(django_db_setup, django_db_blocker):
-    """The real list of names, loaded once for this module and removed after it, so
-    that no other test sees 2,600 procedures."""
-    with django_db_blocker.unblock():
-        report = import_names(NAMES)
-        assert report.failures == []
-        yield
-        # Published versions are frozen by database triggers; a test's cleanup may
-        # lift them (pgtrigger.ignore), nothing else does.
-        with ignore_triggers("procedures.ProcedureVersion:frozen_version_delete"):
-            ProcedureVersion.objects.all().delete()
-        Procedure.objects.all().delete()
+    """The real list of names, over one full national record imported before it, loaded
+    once for this module and rolled back after it, so that no other test sees 2,600
+    procedures; the import's report."""
+    with rolled_back_after(django_db_blocker):
+        import_paths([NATIONAL / "1.000178.json"])
+        yield import_names(NAMES)
+
+
+@pytest.mark.django_db
+def test_names_list_imports_every_line_and_keeps_full_records(catalogue):
+    report = catalogue
+    lines = NAMES.read_text().splitlines()
+
+    assert report.failures == []
+    assert report.created + report.unchanged == len(lines)
+    assert Procedure.objects.count() == len(lines)
+    full = Procedure.objects.get(code="1.000178")
+    assert full.source == Procedure.Source.NATIONAL
+    assert full.executing_agencies.exists()
+    light = Procedure.objects.exclude(source=Procedure.Source.NATIONAL).first()
+    assert light.versions.get().status == VersionStatus.PUBLISHED
+    assert light.field is not None
+    assert not Agency.objects.filter(code="").exists()
+
+    again = import_names(NAMES)
+    assert again.created == again.updated == again.failed == 0
 
 
 # (query as a citizen types it, code expected in the top 5)
