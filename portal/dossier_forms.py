@@ -20,6 +20,9 @@ class StartForm(forms.Form):
         if len(cases) == 1:  # nothing to choose: preselect it
             self.fields["case"].initial = cases[0].pk
         self.fields["agency"].queryset = agencies
+        if len(agencies) == 1:  # one place receives it: no "---------" to pick from
+            self.fields["agency"].initial = agencies[0].pk
+            self.fields["agency"].empty_label = None
         self.fields["party"].choices = parties
 
 

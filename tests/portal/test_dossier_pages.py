@@ -17,6 +17,14 @@ def world(db):
     return World()
 
 
+def test_the_one_receiving_agency_is_chosen_already(client, world):
+    client.force_login(world.applicant)
+    start = reverse("portal:dossier-start", kwargs={"code": world.procedure.code})
+    html = client.get(start).content.decode()
+    assert f'<option value="{world.agency.pk}" selected>' in html
+    assert "---------" not in html
+
+
 def test_filing_end_to_end_without_javascript(client, world):
     client.force_login(world.applicant)
     start = reverse("portal:dossier-start", kwargs={"code": world.procedure.code})
