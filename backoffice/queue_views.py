@@ -233,15 +233,16 @@ def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
 
 
-def _hint(dossier, action) -> str:
-    """What the official should know of the rule before taking `action` here."""
+def _hint(dossier, action, form) -> str:
+    """What the official should know of the rule before taking `action` here (`form`
+    is its panel's: a second supplement request's form asks for the confirmation)."""
     if action == Action.REQUEST_SUPPLEMENT:
         if dossier.status == Status.SUBMITTED:
             return _(
                 "List everything that is missing at once: the desk asks only once, and the "
                 "applicant's answer comes back to the desk before receipt."
             )
-        if services.supplement_repeat(dossier):
+        if "confirmation" in form.fields:
             return _(
                 "A supplement was already requested once. A second request needs a "
                 "leader's written confirmation."
@@ -294,7 +295,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
                 Action(action).label,
                 form,
                 queues.action_basis(dossier, action),
-                _hint(dossier, action),
+                _hint(dossier, action, form),
             )
         )
     calendar = WorkingCalendar.load()

@@ -45,8 +45,9 @@ def feedback_counts(
     if by_agency is None:
         by_agency = feedback_by_agency(start, end)
     rows = [f for a, f in by_agency.items() if agency_ids is None or a in agency_ids]
-    figures = {key: sum(f[key] for f in rows) for key in ("answered", "answered_on_time")}
-    figures["overdue_now"] = sum(f["overdue_now"] for f in rows)
+    figures = {
+        key: sum(f[key] for f in rows) for key in ("answered", "answered_on_time", "overdue_now")
+    }
     return {
         "feedback_total": figures["answered"] + figures["overdue_now"],
         "feedback_on_time": figures["answered_on_time"],

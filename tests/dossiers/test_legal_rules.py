@@ -357,3 +357,19 @@ def test_the_desk_is_offered_one_supplement_request(world):
     services.dossier_supplement(dossier_id=dossier.pk, actor=world.applicant, note="đã bổ sung")
     offered = _offered(world, dossier, world.receptionist)
     assert Action.REQUEST_SUPPLEMENT not in offered and Action.RECEIVE in offered
+
+
+def test_the_workbench_asks_a_leader_for_the_confirmation_of_a_second_request(client, world):
+    from tests.helpers import force_login_verified
+
+    dossier = _second_request_ready(world)
+    force_login_verified(client, world.leader)
+    page = client.get(f"/mot-cua/ho-so/{dossier.ref}/").content.decode()
+    assert "id_request_supplement_confirmation" in page
+    assert "Yêu cầu lần hai phải có xác nhận bằng văn bản của lãnh đạo" in page
+    client.post(
+        f"/mot-cua/ho-so/{dossier.ref}/thao-tac/request_supplement/",
+        {"note": "Bản sao chưa chứng thực", "confirmation": "Giấy tờ bổ sung không hợp lệ"},
+    )
+    row = last(dossier, Action.REQUEST_SUPPLEMENT)
+    assert row.data["repeat"] is True and row.actor_role == "leader"
