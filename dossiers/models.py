@@ -17,7 +17,7 @@ from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast, Upper
+from django.db.models.functions import Cast, Reverse, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -208,6 +208,11 @@ class Dossier(FastChoiceLabels, models.Model):
             models.Index(
                 OpClass(Upper(Cast("code", models.TextField())), name="text_pattern_ops"),
                 name="dossier_code_search",
+            ),
+            # The end of a code ("0009", "261207-0009"): dossiers.queues.code_tail_q.
+            models.Index(
+                OpClass(Reverse(Upper(Cast("code", models.TextField()))), name="text_pattern_ops"),
+                name="dossier_code_tail",
             ),
             # Queues and their counts at city scale (migration 0003): only the open
             # states, a few percent of all dossiers once the years add up.

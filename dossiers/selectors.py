@@ -223,12 +223,14 @@ class PublicStatus:
 
 
 def dossier_public_status(code: str) -> PublicStatus | None:
-    """What anyone may learn from a code: no name, no ID number, no documents."""
+    """What anyone may learn from a code: no name, no ID number, no documents. The code
+    is matched whatever its case (people copy it from a paper slip or type it on a
+    phone), through the code search index on UPPER(code)."""
     code = (code or "").strip()
     if not code or len(code) > 60:
         return None
     dossier = (
-        Dossier.objects.filter(code=code)
+        Dossier.objects.filter(code__iexact=code)
         .select_related("version__procedure", "receiving_agency")
         .first()
     )

@@ -4,22 +4,33 @@ single indexed condition."""
 from __future__ import annotations
 
 import math
+import re
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models import BooleanField, F, Func, Q, TextField, Value
+from django.db.models.functions import Cast, Reverse, Upper
+from django.db.models.lookups import StartsWith
 
 from dossiers import estimates
 from dossiers.queues.scope import PAGE_SIZE
 
+# The end of a code as people read it off a slip or say it at the counter: the day's
+# number ("0009", "9", "-0009") or the day and the number ("261207-0009").
+CODE_TAIL = re.compile(r"(?P<dash>-)?(?P<day>\d{6}-)?(?P<number>\d{1,5})")
+
 
 def search_q(term: str) -> Q:
-    """One search box, three searches told apart by the shape of the term, so that each
-    is a single indexed condition (an OR across them would defeat the indexes):
-    digits only and 4 or more of them -> a personal ID number (exact; a code starts
-    with at most 3 digits before its first dot); any other term with a digit -> a
-    code prefix (dossier_code_search); no digit -> the applicant's name, accents
-    ignored."""
-    if term.isdigit() and len(term) >= 4:
+    """One search box, four searches told apart by the shape of the term, so that each
+    is a single indexed condition (an OR across them would defeat the indexes): the end
+    of a code (a number of up to 4 digits, or `yymmdd-NNNN`) -> a code suffix
+    (dossier_code_tail); digits only and 5 or more of them -> a personal ID number
+    (exact; a code starts with at most 3 digits before its first dot); any other term
+    with a digit -> a code prefix (dossier_code_search); no digit -> the applicant's
+    name, accents ignored."""
+    tail = CODE_TAIL.fullmatch(term)
+    if tail and (tail["dash"] or tail["day"] or len(tail["number"]) <= 4):
+        return code_tail_q(f"-{tail['day'] or ''}{tail['number'].zfill(4)}")
+    if term.isdigit():
         return Q(applicant__id_number=term)
     if any(ch.isdigit() for ch in term):
         return Q(code__istartswith=term)
@@ -30,6 +41,17 @@ def search_q(term: str) -> Q:
         # Trigrams need three characters: a shorter fragment would read every account.
         return Q(pk__isnull=True)  # nothing (and still compiles inside a union)
     return name_q(fragment)
+
+
+def code_tail_q(suffix: str) -> Q:
+    """Codes ending with `suffix`: a prefix of the reversed code, so that the
+    dossier_code_tail index answers it (a LIKE '%...' would read every code)."""
+    return Q(StartsWith(code_reversed(), suffix.upper()[::-1]))
+
+
+def code_reversed():
+    """The indexed expression of dossier_code_tail."""
+    return Reverse(Upper(Cast("code", TextField())))
 
 
 # Listing the K accounts that share a name fragment costs ~K reads of the account

@@ -178,6 +178,23 @@ def test_search_by_code_prefix_id_number_and_name(world):
     )
 
 
+def test_search_by_the_end_of_a_code(world):
+    """What an official reads off a slip or hears at the counter: the day's number,
+    with or without its day, with or without the leading zeros."""
+    code = Dossier.objects.get(pk=world.template.pk).code
+    day, number = code.split("-")[-2:]
+    ending_with = {
+        suffix: set(Dossier.objects.filter(code__endswith=suffix).values_list("pk", flat=True))
+        for suffix in (f"-{number}", f"-{day}-{number}")
+    }
+    assert world.template.pk in ending_with[f"-{day}-{number}"]
+    assert _pks(world.leader, q=f"{day}-{number}") == ending_with[f"-{day}-{number}"]
+    assert _pks(world.leader, q=number) == ending_with[f"-{number}"]
+    assert _pks(world.leader, q=f"-{number}") == ending_with[f"-{number}"]
+    assert _pks(world.leader, q=number.lstrip("0")) == ending_with[f"-{number}"]
+    assert _pks(world.leader, q=f"{day}-9999") == set()
+
+
 def test_another_agency_never_appears_whatever_the_filters(client):
     a, b = two_wards()
     clone_many(b.dossier_built(Status.RECEIVED), 10, start=100)

@@ -41,6 +41,11 @@ def test_code_search_uses_the_code_prefix_index(big):
     assert "dossier_code_search" in plan, plan
 
 
+def test_code_end_search_uses_the_code_tail_index(big):
+    assert "dossier_code_tail" in _plan(big.leader, queue="all", q="261127-1001")
+    assert "dossier_code_tail" in _plan(big.leader, queue="all", q="1001")
+
+
 def test_received_range_uses_the_received_indexes(big):
     day = timezone.localdate() - dt.timedelta(days=9)
     plan = _plan(

@@ -2,6 +2,9 @@
 in with the TOTP code, finds the online dossier in "to receive", opens it and receives
 it; the specialist's queue then holds it after assignment."""
 
+import re
+from urllib.parse import parse_qs, urlparse
+
 from playwright.sync_api import expect
 
 from dossiers.constants import Status
@@ -28,6 +31,12 @@ def test_receptionist_receives_and_assigns_from_the_queue(live_server, page, axe
     page.get_by_role("button", name="Lọc", exact=True).click()
     expect(page.get_by_text("Không có hồ sơ nào trong danh sách này.")).to_be_visible()
     assert "q=" in page.url
+    # A second search replaces the first: one clean query string, not a growing one.
+    page.get_by_label("Mã hồ sơ, tên người nộp hoặc số định danh").fill("vẫn không có ai")
+    page.get_by_role("button", name="Lọc", exact=True).click()
+    expect(page).to_have_url(re.compile(r"v%E1%BA%ABn|vẫn"))
+    query = parse_qs(urlparse(page.url).query)
+    assert query["q"] == ["vẫn không có ai"] and query["hang-doi"] == ["receive"]
     page.get_by_role("link", name="Xóa bộ lọc").click()
 
     page.get_by_role("link", name=dossier.code).click()

@@ -89,6 +89,8 @@ def test_lookup_shows_status_without_personal_data(client, world):
     assert (dossier.code in html and "Đang xử lý" in html) or "In progress" in html
     assert world.applicant.full_name not in html
     assert "giay-to.pdf" not in html
+    typed = client.get("/tra-cuu/", {"ma": f"  {dossier.code.lower()} "}).content.decode()
+    assert dossier.code in typed and "Đang xử lý" in typed
     missing = client.get("/tra-cuu/", {"ma": "000.00.31.H29-000000-9999"}).content.decode()
     assert "giay-to.pdf" not in missing
 
