@@ -73,7 +73,7 @@ def payment_create(*, dossier: Dossier, purpose: str, amount: int, reason: str =
         purpose=purpose,
         amount=amount,
         reason=reason,
-        reference=f"MC{timezone.now():%y%m%d}{secrets.token_hex(6).upper()}",
+        reference=f"MC{timezone.localdate():%y%m%d}{secrets.token_hex(6).upper()}",
     )
 
 

@@ -142,3 +142,20 @@ def test_no_paying_on_a_closed_dossier_or_someone_elses(client):
     assert client.post(url).status_code == 400
     with pytest.raises(services.DossierError):
         services.payment_start(payment_id=fee.pk, actor=world.applicant)
+
+
+def test_a_receipt_number_is_dated_by_the_local_day(world):
+    """At 06:30 in Vietnam it is still yesterday in UTC: the number carries today."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    dossier = world.dossier_built(Status.PROCESSING)
+    with time_machine.travel(
+        dt.datetime(2027, 3, 2, 6, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False
+    ):
+        payment = services.payment_create(
+            dossier=dossier, purpose=PaymentPurpose.FEE, amount=10_000
+        )
+    assert payment.reference.startswith("MC270302")
