@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.gate import official_required
 from backoffice.queue_state import queue_state
 from dossiers import queues, services
-from dossiers.constants import Action
+from dossiers.constants import Action, action_verb
 
 OUTCOMES = {
     services.BulkOutcome.DONE: gettext_lazy("Done"),
@@ -94,7 +94,7 @@ def _report(request, action, results, errors, back, status=200):
         request,
         "backoffice/bulk_result.html",
         {
-            "action_label": dict(Action.choices)[action],
+            "action_label": action_verb(action),
             "results": [(r, OUTCOMES[r.outcome]) for r in results],
             "errors": errors,
             "done": sum(r.outcome == services.BulkOutcome.DONE for r in results),

@@ -24,7 +24,7 @@ from backoffice import consult_views, forms
 from backoffice.gate import RoleRequired, official_required
 from backoffice.queue_state import queue_state
 from dossiers import documents, legal, queues, services
-from dossiers.constants import Action, Status
+from dossiers.constants import Action, Status, action_verb
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
 from dossiers.selectors import dossier_assessment
@@ -292,7 +292,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         panels.append(
             (
                 action,
-                Action(action).label,
+                action_verb(action),
                 form,
                 queues.action_basis(dossier, action),
                 _hint(dossier, action, form),
@@ -355,7 +355,7 @@ def dossier_act(request, ref, action):
     if check.refusal == queues.REFUSED_ROLE:
         # The dossier's state allows the action but none of the official's roles here
         # does: say that (403), not "the dossier has changed".
-        raise RoleRequired(str(Action(action).label))
+        raise RoleRequired(action_verb(action))
     make_form, call = ACTIONS[action]
     form = make_form(dossier, request.POST, request.FILES, auto_id=f"id_{action}_%s")
     if not form.is_valid():

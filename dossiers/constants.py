@@ -68,6 +68,33 @@ class Action(models.TextChoices):
     PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
 
 
+# What an official's button says: the action as a verb. The log keeps the past tense
+# (Action's labels), because a log row tells what happened.
+ACTION_VERBS = {
+    Action.RECEIVE: _("Receive the dossier"),
+    Action.REFUSE: _("Refuse to receive"),
+    Action.ASSIGN: _("Assign for processing"),
+    Action.FORWARD: _("Hand over to another official"),
+    Action.RETURN: _("Send back for rework"),
+    Action.PROPOSE: _("Propose the result"),
+    Action.APPROVE: _("Approve the result"),
+    Action.REQUEST_SUPPLEMENT: _("Request a supplement"),
+    Action.SUPPLEMENT: _("Record the supplement"),
+    Action.REQUIRE_PAYMENT: _("Require the financial obligation"),
+    Action.STOP: _("Stop processing"),
+    Action.RETURN_RESULT: _("Return the result"),
+    Action.APOLOGISE: _("Apologise and set a new appointment"),
+    Action.RECORD_RESULT: _("Record the signed result"),
+    Action.MESSAGE: _("Send a message to the applicant"),
+    Action.NOTE: _("Add an internal note"),
+}
+
+
+def action_verb(action: str) -> str:
+    """The button's words for `action` (the log's words where no verb is set)."""
+    return str(ACTION_VERBS.get(action) or Action(action).label)
+
+
 class ActorRole(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     RECEPTIONIST = "receptionist", _("One-stop desk official")

@@ -258,3 +258,17 @@ def test_an_official_message_with_a_bad_file_writes_nothing(client, world):
 
     assert response.status_code == 200
     assert not dossier.messages.exists() and dossier.log.count() == logged
+
+
+def test_action_buttons_say_what_they_do(client, world):
+    """A button is a verb ("Tiếp nhận hồ sơ"); the log keeps the past tense."""
+    import re
+
+    dossier = world.dossier_built(Status.SUBMITTED)
+    force_login_verified(client, world.receptionist)
+    html = client.get(_url(dossier)).content.decode()
+    buttons = re.findall(
+        r'<button class="button button--primary[^"]*" type="submit">([^<]*)<', html
+    )
+    assert "Tiếp nhận hồ sơ" in buttons and "Từ chối tiếp nhận" in buttons
+    assert not [b for b in buttons if b.startswith("Đã ")]
