@@ -225,8 +225,8 @@ class RecordResultForm(forms.Form):
 class ReturnResultForm(forms.Form):
     mode = forms.TypedChoiceField(
         label=_("How the result is returned"),
-        # In person at the desk is what most returns are; a form posted without a mode
-        # (older pages, keyboard shortcuts) keeps meaning that.
+        # The way the applicant filed is the way they expect the result back; a form
+        # posted without a mode (older pages, keyboard shortcuts) means that way too.
         required=False,
         empty_value="in_person",
         widget=forms.RadioSelect,
@@ -239,11 +239,14 @@ class ReturnResultForm(forms.Form):
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, **kwargs):
-        from dossiers.constants import ReturnMode
+    def __init__(self, *args, filed_through: str = "", **kwargs):
+        from dossiers.constants import ReturnMode, return_mode_for_channel
 
         super().__init__(*args, **kwargs)
         self.fields["mode"].choices = ReturnMode.choices
+        default = return_mode_for_channel(filed_through)
+        self.fields["mode"].initial = default
+        self.fields["mode"].empty_value = default
 
     def clean(self):
         data = super().clean()

@@ -189,7 +189,7 @@ ACTIONS = {
         ),
     ),
     Action.RETURN_RESULT: (
-        lambda dossier, *a, **kw: forms.ReturnResultForm(*a, **kw),
+        lambda dossier, *a, **kw: forms.ReturnResultForm(*a, filed_through=dossier.channel, **kw),
         lambda dossier, user, role, d: services.dossier_return_result(
             dossier_id=dossier.pk,
             actor=user,

@@ -131,6 +131,13 @@ class ReturnMode(models.TextChoices):
     POST = "post", _("By post")
 
 
+def return_mode_for_channel(channel: str) -> str:
+    """The return a dossier filed through `channel` expects (in person when unknown)."""
+    return {"online": ReturnMode.ONLINE, "postal": ReturnMode.POST}.get(
+        channel, ReturnMode.IN_PERSON
+    ).value
+
+
 class StandardForm(models.TextChoices):
     """The standard one-stop documents (`dossiers.legal.FORMS`; their printed titles
     are `legal.FORM_TITLES`)."""

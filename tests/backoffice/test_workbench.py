@@ -272,3 +272,17 @@ def test_action_buttons_say_what_they_do(client, world):
     )
     assert "Tiếp nhận hồ sơ" in buttons and "Từ chối tiếp nhận" in buttons
     assert not [b for b in buttons if b.startswith("Đã ")]
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"), [("online", "online"), ("direct", "in_person"), ("postal", "post")]
+)
+def test_the_result_goes_back_the_way_the_dossier_came(client, world, channel, expected):
+    import re
+
+    dossier = world.dossier_built(Status.RESULT_READY)
+    type(dossier).objects.filter(pk=dossier.pk).update(channel=channel)
+    force_login_verified(client, world.receptionist)
+    html = client.get(_url(dossier)).content.decode()
+    checked = re.findall(r'<input type="radio" name="mode" value="(\w+)"[^>]*checked', html)
+    assert checked == [expected]
