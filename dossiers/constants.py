@@ -30,6 +30,26 @@ class Status(models.TextChoices):
     RETURNED = "returned", _("Result returned")
 
 
+# One colour family per outcome, shown with the status's words (never colour alone):
+# a draft, in progress, waiting for the applicant, done, ended without a result.
+STATUS_TONES = {
+    Status.DRAFT: "draft",
+    Status.DISCARDED: "ended",
+    Status.SUBMITTED: "progress",
+    Status.DESK_SUPPLEMENT: "waiting",
+    Status.RECEIVED: "progress",
+    Status.REFUSED: "ended",
+    Status.WITHDRAWN: "ended",
+    Status.PROCESSING: "progress",
+    Status.AWAITING_APPROVAL: "progress",
+    Status.SUPPLEMENT_REQUESTED: "waiting",
+    Status.AWAITING_PAYMENT: "waiting",
+    Status.STOPPED: "ended",
+    Status.RESULT_READY: "done",
+    Status.RETURNED: "done",
+}
+
+
 class Action(models.TextChoices):
     """What a log row records. Transitions first, then events that keep the state."""
 

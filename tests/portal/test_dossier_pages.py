@@ -238,3 +238,19 @@ def test_submitting_is_for_the_applicant_only_and_only_when_complete(client, wor
     assert accepted["Location"] == reverse("portal:dossier-submitted", kwargs={"ref": complete.ref})
     complete.refresh_from_db()
     assert complete.status == Status.SUBMITTED and complete.code
+
+
+def test_status_badges_tell_outcomes_apart(client, world):
+    """Refused, returned and in progress look different; every status has a family."""
+    from dossiers.constants import STATUS_TONES
+
+    assert set(STATUS_TONES) == set(Status.values)
+    refused = world.dossier_built(Status.REFUSED)
+    returned = world.dossier_built(Status.RETURNED)
+    waiting = world.dossier_built(Status.SUPPLEMENT_REQUESTED)
+    client.force_login(world.applicant)
+    html = client.get("/ho-so/").content.decode()
+    for dossier, tone in ((refused, "ended"), (returned, "done"), (waiting, "waiting")):
+        detail = client.get(dossier.get_absolute_url()).content.decode()
+        assert f'class="badge badge--{tone}">{dossier.get_status_display()}<' in detail
+        assert f'badge--{tone}">{dossier.get_status_display()}' in html
