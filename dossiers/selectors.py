@@ -106,6 +106,20 @@ def applicant_can_supplement(dossier: Dossier) -> bool:
     return _applicant_may(dossier, Action.SUPPLEMENT)
 
 
+def supplement_request_pending(dossier: Dossier) -> DossierLog | None:
+    """The request the applicant is answering (what is missing and why), shown beside
+    the form that answers it; None when no supplement is awaited."""
+    if dossier.status not in (Status.DESK_SUPPLEMENT, Status.SUPPLEMENT_REQUESTED):
+        return None
+    return (
+        DossierLog.objects.filter(
+            dossier=dossier, action=Action.REQUEST_SUPPLEMENT, visibility=Visibility.PUBLIC
+        )
+        .order_by("-seq")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class MomentEvaluation:
     """One moment the applicant may evaluate, and the evaluation given (or None)."""

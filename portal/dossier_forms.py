@@ -36,6 +36,8 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for withdrawing"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Set by the confirmation page's button: withdrawing cannot be undone.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class SupplementForm(forms.Form):
@@ -97,9 +99,16 @@ class RatingForm(forms.Form):
         kwargs.setdefault("initial", {"moment": moment})
         super().__init__(*args, **kwargs)
         self.moment = moment if moment in CRITERIA else None
+        # A labelled scale with nothing chosen in advance: a preset score would be
+        # counted as the applicant's own when they skip a question.
         choices = [(i, f"{i} - {SCORE_LABELS[i]}") for i in range(5, 0, -1)]
         scores = {
-            name: forms.TypedChoiceField(label=CRITERION_LABELS[name], choices=choices, coerce=int)
+            name: forms.TypedChoiceField(
+                label=CRITERION_LABELS[name],
+                choices=choices,
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "scale"}),
+            )
             for name in CRITERIA.get(self.moment, ())
         }
         self.fields = {**scores, **self.fields}

@@ -39,11 +39,13 @@ from dossiers.selectors import (
     stored_file_get_for_owner,
     stored_files_for,
     stored_files_page,
+    supplement_request_pending,
 )
 from dossiers.workflow import TransitionNotAllowed
 from identity.selectors import acting_parties_for, businesses_for
 from portal.dossier_forms import (
     CRITERION_LABELS,
+    SCORE_LABELS,
     MessageForm,
     RatingForm,
     StartForm,
@@ -347,6 +349,7 @@ def detail_context(request, dossier, **forms):
         "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
         "can_withdraw": applicant_can_withdraw(dossier),
         "can_supplement": applicant_can_supplement(dossier),
+        "supplement_request": supplement_request_pending(dossier),
         "can_message": applicant_can_message(dossier),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
@@ -362,7 +365,10 @@ def _evaluations(dossier, bound=None):
     rows = []
     for e in applicant_evaluations(dossier):
         if e.given is not None:
-            given = [(CRITERION_LABELS[c], getattr(e.given, c)) for c in e.criteria]
+            given = [
+                (CRITERION_LABELS[c], getattr(e.given, c), SCORE_LABELS.get(getattr(e.given, c)))
+                for c in e.criteria
+            ]
             rows.append((e, None, given))
         else:
             same = bound is not None and bound.moment == e.moment
@@ -370,8 +376,9 @@ def _evaluations(dossier, bound=None):
     return rows
 
 
-def _act(request, dossier, form_name, form, call):
-    """Run one service for a dossier-page form; on refusal re-render with the message."""
+def _act(request, dossier, form_name, form, call, *, done: str):
+    """Run one service for a dossier-page form: on success back to the dossier with
+    `done` said; on refusal re-render with the message."""
     error = None
     if form.is_valid():
         try:
@@ -381,6 +388,7 @@ def _act(request, dossier, form_name, form, call):
         except TransitionNotAllowed:
             error = _("This action is no longer possible for this dossier.")
         else:
+            messages.success(request, done)
             return redirect(dossier)
     else:
         error = _("Please correct the errors below.")
@@ -396,15 +404,23 @@ def _act(request, dossier, form_name, form, call):
 @login_required
 @require_POST
 def dossier_withdraw(request, ref):
+    """Withdrawal ends the dossier for good: the first post with a reason asks for a
+    confirmation on its own page; the confirmed post withdraws."""
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
+    form = WithdrawForm(request.POST)
+    if form.is_valid() and not form.cleaned_data["confirm"] and applicant_can_withdraw(dossier):
+        return render(
+            request, "portal/dossiers/withdraw_confirm.html", {"dossier": dossier, "form": form}
+        )
     return _act(
         request,
         dossier,
         "withdraw_form",
-        WithdrawForm(request.POST),
+        form,
         lambda d: services.dossier_withdraw(
             dossier_id=dossier.pk, actor=request.user, reason=d["reason"]
         ),
+        done=_("Your dossier was withdrawn. The agency will not process it any further."),
     )
 
 
@@ -423,6 +439,7 @@ def dossier_supplement(request, ref):
             note=d["note"],
             uploads=request.FILES.getlist("files"),
         ),
+        done=_("Your supplement was sent. The agency will continue processing your dossier."),
     )
 
 
@@ -438,6 +455,7 @@ def dossier_message(request, ref):
         lambda d: services.dossier_message_send(
             dossier_id=dossier.pk, actor=request.user, body=d["body"], upload=d["attachment"]
         ),
+        done=_("Your message was sent to the agency."),
     )
 
 
@@ -468,7 +486,9 @@ def dossier_rate(request, ref):
             comment=d["comment"],
         )
 
-    return _act(request, dossier, "rating_form", form, call)
+    return _act(
+        request, dossier, "rating_form", form, call, done=_("Thank you for your evaluation.")
+    )
 
 
 @login_required

@@ -99,7 +99,9 @@ def test_citizen_files_follows_supplements_pays_and_rates(
         dossier_id=dossier.pk, actor=specialist, note="Bổ sung bản sao giấy khai sinh."
     )
     page.reload()
-    expect(page.get_by_text("Bổ sung bản sao giấy khai sinh.")).to_be_visible()
+    # The request stands beside the form that answers it (and in the timeline).
+    supplement = page.locator("section").filter(has=page.locator("#supp"))
+    expect(supplement.get_by_text("Bổ sung bản sao giấy khai sinh.")).to_be_visible()
     axe_check(page, "supplement requested")
     page.get_by_label("Giấy tờ được yêu cầu").set_input_files(
         _pdf_file(tmp_path, "khai-sinh.pdf", "Khai sinh")
@@ -142,8 +144,17 @@ def test_citizen_files_follows_supplements_pays_and_rates(
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
     # One form per moment reached (receipt, supplement, result): the result's.
     rate_result = page.get_by_role("button", name=re.compile("Gửi đánh giá.*Khi có kết quả"))
+    result_form = page.locator("form").filter(has=rate_result)
+    # Nothing is chosen in advance: an unanswered scale stops the form from leaving.
+    rate_result.click()
+    assert result_form.locator("input[type=radio]:invalid").count() > 0
+    assert not dossier.ratings.exists()
+    for choice in result_form.get_by_label("5 - Rất hài lòng").all():
+        choice.check()
     rate_result.click()
     expect(rate_result).to_have_count(0)
+    expect(page.get_by_text("Cảm ơn bạn đã đánh giá.")).to_be_visible()
+    expect(page.get_by_text("5/5 - Rất hài lòng").first).to_be_visible()
     axe_check(page, "rated")
     assert dossier.ratings.get(moment="result").overall == 5
 

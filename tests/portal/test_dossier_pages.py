@@ -187,9 +187,15 @@ def test_download_streams_the_file_privately(client, world):
 def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
     client.force_login(world.applicant)
     d = world.dossier_built(Status.SUPPLEMENT_REQUESTED)
+    asked = d.log.filter(action="request_supplement").latest("seq").note
+    page = client.get(d.get_absolute_url()).content.decode()
+    # What is missing stands beside the form that answers it.
+    supplement_section = page.split('id="supp"')[1].split("</section>")[0]
+    assert asked and asked in supplement_section
     url = reverse("portal:dossier-supplement", kwargs={"ref": d.ref})
     assert client.post(url, {"note": ""}).status_code == 400
-    client.post(url, {"note": "Đã bổ sung", "files": [pdf("bs.pdf")]})
+    sent = client.post(url, {"note": "Đã bổ sung", "files": [pdf("bs.pdf")]}, follow=True)
+    assert "Đã gửi hồ sơ bổ sung" in sent.content.decode()
     d.refresh_from_db()
     assert d.status == Status.PROCESSING
 
@@ -204,16 +210,28 @@ def test_supplement_withdraw_and_rate_from_the_dossier_page(client, world):
 
     withdraw = reverse("portal:dossier-withdraw", kwargs={"ref": d.ref})
     assert client.post(withdraw, {"reason": ""}).status_code == 400
-    client.post(withdraw, {"reason": "Không còn nhu cầu"})
+    # The first post asks to confirm, and changes nothing.
+    asked = client.post(withdraw, {"reason": "Không còn nhu cầu"})
+    assert asked.status_code == 200
+    assert "Rút hồ sơ này?" in asked.content.decode()
+    assert "Không còn nhu cầu" in asked.content.decode()
+    d.refresh_from_db()
+    assert d.status == Status.PROCESSING
+    done_page = client.post(withdraw, {"reason": "Không còn nhu cầu", "confirm": "1"}, follow=True)
+    assert "Hồ sơ của bạn đã được rút" in done_page.content.decode()
     d.refresh_from_db()
     assert d.status == Status.WITHDRAWN
+    assert d.log.latest("seq").note == "Không còn nhu cầu"
 
     done = world.dossier_built(Status.RETURNED)
-    client.post(
+    thanked = client.post(
         reverse("portal:dossier-rate", kwargs={"ref": done.ref}),
         {**dict.fromkeys(CRITERIA["result"], 4), "moment": "result", "comment": "Tốt"},
+        follow=True,
     )
     assert done.ratings.get(moment="result").overall == 4
+    html = thanked.content.decode()
+    assert "Cảm ơn bạn đã đánh giá." in html and "4/5 - Hài lòng" in html
 
 
 def test_submitting_is_for_the_applicant_only_and_only_when_complete(client, world):

@@ -38,9 +38,11 @@ def test_the_page_offers_a_form_per_open_moment_and_shows_what_was_given(client,
     assert 'id="rate-receipt"' in html and 'id="rate-supplement"' in html
     assert 'id="rate-result"' not in html and 'id="rate-refusal"' not in html
     # Each form has its own ids, and every score has its label.
-    assert 'for="id_receipt_overall"' in html and 'id="id_supplement_contacts"' in html
-    assert 'id="id_receipt_contacts"' not in html  # not asked at receipt
-    assert "5 - Rất hài lòng" in html
+    assert 'for="id_receipt_overall_0"' in html and 'id="id_supplement_contacts_0"' in html
+    assert 'id="id_receipt_contacts_0"' not in html  # not asked at receipt
+    # Labelled radio scales, nothing chosen in advance.
+    assert "5 - Rất hài lòng" in html and 'type="radio" name="overall"' in html
+    assert "checked" not in html.split('id="rate-receipt"')[1].split("</form>")[0]
 
     response = _rate(client, dossier, "supplement", score=2, comment="Phải đi lại hai lần")
     assert response.status_code == 302
@@ -54,9 +56,10 @@ def test_the_page_offers_a_form_per_open_moment_and_shows_what_was_given(client,
     assert row.data == {"moment": "supplement", "overall": 2}
 
     html = _page(client, dossier).content.decode()
-    assert 'id="id_supplement_overall"' not in html  # evaluated: no form any more
-    assert "Đánh giá của bạn ngày" in html and "2/5" in html and "Phải đi lại hai lần" in html
-    assert 'id="id_receipt_overall"' in html  # the receipt is still open
+    assert 'id="id_supplement_overall_0"' not in html  # evaluated: no form any more
+    assert "Đánh giá của bạn ngày" in html and "2/5 - Không hài lòng" in html
+    assert "Phải đi lại hai lần" in html
+    assert 'id="id_receipt_overall_0"' in html  # the receipt is still open
 
 
 def test_a_second_evaluation_of_a_moment_is_refused_and_writes_nothing(client, world):
