@@ -45,7 +45,9 @@ class PickForm(forms.Form):
         self.fields["co_quan"].choices = [(a.pk, f"{a.name} ({a.code})") for a in agencies]
         groups: dict = {}
         for case in cases:
-            groups.setdefault(case.version.procedure.name, []).append((case.pk, case.name))
+            groups.setdefault(case.version.procedure.name, []).append(
+                (case.pk, case.label or case.version.procedure.name)
+            )
         self.fields["truong_hop"].choices = [("", "---"), *groups.items()]
 
 

@@ -17,8 +17,9 @@ class StartForm(forms.Form):
     def __init__(self, *args, cases, agencies, parties, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
-        if len(cases) == 1:  # nothing to choose: preselect it
+        if len(cases) == 1:  # nothing to choose: no question asked
             self.fields["case"].initial = cases[0].pk
+            self.fields["case"].widget = forms.HiddenInput()
         self.fields["agency"].queryset = agencies
         if len(agencies) == 1:  # one place receives it: no "---------" to pick from
             self.fields["agency"].initial = agencies[0].pk

@@ -37,7 +37,7 @@ from dossiers.selectors import (
     dossier_public_status,
     dossier_visible_documents,
     stored_file_get_for_owner,
-    stored_files_for,
+    stored_files_by_component,
     stored_files_page,
     supplement_request_pending,
 )
@@ -119,20 +119,18 @@ def _edit_context(request, dossier, declaration=None, upload_errors=None):
     attached = {}
     for doc in dossier.documents.select_related("file"):
         attached.setdefault(doc.required_document_id, []).append(doc)
+    components = list(dossier.case.documents.all())
+    mine = stored_files_by_component(request.user, components)
     documents = [
         {
             "required": r,
             "attached": attached.get(r.pk, []),
             "error": (upload_errors or {}).get(r.pk),
+            "my_files": mine.get(r.pk, []),
         }
-        for r in dossier.case.documents.all()
+        for r in components
     ]
-    return {
-        "dossier": dossier,
-        "declaration": declaration,
-        "documents": documents,
-        "my_files": stored_files_for(request.user)[:20],
-    }
+    return {"dossier": dossier, "declaration": declaration, "documents": documents}
 
 
 @login_required

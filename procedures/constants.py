@@ -78,3 +78,8 @@ class StepRole(models.TextChoices):
 class OverrideKind(models.TextChoices):
     DAY_OFF = "day_off", _("Extra day off")
     WORKING_DAY = "working_day", _("Make-up working day")
+
+
+# The name a national record's documents get when the record names no case: it says
+# nothing about the applicant's situation, so pages and forms leave it out.
+DEFAULT_CASE_NAME = "Thành phần hồ sơ"

@@ -31,6 +31,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from procedures.constants import (
+    DEFAULT_CASE_NAME,
     AgencyKind,
     ChannelMethod,
     FeeKind,
@@ -78,7 +79,6 @@ LEVEL_TEXT = {
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{2,29}$")
 MAX_TIME = Decimal(3650)
 # Data, not UI text: the national catalogue is in Vietnamese.
-DEFAULT_CASE_NAME = "Thành phần hồ sơ"
 
 
 class RecordError(Exception):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procedures.constants import (
     CHOICE_TYPES,
+    DEFAULT_CASE_NAME,
     AgencyKind,
     ChannelMethod,
     FeeKind,
@@ -455,6 +456,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The case as pages and forms name it: nothing for the unnamed default case."""
+        return "" if self.name.strip() == DEFAULT_CASE_NAME else self.name
 
 
 def _template_path(instance, filename):

@@ -236,3 +236,57 @@ def test_every_my_documents_url_is_only_for_the_owner(client, world):
     assert client.post(urls[1][1]).status_code == 302  # refused: an open dossier uses it
     mine.refresh_from_db()
     assert mine.deleted_at is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Bản sao Giấy khai sinh", "Giấy khai sinh (bản sao có chứng thực)", True),
+        ("Phiếu lý lịch tư pháp", "Phiếu Lý lịch tư pháp", True),
+        ("Đơn đề nghị cấp Phiếu lý lịch tư pháp", "Phiếu lý lịch tư pháp", False),
+        ("Giấy xác nhận tình trạng hôn nhân", "Phiếu lý lịch tư pháp", False),
+        ("Tờ khai đăng ký kết hôn", "Giấy khai sinh", False),
+    ],
+)
+def test_documents_are_the_same_kind_by_name(a, b, same):
+    from dossiers.selectors import document_words, same_document
+
+    assert same_document(document_words(a), document_words(b)) is same
+
+
+def test_the_draft_offers_only_my_documents_of_the_same_kind_none_chosen(client, world):
+    from tests.procedures.factories import DocumentFactory
+
+    birth = DocumentFactory(case=world.case, name="Bản sao Giấy khai sinh")
+    record = DocumentFactory(case=world.case, name="Phiếu lý lịch tư pháp")
+    earlier = world.draft()
+    for component, name in ((birth, "khai-sinh.pdf"), (record, "ly-lich.pdf")):
+        services.dossier_attach_file(
+            dossier_id=earlier.pk,
+            actor=world.applicant,
+            required_document_id=component.pk,
+            upload=pdf(name),
+        )
+    draft = world.draft()
+    client.force_login(world.applicant)
+    page = client.get(reverse("portal:dossier-edit", kwargs={"ref": draft.ref})).content.decode()
+
+    def offered(component):
+        marker = f'id="mine-{component.pk}"'
+        if marker not in page:
+            return None
+        select = page.split(marker)[1].split("</select>")[0]
+        return select
+
+    assert "khai-sinh.pdf" in offered(birth) and "ly-lich.pdf" not in offered(birth)
+    assert "ly-lich.pdf" in offered(record) and "khai-sinh.pdf" not in offered(record)
+    assert offered(world.document) is None  # nothing of that kind: no choice offered
+    assert "selected" not in offered(birth)
+    assert '<option value="">' in offered(birth)
+    # Sending the empty choice attaches nothing and says so.
+    response = client.post(
+        reverse("portal:dossier-edit", kwargs={"ref": draft.ref}),
+        {"upload": "1", "required_document": birth.pk, "stored_file": ""},
+    )
+    assert response.status_code == 200 and not draft.documents.exists()
+    assert "Hãy chọn một tệp." in response.content.decode()
