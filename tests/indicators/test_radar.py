@@ -297,3 +297,68 @@ def test_a_note_to_the_holder_is_an_internal_log_row(data):
         data.world.leader,
         "Báo cáo lý do chậm trước 15:00",
     )
+
+
+def test_a_specialist_cannot_act_from_the_radar(data):
+    response = client_for(data.world.specialist).post(
+        f"{URL}ho-so/{data.B.ref}/phan-cong/", {"assignee": data.idle.pk}
+    )
+    assert response.status_code == 403
+    data.B.refresh_from_db()
+    assert data.B.assignee == data.world.specialist
+
+
+# --- the weekly digest ---------------------------------------------------------------
+
+
+def test_the_weekly_digest_goes_once_per_leader_and_week(data, mailoutbox):
+    from indicators import digest
+    from notifications.constants import OfficialEmail
+    from notifications.services import preference_save
+
+    data.world.leader.email = "nam@example.vn"
+    data.world.leader.save()
+    data.w2.leader.email = "w2@example.vn"
+    data.w2.leader.save()
+    quiet = make_official(OfficialRole.LEADER, data.ward.code, email="quiet@example.vn")
+    preference_save(user=quiet, citizen_channel="email", official_email=OfficialEmail.NONE,
+                    language="vi")  # fmt: skip
+
+    assert digest.send_radar_digests(now=NOW) == 2
+    assert digest.send_radar_digests(now=NOW) == 0
+    # Later the same ISO week: still nothing; the next week: again.
+    assert digest.send_radar_digests(now=NOW + dt.timedelta(days=2)) == 0
+    by_to = {m.to[0]: m for m in mailoutbox}
+    assert set(by_to) == {"nam@example.vn", "w2@example.vn"}
+    body = by_to["nam@example.vn"].body
+    assert "Radar điểm nghẽn" in by_to["nam@example.vn"].subject
+    assert data.C.code in body and data.G.code not in body
+    # Longest waiting first, at most five.
+    assert body.index(data.C.code) < body.index(data.F.code) < body.index(data.A.code)
+    assert "Chuyên viên xử lý: 3/4" in body
+    assert data.G.code in by_to["w2@example.vn"].body
+    assert digest.send_radar_digests(now=NOW + dt.timedelta(days=7)) == 2
+
+
+def test_the_command_sends_the_digest_now(data, mailoutbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("send_radar_digest", stdout=out)
+    call_command("send_radar_digest", stdout=out)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [data.world.leader.email, data.w2.leader.email]
+    )
+    assert out.getvalue().splitlines() == ["Radar digests sent: 2.", "Radar digests sent: 0."]
+
+
+def test_the_statistics_refresh_job_summarises_the_open_dossiers(data):
+    from indicators import tasks
+    from indicators.models import OpenStat
+
+    OpenStat.objects.all().delete()
+    with at(2026, 3, 11, 10, 0):
+        tasks.refresh_recent()
+    assert sum(OpenStat.objects.values_list("n", flat=True)) == 6
