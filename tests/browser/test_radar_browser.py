@@ -34,6 +34,7 @@ def test_the_radar_as_a_leader(live_server, page, axe_check):
 
     # Acting goes through the service: the overdue dossier needs its apology first.
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/mot-cua/diem-nghen/")
     item = page.locator(".radar-item").first
     item.get_by_text("Xử lý", exact=True).click()
     item.get_by_label("Chuyển cho chuyên viên").select_option(label="Hoa")
