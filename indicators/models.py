@@ -224,11 +224,12 @@ TIME_USED = ("used_lt50", "used_50_80", "used_80_100", "overdue", "clock_stopped
 
 
 class OpenStat(models.Model):
-    """The open dossiers at the last refresh, per key (agencies, procedure, state,
-    holder): how many, how much of their allotted time they used, how long they have
+    """The open dossiers at the last refresh, per key (agencies, state, assignee): how
+    many, how much of their allotted time they used, how long they have
     waited in their state. Rewritten whole by `indicators.radar_refresh.refresh_open`
     (every refresh of the statistics), never per request: the radar's tables sum these
-    rows instead of visiting every open dossier of a city. Ids without foreign keys,
+    rows instead of visiting every open dossier of a city. No procedure in the key: it
+    would make the rows nearly as many as the open dossiers. Ids without foreign keys,
     like `DailyStat`; 0 = none."""
 
     receiving_agency_id = models.IntegerField()
@@ -236,7 +237,6 @@ class OpenStat(models.Model):
     # Who has it in hand: the desk of the receiving agency before processing and once
     # the result is ready, the competent agency in between.
     holder_agency_id = models.IntegerField()
-    procedure_id = models.IntegerField()
     status = models.CharField(max_length=24)
     assignee_id = models.IntegerField()
     n = models.IntegerField(default=0)

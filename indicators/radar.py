@@ -181,10 +181,8 @@ def summary_tables(tree: Tree, ids: set[int] | None) -> dict:
         lambda r: r["holder_agency_id"],
         lambda a: tree.nodes[a].name if a in tree.nodes else str(a),
     )
-    agencies.sort(key=lambda line: (-line.used.get("overdue", 0), -line.n, line.label))
+    agencies.sort(key=lambda line: (-line.overdue, -line.n, line.label))
     officials = _officials(base, tree, ids)
-    for line in (total, *states, *agencies, *officials):
-        line.overdue = line.used.get("overdue", 0)
     return {"total": total, "states": states, "agencies": agencies, "officials": officials}
 
 
@@ -199,14 +197,18 @@ def _officials(base, tree: Tree, ids) -> list[OfficialLine]:
     rows = list(_grouped(own, "assignee_id", "competent_agency_id"))
     if not rows:
         return []
-    agencies = {r["competent_agency_id"] for r in rows}
+    # The most loaded first; names and peers are read for the officials shown only.
+    rows.sort(key=lambda r: (-(r["overdue"] or 0), -r["n"], r["assignee_id"]))
+    shown = rows[:OFFICIALS_SHOWN]
+    agencies = {r["competent_agency_id"] for r in shown}
     peers: dict[int, dict[int, list[int]]] = {a: {} for a in agencies}
     for agency_id, user_id in OfficialMembership.objects.filter(
         agency_id__in=agencies, role=OfficialRole.SPECIALIST, user__is_active=True
     ).values_list("agency_id", "user_id"):
         peers[agency_id][user_id] = [0, 0]
     for r in rows:
-        peers[r["competent_agency_id"]][r["assignee_id"]] = [r["n"], r["overdue"] or 0]
+        if r["competent_agency_id"] in peers:
+            peers[r["competent_agency_id"]][r["assignee_id"]] = [r["n"], r["overdue"] or 0]
     medians = {
         a: (
             pystats.median(v[0] for v in by_user.values()),
@@ -217,17 +219,18 @@ def _officials(base, tree: Tree, ids) -> list[OfficialLine]:
     users = {
         u.pk: u
         for u in get_user_model()
-        .objects.filter(pk__in={r["assignee_id"] for r in rows})
+        .objects.filter(pk__in={r["assignee_id"] for r in shown})
         .only("pk", "full_name", "first_name", "last_name", "username")
     }
     out = []
-    for r in rows:
+    for r in shown:
         agency_id = r["competent_agency_id"]
         user = users.get(r["assignee_id"])
         line = OfficialLine(
             key=r["assignee_id"],
             label=str(user) if user else str(r["assignee_id"]),
             n=r["n"] or 0,
+            overdue=r["overdue"] or 0,
             wait_days=r["wait_days"] or 0,
             wait_max=r["wait_max"] or 0,
             used={name: r[name] or 0 for name in TIME_USED},
@@ -236,10 +239,8 @@ def _officials(base, tree: Tree, ids) -> list[OfficialLine]:
             peers_median_n=medians[agency_id][0],
             peers_median_overdue=medians[agency_id][1],
         )
-        line.overdue = line.used.get("overdue", 0)
         out.append(line)
-    out.sort(key=lambda line: (-line.overdue, -line.n, line.label))
-    return out[:OFFICIALS_SHOWN]
+    return out
 
 
 # --- the longest waiting -------------------------------------------------------------

@@ -90,7 +90,6 @@ def open_rows(now: dt.datetime, calendar: WorkingCalendar) -> list[OpenStat]:
         .values(
             "receiving_agency_id",
             "competent_agency_id",
-            "version__procedure_id",
             "version_id",
             "channel",
             "status",
@@ -105,16 +104,15 @@ def open_rows(now: dt.datetime, calendar: WorkingCalendar) -> list[OpenStat]:
     rows: dict[tuple, OpenStat] = {}
     for g in groups:
         recv, comp, status = g["receiving_agency_id"], g["competent_agency_id"], g["status"]
-        key = (recv, comp, g["version__procedure_id"], status, g["assignee_id"] or 0)
+        key = (recv, comp, status, g["assignee_id"] or 0)
         row = rows.get(key)
         if row is None:
             row = rows[key] = OpenStat(
                 receiving_agency_id=recv,
                 competent_agency_id=comp,
                 holder_agency_id=holder_agency(status, recv, comp),
-                procedure_id=key[2],
                 status=status,
-                assignee_id=key[4],
+                assignee_id=key[3],
                 computed_at=now,
             )
         n, past = g["n"], g["past"] if status in RUNNING else 0

@@ -362,3 +362,12 @@ def test_the_statistics_refresh_job_summarises_the_open_dossiers(data):
     with at(2026, 3, 11, 10, 0):
         tasks.refresh_recent()
     assert sum(OpenStat.objects.values_list("n", flat=True)) == 6
+
+
+def test_the_digest_is_on_the_beat_schedule_and_registered():
+    from config.celery import BEAT_SCHEDULE, app
+
+    app.loader.import_default_modules()
+    entry = BEAT_SCHEDULE["radar-weekly-digest"]
+    assert entry["task"] == "indicators.radar_digests"
+    assert entry["task"] in app.tasks
