@@ -21,7 +21,7 @@ from backoffice.gate import forbidden, official_required
 from indicators import charts, drilldown, exports, periods, reports, selectors
 
 
-def _scope_and_agency(request):
+def scope_and_agency(request):
     tree = selectors.agency_tree()
     scope = selectors.statistics_scope(request.user, tree)
     code = (request.GET.get("co-quan") or "").strip()
@@ -42,7 +42,7 @@ def _period(request):
         return periods.period_of("month", timezone.localdate()), str(error)
 
 
-def _agency_choices(tree, scope):
+def agency_choices(tree, scope):
     choices = [("", _("Whole city"))] if scope.city else []
 
     def walk(parent, depth):
@@ -97,7 +97,7 @@ def _figure_rows(f):
 @require_GET
 @official_required
 def statistics(request):
-    tree, scope, agency_id = _scope_and_agency(request)
+    tree, scope, agency_id = scope_and_agency(request)
     if not scope.allowed:
         return forbidden(request, "role")
     period, error = _period(request)
@@ -121,7 +121,7 @@ def statistics(request):
         "start": request.GET.get("tu", ""),
         "end": request.GET.get("den", ""),
         "agency_code": code,
-        "agency_choices": _agency_choices(tree, scope),
+        "agency_choices": agency_choices(tree, scope),
         "figure_rows": _figure_rows(report.figures),
         "drill": urlencode(base),
         "export_query": urlencode({**kept, "xuat": "xlsx"}),
@@ -153,7 +153,7 @@ def statistics(request):
 @require_GET
 @official_required
 def statistics_dossiers(request):
-    tree, scope, agency_id = _scope_and_agency(request)
+    tree, scope, agency_id = scope_and_agency(request)
     if not scope.allowed:
         return forbidden(request, "role")
     period, error = _period(request)

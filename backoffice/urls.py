@@ -8,6 +8,7 @@ from backoffice import (
     feedback_views,
     filing_views,
     queue_views,
+    radar_views,
     statistics_views,
     views,
 )
@@ -57,6 +58,11 @@ urlpatterns = [
     path("phan-anh/<uuid:ref>/tep/<int:pk>/", feedback_views.attachment, name="feedback-file"),
     path("thong-ke/", statistics_views.statistics, name="statistics"),
     path("thong-ke/ho-so/", statistics_views.statistics_dossiers, name="statistics-dossiers"),
+    path("diem-nghen/", radar_views.radar_page, name="radar"),
+    path(
+        "diem-nghen/ho-so/<uuid:ref>/phan-cong/", radar_views.radar_reassign, name="radar-reassign"
+    ),
+    path("diem-nghen/ho-so/<uuid:ref>/ghi-chu/", radar_views.radar_note, name="radar-note"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("xac-thuc/", views.otp_verify, name="otp-verify"),

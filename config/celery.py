@@ -57,6 +57,11 @@ BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 800},
     },
+    # The bottleneck radar to each leader (indicators.digest), once per week.
+    "radar-weekly-digest": {
+        "task": "indicators.radar_digests",
+        "schedule": crontab(hour=7, minute=15, day_of_week="mon"),
+    },
     "agencies-weekly-summary": {
         "task": "notifications.weekly_summaries",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

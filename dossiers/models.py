@@ -238,6 +238,14 @@ class Dossier(FastChoiceLabels, models.Model):
                 name="dossier_comp_filed",
                 condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
             ),
+            # The radar's longest-waiting open dossiers (indicators.radar): in the order
+            # of their last transition, the agencies read from the index itself.
+            models.Index(
+                fields=["updated_at", "id"],
+                name="dossier_open_waiting",
+                include=["receiving_agency", "competent_agency"],
+                condition=Q(status__in=OPEN_STATES),
+            ),
         ]
         # The queue tabs' counts (dossiers.tally, migration 0009).
         triggers = [
@@ -732,6 +740,13 @@ class Consultation(FastChoiceLabels, models.Model):
             # reply-by first, keyset on (reply_by, id).
             models.Index(
                 fields=["consulted_agency", "status", "reply_by", "id"], name="consult_queue"
+            ),
+            # The asking side's open questions, oldest first (the radar's "waiting on
+            # another agency").
+            models.Index(
+                fields=["asking_agency", "asked_at", "id"],
+                name="consult_asking_open",
+                condition=Q(status="open"),
             ),
         ]
         constraints = [

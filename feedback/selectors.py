@@ -2,8 +2,8 @@
 items, officials the items of their agencies, the public only the consented answers
 through their redacted columns. An item outside the caller's reach is not found (404).
 
-`feedback_counts` and `feedback_overdue` are the statistics' and the radar's door:
-plain numbers and rows, no model instances.
+`feedback_counts`, `feedback_open_counts` and `feedback_overdue` are the statistics'
+and the radar's door: plain numbers and rows, no model instances.
 """
 
 from __future__ import annotations
@@ -232,6 +232,18 @@ def feedback_counts_by_agency(
     return {
         row["agency_id"]: {key: int(row[key] or 0) for key in FEEDBACK_COUNTS} for row in grouped
     }
+
+
+def feedback_open_counts(agency_ids, *, now=None) -> dict[str, int]:
+    """Items of these agencies waiting for an answer now (`open`) and, of those, past
+    their deadline (`overdue`): one aggregate over the `feedback_open_queue` index."""
+    agency_ids = list(agency_ids)
+    if not agency_ids:
+        return {"open": 0, "overdue": 0}
+    found = Feedback.objects.filter(agency_id__in=agency_ids, status__in=OPEN).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now or timezone.now()))
+    )
+    return {"open": found["open"], "overdue": found["overdue"]}
 
 
 def feedback_overdue(agency_ids, *, now=None, limit: int = OVERDUE_LIMIT) -> list[dict]:

@@ -215,3 +215,77 @@ class RankBand(Localised):
         verbose_name = _("ranking band")
         verbose_name_plural = _("ranking bands")
         ordering = ["version", "-min_points"]
+
+
+# --- the bottleneck radar ----------------------------------------------------------------
+
+# Shares of the allotted time a running dossier has used (`indicators.radar_refresh`).
+TIME_USED = ("used_lt50", "used_50_80", "used_80_100", "overdue", "clock_stopped")
+
+
+class OpenStat(models.Model):
+    """The open dossiers at the last refresh, per key (agencies, state, assignee): how
+    many, how much of their allotted time they used, how long they have
+    waited in their state. Rewritten whole by `indicators.radar_refresh.refresh_open`
+    (every refresh of the statistics), never per request: the radar's tables sum these
+    rows instead of visiting every open dossier of a city. No procedure in the key: it
+    would make the rows nearly as many as the open dossiers. Ids without foreign keys,
+    like `DailyStat`; 0 = none."""
+
+    receiving_agency_id = models.IntegerField()
+    competent_agency_id = models.IntegerField()
+    # Who has it in hand: the desk of the receiving agency before processing and once
+    # the result is ready, the competent agency in between.
+    holder_agency_id = models.IntegerField()
+    status = models.CharField(max_length=24)
+    assignee_id = models.IntegerField()
+    n = models.IntegerField(default=0)
+    # Working days since the dossier entered its state (its last transition): the sum
+    # (for the average) and the longest.
+    wait_days = models.IntegerField(default=0)
+    wait_max = models.IntegerField(default=0)
+    locals().update({name: models.IntegerField(default=0) for name in TIME_USED})
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("open dossiers summary")
+        verbose_name_plural = _("open dossiers summary")
+        indexes = [
+            models.Index(fields=["receiving_agency_id"], name="openstat_recv"),
+            models.Index(fields=["competent_agency_id"], name="openstat_comp"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_agency_id} {self.status} {self.assignee_id}: {self.n}"
+
+
+class StepStat(models.Model):
+    """Time the dossiers returned on `day` spent in the states one role of the
+    procedure's workflow handles, against what the procedure's steps allot that role:
+    per agency doing the step, procedure and role. The radar's structural bottlenecks
+    sum 90 days of these rows. Written by `indicators.refresh.refresh_day`."""
+
+    day = models.DateField()
+    agency_id = models.IntegerField()
+    procedure_id = models.IntegerField()
+    role = models.CharField(max_length=20)
+    dossiers = models.IntegerField(default=0)
+    # Working days actually spent, summed over the dossiers.
+    days_sum = models.IntegerField(default=0)
+    # Allotted working days, summed over the dossiers, in tenths (steps allot halves).
+    allotted_tenths = models.IntegerField(default=0)
+    # Dossiers whose time in the step was longer than its allotment.
+    over = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("step time summary")
+        verbose_name_plural = _("step time summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency_id", "procedure_id", "role"], name="stepstat_key"
+            )
+        ]
+        indexes = [models.Index(fields=["agency_id", "day"], name="stepstat_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agency_id}/{self.procedure_id} {self.role}"

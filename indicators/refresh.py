@@ -24,6 +24,9 @@ supplement counts as moved all along), for a whole range in one pass over the do
 (`past_stock`); the beat keeps the stock it wrote while the day was today instead
 (`keep_snapshot`).
 
+The same transaction rewrites the day's `StepStat` rows (the radar's time per workflow
+step of the dossiers returned that day, `indicators.radar_refresh`).
+
 Attribution: a row's key is the dossier's receiving and competent agencies, procedure
 and channel; an agency's figures count the dossiers it received or decides (the same
 rule as the back office's queues), summed over the units below it.
@@ -40,7 +43,7 @@ from django.utils import timezone
 
 from dossiers.constants import RUNNING, Action, PaymentStatus, Status
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
-from indicators import sources
+from indicators import radar_refresh, sources
 from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit
@@ -116,7 +119,7 @@ class _Day:
         return row
 
 
-def _allotted(version_ids) -> dict[tuple[int, str], int]:
+def allotted_days(version_ids) -> dict[tuple[int, str], int]:
     """(version, channel) -> allotted working days, where the procedure fixes them."""
     from procedures.models import Channel
 
@@ -200,7 +203,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
                 dossier_id__in=ids, is_result=True, superseded_at__isnull=True
             ).values_list("dossier_id", flat=True)
         )
-        allotted = _allotted(d.facts[pk][0] for pk in ids)
+        allotted = allotted_days(d.facts[pk][0] for pk in ids)
         for pk, at in returned:
             if pk in electronic:
                 d.add(pk, "results_electronic")
@@ -355,6 +358,9 @@ def refresh_day(
             ],
             batch_size=1000,
         )
+        # The radar's step times of the dossiers returned that day, in the same
+        # transaction and under the same lock.
+        radar_refresh.refresh_steps(day, calendar=calendar)
         RefreshedDay.objects.update_or_create(day=day, defaults={"refreshed_at": now})
     return len(rows)
 

@@ -7,7 +7,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from indicators import refresh
+from indicators import radar_refresh, refresh
 
 
 @shared_task(name="indicators.refresh_recent")
@@ -17,4 +17,14 @@ def refresh_recent() -> int:
     today = timezone.localdate()
     written = refresh.refresh_day(today)
     written += refresh.refresh_day(today - dt.timedelta(days=1), keep_snapshot=True)
+    # The radar's open dossiers, as they are now.
+    written += radar_refresh.refresh_open()
     return written
+
+
+@shared_task(name="indicators.radar_digests")
+def radar_digests() -> int:
+    """The weekly radar email to each leader (indicators.digest)."""
+    from indicators import digest
+
+    return digest.send_radar_digests()

@@ -27,6 +27,8 @@ FEEDBACK = {"backoffice:feedback-queue"}
 # Statistics: leaders and agency admins (and city overseers); the drill-down without a
 # figure named answers 400.
 STATISTICS = {"backoffice:statistics", "backoffice:statistics-dossiers"}
+# The bottleneck radar: the statistics' audience, the same refusal for the others.
+RADAR = {"backoffice:radar"}
 # Counter intake: the one-stop desk only (other roles get the 403 that says why).
 DESK_ONLY = {"backoffice:counter"}
 # Dossier pages: behind the gate, then 404 for a dossier outside the official's agencies
@@ -54,6 +56,8 @@ POST_ONLY = {
     "backoffice:feedback-assign",
     "backoffice:feedback-answer",
     "backoffice:feedback-close",
+    "backoffice:radar-reassign",
+    "backoffice:radar-note",
 }
 # A bulk action's report: kept in the session of who acted; any other (or an old one)
 # sends the official back to the queues.
@@ -82,6 +86,8 @@ URL_KWARGS = {
     "backoffice:feedback-assign": {"ref": _REF},
     "backoffice:feedback-answer": {"ref": _REF},
     "backoffice:feedback-close": {"ref": _REF},
+    "backoffice:radar-reassign": {"ref": _REF},
+    "backoffice:radar-note": {"ref": _REF},
 }
 
 PERSONAS = [
@@ -108,6 +114,7 @@ def test_every_backoffice_url_is_in_the_table():
         | GATED
         | FEEDBACK
         | STATISTICS
+        | RADAR
         | DESK_ONLY
         | DOSSIER_PAGES
         | POST_ONLY
@@ -182,6 +189,10 @@ def expected(url_name: str, persona: str) -> tuple[int, str]:
         if persona not in ("leader_verified", "agency_admin_verified"):
             return 403, ""
         return (200, "Thống kê") if url_name == "backoffice:statistics" else (400, "")
+    if url_name in RADAR:
+        if persona not in ("leader_verified", "agency_admin_verified"):
+            return 403, ""
+        return 200, "Radar điểm nghẽn"
     if url_name in REPORTS:
         return 302, "/mot-cua/"
     return 200, "Bộ phận một cửa"

@@ -114,3 +114,13 @@ def test_the_service_index_reads_these_figures(data):
     }
     city = sources.feedback_counts(agency_ids=None, **march)
     assert (city["feedback_total"], city["feedback_on_time"]) == (6, 1)  # b1 overdue too
+
+
+def test_open_counts_for_the_radar(data):
+    now = at(20)
+    assert selectors.feedback_open_counts([data["a"].pk], now=now) == {"open": 2, "overdue": 1}
+    assert selectors.feedback_open_counts([data["a"].pk, data["b"].pk], now=now) == {
+        "open": 3,
+        "overdue": 2,
+    }
+    assert selectors.feedback_open_counts([], now=now) == {"open": 0, "overdue": 0}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from indicators import periods, refresh
+from indicators import periods, radar_refresh, refresh
 
 
 class Command(BaseCommand):
@@ -23,6 +23,9 @@ class Command(BaseCommand):
             first = periods.parse_date(start, "--from") if start else refresh.first_day()
         except periods.PeriodError as error:
             raise CommandError(str(error)) from None
+        # The radar's open dossiers are summarised whatever the range asked.
+        open_rows = radar_refresh.refresh_open()
+        self.stdout.write(f"Open dossiers summarised for the radar: {open_rows} rows.")
         if first is None:
             self.stdout.write("No dossier was received yet: nothing to count.")
             return
