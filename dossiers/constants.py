@@ -66,6 +66,7 @@ class Action(models.TextChoices):
     CONSULT_CLOSE = "consult_close", _("Consultation closed")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
+    DOCUMENT_SIGNED = "document_signed", _("Document digitally signed")
 
 
 class ActorRole(models.TextChoices):
