@@ -27,6 +27,8 @@ from io import BytesIO
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
+# fontTools reports every font table it drops while subsetting the stamp font.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 # Room kept for the CMS in the PDF: a remote signer cannot be asked twice (pyHanko's
 # size estimate would call it), and a timestamp token adds a few kilobytes.
