@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from config.backends import DEVELOPMENT_SIGNING_KEY, development_backends_in
+from config.backends import DEVELOPMENT_SIGNING_KEY
 from config.checks import check_development_backends
 from tests.test_settings import PRODUCTION_BACKENDS, REAL_KEY, ROOT, run_check
 
