@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class CertificateError(ValueError):
@@ -63,10 +64,10 @@ def read_pkcs12(data: bytes, password: str) -> tuple[CertificateInfo, list[bytes
         )
     except ValueError:
         raise CertificateError(
-            "This file cannot be opened with this password (or is not a PKCS#12 file)."
+            _("This file cannot be opened with this password (or is not a PKCS#12 file).")
         ) from None
     if key is None or cert is None:
-        raise CertificateError("This file holds no private key with its certificate.")
+        raise CertificateError(_("This file holds no private key with its certificate."))
     info = describe(cert)
     _check_current(info)
     return info, [c.public_bytes(serialization.Encoding.DER) for c in extra or []]
@@ -80,7 +81,7 @@ def read_certificate(data: bytes) -> tuple[CertificateInfo, list[bytes]]:
         else:
             certs = [x509.load_der_x509_certificate(data)]
     except ValueError:
-        raise CertificateError("This file is not a certificate (PEM or DER).") from None
+        raise CertificateError(_("This file is not a certificate (PEM or DER).")) from None
     info = describe(certs[0])
     _check_current(info)
     return info, [c.public_bytes(serialization.Encoding.DER) for c in certs[1:]]
@@ -89,9 +90,9 @@ def read_certificate(data: bytes) -> tuple[CertificateInfo, list[bytes]]:
 def _check_current(info: CertificateInfo) -> None:
     now = dt.datetime.now(dt.UTC)
     if info.not_after < now:
-        raise CertificateError("This certificate has expired.")
+        raise CertificateError(_("This certificate has expired."))
     if info.not_before > now:
-        raise CertificateError("This certificate is not valid yet.")
+        raise CertificateError(_("This certificate is not valid yet."))
 
 
 def trust_roots() -> list[x509.Certificate]:

@@ -42,6 +42,10 @@ class SignatureReport:
     timestamped: bool = False
     fingerprint: str = ""
 
+    @property
+    def signed_time(self) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(self.signed_at) if self.signed_at else None
+
 
 @dataclass
 class Verdict:

@@ -13,7 +13,8 @@ os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
 from config.backends import DEVELOPMENT_SIGNING_KEY
 
 os.environ.setdefault("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_SIGNING_KEY)
-os.environ.setdefault("SIGNING_DEMO_CA", "true")
+# The demo CA is switched on by the tests that need it (tests/signing).
+os.environ.setdefault("SIGNING_DEMO_CA", "false")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, REDIS_URL
