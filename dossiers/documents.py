@@ -136,7 +136,7 @@ def agency_sign(dossier: Dossier, content: bytes, *, form: str, agency) -> signi
         return signing.document_sign(
             content,
             title=f"{legal.FORM_TITLES[form]} ({StandardForm(form).label})",
-            dossier_code=dossier.code,
+            dossier_code=dossier.code or "",
             certificate=signing.certificate_for(agency=agency),
             signer_name=agency.name,
             organisation=agency.name,

@@ -61,7 +61,7 @@ def result_sign(*, dossier: Dossier, actor, upload):
         issued = signing.document_sign(
             content,
             title=RESULT_TITLE,
-            dossier_code=dossier.code,
+            dossier_code=dossier.code or "",
             certificate=signing.certificate_for(official=actor),
             signer_name=str(actor),
             organisation=dossier.competent_agency.name,
