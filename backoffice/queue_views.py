@@ -405,4 +405,9 @@ def control_sheet(request, ref):
     # The sheet lists every handover with its note: internal, like the full log.
     if dossier.received_at is None or not queues.sees_internal(dossier, scope):
         raise Http404
-    return pdf_response(documents.control_sheet_pdf(dossier), f"{dossier.code}-mau-06.pdf")
+    try:
+        content = services.control_sheet_issue(dossier_id=dossier.pk, actor=request.user)
+    except services.DossierError as error:
+        messages.error(request, str(error))
+        return redirect("backoffice:dossier", ref=dossier.ref)
+    return pdf_response(content, f"{dossier.code}-mau-06.pdf")

@@ -6,9 +6,8 @@ says what to configure instead. Two readers share the list: the production setti
 (`config/checks.py`, which `manage.py check --deploy` reports as an error). Both read
 plain values, so this module imports nothing from Django's configured settings.
 
-A new stand-in (the development document signer of a future `signing` app, say) is
-one more `DevelopmentBackend` here; an entry whose setting is absent is skipped, so a
-setting may be listed before the app that defines it exists.
+A new stand-in is one more `DevelopmentBackend` here; an entry whose setting is absent
+is skipped, so a setting may be listed before the app that defines it exists.
 """
 
 from __future__ import annotations
@@ -36,6 +35,9 @@ def _empty_when(setting: str, choice: str) -> Callable[[Any, Mapping[str, Any]],
 
 
 VNPAY = "dossiers.vnpay.VnpayGateway"
+# The Fernet key development and tests encrypt signing keys with (public, so never
+# acceptable in production).
+DEVELOPMENT_SIGNING_KEY = "bW90Y3VhLWRldmVsb3BtZW50LW9ubHktc2lnbmluZy0="
 HTTP_SMS = "identity.sms.HttpSmsBackend"
 
 
@@ -85,11 +87,15 @@ DEVELOPMENT_BACKENDS: tuple[DevelopmentBackend, ...] = (
     DevelopmentBackend(
         "IDENTITY_REGISTRY_URL", _empty_when("IDENTITY_REGISTRY", "http"), "IDENTITY_REGISTRY_URL"
     ),
-    # Hook for the document signer: a `signing` app that adds this setting is covered.
     DevelopmentBackend(
-        "SIGNING_BACKEND",
-        lambda value, values: str(value).rsplit(".", 1)[-1].startswith("Development"),
-        "SIGNING_BACKEND set to the signing service of a real certificate",
+        "SIGNING_DEMO_CA",
+        lambda value, values: bool(value),
+        "SIGNING_DEMO_CA=0 and the agencies' real certificates (docs/signing.md)",
+    ),
+    DevelopmentBackend(
+        "SIGNING_KEY_ENCRYPTION_KEY",
+        lambda value, values: not str(value or "").strip() or DEVELOPMENT_SIGNING_KEY in str(value),
+        "SIGNING_KEY_ENCRYPTION_KEY to a Fernet key of this deployment (docs/signing.md)",
     ),
 )
 

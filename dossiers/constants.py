@@ -86,6 +86,7 @@ class Action(models.TextChoices):
     CONSULT_CLOSE = "consult_close", _("Consultation closed")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
+    DOCUMENT_SIGNED = "document_signed", _("Document digitally signed")
 
 
 # What an official's button says: the action as a verb. The log keeps the past tense

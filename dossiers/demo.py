@@ -5,6 +5,7 @@ from django.db import transaction
 from dossiers.constants import EvaluationMoment, PaymentStatus, Status
 from identity.demo import DEMO_ACCOUNTS, DEPARTMENT_CODE, WARD_CODE, seed_accounts
 from procedures.demo import seed as seed_catalogue
+from signing.demo import seed_signing
 
 DEMO_PASSWORD = "MotCua@2026"  # noqa: S105 - published demo password, demo data only
 
@@ -14,6 +15,8 @@ def seed_all(*, stdout=None) -> None:
     if stdout is not None:
         stdout.write(f"demo accounts: {len(DEMO_ACCOUNTS)}")
     seed_catalogue(stdout=stdout)
+    # Before the dossiers, so that their forms and results come out signed.
+    seed_signing([WARD_CODE, DEPARTMENT_CODE], stdout=stdout)
     seed_dossiers(stdout=stdout)
 
 

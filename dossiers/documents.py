@@ -13,7 +13,6 @@ The layouts are the files `templates/pdf/mau-0N.html`; an administrator replaces
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -26,6 +25,8 @@ from dossiers import legal, pdf
 from dossiers.constants import Action, StandardForm, Status
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierLog, IssuedDocument
+from signing import services as signing
+from signing.signers import SigningFailed
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ FORM_FOR_ACTION = {
 TEMPLATE = "pdf/mau-{form}.html"
 # Forms that concern the applicant and are shown on their dossier page.
 FOR_APPLICANT = frozenset(FORM_FOR_ACTION.values())
+# The desk's forms carry the receiving agency's seal; the others the competent agency's.
+DESK_FORMS = frozenset({StandardForm.RECEIPT, StandardForm.SUPPLEMENT, StandardForm.REFUSAL})
 
 
 @dataclass
@@ -119,9 +122,28 @@ def prepare(*, dossier: Dossier, action: str, actor, note: str, data: dict, now)
             )
             % {"form": StandardForm(form).label, "number": form}
         ) from None
-    digest = hashlib.sha256(content).hexdigest()
-    data["document"] = {"form": form, "sha256": digest}
-    return Prepared(form, content, digest)
+    agency = dossier.receiving_agency if form in DESK_FORMS else dossier.competent_agency
+    issued = agency_sign(dossier, content, form=form, agency=agency)
+    data["document"] = {"form": form, "sha256": issued.sha256, "signature": issued.log_data()}
+    return Prepared(form, issued.content, issued.sha256)
+
+
+def agency_sign(dossier: Dossier, content: bytes, *, form: str, agency) -> signing.Issued:
+    """The form sealed with the agency's certificate and registered for /xac-thuc/;
+    issued unsigned (and so flagged in the log) when the agency has no certificate.
+    Raises DossierError when the signature cannot be made."""
+    try:
+        return signing.document_sign(
+            content,
+            title=f"{legal.FORM_TITLES[form]} ({StandardForm(form).label})",
+            dossier_code=dossier.code or "",
+            certificate=signing.certificate_for(agency=agency),
+            signer_name=agency.name,
+            organisation=agency.name,
+            reason=str(StandardForm(form).label),
+        )
+    except SigningFailed as error:
+        raise DossierError(str(error)) from None
 
 
 def store(*, dossier: Dossier, prepared: Prepared, entry: DossierLog, now) -> IssuedDocument:
@@ -218,6 +240,7 @@ def control_rows(dossier: Dossier) -> list[ControlRow]:
 
 
 def control_sheet_pdf(dossier: Dossier, *, now=None) -> bytes:
+    """Form 06 as it stands now, unsigned (see `dossiers.services.control_sheet_issue`)."""
     now = now or timezone.now()
     context = _context(dossier, form=StandardForm.CONTROL, actor=None, note="", data={}, now=now)
     context["rows"] = control_rows(dossier)

@@ -8,6 +8,7 @@ from portal import (
     feedback_views,
     payment_views,
     transparency_views,
+    verify_views,
     views,
 )
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("thu-tuc/", catalogue_views.procedure_list, name="procedure-list"),
     path("thu-tuc/<str:code>/", catalogue_views.procedure_detail, name="procedure-detail"),
     path("tra-cuu/", dossier_views.lookup, name="lookup"),
+    path("xac-thuc/", verify_views.verify, name="verify"),
+    path("xac-thuc/goc-demo.pem", verify_views.demo_root, name="verify-demo-root"),
     path("minh-bach/", transparency_views.transparency, name="transparency"),
     # Dossiers (issue 5): the random `ref` in the URL, never the code or an id.
     path("thu-tuc/<str:code>/nop-ho-so/", dossier_views.dossier_start, name="dossier-start"),

@@ -80,10 +80,19 @@ ensure_pdftotext() {
   fi
 }
 
+ensure_certutil() {
+  # The signature tests hand the demo root to poppler's pdfsig through an NSS database.
+  if ! command -v certutil >/dev/null 2>&1; then
+    apt_install libnss3-tools ||
+      log "certutil is missing: pdfsig cannot be told to trust the demo root in the tests"
+  fi
+}
+
 PYTHON="$(find_python)"
 ensure_uv
 ensure_weasyprint_libs
 ensure_pdftotext
+ensure_certutil
 mkdir -p "$ROOT/.local"
 export UV_PYTHON="$PYTHON"
 export UV_PROJECT_ENVIRONMENT="$ROOT/.venv"

@@ -52,6 +52,8 @@ SECRET_KEY="$("$VENV_PY" -c 'import secrets; print(secrets.token_urlsafe(64))')"
   EMAIL_URL=smtp+tls://motcua:password@smtp.example.gov.vn:587 \
   IDENTITY_REGISTRY=http \
   IDENTITY_REGISTRY_URL=https://dancu.example.gov.vn/api/verify \
+  SIGNING_KEY_ENCRYPTION_KEY="$("$VENV_PY" -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+  SIGNING_DEMO_CA=false \
   "$VENV_PY" manage.py check --deploy --fail-level WARNING --settings=config.settings.production
 
 log "pytest"

@@ -30,6 +30,7 @@ OPERATOR = {
     "SMS_HTTP_TOKEN": "sms-gateway-token",
     "EMAIL_URL": "smtp+tls://motcua:password@smtp.example.gov.vn:587",
     "IDENTITY_REGISTRY_URL": "https://dancu.example.gov.vn/api/verify",
+    "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktb2YtdGhpcy1kZXBsb3ltZW50ISE=",
 }
 
 

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from config.backends import development_backends_in
+from config.backends import DEVELOPMENT_SIGNING_KEY
 from config.checks import check_development_backends
 from tests.test_settings import PRODUCTION_BACKENDS, REAL_KEY, ROOT, run_check
 
@@ -52,6 +52,12 @@ DEVELOPMENT = {
     "email default": ({"EMAIL_URL": None}, "EMAIL_BACKEND"),
     "registry local": ({"IDENTITY_REGISTRY": "local"}, "IDENTITY_REGISTRY"),
     "registry http without url": ({"IDENTITY_REGISTRY_URL": ""}, "IDENTITY_REGISTRY_URL"),
+    "signing demo ca": ({"SIGNING_DEMO_CA": "true"}, "SIGNING_DEMO_CA"),
+    "signing key missing": ({"SIGNING_KEY_ENCRYPTION_KEY": None}, "SIGNING_KEY_ENCRYPTION_KEY"),
+    "signing development key": (
+        {"SIGNING_KEY_ENCRYPTION_KEY": DEVELOPMENT_SIGNING_KEY},
+        "SIGNING_KEY_ENCRYPTION_KEY",
+    ),
 }
 
 
@@ -87,6 +93,8 @@ def test_staging_may_opt_in_to_development_backends(monkeypatch):
 
 def test_deploy_check_is_an_error_for_each_development_backend(settings):
     settings.ALLOW_DEVELOPMENT_BACKENDS = False
+    settings.SIGNING_DEMO_CA = False
+    settings.SIGNING_KEY_ENCRYPTION_KEY = PRODUCTION_BACKENDS["SIGNING_KEY_ENCRYPTION_KEY"]
     settings.PAYMENT_GATEWAY = "dossiers.payments.DevelopmentGateway"
     settings.SMS_BACKEND = "identity.sms.ConsoleSmsBackend"
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -107,11 +115,15 @@ def test_deploy_check_is_an_error_for_each_development_backend(settings):
     assert not any(w.is_serious() for w in warnings)
 
 
-def test_deploy_check_covers_a_future_development_signer(settings):
-    assert development_backends_in({"SIGNING_BACKEND": "signing.backends.DevelopmentSigner"})
-    assert not development_backends_in({"SIGNING_BACKEND": "signing.backends.HsmSigner"})
-    settings.SIGNING_BACKEND = "signing.backends.DevelopmentSigner"
-    assert any(e.msg.startswith("SIGNING_BACKEND=") for e in check_development_backends())
+def test_deploy_check_refuses_the_demo_ca_and_the_development_signing_key(settings):
+    settings.SIGNING_DEMO_CA = True
+    settings.SIGNING_KEY_ENCRYPTION_KEY = f"new-key,{DEVELOPMENT_SIGNING_KEY}"
+    found = {e.msg.split("=")[0] for e in check_development_backends()}
+    assert {"SIGNING_DEMO_CA", "SIGNING_KEY_ENCRYPTION_KEY"} <= found
+    settings.SIGNING_DEMO_CA = False
+    settings.SIGNING_KEY_ENCRYPTION_KEY = PRODUCTION_BACKENDS["SIGNING_KEY_ENCRYPTION_KEY"]
+    after = {e.msg.split("=")[0] for e in check_development_backends()}
+    assert not after & {"SIGNING_DEMO_CA", "SIGNING_KEY_ENCRYPTION_KEY"}
 
 
 def test_manage_py_check_deploy_warns_on_a_staging_copy():

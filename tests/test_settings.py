@@ -21,6 +21,8 @@ PRODUCTION_BACKENDS = {
     "EMAIL_URL": "smtp+tls://motcua:password@smtp.example.gov.vn:587",
     "IDENTITY_REGISTRY": "http",
     "IDENTITY_REGISTRY_URL": "https://dancu.example.gov.vn/api/verify",
+    "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktb2YtdGhpcy1kZXBsb3ltZW50ISE=",
+    "SIGNING_DEMO_CA": "false",
 }
 
 

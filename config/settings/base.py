@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "identity",
     "procedures",
+    "signing",
     "dossiers",
     "notifications",
     "feedback",
@@ -250,6 +251,26 @@ SMS_HTTP_SENDER = env.str("SMS_HTTP_SENDER", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
 SMS_HTTP_RETRIES = env.int("SMS_HTTP_RETRIES", default=2)
 SMS_HTTP_BACKOFF = env.float("SMS_HTTP_BACKOFF", default=0.5)
+
+# Digital signatures (signing/, docs/signing.md). Private keys at rest are encrypted
+# with these Fernet keys (comma-separated; the first encrypts, all decrypt).
+SIGNING_KEY_ENCRYPTION_KEY = env.str("SIGNING_KEY_ENCRYPTION_KEY", default="")
+# CA certificates (PEM or DER files) that signatures are validated against.
+SIGNING_TRUST_ROOTS_DIR = env.str(
+    "SIGNING_TRUST_ROOTS_DIR", default=str(BASE_DIR / ".local" / "signing" / "trust")
+)
+# Development only: seed_demo creates a demo CA there and trusts its root.
+SIGNING_DEMO_CA = env.bool("SIGNING_DEMO_CA", default=False)
+SIGNING_DEMO_CA_DIR = env.str(
+    "SIGNING_DEMO_CA_DIR", default=str(BASE_DIR / ".local" / "signing" / "demo-ca")
+)
+# An RFC 3161 timestamping authority; empty: the signing time is the server's clock.
+SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
+SIGNING_REMOTE_TIMEOUT = env.float("SIGNING_REMOTE_TIMEOUT", default=10.0)
+SIGNING_STAMP_FONT = env.str(
+    "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
+SIGNING_VERIFY_DOOR_RATE = env.int("SIGNING_VERIFY_DOOR_RATE", default=20)
 
 # National population registry: "local" (a table, development and tests) or "http".
 IDENTITY_REGISTRY = env.str("IDENTITY_REGISTRY", default="local")

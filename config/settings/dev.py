@@ -6,5 +6,9 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua")
+from config.backends import DEVELOPMENT_SIGNING_KEY
+
+os.environ.setdefault("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_SIGNING_KEY)
+os.environ.setdefault("SIGNING_DEMO_CA", "true")
 
 from config.settings.base import *  # noqa: F403

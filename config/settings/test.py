@@ -10,6 +10,11 @@ os.environ.setdefault("EMAIL_URL", "memorymail://")
 # A second alias on the same server stands in for the read replica (config.db_router);
 # its TEST MIRROR makes it read the test database instead of creating its own.
 os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
+from config.backends import DEVELOPMENT_SIGNING_KEY
+
+os.environ.setdefault("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_SIGNING_KEY)
+# The demo CA is switched on by the tests that need it (tests/signing).
+os.environ.setdefault("SIGNING_DEMO_CA", "false")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, REDIS_URL
@@ -33,3 +38,9 @@ STORAGES = {
 # bumps of the queue counts' generations would not run: counted afresh each time,
 # except in tests/backoffice/test_queue_counts_cache.py, which commits for real.
 QUEUE_COUNTS_CACHE_SECONDS = 0
+# Each test process keeps its demo CA and trust roots in a folder of its own.
+import tempfile as _tempfile  # noqa: E402
+
+_signing = _tempfile.mkdtemp(prefix="motcua-signing-")
+SIGNING_TRUST_ROOTS_DIR = f"{_signing}/trust"
+SIGNING_DEMO_CA_DIR = f"{_signing}/demo-ca"

@@ -17,6 +17,7 @@ services`), never from its modules. Each module is one seam:
 - `counter`: a paper dossier filed and received at the desk in one step;
 - `processing`: the competent agency's appraisal and decision;
 - `payments`: fees and financial obligations;
+- `signatures`: the leader's signature on the result, form 06 sealed, signed uploads checked;
 - `bulk`: one action of a queue applied to many dossiers, each through its service.
 """
 
@@ -77,6 +78,7 @@ from dossiers.services.processing import (
     dossier_stop,
     supplement_repeat,
 )
+from dossiers.services.signatures import control_sheet_issue, result_check, result_sign
 from dossiers.services.storage import files_guard, stored_file_create, stored_file_delete
 from dossiers.services.transition import dossier_lock, dossier_transition
 from dossiers.workflow import TransitionNotAllowed
@@ -99,6 +101,7 @@ __all__ = [
     "clock_resume",
     "competent_agency_for",
     "compute_due_at",
+    "control_sheet_issue",
     "counter_intake",
     "dossier_apologise",
     "dossier_approve",
@@ -139,6 +142,8 @@ __all__ = [
     "payment_mark_paid",
     "payment_start",
     "receiving_agencies_for",
+    "result_check",
+    "result_sign",
     "stored_file_create",
     "stored_file_delete",
     "submission_problems",

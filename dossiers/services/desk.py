@@ -106,11 +106,14 @@ def dossier_return_result(
 
 def dossier_record_result(*, dossier_id: int, actor, upload, note: str = "", role=None) -> Dossier:
     """RESULT_READY -> RESULT_READY. The signed result document (PDF or image, checked
-    like every upload) is kept with the dossier under the applicant's name; a result
-    attached before (the draft at approval) is marked replaced and hidden, and the log
-    names both files."""
+    like every upload; a PDF whose signature is broken is refused) is kept with the
+    dossier under the applicant's name; a result attached before (the draft at
+    approval) is marked replaced and hidden, and the log names both files."""
     if upload is None:
         raise DossierError(_("Choose the signed result document."))
+    from dossiers.services.signatures import result_check
+
+    signatures = result_check(upload)
     with files_guard(), transaction.atomic():
         dossier = dossier_lock(dossier_id)
         ensure_allowed(
@@ -144,7 +147,11 @@ def dossier_record_result(*, dossier_id: int, actor, upload, note: str = "", rol
             note=note.strip(),
             visibility=Visibility.INTERNAL,
             data={
-                "result": {"name": stored.name, "sha256": stored.sha256},
+                "result": {
+                    "name": stored.name,
+                    "sha256": stored.sha256,
+                    "signatures": signatures["outcome"],
+                },
                 "replaced": [{"name": d.file.name, "sha256": d.file.sha256} for d in replaced],
             },
         )

@@ -119,11 +119,28 @@ def dossier_send_back(*, dossier_id: int, actor, note: str) -> Dossier:
 
 
 def dossier_approve(*, dossier_id: int, actor, note: str = "", result_upload=None) -> Dossier:
-    """AWAITING_APPROVAL -> RESULT_READY. The signed result, when given, is kept with the
-    dossier and lands in the applicant's document store."""
+    """AWAITING_APPROVAL -> RESULT_READY. The result, when given, is signed with the
+    leader's certificate (a PDF whose earlier signature is broken is refused), kept with
+    the dossier and lands in the applicant's document store; the log row says how it
+    was signed (`data["result"]`)."""
+    from dossiers.services.signatures import result_sign
+
     with files_guard(), transaction.atomic():
+        dossier = dossier_lock(dossier_id)
+        data = {}
+        if result_upload is not None:
+            # Before the transition checks the role: a refusal or a failed signature
+            # rolls everything back, so a wrong actor never leaves a signature behind.
+            result_upload, data["result"] = result_sign(
+                dossier=dossier, actor=actor, upload=result_upload
+            )
         dossier = dossier_transition(
-            dossier_id=dossier_id, action=Action.APPROVE, actor=actor, note=note
+            dossier_id=dossier_id,
+            action=Action.APPROVE,
+            actor=actor,
+            note=note,
+            data=data,
+            locked=dossier,
         )
         if result_upload is not None:
             stored = stored_file_create(

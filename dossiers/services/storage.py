@@ -16,6 +16,7 @@ from dossiers import scanning
 from dossiers.constants import FINAL, FileKind, Status
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument, DossierMessage, StoredFile
+from signing import services as signing
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def stored_file_create(
     stored.file.save("upload", ContentFile(content), save=False)
     _NEW_FILES.get().append((stored.file.storage, stored.file.name))
     stored.save()
+    if ext == "pdf":
+        # Its signatures are validated once, for the workbench and the applicant's page.
+        signing.signature_check(content)
     return stored
 
 

@@ -312,6 +312,9 @@ def _write_history(dossier: Dossier) -> None:
         form = FORMS.get(action)
         if form is not None:
             data["document"] = {"form": form, "sha256": hashlib.sha256(PDF).hexdigest()}
+        if action == Action.APPROVE:
+            # The result's signature (no certificate here: unsigned, as the service logs).
+            data["result"] = {"signature": {"status": "unsigned", "reason": "no certificate"}}
         entry = record(
             dossier=dossier,
             actor=actor,

@@ -78,7 +78,16 @@ def test_receive_issues_form_01_with_code_names_documents_and_due_date(world):
     with issued.file.open("rb") as f:
         content = f.read()
     # The log row names the file by its hash: the chain vouches for the PDF.
-    assert entry.data["document"] == {"form": "01", "sha256": hashlib.sha256(content).hexdigest()}
+    assert entry.data["document"] == {
+        "form": "01",
+        "sha256": hashlib.sha256(content).hexdigest(),
+        # The agency of this test has no certificate: issued unsigned, and flagged.
+        "signature": {
+            "status": "unsigned",
+            "reason": "no certificate",
+            "number": entry.data["document"]["signature"]["number"],
+        },
+    }
     text = pdf_text(content)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 # Log data that names a moment or a checksum: each way runs at its own moment.
-MOMENTS = {"code", "due_at", "document", "transfer_due_at"}
+# Keys whose values carry times, checksums or random verification numbers.
+MOMENTS = {"code", "due_at", "document", "result", "transfer_due_at"}
 
 
 def _local_day(moment):

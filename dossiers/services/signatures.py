@@ -1,0 +1,106 @@
+"""Digital signatures on the dossier's documents (signing/ does the signing itself):
+the result signed by the approving leader, form 06 sealed when downloaded, and the
+validation of signed files that officials and applicants upload."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dossiers import documents
+from dossiers.constants import Action, StandardForm, Visibility
+from dossiers.errors import DossierError
+from dossiers.models import Dossier
+from dossiers.services.actors import OFFICIAL_ROLES, acting_role
+from dossiers.services.log import dossier_log_record
+from dossiers.services.transition import dossier_lock
+from signing import services as signing
+from signing.signers import SigningFailed
+from signing.validation import BROKEN, Outcome, validate_pdf
+
+RESULT_TITLE = "Kết quả giải quyết thủ tục hành chính"
+
+
+def _read(upload) -> bytes:
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    return content
+
+
+def signature_refusal(outcome: str) -> str:
+    return _(
+        "The digital signature of this file is broken (%(outcome)s). Ask for a "
+        "correctly signed file; nothing was recorded."
+    ) % {"outcome": Outcome(outcome).label}
+
+
+def result_check(upload) -> dict:
+    """Validates an externally signed result before it is recorded; raises DossierError
+    when a signature is broken (modified after signing, or an expired certificate)."""
+    content = _read(upload)
+    if not content.startswith(b"%PDF"):
+        return {"outcome": Outcome.NOT_SIGNED}
+    verdict = validate_pdf(content)
+    if verdict.outcome in BROKEN - {Outcome.UNREADABLE}:
+        raise DossierError(signature_refusal(verdict.outcome))
+    return {"outcome": verdict.outcome}
+
+
+def result_sign(*, dossier: Dossier, actor, upload):
+    """The result file signed with the approving leader's certificate: (the upload to
+    store, the log row's `result` data). A PDF whose existing signature is broken is
+    refused; an image, or a leader without a certificate, leaves it unsigned and says so
+    in the log. Raises DossierError when the signature cannot be made."""
+    content = _read(upload)
+    if not content.startswith(b"%PDF"):
+        return upload, {"signature": {"status": "unsigned", "reason": "not a PDF"}}
+    before = result_check(upload)["outcome"]
+    try:
+        issued = signing.document_sign(
+            content,
+            title=RESULT_TITLE,
+            dossier_code=dossier.code or "",
+            certificate=signing.certificate_for(official=actor),
+            signer_name=str(actor),
+            organisation=dossier.competent_agency.name,
+            reason="Phê duyệt kết quả giải quyết",
+        )
+    except SigningFailed as error:
+        raise DossierError(str(error)) from None
+    signed = ContentFile(issued.content, name=getattr(upload, "name", "ket-qua.pdf"))
+    return signed, {
+        "sha256": issued.sha256,
+        "signatures_before": before,
+        "signature": issued.log_data(),
+    }
+
+
+@transaction.atomic
+def control_sheet_issue(*, dossier_id: int, actor) -> bytes:
+    """Form 06 rendered now and sealed with the competent agency's certificate; the
+    signature is logged (internal, like the sheet). Without a certificate the sheet is
+    returned unsigned and nothing is logged. Raises DossierError when signing fails."""
+    dossier = dossier_lock(dossier_id)
+    role = acting_role(dossier, actor, set(OFFICIAL_ROLES))
+    content = documents.control_sheet_pdf(dossier)
+    issued = documents.agency_sign(
+        dossier, content, form=StandardForm.CONTROL, agency=dossier.competent_agency
+    )
+    if issued.signed:
+        dossier_log_record(
+            dossier=dossier,
+            actor=actor,
+            role=role,
+            action=Action.DOCUMENT_SIGNED,
+            visibility=Visibility.INTERNAL,
+            data={
+                "document": {
+                    "form": StandardForm.CONTROL,
+                    "sha256": issued.sha256,
+                    "signature": issued.log_data(),
+                }
+            },
+        )
+    return issued.content
