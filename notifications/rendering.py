@@ -68,6 +68,9 @@ class Message:
     body: str
     sms: str
     link: str  # path inside the site (in-app); the body carries the absolute URL
+    # The notification centre's line: what happened and what to do, no address (the
+    # entry links to the dossier itself); email bodies stay for email.
+    line: str = ""
 
 
 def compile_errors(source: str) -> str | None:
@@ -163,4 +166,5 @@ def render_message(*, kind: str, dossier, user, audience: str, language: str, da
             body=_render(body_src, context, DEFAULT_BODY),
             sms=_render(sms_src, context, DEFAULT_SMS),
             link=context["path"],
+            line=" ".join(f"{context['what_happened']} {context['next_step']}".split()),
         )

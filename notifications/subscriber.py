@@ -215,7 +215,7 @@ def delivery_send(delivery) -> None:
             user=user,
             kind=event.kind,
             title=message.subject,
-            body=message.body,
+            body=message.line,
             link=message.link,
             dossier=dossier,
         )

@@ -23,8 +23,13 @@ def test_an_admin_template_rewords_the_message(world, deliver):
     deliver()
     note = Notification.objects.get(user=world.applicant)
     assert note.title == f"Đã nhận hồ sơ {dossier.code}"
-    assert note.body.startswith(f"Kính gửi {world.applicant.full_name}: hồ sơ {dossier.code}")
+    assert mail.outbox[0].body.startswith(
+        f"Kính gửi {world.applicant.full_name}: hồ sơ {dossier.code}"
+    )
     assert mail.outbox[0].subject == note.title
+    # The notification centre keeps a short line and links to the dossier itself.
+    assert "http" not in note.body and "Kính gửi" not in note.body
+    assert len(note.body) < 300 and note.link == dossier.get_absolute_url()
 
 
 def test_english_and_vietnamese_defaults(world):
