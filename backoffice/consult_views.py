@@ -40,9 +40,12 @@ class AskForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, exclude_id=None, **kwargs):
+    def __init__(self, *args, exclude_id=None, procedure_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [("", "---"), *consult.agency_choices(exclude_id)]
+        self.fields["agency"].choices = [
+            ("", "---"),
+            *consult.agency_choices(exclude_id, procedure_id=procedure_id),
+        ]
 
 
 class AnswerForm(forms.Form):
@@ -70,7 +73,11 @@ def workbench_context(dossier, scope) -> dict:
     return {
         "consultations": items,
         "consult_form": (
-            AskForm(auto_id="id_consult_%s", exclude_id=dossier.competent_agency_id)
+            AskForm(
+                auto_id="id_consult_%s",
+                exclude_id=dossier.competent_agency_id,
+                procedure_id=dossier.version.procedure_id,
+            )
             if consult.consultation_askable_by(dossier, scope)
             else None
         ),
@@ -83,7 +90,11 @@ def workbench_context(dossier, scope) -> dict:
 def ask(request, ref):
     scope = queues.official_scope(request.user)
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
-    form = AskForm(request.POST, exclude_id=dossier.competent_agency_id)
+    form = AskForm(
+        request.POST,
+        exclude_id=dossier.competent_agency_id,
+        procedure_id=dossier.version.procedure_id,
+    )
     if not form.is_valid():
         messages.error(request, _error_text(form))
         return redirect("backoffice:dossier", ref=dossier.ref)

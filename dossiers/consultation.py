@@ -102,6 +102,10 @@ def consultation_ask(
         raise DossierError(_("Choose an active agency."))
     if consulted_agency.pk == dossier.competent_agency_id:
         raise DossierError(_("Choose another agency than the one deciding the dossier."))
+    if not consultable(dossier, consulted_agency):
+        raise DossierError(
+            _("Choose an agency of the city, or a ministry that the procedure involves.")
+        )
     if Consultation.objects.filter(
         dossier=dossier, consulted_agency=consulted_agency, status=ConsultationStatus.OPEN
     ).exists():
@@ -301,26 +305,58 @@ def consultation_list_for_agencies(*, agency_ids, after: str | None = None, size
     return rows, (f"{rows[-1].reply_by.isoformat()}_{rows[-1].pk}" if more else None)
 
 
-def agency_choices(exclude_id=None):
-    """Active agencies for the "ask another agency" list, in tree order (each after its
-    parent, indented by depth). Cached under the catalogue's generation token (every
-    agency write clears it, `procedures.signals`): the list is on every workbench."""
+def agency_choices(exclude_id=None, procedure_id=None):
+    """Active agencies for the "ask another agency" list: the city's own (each after
+    its parent, indented by depth), then the central ministries the procedure names
+    (`procedure_id`), never another province's agencies that imported national
+    records brought along. Cached under the catalogue's generation token (every agency
+    write clears it, `procedures.signals`): the list is on every workbench."""
     from procedures.selectors import cached_with_catalogue
 
     tree = cached_with_catalogue("consultation-agencies", _agency_tree)
+    if procedure_id is not None:
+        tree = tree + cached_with_catalogue(
+            f"consultation-ministries:{procedure_id}", lambda: _ministries_of(procedure_id)
+        )
     return [(pk, label) for pk, label in tree if pk != exclude_id]
 
 
-def _agency_tree() -> list[tuple[int, str]]:
-    """One query; the tree is walked in Python."""
+def consultable(dossier, agency) -> bool:
+    return agency.pk in {
+        pk for pk, _label in agency_choices(procedure_id=dossier.version.procedure_id)
+    }
+
+
+def _ministries_of(procedure_id) -> list[tuple[int, str]]:
+    from django.db.models import Q
+
+    from procedures.constants import AgencyKind
     from procedures.models import Agency
 
-    agencies = list(Agency.objects.filter(is_active=True).only("pk", "name", "code", "parent_id"))
+    ministries = (
+        Agency.objects.filter(is_active=True, kind=AgencyKind.MINISTRY)
+        .filter(Q(competent_for=procedure_id) | Q(executes=procedure_id))
+        .distinct()
+        .order_by("name")
+    )
+    return [(a.pk, f"{a.name} ({a.code})") for a in ministries]
+
+
+def _agency_tree() -> list[tuple[int, str]]:
+    """One query; the tree is walked in Python from the city's root (an agency of kind
+    "city"); a catalogue without one keeps every root."""
+    from procedures.constants import AgencyKind
+    from procedures.models import Agency
+
+    agencies = list(
+        Agency.objects.filter(is_active=True).only("pk", "name", "code", "parent_id", "kind")
+    )
     children: dict = {}
     for agency in agencies:
         children.setdefault(agency.parent_id, []).append(agency)
     ids = {a.pk for a in agencies}
     roots = [a for a in agencies if a.parent_id is None or a.parent_id not in ids]
+    cities = [a for a in roots if a.kind == AgencyKind.CITY]
     out = []
 
     def walk(nodes, depth):
@@ -328,5 +364,5 @@ def _agency_tree() -> list[tuple[int, str]]:
             out.append((node.pk, f"{'— ' * depth}{node.name} ({node.code})"))
             walk(children.get(node.pk, []), depth + 1)
 
-    walk(roots, 0)
+    walk(cities or roots, 0)
     return out

@@ -400,3 +400,30 @@ def test_a_consulted_agency_reads_its_own_questions_only(setup):
     ours = asker.get(_wb(dossier)).content.decode()
     assert "Câu hỏi cho phường B" in ours and "Câu hỏi cho phường C" in ours
     assert asker.get(f"{_wb(dossier)}lien-thong/{to_third.pk}/tep/").status_code == 200
+
+
+def test_only_the_citys_agencies_and_the_procedures_ministries_are_offered(setup):
+    """Imported national records bring other provinces' agencies and every ministry
+    along: the list offers the city's tree and the ministries this procedure names."""
+    from procedures.constants import AgencyKind
+
+    a, b, third, _outsider, dossier = setup
+    city = AgencyFactory(code="000.00.00.H29", name="Ủy ban nhân dân Thành phố", kind="city")
+    for ward in (a.agency, b.agency, third):
+        ward.parent = city
+        ward.save()
+    hanoi = AgencyFactory(code="000.00.01.H01", name="Sở Tư pháp Hà Nội", kind="other")
+    justice = AgencyFactory(code="G05", name="Bộ Tư pháp", kind=AgencyKind.MINISTRY)
+    AgencyFactory(code="G09", name="Bộ Xây dựng", kind=AgencyKind.MINISTRY)
+    dossier.version.procedure.competent_agencies.add(justice)
+
+    client = _client(a.specialist)
+    page = client.get(_wb(dossier)).content.decode()
+    assert "Phường C" in page and "Bộ Tư pháp (G05)" in page
+    assert "Sở Tư pháp Hà Nội" not in page and "Bộ Xây dựng" not in page
+
+    # A hand-made request naming an agency outside the list changes nothing.
+    _ask(client, dossier, hanoi)
+    assert not Consultation.objects.exists()
+    assert _ask(client, dossier, justice).status_code == 302
+    assert Consultation.objects.get().consulted_agency == justice
