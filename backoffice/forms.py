@@ -172,9 +172,24 @@ class AssignForm(forms.Form):
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, specialists, **kwargs):
+    def __init__(self, *args, specialists, workloads=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = specialists
+        if workloads is not None:
+            self.fields["assignee"].label_from_instance = lambda person: _with_workload(
+                person, workloads.get(person.pk)
+            )
+
+
+def _with_workload(person, load) -> str:
+    open_, overdue = (load.open, load.overdue) if load else (0, 0)
+    if overdue:
+        return _("%(name)s: %(open)s open, %(overdue)s overdue") % {
+            "name": person.display_name,
+            "open": open_,
+            "overdue": overdue,
+        }
+    return _("%(name)s: %(open)s open") % {"name": person.display_name, "open": open_}
 
 
 class PaymentRequestForm(forms.Form):

@@ -104,9 +104,14 @@ STALE = gettext_lazy(
 
 
 def _assign_form(dossier, *args, **kwargs):
-    # Assigning and forwarding both pick a specialist of the competent agency.
+    # Assigning and forwarding both pick a specialist of the competent agency, seeing
+    # how many open dossiers each already holds.
+    specialists = list(queues.specialists_of(dossier.competent_agency))
     return forms.AssignForm(
-        *args, specialists=queues.specialists_of(dossier.competent_agency), **kwargs
+        *args,
+        specialists=queues.specialists_of(dossier.competent_agency),
+        workloads=queues.workloads(dossier.competent_agency, specialists),
+        **kwargs,
     )
 
 

@@ -78,6 +78,12 @@ DEMO_ACCOUNTS = (
         memberships=((DEPARTMENT_CODE, OfficialRole.SPECIALIST),),
     ),
     DemoAccount(
+        "chuyenvien2",
+        "Đặng Thị Kim Oanh",
+        "second specialist, Sở Tư pháp",
+        memberships=((DEPARTMENT_CODE, OfficialRole.SPECIALIST),),
+    ),
+    DemoAccount(
         "lanhdao",
         "Lê Hoàng Nam",
         "leader, Sở Tư pháp",
@@ -99,6 +105,12 @@ DEMO_ACCOUNTS = (
         "chuyenvien.phuong",
         "Phan Quốc Huy",
         "specialist, ward",
+        memberships=((WARD_CODE, OfficialRole.SPECIALIST),),
+    ),
+    DemoAccount(
+        "chuyenvien2.phuong",
+        "Lý Minh Tuấn",
+        "second specialist, ward",
         memberships=((WARD_CODE, OfficialRole.SPECIALIST),),
     ),
     DemoAccount(

@@ -74,6 +74,7 @@ from dossiers.queues.workbench import (
     official_actions,
     sees_internal,
     specialists_of,
+    workloads,
 )
 
 __all__ = [
@@ -136,4 +137,5 @@ __all__ = [
     "sort_of",
     "specialists_of",
     "time_left",
+    "workloads",
 ]

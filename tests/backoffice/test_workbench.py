@@ -286,3 +286,27 @@ def test_the_result_goes_back_the_way_the_dossier_came(client, world, channel, e
     html = client.get(_url(dossier)).content.decode()
     checked = re.findall(r'<input type="radio" name="mode" value="(\w+)"[^>]*checked', html)
     assert checked == [expected]
+
+
+def test_assigning_lists_every_specialist_with_their_open_and_overdue_dossiers(client, world):
+    """Whoever assigns sees who is free: the agency's specialists, each with the open
+    dossiers they hold (from the queue tallies) and how many are overdue."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from identity.constants import OfficialRole
+    from tests.identity.factories import make_official
+
+    second = make_official(OfficialRole.SPECIALIST, world.agency.code, full_name="Oanh")
+    busy = world.dossier_built(Status.PROCESSING)
+    late = world.dossier_built(Status.PROCESSING)
+    type(late).objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=3))
+    dossier = world.dossier_built(Status.RECEIVED)
+    assert busy.assignee == world.specialist == late.assignee
+    force_login_verified(client, world.receptionist)
+    html = client.get(_url(dossier)).content.decode()
+    assign = html.split('id="action-assign"')[1].split("</details>")[0]
+    assert "Minh: 2 hồ sơ đang giải quyết, 1 quá hạn" in assign
+    assert "Oanh: 0 hồ sơ đang giải quyết" in assign
+    assert f'value="{second.pk}"' in assign
