@@ -162,6 +162,8 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
     for i in range(0, len(paper), CHUNK):
         scanned = (
             DossierDocument.objects.filter(dossier_id__in=paper[i : i + CHUNK], digitised=True)
+            # No ordering: the model's (added_at, id) would make DISTINCT count documents.
+            .order_by()
             .values_list("dossier_id", flat=True)
             .distinct()
         )
