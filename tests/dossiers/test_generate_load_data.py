@@ -2,6 +2,7 @@
 
 import datetime as dt
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +10,7 @@ from django.db.models import Count, Max
 
 from dossiers import services, tally
 from dossiers.constants import OPEN_STATES, Action, Status
+from dossiers.evaluation import dossier_moments_reached
 from dossiers.integrity import verify_chains
 from dossiers.models import (
     Dossier,
@@ -21,7 +23,6 @@ from dossiers.models import (
     Rating,
 )
 from dossiers.queues import official_scope
-from dossiers.evaluation import dossier_moments_reached
 from dossiers.workflow import TRANSITIONS
 from loadtest.generator import PATHS, LoadGenerator, log_hash
 
@@ -116,7 +117,7 @@ def test_dates_statuses_and_assignees_are_consistent(world):
         assert transitions[0] == (Action.CREATE, "", Status.DRAFT)
         for action, frm, to in transitions[1:]:
             assert TRANSITIONS[(frm, action)].target == to
-        for before, after in zip(transitions, transitions[1:], strict=False):
+        for before, after in pairwise(transitions):
             assert before[2] == after[1]
         assert transitions[-1][2] == d.status
         # Steps that keep the status (apologies, evaluations) are edges too.
