@@ -24,6 +24,11 @@ supplement counts as moved all along), for a whole range in one pass over the do
 (`past_stock`); the beat keeps the stock it wrote while the day was today instead
 (`keep_snapshot`).
 
+Months: `MonthlyStat` sums each month's flows per key (`rollup_month`), rewritten with
+every day of the month (the beat's days in their own transaction; a range once per
+month at its end), so that a year's figures read twelve months of rows instead of 365
+days of them (`indicators.selectors.pieces`).
+
 Attribution: a row's key is the dossier's receiving and competent agencies, procedure
 and channel; an agency's figures count the dossiers it received or decides (the same
 rule as the back office's queues), summed over the units below it.
@@ -45,8 +50,11 @@ from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit
 
-# Any number, the same in every process; the second key is the day.
+# Any number, the same in every process; the second key is the day (the month's first
+# day for the monthly roll-up).
 ADVISORY_LOCK = 0x57A7
+ROLLUP_LOCK = 0x57A8
+FLOWS = tuple(c for c in COUNTERS if c not in SNAPSHOT)
 CHUNK = 5000
 
 IN_PROGRESS = (
@@ -317,6 +325,64 @@ def _stored_stock(rows) -> dict[tuple, dict]:
     }
 
 
+_ROLLUP_FLOWS = f"""
+INSERT INTO indicators_monthlystat
+    (month, receiving_agency_id, competent_agency_id, procedure_id, field_id, channel,
+     days_hist, {", ".join(FLOWS)})
+SELECT %(month)s, receiving_agency_id, competent_agency_id, procedure_id, max(field_id),
+       channel, '{{}}'::jsonb, {", ".join(f"sum({c})" for c in FLOWS)}
+FROM indicators_dailystat
+WHERE day >= %(month)s AND day < %(next)s
+GROUP BY receiving_agency_id, competent_agency_id, procedure_id, channel
+HAVING sum({" + ".join(FLOWS)}) > 0
+"""  # noqa: S608 - column names from COUNTERS only
+_ROLLUP_HIST = """
+UPDATE indicators_monthlystat m SET days_hist = h.hist
+FROM (
+    SELECT receiving_agency_id, competent_agency_id, procedure_id, channel,
+           jsonb_object_agg(days, n) AS hist
+    FROM (
+        SELECT s.receiving_agency_id, s.competent_agency_id, s.procedure_id, s.channel,
+               kv.key AS days, sum(kv.value::int) AS n
+        FROM indicators_dailystat s, jsonb_each_text(s.days_hist) kv
+        WHERE s.day >= %(month)s AND s.day < %(next)s AND s.timed_finished > 0
+        GROUP BY 1, 2, 3, 4, 5
+    ) AS per_days
+    GROUP BY 1, 2, 3, 4
+) AS h
+WHERE m.month = %(month)s AND m.receiving_agency_id = h.receiving_agency_id
+  AND m.competent_agency_id = h.competent_agency_id AND m.procedure_id = h.procedure_id
+  AND m.channel = h.channel
+"""
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def rollup_month(month: dt.date) -> None:
+    """Rewrites the `MonthlyStat` rows of the month of `month` from its days' rows, in
+    the caller's transaction, under the month's advisory lock (two refreshes of days
+    of one month never interleave their roll-ups)."""
+    month = month.replace(day=1)
+    params = {"month": month, "next": _next_month(month)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROLLUP_LOCK, month.toordinal()])
+        cursor.execute("DELETE FROM indicators_monthlystat WHERE month = %s", [month])
+        cursor.execute(_ROLLUP_FLOWS, params)
+        cursor.execute(_ROLLUP_HIST, params)
+
+
+def rollup(start: dt.date, end: dt.date) -> None:
+    """`rollup_month` for every month touching [start, end], each in its own
+    transaction."""
+    month = start.replace(day=1)
+    while month <= end:
+        with transaction.atomic():
+            rollup_month(month)
+        month = _next_month(month)
+
+
 def refresh_day(
     day: dt.date,
     *,
@@ -324,8 +390,10 @@ def refresh_day(
     calendar: WorkingCalendar | None = None,
     keep_snapshot: bool = False,
     stock: dict[tuple, dict] | None = None,
+    roll_up: bool = True,
 ) -> int:
-    """Rewrites `day`'s summary rows; returns how many were written. `stock`: the day's
+    """Rewrites `day`'s summary rows and, with `roll_up`, its month's roll-up in the
+    same transaction; returns how many day rows were written. `stock`: the day's
     dossiers in progress when the caller computed them already (`past_stock`)."""
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
@@ -358,13 +426,16 @@ def refresh_day(
             batch_size=1000,
         )
         RefreshedDay.objects.update_or_create(day=day, defaults={"refreshed_at": now})
+        if roll_up:
+            rollup_month(day)
     return len(rows)
 
 
 def refresh(
     start: dt.date, end: dt.date, *, now: dt.datetime | None = None, keep_snapshot=False
 ) -> int:
-    """Rewrites every day of [start, end] (each day in its own transaction)."""
+    """Rewrites every day of [start, end] (each day in its own transaction), then the
+    roll-up of each month touched (once per month rather than once per day)."""
     if end < start:
         raise ValueError("The end date is before the start date.")
     now = now or timezone.now()
@@ -380,8 +451,10 @@ def refresh(
             calendar=calendar,
             keep_snapshot=keep_snapshot,
             stock=past.get(day, {}) if day <= last_past and not keep_snapshot else None,
+            roll_up=False,
         )
         day += dt.timedelta(days=1)
+    rollup(start, end)
     return written
 
 
