@@ -101,27 +101,43 @@ class _Day:
         self.facts: dict[int, tuple] = {}
 
     def load(self, ids) -> None:
+        # The dossiers alone, by primary key, and their versions' procedure and field
+        # in a second small query: joined in one, the planner may walk the whole
+        # dossier table in version order to merge it with the versions.
         missing = [pk for pk in set(ids) if pk not in self.keys]
+        found = []
         for i in range(0, len(missing), CHUNK):
-            rows = Dossier.objects.filter(pk__in=missing[i : i + CHUNK]).values_list(
+            found += Dossier.objects.filter(pk__in=missing[i : i + CHUNK]).values_list(
                 "pk",
                 "receiving_agency_id",
                 "competent_agency_id",
-                "version__procedure_id",
-                "version__procedure__field_id",
                 "channel",
                 "version_id",
                 "received_at",
                 "paused_days",
             )
-            for pk, recv, comp, proc, fld, channel, version_id, received_at, paused in rows:
-                self.keys[pk] = (recv, comp, proc, fld or 0, channel)
-                self.facts[pk] = (version_id, received_at, paused)
+        procedures = _procedures({row[4] for row in found})
+        for pk, recv, comp, channel, version_id, received_at, paused in found:
+            proc, fld = procedures[version_id]
+            self.keys[pk] = (recv, comp, proc, fld or 0, channel)
+            self.facts[pk] = (version_id, received_at, paused)
 
     def add(self, dossier_id: int, counter: str, n: int = 1) -> dict:
         row = self.rows[self.keys[dossier_id]]
         row[counter] += n
         return row
+
+
+def _procedures(version_ids) -> dict[int, tuple[int, int | None]]:
+    """version -> (procedure, field)."""
+    from procedures.models import ProcedureVersion
+
+    return {
+        v: (proc, fld)
+        for v, proc, fld in ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
+            "pk", "procedure_id", "procedure__field_id"
+        )
+    }
 
 
 def _allotted(version_ids) -> dict[tuple[int, str], int]:
