@@ -12,6 +12,7 @@ Exits 1 when a big table is scanned sequentially.
 """
 
 import argparse
+import datetime as dt
 import os
 import re
 import sys
@@ -89,15 +90,39 @@ def pages():
     ]
 
 
+def statistics_pages():
+    """The lines of bench/statistics_mix.py, the `{start}`/`{end}` year fixed."""
+    from bench.prepare import city_overseer
+    from bench.statistics_mix import STATISTICS
+    from indicators import reports
+
+    # Every request computes the public report (the pages' cache would answer the
+    # measured, second request).
+    reports.PUBLIC_CACHE_SECONDS = 0
+    people = {"leader": User.objects.get(username="lanhdao.phuong"), "overseer": city_overseer()}
+    start = dt.date.today() - dt.timedelta(days=400)
+    year = {"start": start.isoformat(), "end": (start + dt.timedelta(days=364)).isoformat()}
+    return [(label, people.get(who), path.format(**year)) for label, who, path in STATISTICS]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "bench" / "plans" / "plans.txt"))
+    parser.add_argument(
+        "--only",
+        choices=("all", "main", "statistics"),
+        default="all",
+        help="the main mix's pages, the statistics pages (bench/statistics_mix.py) or both",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     total = Dossier.objects.count()
     report, plans, bad = [], [f"# {total} dossiers\n"], 0
-    for name, user, url in pages():
+    chosen = (pages() if args.only != "statistics" else []) + (
+        statistics_pages() if args.only != "main" else []
+    )
+    for name, user, url in chosen:
         client = Client()
         if user is not None:
             if user.official_memberships.exists():

@@ -6,11 +6,16 @@ the one-query page (config.bench_views) measured in the same run as the others.
 """
 
 import collections
+import datetime as dt
 import json
 import os
 import random
+import sys
 
 from locust import HttpUser, between, constant_throughput, task
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from statistics_mix import STATISTICS
 
 FIXTURES = json.loads(open(os.environ["BENCH_FIXTURES"]).read())  # noqa: SIM115
 CSRF = FIXTURES["csrf"]
@@ -194,3 +199,40 @@ class Specialist(Official):
 class Leader(Official):
     weight = 1
     role = "leader"
+
+
+# `--mix statistics` (bench/run.py): the statistics pages of bench/statistics_mix.py,
+# each role's lines read by its own users, with the floor measured beside them.
+def _a_year() -> dict:
+    start = dt.date.today() - dt.timedelta(days=random.randint(365, 3 * 365))
+    return {"start": start.isoformat(), "end": (start + dt.timedelta(days=364)).isoformat()}
+
+
+class StatisticsReader(HttpUser):
+    abstract = True
+    wait_time = WAIT
+    who = None
+
+    def on_start(self):
+        session = FIXTURES["officials"][self.who] if self.who else None
+        self.client.cookies.update(_cookies(session))
+        self.pages = [(label, path) for label, who, path in STATISTICS if who == self.who]
+
+    @task
+    def statistics_page(self):
+        label, path = random.choice(self.pages)
+        _get(self.client, path.format(**_a_year()), label)
+
+
+class StatisticsLeader(StatisticsReader):
+    who = "leader"
+
+
+class StatisticsOverseer(StatisticsReader):
+    who = "overseer"
+
+
+class StatisticsPublic(StatisticsReader):
+    @task
+    def floor(self):
+        _get(self.client, f"/bench/floor/?id={random.choice(FIXTURES['floor_ids'])}", "floor")

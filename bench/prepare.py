@@ -64,6 +64,31 @@ def session_for(user, *, official=False) -> str:
     return store.session_key
 
 
+def city_overseer():
+    """The city overseer of the statistics mix: an official of the department holding
+    the permission to see every agency's statistics (made once, then reused)."""
+    from django.contrib.auth.models import Permission
+
+    from identity.constants import OfficialRole
+    from identity.demo import DEPARTMENT_CODE
+    from identity.models import OfficialMembership
+    from indicators.selectors import CITY_PERMISSION
+
+    user, _created = User.objects.get_or_create(
+        username="bench.giamsat", defaults={"full_name": "Giám sát thành phố", "password": "!"}
+    )
+    OfficialMembership.objects.get_or_create(
+        user=user,
+        agency=Agency.objects.get(code=DEPARTMENT_CODE),
+        role=OfficialRole.SPECIALIST,
+    )
+    app_label, codename = CITY_PERMISSION.split(".")
+    user.user_permissions.add(
+        Permission.objects.get(codename=codename, content_type__app_label=app_label)
+    )
+    return user
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "bench" / ".run" / "fixtures.json"))
@@ -142,6 +167,7 @@ def main():
                 )
             slot["drafts"].append(str(draft.ref))
             made += 1
+    officials["overseer"] = city_overseer()
     for role, user in officials.items():
         fixtures["officials"][role] = session_for(user, official=True)
     fixtures["submitted"] = [

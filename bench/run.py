@@ -11,6 +11,8 @@ the RSS of every gunicorn worker before and after. Results are written to
 bench/results/<label>.json; bench/compare.py compares sizes.
 
 `--mix reads` runs only the anonymous pages (used by the 1-2-4 worker scaling run).
+`--mix statistics` runs the statistics pages of bench/statistics_mix.py (a leader, the
+city overseer, anonymous visitors) and the floor.
 `--mix submit --rate 100` runs submissions only, offered at a fixed total rate (one
 draft per submission is prepared beforehand, spread over `--users` citizens, all to
 the ward unless `--agencies N` spreads them over N agencies that receive the procedure).
@@ -55,6 +57,7 @@ MIXES = {
     "all": ["Anonymous", "Citizen", "Receptionist", "Specialist", "Leader"],
     "reads": ["Anonymous"],
     "submit": ["Submitter"],
+    "statistics": ["StatisticsLeader", "StatisticsOverseer", "StatisticsPublic"],
 }
 
 
@@ -148,6 +151,7 @@ def main():
         # One client address sends everything: lift the per-address limits for the run.
         "DOSSIER_LOOKUP_RATE": "100000000",
         "API_ANON_RATE": "100000000/minute",
+        "STATISTICS_API_RATE": "100000000",
     }
     fixtures = RUN / f"fixtures-{args.label}.json"
     drafts = {"reads": 0, "submit": int(args.rate * args.seconds * 1.1) + args.users}

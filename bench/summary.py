@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from statistics_mix import STATISTICS
+
 RESULTS = Path(__file__).resolve().parent / "results"
 ORDER = (
     "floor",
@@ -24,6 +26,7 @@ ORDER = (
     "workbench",
     "submission",
     "receive (transition)",
+    *(label for label, _who, _path in STATISTICS),
 )
 
 

@@ -129,10 +129,15 @@ def dossiers_behind(
         qs = qs.filter(overdue) if how[1] else qs.exclude(overdue)
     if after:
         qs = qs.filter(pk__lt=after)
+    # The page's ids first, from the dossier table alone; then their rows with the
+    # procedure and agencies. Joined in one query, the planner may merge the dossiers
+    # with the versions by walking the whole dossier table in version order.
+    page_ids = list(qs.order_by("-pk").values_list("pk", flat=True)[: PAGE + 1])
     rows = list(
-        qs.select_related("version__procedure", "receiving_agency", "competent_agency")
+        Dossier.objects.filter(pk__in=page_ids)
+        .select_related("version__procedure", "receiving_agency", "competent_agency")
         .defer(*HEAVY_PROCEDURE_FIELDS, "form_data")
-        .order_by("-pk")[: PAGE + 1]
+        .order_by("-pk")
     )
     more = len(rows) > PAGE
     rows = rows[:PAGE]

@@ -27,6 +27,11 @@ supplement counts as moved all along), for a whole range in one pass over the do
 The same transaction rewrites the day's `StepStat` rows (the radar's time per workflow
 step of the dossiers returned that day, `indicators.radar_refresh`).
 
+Months: `MonthlyStat` sums each month's flows per key (`rollup_month`), rewritten with
+every day of the month (the beat's days in their own transaction; a range once per
+month at its end), so that a year's figures read twelve months of rows instead of 365
+days of them (`indicators.selectors.pieces`).
+
 Attribution: a row's key is the dossier's receiving and competent agencies, procedure
 and channel; an agency's figures count the dossiers it received or decides (the same
 rule as the back office's queues), summed over the units below it.
@@ -48,8 +53,11 @@ from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit
 
-# Any number, the same in every process; the second key is the day.
+# Any number, the same in every process; the second key is the day (the month's first
+# day for the monthly roll-up).
 ADVISORY_LOCK = 0x57A7
+ROLLUP_LOCK = 0x57A8
+FLOWS = tuple(c for c in COUNTERS if c not in SNAPSHOT)
 CHUNK = 5000
 
 IN_PROGRESS = (
@@ -96,27 +104,43 @@ class _Day:
         self.facts: dict[int, tuple] = {}
 
     def load(self, ids) -> None:
+        # The dossiers alone, by primary key, and their versions' procedure and field
+        # in a second small query: joined in one, the planner may walk the whole
+        # dossier table in version order to merge it with the versions.
         missing = [pk for pk in set(ids) if pk not in self.keys]
+        found = []
         for i in range(0, len(missing), CHUNK):
-            rows = Dossier.objects.filter(pk__in=missing[i : i + CHUNK]).values_list(
+            found += Dossier.objects.filter(pk__in=missing[i : i + CHUNK]).values_list(
                 "pk",
                 "receiving_agency_id",
                 "competent_agency_id",
-                "version__procedure_id",
-                "version__procedure__field_id",
                 "channel",
                 "version_id",
                 "received_at",
                 "paused_days",
             )
-            for pk, recv, comp, proc, fld, channel, version_id, received_at, paused in rows:
-                self.keys[pk] = (recv, comp, proc, fld or 0, channel)
-                self.facts[pk] = (version_id, received_at, paused)
+        procedures = _procedures({row[4] for row in found})
+        for pk, recv, comp, channel, version_id, received_at, paused in found:
+            proc, fld = procedures[version_id]
+            self.keys[pk] = (recv, comp, proc, fld or 0, channel)
+            self.facts[pk] = (version_id, received_at, paused)
 
     def add(self, dossier_id: int, counter: str, n: int = 1) -> dict:
         row = self.rows[self.keys[dossier_id]]
         row[counter] += n
         return row
+
+
+def _procedures(version_ids) -> dict[int, tuple[int, int | None]]:
+    """version -> (procedure, field)."""
+    from procedures.models import ProcedureVersion
+
+    return {
+        v: (proc, fld)
+        for v, proc, fld in ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
+            "pk", "procedure_id", "procedure__field_id"
+        )
+    }
 
 
 def allotted_days(version_ids) -> dict[tuple[int, str], int]:
@@ -165,6 +189,8 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
     for i in range(0, len(paper), CHUNK):
         scanned = (
             DossierDocument.objects.filter(dossier_id__in=paper[i : i + CHUNK], digitised=True)
+            # No ordering: the model's (added_at, id) would make DISTINCT count documents.
+            .order_by()
             .values_list("dossier_id", flat=True)
             .distinct()
         )
@@ -318,6 +344,64 @@ def _stored_stock(rows) -> dict[tuple, dict]:
     }
 
 
+_ROLLUP_FLOWS = f"""
+INSERT INTO indicators_monthlystat
+    (month, receiving_agency_id, competent_agency_id, procedure_id, field_id, channel,
+     days_hist, {", ".join(FLOWS)})
+SELECT %(month)s, receiving_agency_id, competent_agency_id, procedure_id, max(field_id),
+       channel, '{{}}'::jsonb, {", ".join(f"sum({c})" for c in FLOWS)}
+FROM indicators_dailystat
+WHERE day >= %(month)s AND day < %(next)s
+GROUP BY receiving_agency_id, competent_agency_id, procedure_id, channel
+HAVING sum({" + ".join(FLOWS)}) > 0
+"""  # noqa: S608 - column names from COUNTERS only
+_ROLLUP_HIST = """
+UPDATE indicators_monthlystat m SET days_hist = h.hist
+FROM (
+    SELECT receiving_agency_id, competent_agency_id, procedure_id, channel,
+           jsonb_object_agg(days, n) AS hist
+    FROM (
+        SELECT s.receiving_agency_id, s.competent_agency_id, s.procedure_id, s.channel,
+               kv.key AS days, sum(kv.value::int) AS n
+        FROM indicators_dailystat s, jsonb_each_text(s.days_hist) kv
+        WHERE s.day >= %(month)s AND s.day < %(next)s AND s.timed_finished > 0
+        GROUP BY 1, 2, 3, 4, 5
+    ) AS per_days
+    GROUP BY 1, 2, 3, 4
+) AS h
+WHERE m.month = %(month)s AND m.receiving_agency_id = h.receiving_agency_id
+  AND m.competent_agency_id = h.competent_agency_id AND m.procedure_id = h.procedure_id
+  AND m.channel = h.channel
+"""
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def rollup_month(month: dt.date) -> None:
+    """Rewrites the `MonthlyStat` rows of the month of `month` from its days' rows, in
+    the caller's transaction, under the month's advisory lock (two refreshes of days
+    of one month never interleave their roll-ups)."""
+    month = month.replace(day=1)
+    params = {"month": month, "next": _next_month(month)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROLLUP_LOCK, month.toordinal()])
+        cursor.execute("DELETE FROM indicators_monthlystat WHERE month = %s", [month])
+        cursor.execute(_ROLLUP_FLOWS, params)
+        cursor.execute(_ROLLUP_HIST, params)
+
+
+def rollup(start: dt.date, end: dt.date) -> None:
+    """`rollup_month` for every month touching [start, end], each in its own
+    transaction."""
+    month = start.replace(day=1)
+    while month <= end:
+        with transaction.atomic():
+            rollup_month(month)
+        month = _next_month(month)
+
+
 def refresh_day(
     day: dt.date,
     *,
@@ -325,8 +409,10 @@ def refresh_day(
     calendar: WorkingCalendar | None = None,
     keep_snapshot: bool = False,
     stock: dict[tuple, dict] | None = None,
+    roll_up: bool = True,
 ) -> int:
-    """Rewrites `day`'s summary rows; returns how many were written. `stock`: the day's
+    """Rewrites `day`'s summary rows and, with `roll_up`, its month's roll-up in the
+    same transaction; returns how many day rows were written. `stock`: the day's
     dossiers in progress when the caller computed them already (`past_stock`)."""
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
@@ -362,13 +448,16 @@ def refresh_day(
         # transaction and under the same lock.
         radar_refresh.refresh_steps(day, calendar=calendar)
         RefreshedDay.objects.update_or_create(day=day, defaults={"refreshed_at": now})
+        if roll_up:
+            rollup_month(day)
     return len(rows)
 
 
 def refresh(
     start: dt.date, end: dt.date, *, now: dt.datetime | None = None, keep_snapshot=False
 ) -> int:
-    """Rewrites every day of [start, end] (each day in its own transaction)."""
+    """Rewrites every day of [start, end] (each day in its own transaction), then the
+    roll-up of each month touched (once per month rather than once per day)."""
     if end < start:
         raise ValueError("The end date is before the start date.")
     now = now or timezone.now()
@@ -384,8 +473,10 @@ def refresh(
             calendar=calendar,
             keep_snapshot=keep_snapshot,
             stock=past.get(day, {}) if day <= last_past and not keep_snapshot else None,
+            roll_up=False,
         )
         day += dt.timedelta(days=1)
+    rollup(start, end)
     return written
 
 

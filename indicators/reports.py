@@ -59,17 +59,22 @@ def _names(model, ids) -> dict[int, str]:
 
 
 def _trend(period: Period, agency_ids) -> list[tuple[str, int, int]]:
-    by_day = selectors.aggregate(
-        period=period, agency_ids=agency_ids, group="day", stock=False, hist=False
-    )
     monthly = period.days > DAILY_TREND_MAX_DAYS
+    by_key = selectors.aggregate(
+        period=period,
+        agency_ids=agency_ids,
+        group="month" if monthly else "day",
+        stock=False,
+        hist=False,
+    )
     buckets: dict[str, list[int]] = {}
     day = period.start
     while day <= period.end:
         label = f"{day:%m/%Y}" if monthly else f"{day:%d/%m}"
+        fresh = label not in buckets
         bucket = buckets.setdefault(label, [0, 0])
-        figures = by_day.get((day,))
-        if figures is not None:
+        figures = by_key.get((day.replace(day=1),) if monthly else (day,))
+        if figures is not None and (fresh or not monthly):
             bucket[0] += figures.counts["received"]
             bucket[1] += figures.finished
         day += dt.timedelta(days=1)

@@ -1,5 +1,6 @@
 """Reads of the statistics: who sees which agencies, and the figures of a period as
-indexed aggregates over the summary table (`DailyStat`), never over the log.
+indexed aggregates over the summary tables (`MonthlyStat` for whole months, `DailyStat`
+for the other days and the stock), never over the log.
 
 Roll-up: an agency's figures are those of the dossiers received or decided by it or
 by any unit below it. Each summary row is credited once to every agency above (and
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 
 from indicators.figures import Figures
-from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
+from indicators.models import COUNTERS, SNAPSHOT, DailyStat, MonthlyStat, RefreshedDay
 from indicators.periods import Period
 
 FLOWS = tuple(c for c in COUNTERS if c not in SNAPSHOT)
@@ -157,8 +159,48 @@ _GROUPS = {
     "field": ("field_id",),
     "procedure": ("procedure_id",),
     "day": ("day",),
+    "month": ("month",),
     "channel": ("channel",),
 }
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def pieces(period: Period, *, by_day: bool = False) -> list[tuple[str, dt.date, dt.date]]:
+    """Where a period's flows are read: ("month", first, last month) for the whole
+    months it covers (`MonthlyStat`), ("day", first, last day) for the days of its
+    partial months (`DailyStat`). Every day is in one piece exactly."""
+    if by_day:
+        return [("day", period.start, period.end)]
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    # The first day after the last whole month.
+    after = _month_start(period.end + dt.timedelta(days=1))
+    if first >= after:
+        return [("day", period.start, period.end)]
+    out = []
+    if period.start < first:
+        out.append(("day", period.start, first - dt.timedelta(days=1)))
+    last_month = _month_start(after - dt.timedelta(days=1))
+    out.append(("month", first, last_month))
+    if after <= period.end:
+        out.append(("day", after, period.end))
+    return out
+
+
+def _flow_rows(kind: str, lo: dt.date, hi: dt.date, where: Q, columns: tuple):
+    if kind == "month":
+        rows = MonthlyStat.objects.filter(where, month__gte=lo, month__lte=hi)
+    else:
+        rows = DailyStat.objects.filter(where, day__gte=lo, day__lte=hi)
+        if columns == ("month",):
+            rows = rows.annotate(month=TruncMonth("day"))
+    return rows.values(*columns).annotate(**{name: Sum(name) for name in FLOWS}).order_by()
 
 
 def aggregate(
@@ -172,20 +214,21 @@ def aggregate(
     today: dt.date | None = None,
 ) -> dict[tuple, Figures]:
     """Figures of the period per group (`pair` of agencies, `field`, `procedure`,
-    `day`, `channel`), for the dossiers of `agency_ids` (None: the whole city). At
-    most three queries: the flows, the stock at the period's last day, the histogram."""
+    `day`, `month`, `channel`), for the dossiers of `agency_ids` (None: the whole
+    city). The flows of the period's whole months come from `MonthlyStat` and those of
+    its other days from `DailyStat` (`pieces`: at most three ranges, each an indexed
+    aggregate); the stock from its last day; the histogram likewise."""
     columns = _GROUPS[group]
     where = _scope_q(agency_ids) & Q(**(filters or {}))
     out: dict[tuple, Figures] = defaultdict(Figures)
-    rows = (
-        DailyStat.objects.filter(where, day__gte=period.start, day__lte=period.end)
-        .values(*columns)
-        .annotate(**{name: Sum(name) for name in FLOWS})
-        .order_by()
-    )
-    for row in rows:
-        out[tuple(row[c] for c in columns)].add(row)
-    if stock:
+    parts = pieces(period, by_day=group == "day")
+    for kind, lo, hi in parts:
+        for row in _flow_rows(kind, lo, hi, where, columns):
+            key = tuple(row[c] for c in columns)
+            if group == "month" and isinstance(key[0], dt.datetime):
+                key = (key[0].date(),)
+            out[key].add(row)
+    if stock and group != "month":
         rows = (
             DailyStat.objects.filter(where, day=period.last_day(today))
             .values(*columns)
@@ -195,18 +238,29 @@ def aggregate(
         for row in rows:
             out[tuple(row[c] for c in columns)].add(row)
     if hist:
-        _add_hist(out, period, agency_ids, columns, filters or {})
+        for kind, lo, hi in parts:
+            _add_hist(out, kind, lo, hi, agency_ids, columns, filters or {})
     return out
 
 
-def _add_hist(out, period, agency_ids, columns, filters) -> None:
+def _add_hist(out, kind, lo, hi, agency_ids, columns, filters) -> None:
+    if "month" in columns or "day" in columns:
+        raise ValueError("no histogram per day or month")
+    table, date = (
+        ("indicators_monthlystat", "month")
+        if kind == "month"
+        else (
+            "indicators_dailystat",
+            "day",
+        )
+    )
     cols = ", ".join(f"s.{c}" for c in columns)
     sql = [
         f"SELECT {cols + ', ' if cols else ''}kv.key::int, sum(kv.value::int) "  # noqa: S608 - whitelisted columns
-        "FROM indicators_dailystat s, jsonb_each_text(s.days_hist) kv "
-        "WHERE s.day BETWEEN %s AND %s AND s.timed_finished > 0"
+        f"FROM {table} s, jsonb_each_text(s.days_hist) kv "
+        f"WHERE s.{date} BETWEEN %s AND %s AND s.timed_finished > 0"
     ]
-    params: list = [period.start, period.end]
+    params: list = [lo, hi]
     if agency_ids is not None:
         sql.append("AND (s.receiving_agency_id = ANY(%s) OR s.competent_agency_id = ANY(%s))")
         params += [list(agency_ids), list(agency_ids)]

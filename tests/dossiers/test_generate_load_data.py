@@ -2,6 +2,7 @@
 
 import datetime as dt
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +10,7 @@ from django.db.models import Count, Max
 
 from dossiers import services, tally
 from dossiers.constants import OPEN_STATES, Action, Status
+from dossiers.evaluation import dossier_moments_reached
 from dossiers.integrity import verify_chains
 from dossiers.models import (
     Dossier,
@@ -21,6 +23,7 @@ from dossiers.models import (
     Rating,
 )
 from dossiers.queues import official_scope
+from dossiers.workflow import TRANSITIONS
 from loadtest.generator import PATHS, LoadGenerator, log_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,6 +32,8 @@ TALLY_KEY = ("receiving_agency_id", "competent_agency_id", "status", "assignee_i
 
 def _generate(n=400, **kw):
     out = StringIO()
+    # The statistics refresh is tested in test_generate_load_statistics.
+    kw.setdefault("no_statistics", True)
     call_command("generate_load_data", dossiers=n, batch=150, stdout=out, **kw)
     return out.getvalue()
 
@@ -51,9 +56,15 @@ def test_counts_match_and_every_status_has_rows(world, monkeypatch, as_replica):
     assert "400 dossiers, 50 citizens" in output
     assert DossierDocument.objects.count() > 0
     assert DossierMessage.objects.count() > 0
-    assert Rating.objects.count() == Rating.objects.filter(dossier__status=Status.RETURNED).count()
+    # Each evaluation at a moment the dossier reached, once per moment.
     assert Rating.objects.exists()
-    assert Payment.objects.count() == Dossier.objects.filter(status=Status.AWAITING_PAYMENT).count()
+    for rating in Rating.objects.select_related("dossier"):
+        assert rating.moment in dossier_moments_reached(rating.dossier)
+    # A pending obligation for each dossier awaiting payment, and only for those.
+    pending = Payment.objects.filter(purpose="obligation", status="pending")
+    assert set(pending.values_list("dossier_id", flat=True)) == set(
+        Dossier.objects.filter(status=Status.AWAITING_PAYMENT).values_list("pk", flat=True)
+    )
     # One tally row per key, and the same rows as counting afresh: whether the trigger
     # saw every open dossier of the COPY and the run folded its rows, or the run
     # counted them itself.
@@ -98,17 +109,28 @@ def test_log_chains_verify_and_match_the_model_hash(world):
 def test_dates_statuses_and_assignees_are_consistent(world):
     _generate(300, seed=6)
     for d in Dossier.objects.all():
-        actions = list(d.log.order_by("seq").values_list("action", "to_status", "created_at"))
-        transitions = [(a, to) for a, to, _ in actions if to and a != Action.RATE]
-        assert [a for a, _ in transitions] == [a for a, _role, _t in PATHS[d.status]]
-        assert transitions[-1][1] == d.status
-        times = [t for _a, _to, t in actions]
+        actions = list(
+            d.log.order_by("seq").values_list("action", "from_status", "to_status", "created_at")
+        )
+        transitions = [(a, frm, to) for a, frm, to, _ in actions if to and frm != to]
+        # Every step an edge of the workflow table, from creation to the status held.
+        assert transitions[0] == (Action.CREATE, "", Status.DRAFT)
+        for action, frm, to in transitions[1:]:
+            assert TRANSITIONS[(frm, action)].target == to
+        for before, after in pairwise(transitions):
+            assert before[2] == after[1]
+        assert transitions[-1][2] == d.status
+        # Steps that keep the status (apologies, evaluations) are edges too.
+        for action, frm, to, _t in actions:
+            if action in (Action.APOLOGISE, Action.RATE):
+                assert TRANSITIONS[(frm, action)].target == to == frm
+        times = [t for _a, _f, _to, t in actions]
         assert times == sorted(times)
         if d.submitted_at:
             assert d.created_at <= d.submitted_at
         if d.received_at:
             assert d.submitted_at <= d.received_at < d.due_at
-        assert (d.assignee_id is not None) == any(a == Action.ASSIGN for a, _ in transitions)
+        assert (d.assignee_id is not None) == any(a == Action.ASSIGN for a, _f, _t in transitions)
         assert (d.finished_at is not None) == (
             d.status in (Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED)
         )
@@ -145,8 +167,8 @@ def test_refuses_an_empty_catalogue_and_bad_sizes(db):
 
 
 def test_runs_twice_without_clashes(world):
-    LoadGenerator(dossiers=50, seed=1, batch=20).run()
-    LoadGenerator(dossiers=50, seed=1, batch=20).run()
+    LoadGenerator(dossiers=50, seed=1, batch=20, statistics=False).run()
+    LoadGenerator(dossiers=50, seed=1, batch=20, statistics=False).run()
     assert Dossier.objects.count() == 100
     assert list(verify_chains()) == []
 

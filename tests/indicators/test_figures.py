@@ -134,3 +134,58 @@ def test_percentile_is_the_nearest_rank():
     assert f.p90_days == 10
     assert Figures().p90_days is None
     assert Decimal(1) == 1
+
+
+def test_whole_months_from_the_roll_up_equal_their_days(data, monkeypatch):
+    """A period with whole months reads them from MonthlyStat and its other days from
+    DailyStat: the same figures, per group, as reading every day."""
+    from indicators.models import DailyStat, MonthlyStat
+
+    period = periods.custom(dt.date(2026, 1, 20), dt.date(2026, 4, 10))
+    assert [kind for kind, _lo, _hi in selectors.pieces(period)] == ["day", "month", "day"]
+    assert MonthlyStat.objects.filter(month=dt.date(2026, 3, 1)).exists()
+    # Keys that only carry a day's stock of open dossiers are not rolled up.
+    assert MonthlyStat.objects.count() < DailyStat.objects.count()
+    tree = selectors.agency_tree()
+    cases = [
+        (agency_ids, group)
+        for agency_ids in (None, tree.subtree(data.ward.pk))
+        for group in ("pair", "field", "procedure", "channel")
+    ]
+
+    def figures():
+        return [
+            {
+                k: (f.counts, f.hist)
+                for k, f in selectors.aggregate(period=period, agency_ids=ids, group=g).items()
+            }
+            for ids, g in cases
+        ]
+
+    mixed = figures()
+    every_day = selectors.pieces
+    monkeypatch.setattr(selectors, "pieces", lambda p, by_day=False: every_day(p, by_day=True))
+    assert mixed == figures()
+    assert any(mixed)
+
+
+def test_pieces_cover_every_day_once():
+    for start, end in (
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        (dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+        (dt.date(2026, 3, 2), dt.date(2026, 3, 30)),
+        (dt.date(2025, 12, 7), dt.date(2026, 12, 6)),
+        (dt.date(2026, 2, 28), dt.date(2026, 3, 1)),
+    ):
+        covered = []
+        for kind, lo, hi in selectors.pieces(periods.custom(start, end)):
+            if kind == "month":
+                day = lo
+                while day <= hi.replace(day=28) + dt.timedelta(days=4):
+                    if lo <= day.replace(day=1) <= hi:
+                        covered.append(day)
+                    day += dt.timedelta(days=1)
+            else:
+                covered += [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
+        expected = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+        assert sorted(covered) == expected

@@ -6,8 +6,9 @@ from loadtest.generator import LoadGenerator
 class Command(BaseCommand):
     help = (
         "Fill the database with invented citizens and dossiers in every state, with "
-        "their log, files (metadata only), messages, ratings and payments, for load "
-        "benchmarks. Run after seed_demo or import_procedures. Never on production."
+        "their log, files (metadata only), messages, evaluations, payments, "
+        "consultations and feedback, for load benchmarks; then refreshes the statistics. "
+        "Run after seed_demo or import_procedures. Never on production."
     )
 
     def add_arguments(self, parser):
@@ -20,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=10_000, help="Dossiers per transaction (COPY batch)."
         )
+        parser.add_argument(
+            "--no-statistics",
+            action="store_true",
+            help="Skip the statistics refresh at the end (run refresh_statistics later).",
+        )
 
-    def handle(self, *args, dossiers, citizens, seed, years, batch, **options):
+    def handle(self, *args, dossiers, citizens, seed, years, batch, no_statistics, **options):
         if dossiers < 1 or (citizens is not None and citizens < 1) or batch < 1:
             raise CommandError("--dossiers, --citizens and --batch must be positive.")
         try:
@@ -31,6 +37,7 @@ class Command(BaseCommand):
                 seed=seed,
                 years=years,
                 batch=batch,
+                statistics=not no_statistics,
                 stdout=self.stdout,
             ).run()
         except RuntimeError as error:
@@ -38,8 +45,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"done: {report.dossiers} dossiers, {report.citizens} citizens, "
             f"{report.log_rows} log rows, {report.files} files, {report.messages} messages, "
-            f"{report.ratings} ratings, {report.payments} payments in {report.seconds:.1f}s "
-            f"({report.rate:,.0f} dossiers/s)"
+            f"{report.ratings} ratings, {report.payments} payments, "
+            f"{report.consultations} consultations, {report.feedback} feedback "
+            f"in {report.seconds:.1f}s ({report.rate:,.0f} dossiers/s)"
         )
+        if not no_statistics:
+            self.stdout.write(
+                f"statistics: {report.summary_rows} summary rows refreshed "
+                f"in {report.statistics_seconds:.1f}s"
+            )
         for status, count in sorted(report.by_status.items()):
             self.stdout.write(f"  {status}: {count}")
