@@ -134,7 +134,9 @@ def test_supplement_requested_answered_and_back_in_processing(
     # The citizen reads the request in the portal and answers it with a document.
     citizen = citizen_page(new_page, live_server, world.applicant)
     citizen.goto(f"{live_server.url}/ho-so/{dossier.ref}/")
-    expect(citizen.get_by_text("Thiếu bản sao giấy khai sinh có chứng thực.")).to_be_visible()
+    expect(
+        citizen.get_by_text("Thiếu bản sao giấy khai sinh có chứng thực.", exact=True)
+    ).to_be_visible()
     expect(citizen.get_by_role("link", name=re.compile("Phiếu yêu cầu bổ sung"))).to_be_visible()
     axe_check(citizen, "portal page with a supplement request")
     citizen.get_by_label("Giấy tờ được yêu cầu").set_input_files(

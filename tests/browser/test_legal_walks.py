@@ -49,7 +49,9 @@ def test_the_desk_asks_once_for_a_supplement_and_receives_the_answer(
     citizen = citizen_page(new_page, live_server, world.applicant)
     citizen.set_viewport_size({"width": 360, "height": 780})
     citizen.goto(f"{live_server.url}/ho-so/{dossier.ref}/")
-    expect(citizen.get_by_text("Tờ khai chưa có chữ ký; thiếu bản sao căn cước.")).to_be_visible()
+    expect(
+        citizen.get_by_text("Tờ khai chưa có chữ ký; thiếu bản sao căn cước.", exact=True)
+    ).to_be_visible()
     axe_check(citizen, "portal page of a desk supplement request, 360 px")
     citizen.get_by_label("Giấy tờ được yêu cầu").set_input_files(
         files=[upload_pdf("to-khai-da-ky.pdf", "To khai da ky")]

@@ -47,7 +47,7 @@ def _received(world, when):
         return world.dossier_in(Status.RECEIVED)
 
 
-def _assigned(world, when, assigned):
+def assigned_dossier(world, when, assigned):
     d = _received(world, when)
     with at(*assigned):
         services.dossier_assign(
@@ -57,7 +57,7 @@ def _assigned(world, when, assigned):
 
 
 def _returned(world, day, processing_days_later):
-    d = _assigned(world, (2026, 2, day, 9, 0), (2026, 2, day, 10, 0))
+    d = assigned_dossier(world, (2026, 2, day, 9, 0), (2026, 2, day, 10, 0))
     with at(2026, 2, day + processing_days_later, 10, 0):
         services.dossier_propose(dossier_id=d.pk, actor=world.specialist)
         services.dossier_approve(dossier_id=d.pk, actor=world.leader)
@@ -84,7 +84,7 @@ def build():
     d.R3 = _returned(world, 23, 2)
     d.R4 = _returned(world, 3, 1)
 
-    d.C = _assigned(world, (2026, 3, 2, 9, 0), (2026, 3, 2, 10, 0))
+    d.C = assigned_dossier(world, (2026, 3, 2, 9, 0), (2026, 3, 2, 10, 0))
     with at(2026, 3, 3, 9, 0):
         d.consultation = consultation_ask(
             dossier_id=d.C.pk,
@@ -95,7 +95,7 @@ def build():
         )
     # The model's default took the real clock (bound before the time was mocked).
     Consultation.objects.filter(pk=d.consultation.pk).update(asked_at=moment(2026, 3, 3, 9, 0))
-    d.F = _assigned(world, (2026, 3, 5, 9, 0), (2026, 3, 5, 10, 0))
+    d.F = assigned_dossier(world, (2026, 3, 5, 9, 0), (2026, 3, 5, 10, 0))
     with at(2026, 3, 6, 9, 0):
         services.dossier_propose(dossier_id=d.F.pk, actor=world.specialist)
     d.A = _received(world, (2026, 3, 9, 9, 0))
@@ -103,8 +103,8 @@ def build():
         d.G = w2.dossier_in(Status.RECEIVED)
     with at(2026, 3, 9, 10, 0):
         services.dossier_assign(dossier_id=d.G.pk, actor=w2.receptionist, assignee=w2.specialist)
-    d.B = _assigned(world, (2026, 3, 10, 9, 0), (2026, 3, 10, 10, 0))
-    d.E = _assigned(world, (2026, 3, 11, 8, 0), (2026, 3, 11, 8, 30))
+    d.B = assigned_dossier(world, (2026, 3, 10, 9, 0), (2026, 3, 10, 10, 0))
+    d.E = assigned_dossier(world, (2026, 3, 11, 8, 0), (2026, 3, 11, 8, 30))
     with at(2026, 3, 11, 9, 0):
         services.dossier_request_supplement(
             dossier_id=d.E.pk, actor=world.specialist, note="Thiếu bản sao sổ đỏ"

@@ -16,7 +16,7 @@ from procedures.calendar import WorkingCalendar
 from tests.helpers import force_login_verified
 from tests.identity.factories import make_official
 from tests.indicators.dataset import at
-from tests.indicators.radar_data import NOW, build
+from tests.indicators.radar_data import NOW, assigned_dossier, build
 
 pytestmark = pytest.mark.django_db
 URL = "/mot-cua/diem-nghen/"
@@ -218,7 +218,6 @@ def test_another_wards_code_is_404_and_a_specialist_is_refused(data):
 
 
 def test_the_page_costs_a_bounded_number_of_queries(data, django_assert_max_num_queries):
-    from tests.indicators.radar_data import _assigned
 
     client = client_for(data.world.leader)
     with at(2026, 3, 11, 10, 0):
@@ -226,7 +225,7 @@ def test_the_page_costs_a_bounded_number_of_queries(data, django_assert_max_num_
         with django_assert_max_num_queries(30) as few:
             client.get(URL)
     for day in (2, 3, 4, 5, 6):
-        _assigned(data.world, (2026, 3, day, 9, 0), (2026, 3, day, 10, 0))
+        assigned_dossier(data.world, (2026, 3, day, 9, 0), (2026, 3, day, 10, 0))
     radar_refresh.refresh_open(now=NOW)
     with at(2026, 3, 11, 10, 0), django_assert_max_num_queries(len(few)):
         response = client.get(URL)
