@@ -6,7 +6,22 @@ from web.forms import AccessibleFormMixin, SignInForm
 
 
 class OfficialSignInForm(SignInForm):
-    pass
+    """The citizens' sign-in, worded for officials: they are given a username by their
+    agency's administrator (the same backend also takes an email or phone number)."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    error_messages = {
+        **SignInForm.error_messages,
+        "invalid_login": _(
+            "The username or the password is not correct. Passwords are case-sensitive."
+        ),
+    }
 
 
 class OtpForm(AccessibleFormMixin, forms.Form):

@@ -87,10 +87,6 @@ def home(request):
         memberships=[
             (code, labels[role]) for code, role in permissions.memberships_of(request.user)
         ],
-        # By role only: asking for the city overseers' permission would cost the
-        # queue page two queries; they open /mot-cua/thong-ke/ from docs/officials.md.
-        statistics_link=bool(state.scope.roles & {OfficialRole.LEADER, OfficialRole.AGENCY_ADMIN})
-        or request.user.is_superuser,
     )
     return render(request, "backoffice/queue.html", context)
 

@@ -2,9 +2,14 @@
 because a template include per row cost more than the rest of the row."""
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from identity import permissions
+from identity.constants import OfficialRole
 
 register = template.Library()
 NONE = mark_safe('<span class="due">—</span>')
@@ -35,3 +40,63 @@ def time_left(tl):
     if tl.state == "paused":
         return format_html('<span class="due due--paused">{}</span>', _("Clock paused"))
     return NONE
+
+
+# The back office's menu: (url name, label, the url names that mark it current, the
+# roles that may open it; None: every official). Statistics and the radar go by role
+# only, as the queue did: asking for the city overseers' permission would cost every
+# back-office page two queries (they open /mot-cua/thong-ke/ from docs/officials.md).
+_MENU = (
+    ("backoffice:home", gettext_lazy("Dossier queues"), ("backoffice:home",), None),
+    (
+        "backoffice:counter",
+        gettext_lazy("Counter intake"),
+        ("backoffice:counter", "backoffice:counter-done"),
+        {OfficialRole.RECEPTIONIST},
+    ),
+    (
+        "backoffice:consult-queue",
+        gettext_lazy("Consultations"),
+        ("backoffice:consult-queue",),
+        None,
+    ),
+    (
+        "backoffice:feedback-queue",
+        gettext_lazy("Feedback and recommendations"),
+        ("backoffice:feedback-queue", "backoffice:feedback"),
+        None,
+    ),
+    (
+        "backoffice:statistics",
+        gettext_lazy("Statistics"),
+        ("backoffice:statistics", "backoffice:statistics-dossiers"),
+        {OfficialRole.LEADER, OfficialRole.AGENCY_ADMIN},
+    ),
+    (
+        "backoffice:radar",
+        gettext_lazy("Bottleneck radar"),
+        ("backoffice:radar",),
+        {OfficialRole.LEADER, OfficialRole.AGENCY_ADMIN},
+    ),
+)
+
+
+@register.simple_tag(takes_context=True)
+def backoffice_menu(context):
+    """The menu entries this official may open, as (url, label, is current); empty for
+    anyone not yet through the gate (signed out, or the second factor still to give),
+    whose pages are the sign-in, the code and the refusal."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return []
+    # The gate has read the memberships for this request: no query here.
+    roles = {role for _agency_id, _code, role in permissions.agency_roles(user)}
+    if not roles:
+        return []
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    return [
+        (reverse(name), label, current in marks)
+        for name, label, marks, allowed in _MENU
+        if allowed is None or roles & allowed or user.is_superuser
+    ]

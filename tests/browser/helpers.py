@@ -15,7 +15,7 @@ def official_sign_in(page, live_server, user):
     """An official with an enrolled authenticator signs in to the back office: password,
     then the current TOTP code."""
     page.goto(live_server.url + "/mot-cua/")
-    page.get_by_label("Số định danh cá nhân, email hoặc số điện thoại").fill(user.username)
+    page.get_by_label("Tên đăng nhập").fill(user.username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     device = TOTPDevice.objects.get(user=user)

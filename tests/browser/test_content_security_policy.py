@@ -48,9 +48,9 @@ def csp_watch(page):
     return check
 
 
-def _sign_in(page, url, username):
+def _sign_in(page, url, username, label="Số định danh cá nhân, email hoặc số điện thoại"):
     page.goto(url)
-    page.get_by_label("Số định danh cá nhân, email hoặc số điện thoại").fill(username)
+    page.get_by_label(label).fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
 
@@ -84,7 +84,7 @@ def test_back_office_queue_and_workbench_with_preview_have_no_violation(
     world = World()
     dossier = world.dossier_in(Status.SUBMITTED)
     base = live_server.url
-    _sign_in(page, base + "/mot-cua/", world.receptionist.username)
+    _sign_in(page, base + "/mot-cua/", world.receptionist.username, "Tên đăng nhập")
     device = TOTPDevice.objects.get(user=world.receptionist)
     page.get_by_label("Mã 6 chữ số trong ứng dụng xác thực").fill(f"{totp(device.bin_key):06d}")
     page.get_by_role("main").get_by_role("button", name="Xác nhận").click()
