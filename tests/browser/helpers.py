@@ -64,3 +64,34 @@ def issued_pdf_text(page, live_server, link_name) -> str:
 
 def upload_pdf(name, text):
     return {"name": name, "mimeType": "application/pdf", "buffer": demo_pdf(text)}
+
+
+# The elements reaching past the window's right edge and not inside a scrolling box: what
+# to look at when a page scrolls sideways.
+_WIDER_THAN_THE_WINDOW = """() => {
+  const scrolls = (el) => {
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > innerWidth + 0.5 && !scrolls(el)) {
+      const name = `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`;
+      found.push(`${name} (${Math.round(box.right)} px)`);
+    }
+  }
+  return found.slice(0, 6);
+}"""
+
+
+def assert_fits(page, label: str = "") -> None:
+    """The page does not scroll sideways: no wider than the window it is shown in."""
+    wide, window = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    if wide > window:
+        culprits = page.evaluate(_WIDER_THAN_THE_WINDOW)
+        raise AssertionError(
+            f"{label or page.url} is {wide} px wide in a {window} px window: {culprits}"
+        )

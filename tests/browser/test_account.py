@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from identity.constants import OfficialRole
 from identity.sms import FileSmsBackend
+from tests.browser.helpers import assert_fits
 from tests.identity.factories import PASSWORD, UserFactory, make_official
 
 
@@ -40,7 +41,7 @@ def test_citizen_signs_up_on_a_phone(
         expect(page.get_by_text("hai số cuối của năm sinh")).to_be_visible()
         expect(page.get_by_label("Họ và tên")).to_have_value("Nguyễn Thị Hoa")
         axe_check(page, "sign-up with errors")
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        assert_fits(page)
 
         page.get_by_label("Số định danh cá nhân (CCCD)").fill("079190000777")
         page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import assert_fits
 from tests.procedures.factories import published_procedure
 
 
@@ -63,7 +64,7 @@ def test_catalogue_on_a_phone(live_server, browser, axe_check, catalogue):
     try:
         for path in ("/thu-tuc/?q=ket+hon", "/thu-tuc/1.001193/"):
             page.goto(live_server.url + path)
-            assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, path
+            assert_fits(page, path)
             axe_check(page, f"{path} (375x812)")
     finally:
         context.close()

@@ -5,7 +5,7 @@ code; the public list of answers shows the consented answer. axe-core at 1280 an
 from playwright.sync_api import expect
 
 from feedback import services
-from tests.browser.helpers import citizen_page
+from tests.browser.helpers import assert_fits, citizen_page
 from tests.dossiers.factories import World
 
 
@@ -19,6 +19,7 @@ def test_send_feedback_and_read_the_public_answers(live_server, new_page, axe_ch
         page.set_viewport_size({"width": width, "height": height})
         page.goto(live_server.url + "/phan-anh/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Gửi phản ánh, kiến nghị")
+        assert_fits(page)
         axe_check(page, f"feedback send page, {width} px")
 
     page.get_by_label("Kiến nghị").check()
@@ -43,4 +44,5 @@ def test_send_feedback_and_read_the_public_answers(live_server, new_page, axe_ch
         page.goto(live_server.url + f"/phan-anh/cong-khai/?co-quan={world.agency.pk}")
         expect(page.get_by_text("Đã niêm yết lệ phí tại quầy số 3.")).to_be_visible()
         expect(page.get_by_text(code)).to_be_visible()
+        assert_fits(page)
         axe_check(page, f"public answers, {width} px")

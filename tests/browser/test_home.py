@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import assert_fits
+
 
 def test_home_in_vietnamese_then_english(live_server, page, axe_check):
     page.goto(live_server.url + "/")
@@ -77,7 +79,7 @@ def test_home_on_a_phone(live_server, browser, axe_check):
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Dịch vụ công trực tuyến")
         # Nothing sticks out sideways on a small screen.
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        assert_fits(page)
         # Touch targets: every visible button and nav link is at least 44px tall.
         heights = page.locator("button:visible, .site-nav a:visible, .button:visible").evaluate_all(
             "els => els.map(el => [el.textContent.trim(), el.getBoundingClientRect().height])"

@@ -14,6 +14,7 @@ from dossiers.models import Dossier
 from procedures.calendar import WorkingCalendar
 from tests.browser.helpers import (
     act,
+    assert_fits,
     citizen_page,
     issued_pdf_text,
     official_sign_in,
@@ -52,6 +53,7 @@ def test_the_desk_asks_once_for_a_supplement_and_receives_the_answer(
     expect(
         citizen.get_by_text("Tờ khai chưa có chữ ký; thiếu bản sao căn cước.", exact=True)
     ).to_be_visible()
+    assert_fits(citizen)
     axe_check(citizen, "portal page of a desk supplement request, 360 px")
     citizen.get_by_label("Giấy tờ được yêu cầu").set_input_files(
         files=[upload_pdf("to-khai-da-ky.pdf", "To khai da ky")]

@@ -7,7 +7,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import official_sign_in
+from tests.browser.helpers import assert_fits, official_sign_in
 from tests.indicators.radar_data import build
 
 WIDTHS = (1280, 360)
@@ -27,7 +27,7 @@ def test_the_radar_as_a_leader(live_server, page, axe_check):
         expect(item).to_contain_text(data.C.code)
         item.get_by_text("Xử lý", exact=True).click()
         expect(item.get_by_label("Chuyển cho chuyên viên")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert_fits(page)
         axe_check(page, f"radar at {width}px")
         if shots:
             page.screenshot(path=f"{shots}/radar-{width}.png", full_page=True)

@@ -5,7 +5,7 @@ axe finds no serious or critical violation."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import official_sign_in
+from tests.browser.helpers import assert_fits, official_sign_in
 from tests.indicators.dataset import build
 
 WIDTHS = (1280, 360)
@@ -20,7 +20,7 @@ def test_statistics_and_transparency_pages(live_server, page, axe_check):
         page.goto(live_server.url + "/mot-cua/thong-ke/?tu=2026-03-01&den=2026-03-31")
         expect(page.get_by_role("heading", level=1)).to_contain_text(data.ward.name)
         expect(page.locator("svg.chart").first).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert_fits(page)
         axe_check(page, f"statistics at {width}px")
 
     page.goto(live_server.url + "/mot-cua/thong-ke/?tu=2026-03-01&den=2026-03-31")
@@ -31,5 +31,5 @@ def test_statistics_and_transparency_pages(live_server, page, axe_check):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(live_server.url + "/minh-bach/?tu=2026-03-01&den=2026-03-31")
         expect(page.get_by_role("rowheader", name=data.ward2.name)).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert_fits(page)
         axe_check(page, f"/minh-bach/ at {width}px")
