@@ -100,3 +100,16 @@ def backoffice_menu(context):
         for name, label, marks, allowed in _MENU
         if allowed is None or roles & allowed or user.is_superuser
     ]
+
+
+@register.simple_tag(takes_context=True)
+def backoffice_visitor(context) -> bool:
+    """Whether the visitor is an official through the back-office gate (second factor
+    given): the pages both sides share (notifications) then wear the back office's
+    header, so an official never meets the citizens' menu. Citizens have no second
+    factor: no query for them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return False
+    return bool(permissions.remember_agency_roles(user))

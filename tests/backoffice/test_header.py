@@ -115,3 +115,24 @@ def test_the_code_page_offers_only_the_way_out(client):
 
     assert html.count(">Đăng xuất</button>") == 1
     assert "Hàng đợi hồ sơ" not in html
+
+
+def test_an_official_reads_notifications_under_the_back_office_header(client):
+    force_login_verified(client, make_official(OfficialRole.SPECIALIST))
+
+    html = client.get(reverse("notifications:list")).content.decode()
+
+    assert _menu(html) == ["Hàng đợi hồ sơ", "Xin ý kiến liên thông", "Phản ánh, kiến nghị"]
+    for label in CITIZEN_MENU:
+        assert label not in html
+
+
+def test_a_citizen_reads_notifications_under_the_portal_header(client):
+    from tests.identity.factories import UserFactory
+
+    client.force_login(UserFactory())
+
+    html = client.get(reverse("notifications:list")).content.decode()
+
+    assert "Menu bộ phận một cửa" not in html
+    assert "Hồ sơ của tôi" in html
