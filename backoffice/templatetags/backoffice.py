@@ -44,8 +44,8 @@ def time_left(tl):
 
 # The back office's menu: (url name, label, the url names that mark it current, the
 # roles that may open it; None: every official). Statistics and the radar go by role
-# only, as the queue did: asking for the city overseers' permission would cost every
-# back-office page two queries (they open /mot-cua/thong-ke/ from docs/officials.md).
+# only: asking for the city overseers' permission would cost every back-office page two
+# queries (city overseers open /mot-cua/thong-ke/ from docs/officials.md).
 _MENU = (
     ("backoffice:home", gettext_lazy("Dossier queues"), ("backoffice:home",), None),
     (
