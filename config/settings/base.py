@@ -305,6 +305,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True
+# Dates day first (dd/mm/yyyy) in both languages wherever no explicit format is given.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media files ----------------------------------------------------------
 STATIC_URL = "/static/"
