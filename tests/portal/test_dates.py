@@ -16,7 +16,7 @@ from dossiers.constants import Status
 from dossiers.models import IssuedDocument
 from notifications.rendering import build_context
 from tests.dossiers.factories import pdf
-from tests.dossiers.test_declaration_prefill import world as world  # noqa: F401 - fixture
+from tests.dossiers.test_declaration_prefill import world as world
 from tests.dossiers.test_documents import pdf_text
 from tests.helpers import force_login_verified
 
