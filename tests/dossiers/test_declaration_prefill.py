@@ -2,10 +2,11 @@
 verified account locked where the rules say so (server-side), contradictions recorded
 at submission; dates read as dd/mm/yyyy."""
 
+import datetime
 import importlib
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
 
 from dossiers import legal, services
@@ -184,7 +185,7 @@ def test_values_read_as_people_write_them():
 def test_the_locked_facts_setting_is_checked(settings):
     assert legal.declaration_locked() == {"full_name", "id_number", "birth_date", "sex"}
     settings.LEGAL_DECLARATION_LOCKED = "birth_date, phone"
-    with pytest.raises(Exception, match="phone"):
+    with pytest.raises(ImproperlyConfigured, match="phone"):
         legal.declaration_locked()
     from config.checks import check_legal_settings
 
@@ -221,3 +222,32 @@ def test_the_migration_fills_the_standard_keys_of_frozen_versions():
     # The protection is back in place afterwards.
     with pytest.raises(Exception, match="published or retired"):
         version.form_fields.filter(key="ho_ten").update(prefill="full_name")
+
+
+def test_a_paper_dossier_is_checked_but_not_locked(world):
+    """At the desk the official types the paper form: nothing is overwritten, and what
+    contradicts the verified applicant's registry facts is recorded all the same."""
+    paper = {
+        "full_name": "Phạm Thu Hà",
+        "ho_ten": "Phạm Thu Hà",
+        "so_dinh_danh": "079190000777",
+        "ngay_sinh": "1990-04-03",
+        "gioi_tinh": "Nữ",
+        "dia_chi": ADDRESS,
+        "dien_thoai": "0987000111",
+    }
+    dossier = services.counter_intake(
+        actor=world.receptionist,
+        receiving_agency=world.agency,
+        case=world.case,
+        id_number="079190000777",
+        full_name="Phạm Thu Hà",
+        birth_date=datetime.date(1990, 3, 4),
+        declaration=paper,
+        documents=[services.ScannedDocument(upload=pdf(), required_document_id=world.document.pk)],
+    )
+    assert dossier.applicant == world.applicant
+    assert dossier.form_data["ngay_sinh"] == "1990-04-03"
+    assert dossier.log.get(action=Action.SUBMIT).data["registry_mismatches"] == [
+        {"field": "ngay_sinh", "declared": "1990-04-03", "registry": "1990-03-04"}
+    ]
