@@ -220,10 +220,7 @@ def mark_locked(form, keys) -> None:
         if isinstance(field.widget, forms.Select):  # a select cannot be read-only
             field.widget = forms.TextInput()
         field.widget.attrs["readonly"] = True
-        field.help_text = _(
-            "From the national population database; it cannot be changed here. If it is "
-            "wrong, ask the police to correct the registry."
-        )
+        field.help_text = _("From the national population database; it cannot be changed here.")
 
 
 # --- the declaration as people read it -------------------------------------------------

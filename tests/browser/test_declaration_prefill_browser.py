@@ -55,8 +55,7 @@ def test_the_verified_citizens_declaration_is_filled_in_and_checked(
     expect(birth).to_have_value("1990-05-12")
     expect(birth).not_to_be_editable()
     expect(name).to_have_accessible_description(
-        "Lấy từ Cơ sở dữ liệu quốc gia về dân cư, không sửa được tại đây. Nếu thông tin sai, "
-        "đề nghị cơ quan công an điều chỉnh trong cơ sở dữ liệu."
+        "Lấy từ Cơ sở dữ liệu quốc gia về dân cư, không sửa được tại đây."
     )
     expect(page.get_by_label("Số điện thoại")).to_have_value("0912000001")
     address = page.get_by_label("Nơi cư trú")
