@@ -109,7 +109,9 @@ class ApplicantFacts:
     registry: frozenset[str]
 
 
-def applicant_facts(user) -> ApplicantFacts:
+def applicant_facts(user, business=None) -> ApplicantFacts:
+    """`business`: the one a dossier is filed for, whose registered details are known
+    too (never vouched for by the population registry)."""
     birth_date = user.birth_date.isoformat() if user.birth_date else ""
     values = {
         PrefillSource.FULL_NAME: user.full_name,
@@ -120,6 +122,10 @@ def applicant_facts(user) -> ApplicantFacts:
         PrefillSource.PHONE: user.phone,
         PrefillSource.EMAIL: user.email,
     }
+    if business is not None:
+        values[PrefillSource.ENTERPRISE_CODE] = business.enterprise_code
+        values[PrefillSource.BUSINESS_NAME] = business.name
+        values[PrefillSource.LEGAL_REPRESENTATIVE] = business.legal_representative
     values = {str(k): v for k, v in values.items() if v}
     verified = user.verification_level >= VerificationLevel.REGISTRY_VERIFIED
     registry = frozenset(k for k in values if k in REGISTRY_SOURCES) if verified else frozenset()

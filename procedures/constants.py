@@ -83,6 +83,10 @@ class PrefillSource(models.TextChoices):
     )
     PHONE = "phone", _("Applicant's phone number (account)")
     EMAIL = "email", _("Applicant's email address (account)")
+    # Of the business a dossier is filed for (empty when filed for oneself).
+    ENTERPRISE_CODE = "enterprise_code", _("Business's enterprise code (account)")
+    BUSINESS_NAME = "business_name", _("Business's name (account)")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Business's legal representative (account)")
 
 
 REGISTRY_SOURCES = frozenset(

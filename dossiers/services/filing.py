@@ -93,7 +93,8 @@ def dossier_create_draft(
     if business is not None and not business.memberships.filter(user=applicant).exists():
         raise PermissionDenied
     if role == ActorRole.APPLICANT:
-        form_data = {**prefilled(version, applicant_facts(applicant)), **(form_data or {})}
+        facts = applicant_facts(applicant, business)
+        form_data = {**prefilled(version, facts), **(form_data or {})}
     dossier = Dossier.objects.create(
         version=version,
         case=case,

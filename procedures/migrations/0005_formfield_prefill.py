@@ -56,6 +56,9 @@ class Migration(migrations.Migration):
                     ("permanent_address", "Applicant's permanent address (population registry)"),
                     ("phone", "Applicant's phone number (account)"),
                     ("email", "Applicant's email address (account)"),
+                    ("enterprise_code", "Business's enterprise code (account)"),
+                    ("business_name", "Business's name (account)"),
+                    ("legal_representative", "Business's legal representative (account)"),
                 ],
                 default="",
                 help_text=(

@@ -12,7 +12,8 @@ from django.db import connection
 from dossiers import legal, services
 from dossiers.constants import Action, Status
 from dossiers.declaration import declaration_rows, display_value, registry_mismatches
-from identity.constants import VerificationLevel
+from identity.constants import BusinessRole, VerificationLevel
+from identity.models import Business, BusinessMembership
 from identity.selectors import applicant_facts
 from procedures.models import FormField
 from tests.dossiers.factories import World, pdf
@@ -251,3 +252,25 @@ def test_a_paper_dossier_is_checked_but_not_locked(world):
     assert dossier.log.get(action=Action.SUBMIT).data["registry_mismatches"] == [
         {"field": "ngay_sinh", "declared": "1990-04-03", "registry": "1990-03-04"}
     ]
+
+
+def test_a_dossier_for_a_business_starts_with_the_business_details(world):
+    business = Business.objects.create(
+        enterprise_code="0100109106",
+        name="Công ty TNHH Sao Mai",
+        legal_representative="Phạm Thu Hà",
+    )
+    BusinessMembership.objects.create(
+        business=business, user=world.applicant, role=BusinessRole.REPRESENTATIVE
+    )
+    FormFieldFactory(version=world.version, key="ma_so", type="tax_code", prefill="enterprise_code")
+    FormFieldFactory(version=world.version, key="ten_dn", prefill="business_name")
+    FormFieldFactory(version=world.version, key="dai_dien", prefill="legal_representative")
+
+    for_business = world.draft(business=business)
+    assert for_business.form_data["ma_so"] == "0100109106"
+    assert for_business.form_data["ten_dn"] == "Công ty TNHH Sao Mai"
+    assert for_business.form_data["dai_dien"] == "Phạm Thu Hà"
+    assert for_business.form_data["ho_ten"] == "Phạm Thu Hà"  # the person filing
+    for_herself = world.draft()
+    assert not {"ma_so", "ten_dn", "dai_dien"} & set(for_herself.form_data)
