@@ -25,6 +25,7 @@ from backoffice.gate import RoleRequired, official_required
 from backoffice.queue_state import queue_state
 from dossiers import documents, legal, queues, services
 from dossiers.constants import Action, Status, action_verb
+from dossiers.declaration import declaration_rows, logged_mismatches
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
 from dossiers.selectors import dossier_assessment
@@ -307,8 +308,8 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         calendar=calendar,
         limit=queues.due_soon_limit(now, calendar),
     )
-    labels = {f.key: f.label_vi for f in dossier.version.form_fields.all()}
     full_log = list(queues.dossier_official_log(dossier))
+    declaration = declaration_rows(dossier.version, dossier.form_data, logged_mismatches(full_log))
     log = queues.log_visible_to(full_log, dossier, scope)
     sees_internal = queues.sees_internal(dossier, scope)
     return render(
@@ -316,7 +317,8 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         "backoffice/dossier.html",
         {
             "dossier": dossier,
-            "declaration": [(labels.get(k, k), v) for k, v in dossier.form_data.items()],
+            "declaration": declaration if dossier.form_data else [],
+            "contradictions": [row for row in declaration if row.registry],
             "documents": dossier.documents.select_related("file", "required_document"),
             "log": log,
             "issued": documents.issued_for_official(dossier),

@@ -41,6 +41,7 @@ def check_legal_settings(app_configs=None, **kwargs):
         legal.supplement_request_days,
         legal.apology_lead_days,
         legal.transfer_morning_end,
+        legal.declaration_locked,
     ):
         try:
             read()

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from config import health
+from config import error_pages, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The product's error pages, in development only (the view answers 404 without DEBUG).
+    re_path(r"^__loi/(?P<status>400|404|500)/$", error_pages.preview, name="error-preview"),
     path("mot-cua/", include("backoffice.urls")),
     path("thong-bao/", include("notifications.urls")),
     path("api/v1/dossiers/", include("dossiers.api_urls")),

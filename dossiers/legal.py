@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import get_language
 
+from procedures.constants import REGISTRY_SOURCES
+
 
 @dataclass(frozen=True)
 class Text:
@@ -147,6 +149,15 @@ RECEIPT = Citation(
     "tiếp nhận và hẹn trả kết quả",
     (_d61(17, 1, "c"), _d61(17, 2)),
     form="01",
+)
+REGISTRY_DATA = Citation(
+    "Decree 45/2020/NĐ-CP (administrative procedures by electronic means): the "
+    "applicant's data already in the national population database fills the electronic "
+    "form and is not declared again",
+    "Nghị định 45/2020/NĐ-CP (thực hiện thủ tục hành chính trên môi trường điện tử): "
+    "thông tin đã có trong Cơ sở dữ liệu quốc gia về dân cư được tự động điền vào biểu "
+    "mẫu điện tử, không yêu cầu kê khai lại",
+    decree_118=False,
 )
 DOSSIER_CODE = Citation(
     "the dossier code",
@@ -291,6 +302,27 @@ def supplement_request_days() -> int:
 def apology_lead_days() -> int:
     """Working days before the deadline by which the apology is expected."""
     return int(getattr(settings, "LEGAL_APOLOGY_LEAD_DAYS", 1))
+
+
+# The population registry's facts (procedures.constants.REGISTRY_SOURCES) an applicant
+# may not change in a declaration filed online from a verified account (REGISTRY_DATA):
+# identity facts are corrected in the registry, through the police, not in a dossier.
+# The permanent address stays editable by default: a declaration's "residence" may be
+# a temporary one, and a difference is flagged to the official rather than refused.
+DECLARATION_LOCKED_DEFAULT = "full_name,id_number,birth_date,sex"
+
+
+def declaration_locked() -> frozenset[str]:
+    """The registry facts a level-2 applicant cannot change in the declaration."""
+    value = getattr(settings, "LEGAL_DECLARATION_LOCKED", DECLARATION_LOCKED_DEFAULT)
+    names = frozenset(n.strip() for n in str(value).split(",") if n.strip())
+    unknown = names - REGISTRY_SOURCES
+    if unknown:
+        raise ImproperlyConfigured(
+            f"LEGAL_DECLARATION_LOCKED names facts the population registry does not give: "
+            f"{sorted(unknown)}; choose among {sorted(REGISTRY_SOURCES)}"
+        )
+    return names
 
 
 def transfer_morning_end() -> dt.time:

@@ -1,12 +1,15 @@
 """Reads of the identity app."""
 
+import dataclasses
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from identity.constants import AccountEventKind, BusinessRole
+from identity.constants import AccountEventKind, BusinessRole, Sex, VerificationLevel
 from identity.models import AccountEvent, Business, BusinessInvitation, BusinessMembership
 from identity.validators import ID_NUMBER_RE, normalize_id_number, normalize_phone
+from procedures.constants import REGISTRY_SOURCES, PrefillSource
 
 SIGN_IN_HISTORY_LENGTH = 20
 
@@ -89,3 +92,41 @@ def is_business_representative(business, user) -> bool:
     return BusinessMembership.objects.filter(
         business=business, user=user, role=BusinessRole.REPRESENTATIVE
     ).exists()
+
+
+# How a declaration writes the registry's sex codes: data in Vietnamese, the words of
+# the national forms, whatever language the page is shown in.
+SEX_WORDS = {Sex.MALE: "Nam", Sex.FEMALE: "Nữ"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ApplicantFacts:
+    """What an account knows of its holder, by `PrefillSource`, as a declaration holds
+    it (dates in ISO form). `registry` names the facts the population registry vouched
+    for: those of a level-2 account, copied at its verification (`registry_verify`)."""
+
+    values: dict[str, str]
+    registry: frozenset[str]
+
+
+def applicant_facts(user, business=None) -> ApplicantFacts:
+    """`business`: the one a dossier is filed for, whose registered details are known
+    too (never vouched for by the population registry)."""
+    birth_date = user.birth_date.isoformat() if user.birth_date else ""
+    values = {
+        PrefillSource.FULL_NAME: user.full_name,
+        PrefillSource.ID_NUMBER: user.id_number or "",
+        PrefillSource.BIRTH_DATE: birth_date,
+        PrefillSource.SEX: SEX_WORDS.get(user.sex, ""),
+        PrefillSource.PERMANENT_ADDRESS: user.permanent_address,
+        PrefillSource.PHONE: user.phone,
+        PrefillSource.EMAIL: user.email,
+    }
+    if business is not None:
+        values[PrefillSource.ENTERPRISE_CODE] = business.enterprise_code
+        values[PrefillSource.BUSINESS_NAME] = business.name
+        values[PrefillSource.LEGAL_REPRESENTATIVE] = business.legal_representative
+    values = {str(k): v for k, v in values.items() if v}
+    verified = user.verification_level >= VerificationLevel.REGISTRY_VERIFIED
+    registry = frozenset(k for k in values if k in REGISTRY_SOURCES) if verified else frozenset()
+    return ApplicantFacts(values=values, registry=registry)

@@ -21,9 +21,13 @@ class StartForm(forms.Form):
             self.fields["case"].initial = cases[0].pk
             self.fields["case"].widget = forms.HiddenInput()
         self.fields["agency"].queryset = agencies
-        if len(agencies) == 1:  # one place receives it: no "---------" to pick from
-            self.fields["agency"].initial = agencies[0].pk
+        # One place receives it: chosen already and stated, not asked (a select with a
+        # single option, or one with "---------" first, only makes the applicant work).
+        self.only_agency = agencies[0] if len(agencies) == 1 else None
+        if self.only_agency is not None:
+            self.fields["agency"].initial = self.only_agency.pk
             self.fields["agency"].empty_label = None
+            self.fields["agency"].widget = forms.HiddenInput()
         self.fields["party"].choices = parties
 
 

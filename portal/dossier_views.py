@@ -21,7 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import ratelimit
 from dossiers import services
 from dossiers.constants import LOOKUP_RATE_SCOPE, Status
-from dossiers.declaration import declaration_form_class, to_json
+from dossiers.declaration import (
+    declaration_form_class,
+    declaration_rows,
+    locked_keys,
+    mark_locked,
+    registry_mismatches,
+    to_json,
+)
 from dossiers.documents import issued_for_applicant
 from dossiers.errors import DossierError
 from dossiers.selectors import (
@@ -42,7 +49,7 @@ from dossiers.selectors import (
     supplement_request_pending,
 )
 from dossiers.workflow import TransitionNotAllowed
-from identity.selectors import acting_parties_for, businesses_for
+from identity.selectors import acting_parties_for, applicant_facts, businesses_for
 from portal.dossier_forms import (
     CRITERION_LABELS,
     SCORE_LABELS,
@@ -116,6 +123,8 @@ def _edit_context(request, dossier, declaration=None, upload_errors=None):
     Declaration = declaration_form_class(dossier.version)
     if declaration is None:
         declaration = Declaration(initial=dossier.form_data)
+    facts = applicant_facts(dossier.applicant)
+    mark_locked(declaration, locked_keys(dossier.version, facts))
     attached = {}
     for doc in dossier.documents.select_related("file"):
         attached.setdefault(doc.required_document_id, []).append(doc)
@@ -130,7 +139,21 @@ def _edit_context(request, dossier, declaration=None, upload_errors=None):
         }
         for r in components
     ]
-    return {"dossier": dossier, "declaration": declaration, "documents": documents}
+    return {
+        "dossier": dossier,
+        "declaration": declaration,
+        "documents": documents,
+        "contradictions": _contradictions(dossier, facts),
+    }
+
+
+def _contradictions(dossier, facts):
+    """The saved values that contradict the registry, told to the applicant before
+    they submit (the submission records them for the official)."""
+    mismatches = registry_mismatches(dossier.version, dossier.form_data, facts)
+    return [
+        r for r in declaration_rows(dossier.version, dossier.form_data, mismatches) if r.registry
+    ]
 
 
 @login_required
@@ -288,12 +311,17 @@ def dossier_review(request, ref):
 
 
 def _review(dossier, problems):
-    fields = [
-        (f.label_vi, dossier.form_data.get(f.key, "")) for f in dossier.version.form_fields.all()
-    ]
+    facts = applicant_facts(dossier.applicant)
+    mismatches = registry_mismatches(dossier.version, dossier.form_data, facts)
+    rows = declaration_rows(dossier.version, dossier.form_data, mismatches)
     return {
         "dossier": dossier,
-        "fields": fields,
+        "fields": rows,
+        "contradictions": [r for r in rows if r.registry],
+        "problem_fields": [
+            (next((r.label for r in rows if r.key == key), key), errors)
+            for key, errors in problems["declaration"].items()
+        ],
         "problems": problems,
         "documents": dossier.documents.select_related("file", "required_document"),
         "complete": not (problems["declaration"] or problems["missing"]),

@@ -381,6 +381,7 @@ class FormFieldForm(forms.ModelForm):
             "min_value",
             "max_value",
             "pattern",
+            "prefill",
         )
         widgets = {"choices": forms.TextInput(attrs={"size": 40})}
 
@@ -396,6 +397,7 @@ class FormFieldInline(FrozenUnlessDraftInline, admin.StackedInline):
         "choices",
         "help_text",
         ("min_value", "max_value", "pattern"),
+        "prefill",
     )
 
 

@@ -67,6 +67,39 @@ class FieldType(models.TextChoices):
 CHOICE_TYPES = {FieldType.CHOICE, FieldType.MULTIPLE_CHOICE}
 
 
+class PrefillSource(models.TextChoices):
+    """What the applicant's account knows that a declaration field is filled from.
+    The first five are the population registry's facts of a level-2 account; the
+    contact details are the account's own (`identity.selectors.applicant_facts`)."""
+
+    NONE = "", _("Nothing (the applicant types it)")
+    FULL_NAME = "full_name", _("Applicant's full name (population registry)")
+    ID_NUMBER = "id_number", _("Applicant's personal ID number (population registry)")
+    BIRTH_DATE = "birth_date", _("Applicant's date of birth (population registry)")
+    SEX = "sex", _("Applicant's sex (population registry)")
+    PERMANENT_ADDRESS = (
+        "permanent_address",
+        _("Applicant's permanent address (population registry)"),
+    )
+    PHONE = "phone", _("Applicant's phone number (account)")
+    EMAIL = "email", _("Applicant's email address (account)")
+    # Of the business a dossier is filed for (empty when filed for oneself).
+    ENTERPRISE_CODE = "enterprise_code", _("Business's enterprise code (account)")
+    BUSINESS_NAME = "business_name", _("Business's name (account)")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Business's legal representative (account)")
+
+
+REGISTRY_SOURCES = frozenset(
+    {
+        PrefillSource.FULL_NAME,
+        PrefillSource.ID_NUMBER,
+        PrefillSource.BIRTH_DATE,
+        PrefillSource.SEX,
+        PrefillSource.PERMANENT_ADDRESS,
+    }
+)
+
+
 class StepRole(models.TextChoices):
     RECEPTIONIST = "receptionist", _("One-stop desk official")
     SPECIALIST = "specialist", _("Specialist")

@@ -53,19 +53,20 @@ WARDS = [
 ]
 OPENING_HOURS = "Thứ Hai - Thứ Sáu: 7:30 - 11:30, 13:00 - 17:00"
 
+# The applicant's own facts, filled in from the account (`FormField.prefill`).
 PERSON_FIELDS = [
-    ("ho_ten", "Họ, chữ đệm và tên", "Full name", "text", {}),
+    ("ho_ten", "Họ, chữ đệm và tên", "Full name", "text", {"prefill": "full_name"}),
     (
         "so_dinh_danh",
         "Số định danh cá nhân",
         "Personal ID number",
         "personal_id",
-        {"pattern": r"^\d{12}$"},
+        {"pattern": r"^\d{12}$", "prefill": "id_number"},
     ),
-    ("ngay_sinh", "Ngày, tháng, năm sinh", "Date of birth", "date", {}),
-    ("dien_thoai", "Số điện thoại", "Phone number", "phone", {}),
-    ("thu_dien_tu", "Thư điện tử", "Email", "email", {"required": False}),
-    ("dia_chi", "Nơi cư trú", "Address", "address", {}),
+    ("ngay_sinh", "Ngày, tháng, năm sinh", "Date of birth", "date", {"prefill": "birth_date"}),
+    ("dien_thoai", "Số điện thoại", "Phone number", "phone", {"prefill": "phone"}),
+    ("thu_dien_tu", "Thư điện tử", "Email", "email", {"required": False, "prefill": "email"}),
+    ("dia_chi", "Nơi cư trú", "Address", "address", {"prefill": "permanent_address"}),
 ]
 
 # code -> (agency kind that handles it, working days, fee in VND, documents, extra fields)
@@ -265,6 +266,7 @@ def _add_fields(version, extra=()):
             pattern=options.get("pattern", ""),
             min_value=options.get("min_value"),
             max_value=options.get("max_value"),
+            prefill=options.get("prefill", ""),
         )
         for i, (key, vi, en, kind, options) in enumerate(rows)
     )

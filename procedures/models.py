@@ -35,6 +35,7 @@ from procedures.constants import (
     Level,
     OnlineLevel,
     OverrideKind,
+    PrefillSource,
     StepRole,
     TimeUnit,
     VersionStatus,
@@ -543,6 +544,17 @@ class FormField(models.Model):
         _("maximum"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     pattern = models.CharField(_("pattern (regular expression)"), max_length=200, blank=True)
+    prefill = models.CharField(
+        _("filled in from"),
+        max_length=20,
+        choices=PrefillSource,
+        default=PrefillSource.NONE,
+        blank=True,
+        help_text=_(
+            "What the applicant's account already knows: the field starts filled in. "
+            "Facts of the population registry are checked against a verified account."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -579,8 +591,18 @@ class FormField(models.Model):
                 errors["pattern"] = _("This is not a valid regular expression: %(error)s") % {
                     "error": exc
                 }
+        if self.prefill and (self.prefill == PrefillSource.BIRTH_DATE) != (
+            self.type == FieldType.DATE
+        ):
+            errors["prefill"] = _("A date of birth fills a date field, and only that.")
+        elif self.prefill and self.type in PREFILL_REFUSED_TYPES:
+            errors["prefill"] = _("A field of this type cannot be filled in from the account.")
         if errors:
             raise ValidationError(errors)
+
+
+# A number, a yes/no or a multiple choice holds nothing the account knows.
+PREFILL_REFUSED_TYPES = {FieldType.NUMBER, FieldType.YES_NO, FieldType.MULTIPLE_CHOICE}
 
 
 class WorkflowStep(models.Model):

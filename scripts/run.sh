@@ -25,6 +25,8 @@ cat <<BANNER
     back office:  http://$HOST:$PORT/mot-cua/
     admin:        http://$HOST:$PORT/admin/
     readiness:    http://$HOST:$PORT/readyz
+    error pages:  http://$HOST:$PORT/__loi/404/ and /__loi/500/ (what citizens see;
+                  a wrong address shows Django's debug page in development)
 
   Demo accounts:
 $("$VENV_PY" manage.py seed_demo --list-accounts | sed 's/^/    /')

@@ -305,6 +305,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True
+# Dates day first (dd/mm/yyyy) in both languages wherever no explicit format is given.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media files ----------------------------------------------------------
 STATIC_URL = "/static/"
@@ -495,6 +497,12 @@ LEGAL_APOLOGY_LEAD_DAYS = env.int("LEGAL_APOLOGY_LEAD_DAYS", default=1)
 # A dossier received after the afternoon cut-off (OFFICE_CUTOFF) is transferred by
 # this time of the next working morning.
 LEGAL_TRANSFER_MORNING_END = env.str("LEGAL_TRANSFER_MORNING_END", default="11:30")
+# The population registry's facts a verified applicant cannot change in a declaration
+# (comma-separated among full_name, id_number, birth_date, sex, permanent_address;
+# empty: all editable, differences flagged to the official).
+LEGAL_DECLARATION_LOCKED = env.str(
+    "LEGAL_DECLARATION_LOCKED", default="full_name,id_number,birth_date,sex"
+)
 
 # Notifications and clock jobs (notifications/, dossiers/deadlines.py; README "Notifications").
 DRAFT_WARNING_DAYS = env.int("DRAFT_WARNING_DAYS", default=30)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import files as file_checks
 from dossiers.constants import Action, ActorRole, EventKind, FileKind, PaymentPurpose, Status
-from dossiers.declaration import declaration_errors
+from dossiers.declaration import declaration_errors, prefilled, registry_mismatches, with_locked
 from dossiers.errors import DossierError, DossierIncomplete
 from dossiers.models import Dossier, DossierDocument, DossierMessage, StoredFile
 from dossiers.outbox import emit
@@ -27,6 +27,7 @@ from dossiers.services.storage import files_guard, stored_file_create
 from dossiers.services.transition import dossier_lock, dossier_transition
 from dossiers.workflow import TransitionNotAllowed, draft_role, ensure_allowed
 from identity.permissions import has_role
+from identity.selectors import applicant_facts
 from procedures.constants import ChannelMethod, VersionStatus
 
 
@@ -68,7 +69,8 @@ def dossier_create_draft(
     Online, the applicant creates their own draft (`actor` None). A paper dossier
     handed over at the one-stop desk (`channel` direct or postal) is entered by a desk
     official of `receiving_agency` as `actor`, on the applicant's behalf; `data` adds to
-    the creation's log row."""
+    the creation's log row. An online draft starts with the declaration filled in from
+    what the applicant's account knows (`declaration.prefilled`)."""
     if version.status != VersionStatus.PUBLISHED:
         if channel == ChannelMethod.ONLINE:
             raise DossierError(_("This procedure cannot be filed online at the moment."))
@@ -90,6 +92,9 @@ def dossier_create_draft(
         raise DossierError(_("This agency does not receive dossiers for this procedure."))
     if business is not None and not business.memberships.filter(user=applicant).exists():
         raise PermissionDenied
+    if role == ActorRole.APPLICANT:
+        facts = applicant_facts(applicant, business)
+        form_data = {**prefilled(version, facts), **(form_data or {})}
     dossier = Dossier.objects.create(
         version=version,
         case=case,
@@ -133,13 +138,18 @@ def dossier_save_declaration(
     An autosave (`autosave_received_at` = when its request arrived, time.time()) that
     reaches the row lock after a deliberate save (Save, Review) made since it arrived
     carries older form contents: it is dropped, or it would overwrite the fuller
-    declaration the citizen is about to submit."""
+    declaration the citizen is about to submit.
+
+    Online, the fields a verified applicant may not change keep the registry's values
+    whatever was sent (`declaration.with_locked`)."""
     dossier = _lock_draft(dossier_id, actor)
     key = _declaration_saved_key(dossier.pk)
     if autosave_received_at is not None:
         saved = cache.get(key)
         if saved is not None and saved >= autosave_received_at:
             return dossier
+    if draft_role(dossier) == ActorRole.APPLICANT:
+        data = with_locked(dossier.version, data, applicant_facts(dossier.applicant))
     dossier.form_data = data
     dossier.updated_at = timezone.now()
     dossier.save(update_fields=["form_data", "updated_at"])
@@ -249,12 +259,21 @@ def dossier_code_next(agency, moment) -> str:
 @transaction.atomic
 def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossier:
     """DRAFT -> SUBMITTED. Validates the declaration and the required documents, gives
-        the dossier its code. Submitting twice is refused by the state check, so a double
-        click or a resent form creates nothing more. A paper dossier entered at the desk is
-    submitted by the desk official (`draft_role`); `data` adds to the log row."""
+    the dossier its code. Submitting twice is refused by the state check, so a double
+    click or a resent form creates nothing more. A paper dossier entered at the desk is
+    submitted by the desk official (`draft_role`); `data` adds to the log row.
+
+    Online, the locked fields take the registry's values again (a draft saved before
+    the account was verified). Declared values that still contradict the registry's
+    facts of a verified applicant do not stop the submission: the log row keeps them
+    (`registry_mismatches`: field, declared, registry) and the workbench flags them."""
     dossier = dossier_lock(dossier_id)
     role = acting_role(dossier, actor, {draft_role(dossier)})
     ensure_allowed(dossier.status, Action.SUBMIT, role)
+    facts = applicant_facts(dossier.applicant)
+    if role == ActorRole.APPLICANT:
+        dossier.form_data = with_locked(dossier.version, dossier.form_data, facts)
+    mismatches = registry_mismatches(dossier.version, dossier.form_data, facts)
     problems = submission_problems(dossier)
     if problems["declaration"] or problems["missing"]:
         raise DossierIncomplete(_("The dossier is not complete yet."), problems)
@@ -277,6 +296,8 @@ def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossi
         data["documents"] = documents
         if fee:
             data["fee"] = fee
+        if mismatches:
+            data["registry_mismatches"] = mismatches
 
     dossier = dossier_transition(
         dossier_id=dossier_id,

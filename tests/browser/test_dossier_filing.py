@@ -60,11 +60,11 @@ def test_citizen_files_follows_supplements_pays_and_rates(
     )
     page.get_by_role("button", name="Đính kèm").first.click()
     expect(page.get_by_role("button", name="Gỡ bỏ to-khai.pdf")).to_be_visible()
-    page.get_by_label("Họ, chữ đệm và tên").fill("Phạm Thu Hà")
-    page.get_by_label("Số định danh cá nhân").fill("079190000123")
-    page.get_by_label("Ngày, tháng, năm sinh").fill("1990-05-12")
+    # The verified account's facts are filled in (and read-only: see
+    # test_declaration_prefill_browser.py); the rest is the citizen's to type.
+    expect(page.get_by_label("Họ, chữ đệm và tên")).to_have_value("Phạm Thu Hà")
+    expect(page.get_by_label("Ngày, tháng, năm sinh")).to_have_value("1990-05-12")
     page.get_by_label("Số điện thoại").fill("0912000001")
-    page.get_by_label("Nơi cư trú").fill("12 Lê Lợi, Phường Sài Gòn")
     page.get_by_label("Mục đích sử dụng").fill("Bổ sung hồ sơ vay vốn")
     page.get_by_role("button", name="Xem lại và nộp").click()
 

@@ -8,6 +8,7 @@ from dossiers.evaluation import CRITERIA
 from dossiers.models import Dossier
 from tests.dossiers.factories import World, pdf
 from tests.helpers import force_login_verified
+from tests.procedures.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,25 @@ def test_the_one_receiving_agency_is_chosen_already(client, world):
     client.force_login(world.applicant)
     start = reverse("portal:dossier-start", kwargs={"code": world.procedure.code})
     html = client.get(start).content.decode()
-    assert f'<option value="{world.agency.pk}" selected>' in html
+    # Stated, not asked: no select to open, the agency's name in plain text.
+    assert f'<input type="hidden" name="agency" value="{world.agency.pk}"' in html
+    assert '<select name="agency"' not in html
+    assert f"<dd>{world.agency.name}</dd>" in html
     assert "---------" not in html
+
+
+def test_several_receiving_agencies_are_a_choice_with_nothing_chosen(client, world):
+    second = AgencyFactory(name="Ủy ban nhân dân phường Thử")
+    world.procedure.executing_agencies.add(second)
+    client.force_login(world.applicant)
+    start = reverse("portal:dossier-start", kwargs={"code": world.procedure.code})
+    html = client.get(start).content.decode()
+    assert '<select name="agency"' in html and "---------" in html
+    assert f"<dd>{world.agency.name}</dd>" not in html
+    response = client.post(start, {"case": world.case.pk, "party": "self"})
+    assert response.status_code == 200 and not Dossier.objects.exists()
+    client.post(start, {"case": world.case.pk, "agency": second.pk, "party": "self"})
+    assert Dossier.objects.get().receiving_agency == second
 
 
 def test_filing_end_to_end_without_javascript(client, world):

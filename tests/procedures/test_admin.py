@@ -226,3 +226,25 @@ def test_agency_admin_sees_and_edits_only_their_agencies_procedures(client):
         403,
         404,
     )
+
+
+def test_a_form_field_says_what_it_is_filled_in_from(admin_client):
+    version = VersionFactory()
+    field = {"label_vi": "Ngày sinh", "position": "0", "required": "on"}
+
+    refused = _post_version(
+        admin_client,
+        version,
+        fields=[{**field, "key": "ngay_sinh", "type": "text", "prefill": "birth_date"}],
+    )
+    assert refused.status_code == 200
+    assert "prefill" in refused.context["inline_admin_formsets"][2].formset.errors[0]
+    assert not version.form_fields.exists()
+
+    saved = _post_version(
+        admin_client,
+        version,
+        fields=[{**field, "key": "ngay_sinh", "type": "date", "prefill": "birth_date"}],
+    )
+    assert saved.status_code == 302
+    assert version.form_fields.get().prefill == "birth_date"
