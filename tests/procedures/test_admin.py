@@ -353,3 +353,11 @@ def test_new_draft_is_refused_to_others(client):
         .versions.filter(status=VersionStatus.DRAFT)
         .exists()
     )
+
+
+def test_admin_speaks_vietnamese_where_django_does_not(admin_client):
+    published_procedure()
+    html = admin_client.get("/admin/procedures/procedure/").content.decode()
+    assert "Quản trị MotCua" in html
+    assert "Hiện số lượng" in html and "Show counts" not in html
+    assert "Toggle theme" not in html
