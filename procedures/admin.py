@@ -27,6 +27,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
@@ -269,17 +270,40 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 # --- procedures ---------------------------------------------------------------------------
 
 
-class LegalBasisInline(admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their column's name (`aria-label`): Django
+    shows a label only as the column header, which screen readers do not tie to the
+    inputs of each row."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs.setdefault("aria-label", capfirst(formfield.label))
+        return formfield
+
+    def get_formset(self, request, obj=None, **kwargs):
+        base = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(base):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs["aria-label"] = gettext("Delete")
+
+        return LabelledFormSet
+
+
+class LegalBasisInline(LabelledTabularInline):
     model = LegalBasis
     extra = 0
 
 
-class ResultInline(admin.TabularInline):
+class ResultInline(LabelledTabularInline):
     model = ProcedureResult
     extra = 0
 
 
-class VersionListInline(admin.TabularInline):
+class VersionListInline(LabelledTabularInline):
     model = ProcedureVersion
     fields = ("number", "status", "published_at", "retired_at")
     readonly_fields = fields
@@ -464,14 +488,14 @@ class FrozenUnlessDraftInline:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class ChannelInline(FrozenUnlessDraftInline, admin.TabularInline):
+class ChannelInline(FrozenUnlessDraftInline, LabelledTabularInline):
     model = Channel
     extra = 0
     show_change_link = True
     fields = ("method", "processing_time", "unit", "description", "position")
 
 
-class CaseInline(FrozenUnlessDraftInline, admin.TabularInline):
+class CaseInline(FrozenUnlessDraftInline, LabelledTabularInline):
     model = Case
     extra = 0
     show_change_link = True
@@ -562,7 +586,7 @@ class StepFormSet(forms.BaseInlineFormSet):
             raise ValidationError(message)
 
 
-class StepInline(FrozenUnlessDraftInline, admin.TabularInline):
+class StepInline(FrozenUnlessDraftInline, LabelledTabularInline):
     model = WorkflowStep
     formset = StepFormSet
     extra = 0
@@ -686,7 +710,7 @@ class FrozenChildInline(FrozenUnlessDraftInline):
         return obj is None or obj.version.status == VersionStatus.DRAFT
 
 
-class FeeInline(FrozenChildInline, admin.TabularInline):
+class FeeInline(FrozenChildInline, LabelledTabularInline):
     model = Fee
     extra = 0
     fields = ("kind", "amount", "currency", "description", "position")
