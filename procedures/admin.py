@@ -221,7 +221,7 @@ class YearFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(AccentFreeSearchMixin, admin.ModelAdmin):
     list_display = ("date", "weekday", "kind", "name")
     list_filter = (YearFilter, "kind")
     date_hierarchy = "date"
@@ -331,6 +331,13 @@ class ProcedureForm(forms.ModelForm):
             "name": forms.Textarea(attrs={"rows": 3, "cols": 80}),
             "agency_text": forms.Textarea(attrs={"rows": 2, "cols": 80}),
         }
+
+    def clean_name(self):
+        # A box of several lines for reading; the name itself stays one line.
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_agency_text(self):
+        return " ".join(self.cleaned_data["agency_text"].split())
 
 
 @admin.register(Procedure)

@@ -288,7 +288,7 @@ def test_procedure_page_has_level_choices_a_long_name_box_and_vietnamese_labels(
     assert response.status_code == 302, response.content.decode()[:3000]
     procedure.refresh_from_db()
     assert procedure.levels == ["province", "ward"]
-    assert procedure.name.startswith("Tên rất dài")
+    assert procedure.name == "Tên rất dài của thủ tục xuống dòng"
 
 
 def test_new_draft_button_creates_a_draft_and_opens_it(admin_client):
