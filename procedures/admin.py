@@ -356,7 +356,7 @@ class ProcedureAdmin(ProcedureSearchMixin, ScopedToAgencyMixin, admin.ModelAdmin
     list_filter = ("online_level", "is_active", "source", "field")
     search_fields = ("code", "name")
     autocomplete_fields = ("field", "competent_agencies", "executing_agencies")
-    readonly_fields = ("source", "created_at", "updated_at", "history")
+    readonly_fields = ("source", "recent_dossiers", "created_at", "updated_at", "history")
     inlines = [LegalBasisInline, ResultInline, VersionListInline]
     actions = ["create_draft"]
     list_select_related = ("field",)

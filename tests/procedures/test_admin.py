@@ -273,6 +273,7 @@ def test_procedure_page_has_level_choices_a_long_name_box_and_vietnamese_labels(
     assert "Cấp xã" in html and "Cấp tỉnh" in html
     assert "Cấp thực hiện" in html or "cấp thực hiện" in html.lower()
     assert "Tạo bản nháp mới" in html
+    assert "hồ sơ nộp trong 90 ngày qua" in html.lower()
 
     data = {
         "code": procedure.code,
