@@ -10,8 +10,10 @@ Two inputs:
 Each record is mapped and checked in Python first (nothing touches the database
 for a record that is wrong), then written in its own transaction. A record whose
 mapped content did not change since the last import is left alone (a content hash
-is kept on the procedure); a changed one gets a new published version and its
-previous version is retired. Strings are normalised to NFC: the portal mixes
+is kept on the procedure). A changed one is updated in place when only what
+describes the procedure changed (name, agencies, legal bases, results); when its
+channels, fees, cases, documents or steps changed it gets a new published version
+and its previous version is retired. Strings are normalised to NFC: the portal mixes
 precomposed and decomposed Vietnamese.
 """
 
@@ -677,6 +679,10 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
             return "created"
 
         previous = procedure.versions.filter(status=VersionStatus.PUBLISHED).first()
+        if previous is not None and version_content(previous) == version_content_of(data):
+            # Only what describes the procedure changed (name, agencies, legal bases):
+            # dossiers keep being filed against the version they know.
+            return "updated"
         drafts = procedure.versions.filter(status=VersionStatus.DRAFT)
         number = (
             procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -709,6 +715,64 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
                 )
         procedure_version_publish(version=version)
         return "updated"
+
+
+VERSION_KEYS = ("channels", "cases", "steps_description")
+
+
+def version_content_of(data: dict) -> dict:
+    """The part of a mapped record that a procedure version holds."""
+    return json.loads(json.dumps({key: data[key] for key in VERSION_KEYS}))
+
+
+def version_content(version: ProcedureVersion) -> dict:
+    """What `version` holds, in the shape `map_national` gives it (for comparing)."""
+    channels = [
+        {
+            "method": c.method,
+            "processing_time": None
+            if c.processing_time is None
+            else str(c.processing_time.normalize()),
+            "unit": c.unit,
+            "description": c.description,
+            "position": c.position,
+            "fees": [
+                {
+                    "kind": f.kind,
+                    "amount": f.amount,
+                    "currency": f.currency,
+                    "description": f.description,
+                    "position": f.position,
+                }
+                for f in c.fees.all()
+            ],
+        }
+        for c in version.channels.prefetch_related("fees")
+    ]
+    cases = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "position": c.position,
+            "documents": [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "originals": d.originals,
+                    "copies": d.copies,
+                    "is_required": d.is_required,
+                    "has_electronic_form": d.has_electronic_form,
+                    "template_name": d.template_name,
+                    "position": d.position,
+                }
+                for d in c.documents.all()
+            ],
+        }
+        for c in version.cases.prefetch_related("documents")
+    ]
+    return version_content_of(
+        {"channels": channels, "cases": cases, "steps_description": version.steps_description}
+    )
 
 
 def import_records(records, mapper, report: Report | None = None, *, keep_national=False) -> Report:

@@ -13,7 +13,13 @@ from django.utils import translation
 
 from procedures.constants import ChannelMethod, FeeKind, OnlineLevel, TimeUnit, VersionStatus
 from procedures.demo import seed_agencies
-from procedures.importer import import_names, import_paths
+from procedures.importer import (
+    import_names,
+    import_paths,
+    map_national,
+    version_content,
+    version_content_of,
+)
 from procedures.models import Agency, Procedure, ProcedureVersion, RequiredDocument
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +281,31 @@ def test_without_the_city_tree_the_published_agencies_are_kept():
     ]
     assert _names(Procedure.objects.get(code="1.012538"), "executing") == ["Ủy ban nhân dân cấp xã"]
     assert Agency.objects.get(name="Ủy ban nhân dân cấp tỉnh").code == "UBNDCT"
+
+
+def test_a_record_changed_only_in_its_agencies_keeps_its_version(tmp_path):
+    source = NATIONAL / "1.010282.json"
+    import_paths([source])
+    version = Procedure.objects.get(code="1.010282").versions.get()
+    record = json.loads(source.read_text())
+    record["departmentsAuthority"] = [{"id": "x", "code": "G01", "name": "Bộ Công an"}]
+    (tmp_path / "changed.json").write_text(json.dumps(record, ensure_ascii=False))
+
+    report = import_paths([tmp_path])
+
+    assert report.updated == 1
+    procedure = Procedure.objects.get(code="1.010282")
+    assert list(procedure.versions.all()) == [version]
+    assert procedure.versions.get().status == VersionStatus.PUBLISHED
+    assert _names(procedure, "competent") == ["Bộ Công an"]
+    assert import_paths([tmp_path]).unchanged == 1
+
+
+def test_every_record_reads_back_as_it_was_mapped():
+    # What decides between "update in place" and "new version" must see no change
+    # in a freshly imported record, whatever its quirks (units, fees, duplicates).
+    import_paths([NATIONAL])
+    for path in sorted(NATIONAL.glob("*.json")):
+        data = map_national(json.loads(path.read_text()))
+        version = Procedure.objects.get(code=data["code"]).versions.get()
+        assert version_content(version) == version_content_of(data), data["code"]
