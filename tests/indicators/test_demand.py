@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from config.celery import app
 from indicators import demand
 from indicators.models import DailyStat
 from indicators.tasks import procedure_demand
@@ -70,3 +71,9 @@ def test_the_daily_task_counts_up_to_today():
     procedure_demand()
     procedure.refresh_from_db()
     assert procedure.recent_dossiers == 3
+
+
+def test_the_counts_are_refreshed_every_night():
+    entry = app.conf.beat_schedule["procedure-demand"]
+    assert entry["task"] == "indicators.procedure_demand"
+    assert entry["task"] in app.tasks
