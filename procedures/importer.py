@@ -78,6 +78,7 @@ LEVEL_TEXT = {
     "cấp xã": Level.WARD,
     "cơ quan khác": Level.OTHER,
 }
+MAPPING_VERSION = 2
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{2,29}$")
 MAX_TIME = Decimal(3650)
 # Data, not UI text: the national catalogue is in Vietnamese.
@@ -468,6 +469,11 @@ def map_national(record: dict) -> dict:
         "cases": _cases(record),
         "steps_description": _steps(record.get("executionSteps") or []),
         "source": Procedure.Source.NATIONAL,
+        # Part of the content hash: bumped when the same record should become other
+        # rows (as when agencies came to be linked to the city's own), so that the next
+        # import applies the new mapping to catalogues imported before; unchanged
+        # channels and cases keep their version (`apply_record`).
+        "mapping": MAPPING_VERSION,
     }
 
 

@@ -309,3 +309,23 @@ def test_every_record_reads_back_as_it_was_mapped():
         data = map_national(json.loads(path.read_text()))
         version = Procedure.objects.get(code=data["code"]).versions.get()
         assert version_content(version) == version_content_of(data), data["code"]
+
+
+def test_a_catalogue_imported_before_gets_the_citys_agencies_without_new_versions():
+    import_paths([NATIONAL])  # no agency tree yet: the records' own agencies
+    assert list(
+        Procedure.objects.get(code="1.008672").executing_agencies.values_list("code", flat=True)
+    ) == ["H54.38"]
+    versions = set(ProcedureVersion.objects.values_list("pk", "status"))
+    seed_agencies()
+    # As after an upgrade whose mapping differs from the one that wrote the rows.
+    Procedure.objects.update(source_hash="imported-with-an-older-mapping")
+
+    report = import_paths([NATIONAL])
+
+    assert (report.updated, report.failed) == (46, 0)
+    assert set(ProcedureVersion.objects.values_list("pk", "status")) == versions
+    assert list(
+        Procedure.objects.get(code="1.008672").executing_agencies.values_list("code", flat=True)
+    ) == ["000.00.17.H29"]
+    assert import_paths([NATIONAL]).unchanged == 46
