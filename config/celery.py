@@ -57,6 +57,11 @@ BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 800},
     },
+    # The catalogue search's dossier counts of the last 90 days (indicators.demand).
+    "procedure-demand": {
+        "task": "indicators.procedure_demand",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # The bottleneck radar to each leader (indicators.digest), once per week.
     "radar-weekly-digest": {
         "task": "indicators.radar_digests",

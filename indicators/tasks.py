@@ -22,6 +22,14 @@ def refresh_recent() -> int:
     return written
 
 
+@shared_task(name="indicators.procedure_demand")
+def procedure_demand() -> int:
+    """The catalogue search's dossier counts of the last 90 days (indicators.demand)."""
+    from indicators import demand
+
+    return demand.procedure_demand_refresh()
+
+
 @shared_task(name="indicators.radar_digests")
 def radar_digests() -> int:
     """The weekly radar email to each leader (indicators.digest)."""

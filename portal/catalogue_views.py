@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from identity import permissions
 from procedures import selectors
 from procedures.constants import Level, OnlineLevel
 from procedures.selectors import (
@@ -105,7 +106,22 @@ def _templates_digest() -> str:
 def _rendered_name(request) -> str:
     # Every parameter counts (unknown ones are kept in the pagination links).
     params = sorted(request.GET.lists())
-    return repr(("html", _templates_digest(), get_language(), bool(request.htmx), params))
+    return repr(
+        (
+            "html",
+            _templates_digest(),
+            get_language(),
+            bool(request.htmx),
+            searches_as_individual(request.user),
+            params,
+        )
+    )
+
+
+def searches_as_individual(user) -> bool:
+    """A person signed in for themselves: the search lifts the procedures individuals
+    file. Officials and staff search for others, so their ranking stays neutral."""
+    return bool(user.is_authenticated and not user.is_staff and not permissions.is_official(user))
 
 
 def _render_content(request) -> dict:
@@ -140,6 +156,7 @@ def _list_context(request) -> dict:
     }
     result = procedure_page_for_public(
         query=query,
+        for_individual=searches_as_individual(request.user),
         page=form.value("page") or 1,
         page_size=PAGE_SIZE,
         max_pages=MAX_PAGES,

@@ -3,7 +3,11 @@
 - Published and retired versions are read-only here (STYLE R7): their inlines
   cannot be added to, changed or deleted, and every field is read-only.
 - Publishing, making a new draft and retiring are admin actions that call
-  `procedures.services`.
+  `procedures.services`; a procedure's page also has a "New draft version" button.
+- Search is the portal's (`procedures.selectors.procedure_search`): without accents,
+  with a typo, by code; agencies and fields are searched without accents too.
+- Written for catalogue administrators, not developers: Vietnamese labels, choices
+  rather than codes ("Cấp thực hiện"), local times in the change history.
 - Agency admins (a `manage_procedures` grant on an agency, django-guardian) see and
   edit only the procedures of that agency and the units below it; superusers edit
   all. `AgencyAdmin` is a guardian `GuardedModelAdmin`, so grants are given from the
@@ -14,19 +18,23 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from procedures import services
 from procedures.calendar import working_days_in_year, year_days
-from procedures.constants import VersionStatus
+from procedures.constants import Level, VersionStatus
 from procedures.models import (
     Agency,
     CalendarOverride,
@@ -40,16 +48,28 @@ from procedures.models import (
     ProcedureResult,
     ProcedureVersion,
     RequiredDocument,
+    SearchNormalize,
     WorkflowStep,
     vietnamese,
 )
-from procedures.selectors import procedure_can_edit, procedure_list_editable_by
+from procedures.selectors import (
+    normalize,
+    parse_query,
+    procedure_can_edit,
+    procedure_list_editable_by,
+    procedure_search,
+)
 
 MIN_CALENDAR_YEAR, MAX_CALENDAR_YEAR = 2000, 2100
 
 
+# pghistory's event labels, as an administrator reads them.
+HISTORY_EVENTS = {"insert": _("Created"), "update": _("Edited")}
+
+
 def _history_html(obj, limit: int = 20):
-    """The last changes of `obj` (pghistory events), newest first, readable."""
+    """The last changes of `obj` (pghistory events), newest first, readable: local
+    time, the event in words, the labels of the fields that changed."""
     if obj is None or obj.pk is None:
         return "-"
     event_model = obj.pgh_event_model
@@ -63,7 +83,7 @@ def _history_html(obj, limit: int = 20):
             if hasattr(event, f.name)
         }
         if previous is None:
-            changed = gettext("created")
+            changed = "-"
         else:
             names = [
                 str(obj._meta.get_field(k).verbose_name)
@@ -71,7 +91,9 @@ def _history_html(obj, limit: int = 20):
                 if previous.get(k) != v and k not in ("updated_at", "source_hash")
             ]
             changed = ", ".join(names) or "-"
-        rows.append((f"{event.pgh_created_at:%d/%m/%Y %H:%M}", event.pgh_label, changed))
+        when = timezone.localtime(event.pgh_created_at)
+        label = HISTORY_EVENTS.get(event.pgh_label, event.pgh_label)
+        rows.append((f"{when:%d/%m/%Y %H:%M}", label, changed))
         previous = data
     if not rows:
         return "-"
@@ -82,6 +104,53 @@ def _history_html(obj, limit: int = 20):
         gettext("Changed"),
         format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", reversed(rows)),
     )
+
+
+def accent_free_search(queryset, search_term: str, fields):
+    """Rows of `queryset` whose `fields` contain every word of `search_term`, accents
+    and case ignored ("so tu phap" finds "Sở Tư pháp"). For the small tables
+    (agencies, fields): no index needed."""
+    words = normalize(search_term).split()
+    if not words:
+        return queryset
+    aliases = {f"plain_{i}": SearchNormalize(F(field)) for i, field in enumerate(fields)}
+    queryset = queryset.alias(**aliases)
+    for word in words:
+        match = Q()
+        for alias in aliases:
+            match |= Q(**{f"{alias}__contains": word})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+class AccentFreeSearchMixin:
+    """`search_fields` searched without accents (see `accent_free_search`)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return accent_free_search(queryset, search_term, self.search_fields), False
+
+
+class ProcedureSearchMixin:
+    """The portal's procedure search (`procedures.selectors.procedure_search`) in the
+    admin list, over the procedures at `search_procedure_path`; the matches come in
+    the portal's order unless a column is sorted."""
+
+    search_procedure_path = None  # None: the rows are procedures
+
+    def get_search_results(self, request, queryset, search_term):
+        query = parse_query(search_term)
+        if not query:
+            return queryset, False
+        if self.search_procedure_path is None:
+            ranked = procedure_search(queryset, query)
+            if ORDER_VAR in request.GET:
+                # The change list orders before it searches: keep a sorted column.
+                ranked = ranked.order_by(*queryset.query.order_by)
+            return ranked, False
+        matches = procedure_search(Procedure.objects.all(), query).values("pk")
+        return queryset.filter(**{f"{self.search_procedure_path}__in": matches}), False
 
 
 class ScopedToAgencyMixin:
@@ -112,7 +181,7 @@ class ScopedToAgencyMixin:
 
 
 @admin.register(Agency)
-class AgencyAdmin(GuardedModelAdmin):
+class AgencyAdmin(AccentFreeSearchMixin, GuardedModelAdmin):
     list_display = ("code", "name", "kind", "parent", "is_receiving_point", "is_active")
     list_filter = ("kind", "is_receiving_point", "is_active")
     search_fields = ("code", "name")
@@ -125,7 +194,7 @@ class AgencyAdmin(GuardedModelAdmin):
 
 
 @admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
+class FieldAdmin(AccentFreeSearchMixin, admin.ModelAdmin):
     list_display = ("code", "name", "procedure_count")
     search_fields = ("code", "name")
 
@@ -152,7 +221,7 @@ class YearFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(AccentFreeSearchMixin, admin.ModelAdmin):
     list_display = ("date", "weekday", "kind", "name")
     list_filter = (YearFilter, "kind")
     date_hierarchy = "date"
@@ -201,17 +270,40 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 # --- procedures ---------------------------------------------------------------------------
 
 
-class LegalBasisInline(admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their column's name (`aria-label`): Django
+    shows a label only as the column header, which screen readers do not tie to the
+    inputs of each row."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs.setdefault("aria-label", capfirst(formfield.label))
+        return formfield
+
+    def get_formset(self, request, obj=None, **kwargs):
+        base = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(base):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs["aria-label"] = gettext("Delete")
+
+        return LabelledFormSet
+
+
+class LegalBasisInline(LabelledTabularInline):
     model = LegalBasis
     extra = 0
 
 
-class ResultInline(admin.TabularInline):
+class ResultInline(LabelledTabularInline):
     model = ProcedureResult
     extra = 0
 
 
-class VersionListInline(admin.TabularInline):
+class VersionListInline(LabelledTabularInline):
     model = ProcedureVersion
     fields = ("number", "status", "published_at", "retired_at")
     readonly_fields = fields
@@ -223,8 +315,35 @@ class VersionListInline(admin.TabularInline):
         return False
 
 
+class ProcedureForm(forms.ModelForm):
+    levels = forms.MultipleChoiceField(
+        label=_("levels"),
+        choices=Level.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Procedure
+        # The admin passes the fields it shows; these are the ones shaped here.
+        fields = ("name", "levels", "agency_text")
+        widgets = {
+            "name": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "agency_text": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        }
+
+    def clean_name(self):
+        # A box of several lines for reading; the name itself stays one line.
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_agency_text(self):
+        return " ".join(self.cleaned_data["agency_text"].split())
+
+
 @admin.register(Procedure)
-class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
+class ProcedureAdmin(ProcedureSearchMixin, ScopedToAgencyMixin, admin.ModelAdmin):
+    form = ProcedureForm
+    change_form_template = "admin/procedures/procedure/change_form.html"
     procedure_path = "pk"
     list_display = (
         "code",
@@ -237,7 +356,7 @@ class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
     list_filter = ("online_level", "is_active", "source", "field")
     search_fields = ("code", "name")
     autocomplete_fields = ("field", "competent_agencies", "executing_agencies")
-    readonly_fields = ("source", "created_at", "updated_at", "history")
+    readonly_fields = ("source", "recent_dossiers", "created_at", "updated_at", "history")
     inlines = [LegalBasisInline, ResultInline, VersionListInline]
     actions = ["create_draft"]
     list_select_related = ("field",)
@@ -260,6 +379,49 @@ class ProcedureAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
     @admin.display(description=_("Change history"))
     def history(self, obj):
         return _history_html(obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.new_draft_view)
+        return [
+            path("<path:object_id>/new-draft/", view, name="procedures_procedure_new_draft"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        procedure = self.get_object(request, unquote(object_id))
+        if procedure is not None and self.has_change_permission(request, procedure):
+            extra_context["new_draft_url"] = reverse(
+                "admin:procedures_procedure_new_draft", args=[procedure.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def new_draft_view(self, request, object_id):
+        """POST: a new draft of this procedure, copied from its published version
+        (`procedures.services.procedure_version_create_draft`, one transaction), then
+        its page. A procedure outside the editor's agencies is not found."""
+        procedure = self.get_object(request, unquote(object_id))
+        if procedure is None:
+            raise Http404
+        if not self.has_change_permission(request, procedure):
+            raise PermissionDenied
+        back = reverse("admin:procedures_procedure_change", args=[procedure.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        try:
+            draft = services.procedure_version_create_draft(procedure=procedure)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            gettext("Draft version %(number)s created: edit it, then publish it.")
+            % {"number": draft.number},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:procedures_procedureversion_change", args=[draft.pk])
+        )
 
     @admin.action(description=_("Create a new draft from the published version"))
     def create_draft(self, request, queryset):
@@ -333,14 +495,14 @@ class FrozenUnlessDraftInline:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class ChannelInline(FrozenUnlessDraftInline, admin.TabularInline):
+class ChannelInline(FrozenUnlessDraftInline, LabelledTabularInline):
     model = Channel
     extra = 0
     show_change_link = True
     fields = ("method", "processing_time", "unit", "description", "position")
 
 
-class CaseInline(FrozenUnlessDraftInline, admin.TabularInline):
+class CaseInline(FrozenUnlessDraftInline, LabelledTabularInline):
     model = Case
     extra = 0
     show_change_link = True
@@ -433,7 +595,7 @@ class StepFormSet(forms.BaseInlineFormSet):
             raise ValidationError(message)
 
 
-class StepInline(FrozenUnlessDraftInline, admin.TabularInline):
+class StepInline(FrozenUnlessDraftInline, LabelledTabularInline):
     model = WorkflowStep
     formset = StepFormSet
     extra = 0
@@ -441,8 +603,9 @@ class StepInline(FrozenUnlessDraftInline, admin.TabularInline):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(ScopedToAgencyMixin, admin.ModelAdmin):
+class ProcedureVersionAdmin(ProcedureSearchMixin, ScopedToAgencyMixin, admin.ModelAdmin):
     procedure_path = "procedure"
+    search_procedure_path = "procedure"
     list_display = ("procedure_code", "procedure_name", "number", "status", "published_at")
     list_filter = ("status", "procedure__online_level", "procedure__field")
     search_fields = ("procedure__code", "procedure__name")
@@ -556,7 +719,7 @@ class FrozenChildInline(FrozenUnlessDraftInline):
         return obj is None or obj.version.status == VersionStatus.DRAFT
 
 
-class FeeInline(FrozenChildInline, admin.TabularInline):
+class FeeInline(FrozenChildInline, LabelledTabularInline):
     model = Fee
     extra = 0
     fields = ("kind", "amount", "currency", "description", "position")

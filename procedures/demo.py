@@ -69,7 +69,8 @@ PERSON_FIELDS = [
     ("dia_chi", "Nơi cư trú", "Address", "address", {"prefill": "permanent_address"}),
 ]
 
-# code -> (agency kind that handles it, working days, fee in VND, documents, extra fields)
+# code -> (who handles it: "ward" for every ward, or the code of the one department;
+# working days, fee in VND, documents, extra fields)
 COMMON = {
     "1.001193": (
         "ward",
@@ -141,7 +142,7 @@ COMMON = {
         ],
     ),
     "2.001583": (
-        "department",
+        "000.00.13.H29",  # Sở Tài chính registers businesses since March 2025
         3,
         50000,
         ["Giấy đề nghị đăng ký doanh nghiệp", "Điều lệ công ty"],
@@ -157,7 +158,7 @@ COMMON = {
         ],
     ),
     "1.013225": (
-        "department",
+        "000.00.12.H29",  # Sở Xây dựng
         20,
         75000,
         [
@@ -191,7 +192,7 @@ COMMON = {
         [("loai_giay_to", "Loại giấy tờ", "Kind of document", "text", {})],
     ),
     "3.000333": (
-        "department",
+        "000.00.11.H29",  # Sở Tư pháp
         10,
         200000,
         ["Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp"],
@@ -273,8 +274,8 @@ def _add_fields(version, extra=()):
 
 
 @transaction.atomic
-def _make_common_online(procedure: Procedure, spec, tree) -> None:
-    kind, days, fee, documents, extra = spec
+def _make_common_online(procedure: Procedure, spec) -> None:
+    _who, days, fee, documents, extra = spec
     draft = services.procedure_version_create_draft(procedure=procedure)
     draft.channels.all().delete()
     draft.cases.all().delete()
@@ -304,7 +305,17 @@ def _make_common_online(procedure: Procedure, spec, tree) -> None:
     services.procedure_version_publish(version=draft)
     procedure.online_level = OnlineLevel.FULL
     procedure.save(update_fields=["online_level", "updated_at"])
-    procedure.executing_agencies.add(*tree[kind])
+
+
+def _link_agencies(procedure: Procedure, kind: str, tree) -> None:
+    """Who receives and decides a demo procedure: each ward its own residents'
+    dossiers, or the one department named (not every department of the city). Set on
+    every run, so that a database seeded before keeps no stale links."""
+    agencies = tree["ward"] if kind == "ward" else [a for a in tree["department"] if a.code == kind]
+    if set(procedure.executing_agencies.all()) != set(agencies):
+        procedure.executing_agencies.set(agencies)
+    if set(procedure.competent_agencies.all()) != set(agencies):
+        procedure.competent_agencies.set(agencies)
 
 
 @transaction.atomic
@@ -335,12 +346,13 @@ def seed(*, stdout=None, data_dir: Path | None = None) -> Report:
         procedure = Procedure.objects.filter(code=code).first()
         if procedure is None:
             continue
+        _link_agencies(procedure, spec[0], tree)
         version = procedure.versions.filter(status=VersionStatus.PUBLISHED).first()
         if version is not None and version.form_fields.exists():
             continue
         if procedure.versions.filter(status=VersionStatus.DRAFT).exists():
             continue
-        _make_common_online(procedure, spec, tree)
+        _make_common_online(procedure, spec)
         made += 1
     completed = 0
     online = Procedure.objects.exclude(online_level=OnlineLevel.NONE).exclude(code__in=COMMON)

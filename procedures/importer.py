@@ -10,8 +10,10 @@ Two inputs:
 Each record is mapped and checked in Python first (nothing touches the database
 for a record that is wrong), then written in its own transaction. A record whose
 mapped content did not change since the last import is left alone (a content hash
-is kept on the procedure); a changed one gets a new published version and its
-previous version is retired. Strings are normalised to NFC: the portal mixes
+is kept on the procedure). A changed one is updated in place when only what
+describes the procedure changed (name, agencies, legal bases, results); when its
+channels, fees, cases, documents or steps changed it gets a new published version
+and its previous version is retired. Strings are normalised to NFC: the portal mixes
 precomposed and decomposed Vietnamese.
 """
 
@@ -76,6 +78,7 @@ LEVEL_TEXT = {
     "cấp xã": Level.WARD,
     "cơ quan khác": Level.OTHER,
 }
+MAPPING_VERSION = 2
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{2,29}$")
 MAX_TIME = Decimal(3650)
 # Data, not UI text: the national catalogue is in Vietnamese.
@@ -235,6 +238,48 @@ def _agencies(items) -> list[dict]:
             seen.add(code)
             result.append({"code": code, "name": name})
     return result
+
+
+# Unit groups name a kind of agency, not one agency ("Ủy ban nhân dân cấp xã"); they
+# carry an id but no code. The national records that name such a group among their
+# departments give it these codes; a group not listed gets "UG-" + its id.
+UNIT_GROUP_CODES = {
+    "uy ban nhan dan cap tinh": "UBNDCT",
+    "chu tich uy ban nhan dan cap tinh": "CTUBNDT",
+    "uy ban nhan dan cap xa": "UBNDCX",
+    "chu tich uy ban nhan dan cap xa": "CTUBNDX",
+    "chu tich uy ban nhan dan xa": "CTUBNDX",
+}
+
+
+def _unit_groups(items) -> list[dict]:
+    result, seen = [], set()
+    for item in items or []:
+        name = _line(item.get("name"), 300)
+        if not name:
+            continue
+        code = UNIT_GROUP_CODES.get(_plain(name)) or _line(f"UG-{item.get('id') or ''}", 40)
+        if code != "UG-" and code not in seen:
+            seen.add(code)
+            result.append({"code": code, "name": name})
+    return result
+
+
+def _record_agencies(record: dict, role: str) -> list[dict]:
+    """The agencies of one role ("Authority": competent, "Executing") of a national
+    record: its departments, or, when it names none, its unit groups. Records name
+    the deciding and the executing agency in either list (3.000365: a department;
+    1.010282: only the group "Ủy ban nhân dân cấp tỉnh")."""
+    return _agencies(record.get(f"departments{role}")) or _unit_groups(
+        record.get(f"unitGroups{role}")
+    )
+
+
+def _plain(text: str) -> str:
+    """Accent-free, lower-case, single-spaced: for comparing agency names."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return " ".join(text.split())
 
 
 def _channels(methods) -> list[dict]:
@@ -407,8 +452,8 @@ def map_national(record: dict) -> dict:
             for s in record.get("subjectTypesDetails") or []
             if _line(s.get("name"))
         ],
-        "competent": _agencies(record.get("departmentsAuthority")),
-        "executing": _agencies(record.get("departmentsExecuting")),
+        "competent": _record_agencies(record, "Authority"),
+        "executing": _record_agencies(record, "Executing"),
         "agency_text": agency_text[:1000],
         "requirements": _text(record.get("requirementsAndConditions") or record.get("description")),
         "online_level": online,
@@ -424,6 +469,11 @@ def map_national(record: dict) -> dict:
         "cases": _cases(record),
         "steps_description": _steps(record.get("executionSteps") or []),
         "source": Procedure.Source.NATIONAL,
+        # Part of the content hash: bumped when the same record should become other
+        # rows (as when agencies came to be linked to the city's own), so that the next
+        # import applies the new mapping to catalogues imported before; unchanged
+        # channels and cases keep their version (`apply_record`).
+        "mapping": MAPPING_VERSION,
     }
 
 
@@ -508,6 +558,50 @@ def _field(data: dict | None) -> Field | None:
     return obj
 
 
+# How a national record names a local agency: the province's (here: the city's)
+# People's Committee or its chair, the commune's or its chair, "Sở …" of whichever
+# province the record was written for ("Sở Nội vụ Thành phố Hà Nội", H26.10).
+PROVINCE_ROLE_RE = re.compile(r"^(chu tich )?uy ban nhan dan (cap )?tinh$")
+COMMUNE_ROLE_RE = re.compile(r"^(chu tich )?uy ban nhan dan (cap )?xa$")
+PROVINCE_NAME_SUFFIX_RE = re.compile(r" (thanh pho|tinh) .*$")
+
+
+def _local_agencies(item: dict) -> list[Agency]:
+    """The agencies of this city that a national record's agency stands for, or [].
+
+    The national catalogue is written for every province: its "Ủy ban nhân dân cấp
+    tỉnh" is the city's People's Committee here, "Ủy ban nhân dân cấp xã" every ward
+    and commune (each one decides the dossiers filed with it), and a "Sở …" the city's
+    department of that name, whichever province's department the record happens to
+    cite. Only agencies already in the agency tree are returned: the importer never
+    guesses the tree."""
+    name = _plain(item["name"])
+    active = Agency.objects.filter(is_active=True)
+    if PROVINCE_ROLE_RE.match(name) or item["code"] in ("UBNDCT", "CTUBNDT"):
+        return list(active.filter(kind=AgencyKind.CITY).order_by("code"))
+    if COMMUNE_ROLE_RE.match(name) or item["code"] in ("UBNDCX", "CTUBNDX"):
+        return list(active.filter(kind__in=(AgencyKind.WARD, AgencyKind.COMMUNE)).order_by("code"))
+    if name.startswith("so "):
+        wanted = PROVINCE_NAME_SUFFIX_RE.sub("", name)
+        return [
+            agency
+            for agency in active.filter(kind=AgencyKind.DEPARTMENT).order_by("code")
+            if _plain(agency.name) == wanted
+        ][:1]
+    return []
+
+
+def _agency_list(items: list[dict]) -> list[Agency]:
+    """The agencies to link for a record's list: each item's agencies of this city
+    (`_local_agencies`), else the agency with the item's code, created as a unit
+    outside the city's tree when new (ministries, the police, schools)."""
+    result: dict[int, Agency] = {}
+    for item in items:
+        for agency in _local_agencies(item) or [_agency(item)]:
+            result.setdefault(agency.pk, agency)
+    return list(result.values())
+
+
 def _agency(item: dict) -> Agency:
     code = item["code"]
     kind = AgencyKind.MINISTRY if re.fullmatch(r"G\d+", code) else AgencyKind.OTHER
@@ -566,9 +660,9 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
             procedure.legal_bases.all().delete()
             procedure.results.all().delete()
         if data["competent"] or not created:
-            procedure.competent_agencies.set([_agency(a) for a in data["competent"]])
+            procedure.competent_agencies.set(_agency_list(data["competent"]))
         if data["executing"] or not created:
-            procedure.executing_agencies.set([_agency(a) for a in data["executing"]])
+            procedure.executing_agencies.set(_agency_list(data["executing"]))
         LegalBasis.objects.bulk_create(
             LegalBasis(procedure=procedure, position=i, **item)
             for i, item in enumerate(data["legal_bases"])
@@ -591,6 +685,10 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
             return "created"
 
         previous = procedure.versions.filter(status=VersionStatus.PUBLISHED).first()
+        if previous is not None and version_content(previous) == version_content_of(data):
+            # Only what describes the procedure changed (name, agencies, legal bases):
+            # dossiers keep being filed against the version they know.
+            return "updated"
         drafts = procedure.versions.filter(status=VersionStatus.DRAFT)
         number = (
             procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -623,6 +721,64 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
                 )
         procedure_version_publish(version=version)
         return "updated"
+
+
+VERSION_KEYS = ("channels", "cases", "steps_description")
+
+
+def version_content_of(data: dict) -> dict:
+    """The part of a mapped record that a procedure version holds."""
+    return json.loads(json.dumps({key: data[key] for key in VERSION_KEYS}))
+
+
+def version_content(version: ProcedureVersion) -> dict:
+    """What `version` holds, in the shape `map_national` gives it (for comparing)."""
+    channels = [
+        {
+            "method": c.method,
+            "processing_time": None
+            if c.processing_time is None
+            else str(c.processing_time.normalize()),
+            "unit": c.unit,
+            "description": c.description,
+            "position": c.position,
+            "fees": [
+                {
+                    "kind": f.kind,
+                    "amount": f.amount,
+                    "currency": f.currency,
+                    "description": f.description,
+                    "position": f.position,
+                }
+                for f in c.fees.all()
+            ],
+        }
+        for c in version.channels.prefetch_related("fees")
+    ]
+    cases = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "position": c.position,
+            "documents": [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "originals": d.originals,
+                    "copies": d.copies,
+                    "is_required": d.is_required,
+                    "has_electronic_form": d.has_electronic_form,
+                    "template_name": d.template_name,
+                    "position": d.position,
+                }
+                for d in c.documents.all()
+            ],
+        }
+        for c in version.cases.prefetch_related("documents")
+    ]
+    return version_content_of(
+        {"channels": channels, "cases": cases, "steps_description": version.steps_description}
+    )
 
 
 def import_records(records, mapper, report: Report | None = None, *, keep_national=False) -> Report:

@@ -124,7 +124,7 @@ class Field(models.Model):
         return self.name
 
 
-@pghistory.track(exclude=["search_document", "search_vector"])
+@pghistory.track(exclude=["search_document", "search_vector", "recent_dossiers"])
 class Procedure(models.Model):
     class Source(models.TextChoices):
         NATIONAL = "national", _("National catalogue record")
@@ -178,6 +178,13 @@ class Procedure(models.Model):
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # How many dossiers were filed for the procedure lately, copied once a day from the
+    # statistics' summary (`procedures.services.procedure_demand_store`): the search
+    # ranks what citizens actually file above its look-alikes without counting
+    # dossiers per search. Not part of the catalogue's history.
+    recent_dossiers = models.PositiveIntegerField(
+        _("dossiers filed in the last 90 days"), default=0, editable=False
+    )
 
     # Search columns, computed by PostgreSQL on every write (never by Python):
     # `search_document` for trigram matching (typos, partial words, codes) and

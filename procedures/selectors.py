@@ -9,12 +9,17 @@ does not depend on Python looping over the catalogue:
 - a procedure matches when all words match as prefixes (full text, `simple`
   config on accent-free text), or the whole query is trigram-similar to a part of
   the name (`<%`, word similarity: tolerates a typo), or the code starts with it;
-- ranking: exact code, then code prefix, then full-text rank + word similarity;
+- ranking, relevance first: exact code, then code prefix, then how well the words
+  match (the whole query as a phrase, then word similarity in steps of 0.1). Among
+  procedures that match equally well, what citizens actually file comes first
+  (`demand_score`: dossiers of the last 90 days, online availability, procedures
+  for individuals when an individual searches); then the finer full-text rank, and
   ties go to the shorter (more general) name.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -28,16 +33,19 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Ln, Round
+from django.db.models.lookups import IRegex
 
-from procedures.constants import AgencyKind, VersionStatus
+from procedures.constants import AgencyKind, OnlineLevel, VersionStatus
 from procedures.models import (
     Agency,
     Channel,
@@ -204,8 +212,52 @@ def _search_condition(query: ParsedQuery, *, relaxed: bool) -> Q:
     return condition
 
 
+# What lifts a procedure among equally relevant ones. The dossier count weighs in on a
+# log scale, so a procedure filed ten times as often gains about 2.3: more than being
+# online, which in turn weighs more than the applicant kind.
+ONLINE_WEIGHT = {OnlineLevel.FULL: 2.0, OnlineLevel.PARTIAL: 1.0}
+INDIVIDUAL_WEIGHT = 1.5
+# Applicant kinds of the national catalogue that are persons rather than bodies
+# ("Công dân Việt Nam", "Người nước ngoài…", "Người Việt Nam định cư ở nước ngoài");
+# officials acting for their agency ("Cán bộ, công chức, viên chức") are not
+# individuals applying for themselves. Matched on the stored text, which the importer
+# and the admin keep in NFC, without normalising each row (that costs more than the
+# rest of the ranking).
+INDIVIDUAL_SUBJECTS_RE = r"(^|\|)\s*(công dân|người nước ngoài|người việt nam)"
+
+
+def for_individuals_condition() -> IRegex:
+    """True for a procedure whose applicants include individuals (see above)."""
+    subjects = Func(F("subjects"), Value("|"), function="array_to_string", output_field=TextField())
+    return IRegex(subjects, Value(INDIVIDUAL_SUBJECTS_RE))
+
+
+def demand_score(*, for_individual: bool = False):
+    """How much citizens file a procedure: ln(1 + dossiers of the last 90 days), plus
+    its online availability, plus a lift for individuals' procedures when the
+    searcher is an individual. An expression over the procedure's own columns (the
+    count is kept by `procedures.services.procedure_demand_store`), so ranking costs
+    no join and no count of dossiers."""
+    score = Ln(F("recent_dossiers") + Value(1.0)) + Case(
+        *(When(online_level=level, then=Value(weight)) for level, weight in ONLINE_WEIGHT.items()),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    if for_individual:
+        score = score + Case(
+            When(for_individuals_condition(), then=Value(INDIVIDUAL_WEIGHT)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    return score
+
+
 def procedure_search(
-    qs: QuerySet[Procedure], query: ParsedQuery, *, relaxed: bool | None = None
+    qs: QuerySet[Procedure],
+    query: ParsedQuery,
+    *,
+    relaxed: bool | None = None,
+    for_individual: bool = False,
 ) -> QuerySet[Procedure]:
     """Filter and rank `qs` by `query`; unchanged when the query has no words.
 
@@ -213,6 +265,10 @@ def procedure_search(
     but one (one typo). `None` decides with one cheap EXISTS query: relaxed only when
     the strict form matches nothing. Callers that read the ranked rows anyway should
     use `procedure_search_ids`, which learns that from the strict query itself.
+
+    Annotates `relevance` (the coarse match: code, phrase, word similarity), `demand`
+    (`demand_score`) and `rank` (full-text rank), and orders by them in that order;
+    `for_individual`: the searcher is signed in as an individual.
     """
     if not query:
         return qs.annotate(rank=Value(0.0, output_field=FloatField()))
@@ -240,21 +296,30 @@ def procedure_search(
             default=Value(0.0),
             output_field=FloatField(),
         )
-        text_rank = (
-            phrase
-            + TrigramWordSimilarity(Value(query.text), "search_document")
-            + SearchRank(F("search_vector"), any_prefix, normalization=1) * Value(0.2)
-        )
+        # Tenths of word similarity: finer differences are noise that should not
+        # outweigh what citizens file (all four "lý lịch tư pháp" names score 1.0).
+        similarity = TrigramWordSimilarity(Value(query.text), "search_document")
+        relevance = code_rank + phrase + Round(similarity * Value(10.0)) / Value(10.0)
+        # The fine order among equals. Each costly function appears once in the
+        # statement (PostgreSQL does not share repeated subexpressions).
+        rank = SearchRank(F("search_vector"), any_prefix, normalization=1)
     else:
-        text_rank = Value(0.0, output_field=FloatField())
+        relevance = code_rank
+        rank = Value(0.0, output_field=FloatField())
     return (
         qs.filter(condition)
-        .annotate(rank=code_rank + text_rank)
-        .order_by("-rank", Length("name"), "code")
+        .annotate(
+            relevance=relevance,
+            demand=demand_score(for_individual=for_individual),
+            rank=rank,
+        )
+        .order_by("-relevance", "-demand", "-rank", Length("name"), "code")
     )
 
 
-def procedure_search_ids(qs: QuerySet[Procedure], query: ParsedQuery, *, limit: int) -> list[int]:
+def procedure_search_ids(
+    qs: QuerySet[Procedure], query: ParsedQuery, *, limit: int, for_individual: bool = False
+) -> list[int]:
     """Primary keys of the best `limit` matches of `query` in `qs`, best first.
 
     One query in the usual case: the strict search both answers "did every word
@@ -264,9 +329,10 @@ def procedure_search_ids(qs: QuerySet[Procedure], query: ParsedQuery, *, limit: 
     """
     if not query:
         return list(qs.order_by("code").values_list("pk", flat=True)[:limit])
-    ids = list(procedure_search(qs, query, relaxed=False).values_list("pk", flat=True)[:limit])
+    search = functools.partial(procedure_search, qs, query, for_individual=for_individual)
+    ids = list(search(relaxed=False).values_list("pk", flat=True)[:limit])
     if not ids and query.terms:
-        ids = list(procedure_search(qs, query, relaxed=True).values_list("pk", flat=True)[:limit])
+        ids = list(search(relaxed=True).values_list("pk", flat=True)[:limit])
     return ids
 
 
@@ -378,10 +444,12 @@ def procedure_list_for_public(
     level: str | None = None,
     agency_id: int | None = None,
     online_level: str | None = None,
+    for_individual: bool = False,
 ) -> QuerySet[Procedure]:
     """The public catalogue as a queryset (the API paginates it), searched and
     filtered, with what a result row shows prefetched (published version, its
-    channels and fees): a fixed number of queries whatever the page holds."""
+    channels and fees): a fixed number of queries whatever the page holds. Ranked by
+    `procedure_search`, as the portal's pages are."""
     qs = procedure_filter(
         procedure_public_queryset(),
         field_id=field_id,
@@ -389,7 +457,7 @@ def procedure_list_for_public(
         agency_id=agency_id,
         online_level=online_level,
     )
-    qs = procedure_search(qs, query)
+    qs = procedure_search(qs, query, for_individual=for_individual)
     if not query:
         qs = qs.order_by("code")
     return _with_result_row(qs)
@@ -413,9 +481,12 @@ def procedure_page_for_public(
     level: str | None = None,
     agency_id: int | None = None,
     online_level: str | None = None,
+    for_individual: bool = False,
 ) -> CataloguePage:
     """One page of the public catalogue, searched and filtered: from the cache of
-    recent searches, or else `_procedure_page` (two queries) stores it there."""
+    recent searches, or else `_procedure_page` (two queries) stores it there.
+    `for_individual`: the searcher is signed in as an individual (ranks the
+    procedures individuals file higher; a separate cache entry)."""
     arguments = {
         "page": page,
         "page_size": page_size,
@@ -424,6 +495,7 @@ def procedure_page_for_public(
         "level": level,
         "agency_id": agency_id,
         "online_level": online_level,
+        "for_individual": for_individual,
     }
     if not SEARCH_CACHE_ENABLED:
         return _procedure_page(query=query, **arguments)
@@ -441,6 +513,7 @@ def _procedure_page(
     level: str | None = None,
     agency_id: int | None = None,
     online_level: str | None = None,
+    for_individual: bool = False,
 ) -> CataloguePage:
     """One page of the public catalogue, searched and filtered.
 
@@ -456,7 +529,9 @@ def _procedure_page(
         agency_id=agency_id,
         online_level=online_level,
     )
-    ids = procedure_search_ids(qs, query, limit=page_size * max_pages + 1)
+    ids = procedure_search_ids(
+        qs, query, limit=page_size * max_pages + 1, for_individual=for_individual
+    )
     pages = max(1, min(max_pages, -(-len(ids) // page_size)))
     number = max(1, min(page, pages))
     offset = (number - 1) * page_size

@@ -15,6 +15,7 @@ published version in the same transaction.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -247,3 +248,30 @@ def version_copy_content(
         for step in steps:
             step.pk, step.version = None, target
         WorkflowStep.objects.bulk_create(steps)
+
+
+@transaction.atomic
+def procedure_demand_store(*, counts: Mapping[int, int]) -> int:
+    """Sets every procedure's `recent_dossiers` to its count in `counts` (procedure id
+    -> dossiers filed lately; absent means none), in one transaction; returns how many
+    procedures changed. Renews the catalogue generation when the ranking changed, so
+    the cached search pages follow. Called once a day by the statistics
+    (`indicators.demand`); touches neither `updated_at` nor the catalogue history."""
+    counts = {pk: max(0, int(n)) for pk, n in counts.items() if pk}
+    changed = (
+        Procedure.objects.exclude(pk__in=list(counts))
+        .exclude(recent_dossiers=0)
+        .update(recent_dossiers=0)
+    )
+    stale = [
+        Procedure(pk=pk, recent_dossiers=counts[pk])
+        for pk, current in Procedure.objects.filter(pk__in=list(counts)).values_list(
+            "pk", "recent_dossiers"
+        )
+        if current != counts[pk]
+    ]
+    Procedure.objects.bulk_update(stale, ["recent_dossiers"], batch_size=500)
+    changed += len(stale)
+    if changed:
+        catalogue_cache_clear()
+    return changed

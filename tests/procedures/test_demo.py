@@ -11,6 +11,7 @@ from procedures.demo import COMMON, seed
 from procedures.models import Agency, Procedure, ProcedureVersion
 from procedures.services import procedure_version_validate
 from tests.helpers import rolled_back_after
+from tests.procedures.factories import published_procedure
 from tests.procedures.test_import import NAMES, NATIONAL
 
 # One worker runs the module, so that the catalogue is seeded once for TestTheSeed.
@@ -71,3 +72,39 @@ class TestTheSeed:
         assert report.created == report.updated == report.failed == 0
         assert ProcedureVersion.objects.count() == versions
         assert Agency.objects.count() == agencies
+
+    def test_each_demo_procedure_has_its_own_agencies(self, seeded, client):
+        criminal_record = Procedure.objects.get(code="3.000333")
+        justice = Agency.objects.get(code="000.00.11.H29")
+        assert list(criminal_record.executing_agencies.all()) == [justice]
+        assert list(criminal_record.competent_agencies.all()) == [justice]
+        assert list(
+            Procedure.objects.get(code="2.001583").executing_agencies.values_list("code", flat=True)
+        ) == ["000.00.13.H29"]
+        marriage = Procedure.objects.get(code="1.004873")
+        wards = set(Agency.objects.filter(kind="ward", code__endswith=".H29"))
+        assert set(marriage.executing_agencies.all()) == wards
+        assert set(marriage.competent_agencies.all()) == wards
+
+        page = client.get("/thu-tuc/3.000333/").content.decode()
+        assert "Sở Tư pháp" in page
+        assert "Sở Xây dựng" not in page
+
+    def test_a_rerun_mends_the_agencies_of_an_older_seed(self, seeded):
+        data, _report = seeded
+        criminal_record = Procedure.objects.get(code="3.000333")
+        criminal_record.executing_agencies.set(Agency.objects.filter(kind="department"))
+        criminal_record.competent_agencies.clear()
+
+        seed(data_dir=data)
+
+        assert list(criminal_record.executing_agencies.values_list("code", flat=True)) == [
+            "000.00.11.H29"
+        ]
+        assert criminal_record.competent_agencies.count() == 1
+
+
+def test_a_procedure_without_a_competent_agency_says_who_decides(client):
+    published_procedure(code="1.000350", name="Thủ tục thử")
+    page = client.get("/thu-tuc/1.000350/").content.decode()
+    assert "Như cơ quan thực hiện" in page

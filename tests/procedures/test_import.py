@@ -12,8 +12,15 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from procedures.constants import ChannelMethod, FeeKind, OnlineLevel, TimeUnit, VersionStatus
-from procedures.importer import import_names, import_paths
-from procedures.models import Procedure, ProcedureVersion, RequiredDocument
+from procedures.demo import seed_agencies
+from procedures.importer import (
+    import_names,
+    import_paths,
+    map_national,
+    version_content,
+    version_content_of,
+)
+from procedures.models import Agency, Procedure, ProcedureVersion, RequiredDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +219,113 @@ def test_messages_are_vietnamese_by_default(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "thêm mới 0, cập nhật 0, không đổi 0, lỗi 1" in captured.out
     assert "Không phải JSON hợp lệ" in captured.err
+
+
+def _names(procedure, role):
+    return sorted(getattr(procedure, f"{role}_agencies").values_list("name", flat=True))
+
+
+def test_every_record_names_its_agencies_in_the_citys_terms():
+    """All 46 records, imported into the city's agency tree: a generic "Ủy ban nhân
+    dân cấp tỉnh/xã" is the city or its wards, a "Sở …" of any province the city's
+    department, national agencies stay themselves; a record has no competent agency
+    only when it names none, and every record an executing one."""
+    tree = seed_agencies()
+    city = tree["city"][0]
+    wards = sorted(a.name for a in tree["ward"])
+
+    report = import_paths([NATIONAL])
+    assert report.failures == []
+
+    by_code = {p.code: p for p in Procedure.objects.all()}
+    # A national agency, as published.
+    assert _names(by_code["1.000178"], "competent") == ["Bộ Công an"]
+    assert _names(by_code["1.000178"], "executing") == ["Thanh tra Bộ"]
+    # Only unit groups: the city's People's Committee decides and executes.
+    assert _names(by_code["1.010282"], "competent") == [city.name]
+    assert _names(by_code["1.010282"], "executing") == [city.name]
+    # "Chủ tịch UBND cấp tỉnh" decides; Gia Lai's "Sở Nông nghiệp và Môi trường"
+    # (H54.38) is the city's own department.
+    assert _names(by_code["1.008672"], "competent") == [city.name]
+    assert list(by_code["1.008672"].executing_agencies.values_list("code", flat=True)) == [
+        "000.00.17.H29"
+    ]
+    # Hanoi's "Sở Nội vụ" is the city's Sở Nội vụ; no agency of another city linked.
+    assert "000.00.18.H29" in by_code["1.012672"].executing_agencies.values_list("code", flat=True)
+    assert not Agency.objects.filter(name__icontains="Hà Nội").exists()
+    # The commune's chair: every ward decides its own residents' dossiers.
+    assert _names(by_code["1.012694"], "competent") == wards
+    assert _names(by_code["1.012694"], "executing") == wards
+    assert _names(by_code["3.000510"], "executing") == wards
+    # One department executes and decides.
+    assert list(by_code["1.005142"].competent_agencies.values_list("code", flat=True)) == [
+        "000.00.16.H29"
+    ]
+
+    for path in sorted(NATIONAL.glob("*.json")):
+        record = json.loads(path.read_text())
+        procedure = by_code[record["code"]]
+        names_competent = bool(record["departmentsAuthority"] or record["unitGroupsAuthority"])
+        assert procedure.competent_agencies.exists() == names_competent, record["code"]
+        assert procedure.executing_agencies.exists(), record["code"]
+        assert procedure.executing_agencies.count() <= max(
+            len(wards), len(record["departmentsExecuting"]) + 1
+        ), record["code"]
+
+
+def test_without_the_city_tree_the_published_agencies_are_kept():
+    import_paths([NATIONAL / "1.010282.json", NATIONAL / "1.012538.json"])
+
+    assert _names(Procedure.objects.get(code="1.010282"), "competent") == [
+        "Ủy ban nhân dân cấp tỉnh"
+    ]
+    assert _names(Procedure.objects.get(code="1.012538"), "executing") == ["Ủy ban nhân dân cấp xã"]
+    assert Agency.objects.get(name="Ủy ban nhân dân cấp tỉnh").code == "UBNDCT"
+
+
+def test_a_record_changed_only_in_its_agencies_keeps_its_version(tmp_path):
+    source = NATIONAL / "1.010282.json"
+    import_paths([source])
+    version = Procedure.objects.get(code="1.010282").versions.get()
+    record = json.loads(source.read_text())
+    record["departmentsAuthority"] = [{"id": "x", "code": "G01", "name": "Bộ Công an"}]
+    (tmp_path / "changed.json").write_text(json.dumps(record, ensure_ascii=False))
+
+    report = import_paths([tmp_path])
+
+    assert report.updated == 1
+    procedure = Procedure.objects.get(code="1.010282")
+    assert list(procedure.versions.all()) == [version]
+    assert procedure.versions.get().status == VersionStatus.PUBLISHED
+    assert _names(procedure, "competent") == ["Bộ Công an"]
+    assert import_paths([tmp_path]).unchanged == 1
+
+
+def test_every_record_reads_back_as_it_was_mapped():
+    # What decides between "update in place" and "new version" must see no change
+    # in a freshly imported record, whatever its quirks (units, fees, duplicates).
+    import_paths([NATIONAL])
+    for path in sorted(NATIONAL.glob("*.json")):
+        data = map_national(json.loads(path.read_text()))
+        version = Procedure.objects.get(code=data["code"]).versions.get()
+        assert version_content(version) == version_content_of(data), data["code"]
+
+
+def test_a_catalogue_imported_before_gets_the_citys_agencies_without_new_versions():
+    import_paths([NATIONAL])  # no agency tree yet: the records' own agencies
+    assert list(
+        Procedure.objects.get(code="1.008672").executing_agencies.values_list("code", flat=True)
+    ) == ["H54.38"]
+    versions = set(ProcedureVersion.objects.values_list("pk", "status"))
+    seed_agencies()
+    # As after an upgrade whose mapping differs from the one that wrote the rows.
+    Procedure.objects.update(source_hash="imported-with-an-older-mapping")
+
+    report = import_paths([NATIONAL])
+
+    assert (report.updated, report.failed) == (46, 0)
+    assert set(ProcedureVersion.objects.values_list("pk", "status")) == versions
+    assert list(
+        Procedure.objects.get(code="1.008672").executing_agencies.values_list("code", flat=True)
+    ) == ["000.00.17.H29"]
+    assert import_paths([NATIONAL]).unchanged == 46

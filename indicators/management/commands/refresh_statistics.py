@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from indicators import periods, radar_refresh, refresh
+from indicators import demand, periods, radar_refresh, refresh
 
 
 class Command(BaseCommand):
@@ -33,3 +33,5 @@ class Command(BaseCommand):
             raise CommandError("--to is before --from.")
         rows = refresh.refresh(first, last)
         self.stdout.write(f"Statistics refreshed from {first} to {last}: {rows} summary rows.")
+        changed = demand.procedure_demand_refresh()
+        self.stdout.write(f"Dossiers of the last 90 days counted for the search: {changed}.")
