@@ -27,7 +27,7 @@ from dossiers import documents, legal, queues, services
 from dossiers.constants import Action, Status, action_verb
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
-from dossiers.selectors import dossier_assessment
+from dossiers.selectors import dossier_assessment, with_signatures
 from dossiers.workflow import TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
@@ -321,7 +321,9 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         {
             "dossier": dossier,
             "declaration": [(labels.get(k, k), v) for k, v in dossier.form_data.items()],
-            "documents": dossier.documents.select_related("file", "required_document"),
+            "documents": with_signatures(
+                dossier.documents.select_related("file", "required_document")
+            ),
             "log": log,
             "issued": documents.issued_for_official(dossier),
             "overdue": late,

@@ -227,10 +227,6 @@ def signature_check(content: bytes) -> SignatureCheck:
     return check
 
 
-def checks_for(digests) -> dict[str, SignatureCheck]:
-    return {c.sha256: c for c in SignatureCheck.objects.filter(sha256__in=set(digests))}
-
-
 @dataclass
 class Verification:
     record: DocumentRecord | None
