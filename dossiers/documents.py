@@ -247,6 +247,27 @@ def control_sheet_pdf(dossier: Dossier, *, now=None) -> bytes:
     return pdf.render_pdf(TEMPLATE.format(form=StandardForm.CONTROL), context)
 
 
+# --- form 07 -------------------------------------------------------------------------
+
+
+def register_pdf(*, agency, start, end, rows: list[list], official, now=None) -> bytes:
+    """Form 07, the dossier register of `agency` for the days `start`..`end`, from the
+    rows of `dossiers.exports.register_rows` (the XLSX export's), unsigned."""
+    return pdf.render_pdf(
+        TEMPLATE.format(form=StandardForm.REGISTER),
+        {
+            "agency": agency,
+            "form": StandardForm.REGISTER,
+            "form_title": legal.FORM_TITLES[StandardForm.REGISTER],
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "official": str(official) if official is not None else "",
+            "now": now or timezone.now(),
+        },
+    )
+
+
 # --- deadline plan on the workbench ------------------------------------------------------
 
 

@@ -1,14 +1,15 @@
 """Digital signatures on the dossier's documents (signing/ does the signing itself):
-the result signed by the approving leader, form 06 sealed when downloaded, and the
-validation of signed files that officials and applicants upload."""
+the result signed by the approving leader, forms 06 and 07 sealed when downloaded as
+PDF, and the validation of signed files that officials and applicants upload."""
 
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dossiers import documents
+from dossiers import documents, legal
 from dossiers.constants import Action, StandardForm, Visibility
 from dossiers.errors import DossierError
 from dossiers.models import Dossier
@@ -104,3 +105,37 @@ def control_sheet_issue(*, dossier_id: int, actor) -> bytes:
             },
         )
     return issued.content
+
+
+def register_issue(*, official, agency_id: int, start, end) -> tuple[bytes, int]:
+    """Form 07 of `agency_id` for the days `start`..`end` as a PDF sealed with the
+    agency's certificate and registered for /xac-thuc/ (it covers many dossiers, so no
+    dossier's log records it; the register of issued documents does). Returns (the
+    PDF, its row count). Raises DossierError when the official is not of the agency,
+    or when the signature cannot be made (then nothing is registered). Without a
+    certificate the register is issued unsigned, registered all the same."""
+    from dossiers import exports
+    from procedures.models import Agency
+
+    qs = exports.register_queryset(official=official, agency_id=agency_id, start=start, end=end)
+    agency = Agency.objects.get(pk=agency_id)
+    with translation.override("vi"):
+        rows = list(exports.register_rows(qs))
+    content = documents.register_pdf(
+        agency=agency, start=start, end=end, rows=rows, official=official
+    )
+    title = legal.FORM_TITLES[StandardForm.REGISTER]
+    try:
+        with transaction.atomic():
+            issued = signing.document_sign(
+                content,
+                title=f"{title} {start:%d/%m/%Y}-{end:%d/%m/%Y} ({StandardForm.REGISTER.label})",
+                dossier_code="",
+                certificate=signing.certificate_for(agency=agency),
+                signer_name=agency.name,
+                organisation=agency.name,
+                reason=str(StandardForm.REGISTER.label),
+            )
+    except SigningFailed as error:
+        raise DossierError(str(error)) from None
+    return issued.content, len(rows)
