@@ -4,9 +4,15 @@ modified, expired and untrusted signatures; the remote service failing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
+import shutil
+import subprocess
+import unicodedata
 
 import pytest
+from django.utils import timezone
 
 from dossiers import documents, services
 from dossiers.constants import Action, StandardForm, Status
@@ -264,3 +270,46 @@ def test_pdfsig_calls_the_signature_valid_and_trusted(world, test_ca, tmp_path, 
     assert report.count("Signature Validation: Signature is Valid.") == 1, report
     assert "Certificate Validation: Certificate is Trusted." in report, report
     assert "Total document signed" in report
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
+@pytest.mark.parametrize("kind", ["local", "remote"])
+def test_the_visible_stamp_names_signer_organisation_time_and_number(
+    world, test_ca, trusted, tmp_path, kind, request
+):
+    if kind == "local":
+        local_certificate(test_ca, official=world.leader)
+    else:
+        remote_certificate(request.getfixturevalue("signing_service"), official=world.leader)
+    dossier = world.dossier_in(Status.AWAITING_APPROVAL)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = timezone.localtime()
+    services.dossier_approve(
+        dossier_id=dossier.pk,
+        actor=world.leader,
+        result_upload=SimpleUploadedFile(
+            "kq.pdf", documents.render("05", dossier, data={}), "application/pdf"
+        ),
+    )
+    content = dossier.documents.get(is_result=True).file.file.open("rb").read()
+    number = DossierLog.objects.get(dossier=dossier, action=Action.APPROVE).data["result"][
+        "signature"
+    ]["number"]
+    path = tmp_path / "stamped.pdf"
+    path.write_bytes(content)
+    # The stamp is a form field's appearance: pdftotext reads it from the last page.
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "9", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    text = unicodedata.normalize("NFC", text)
+    assert f"Ký số bởi / Signed by: {world.leader}" in text, text
+    assert world.agency.name in text  # the organisation line
+    assert f"Số xác thực / Number: {number}" in text
+    stamped = re.search(r"Thời gian / Time: (\d\d:\d\d:\d\d \d\d/\d\d/\d{4})", text)
+    assert stamped, text
+    at = dt.datetime.strptime(stamped.group(1), "%H:%M:%S %d/%m/%Y")
+    assert abs((at - before.replace(tzinfo=None)).total_seconds()) < 120
