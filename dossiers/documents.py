@@ -135,7 +135,8 @@ def agency_sign(dossier: Dossier, content: bytes, *, form: str, agency) -> signi
     try:
         return signing.document_sign(
             content,
-            title=f"{legal.FORM_TITLES[form]} ({StandardForm(form).label})",
+            # The Circular's title and number, as printed on the form (Vietnamese).
+            title=f"{legal.FORM_TITLES[form]} (mẫu số {form})",
             dossier_code=dossier.code or "",
             certificate=signing.certificate_for(agency=agency),
             signer_name=agency.name,

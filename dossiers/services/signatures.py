@@ -129,7 +129,7 @@ def register_issue(*, official, agency_id: int, start, end) -> tuple[bytes, int]
         with transaction.atomic():
             issued = signing.document_sign(
                 content,
-                title=f"{title} {start:%d/%m/%Y}-{end:%d/%m/%Y} ({StandardForm.REGISTER.label})",
+                title=f"{title} {start:%d/%m/%Y}-{end:%d/%m/%Y} (mẫu số 07)",
                 dossier_code="",
                 certificate=signing.certificate_for(agency=agency),
                 signer_name=agency.name,
