@@ -313,3 +313,38 @@ def test_the_visible_stamp_names_signer_organisation_time_and_number(
     assert stamped, text
     at = dt.datetime.strptime(stamped.group(1), "%H:%M:%S %d/%m/%Y")
     assert abs((at - before.replace(tzinfo=None)).total_seconds()) < 120
+
+
+@pytest.mark.parametrize("mode", ["error", "slow"])
+def test_the_workbench_says_when_the_remote_signer_fails(
+    client, world, settings, signing_service, mode
+):
+    from tests.helpers import force_login_verified
+
+    submitted = world.dossier_in(Status.SUBMITTED)
+    processing = world.dossier_in(Status.PROCESSING)
+    settings.SIGNING_REMOTE_TIMEOUT = 0.5
+    signing_service.mode = mode
+    remote_certificate(signing_service, agency=world.agency)
+    entries = {d.pk: d.log.count() for d in (submitted, processing)}
+    force_login_verified(client, world.receptionist)
+
+    page = client.post(
+        f"/mot-cua/ho-so/{submitted.ref}/thao-tac/receive/", {"note": ""}, follow=True
+    ).content.decode()
+    assert "Không ký số được văn bản" in page and "chưa có gì được ghi nhận" in page
+    why = "không trả lời kịp" if mode == "slow" else "báo lỗi 500"
+    assert f"dịch vụ ký số từ xa {why}" in page, page[:3000]
+
+    # Form 06 asked for while the service is down: the same message, no sheet.
+    client.logout()
+    force_login_verified(client, world.specialist)
+    response = client.get(f"/mot-cua/ho-so/{processing.ref}/mau-06.pdf", follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    assert "Không ký số được văn bản" in response.content.decode()
+
+    for dossier in (submitted, processing):
+        before = dossier.status
+        dossier.refresh_from_db()
+        assert dossier.status == before and dossier.log.count() == entries[dossier.pk]
+    assert not submitted.issued.exists()
