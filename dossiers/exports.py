@@ -388,7 +388,7 @@ def _write_register_pdf(fileobj, job: ExportJob) -> int:
 def register_pdf_sync_limit() -> int:
     """Rows up to which the signed PDF of form 07 is made in the request: WeasyPrint
     lays a few hundred rows out in seconds, not thousands."""
-    return min(sync_limit(), getattr(settings, "EXPORT_PDF_SYNC_MAX_ROWS", 300))
+    return min(sync_limit(), settings.EXPORT_PDF_SYNC_MAX_ROWS)
 
 
 def register_heading(agency_id: int, start: dt.date, end: dt.date) -> list[str]:

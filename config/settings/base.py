@@ -502,6 +502,8 @@ DRAFT_DELETE_DAYS = env.int("DRAFT_DELETE_DAYS", default=30)
 # Exports of a queue or of the register (form 07): up to this many rows they stream in
 # the request; above it a Celery task writes the file and lists it on "My exports".
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
+# Form 07 as a signed PDF: WeasyPrint lays out a few hundred rows in the request.
+EXPORT_PDF_SYNC_MAX_ROWS = env.int("EXPORT_PDF_SYNC_MAX_ROWS", default=300)
 # --- Benchmarks (bench/) --------------------------------------------------------------
 # Routes the floor view at /bench/floor/ for load tests. Never on in production.
 BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
