@@ -49,7 +49,7 @@ def agency_certificate(request, world, test_ca, trusted):
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_every_form_round_trips(world, agency_certificate, form):
+def test_every_form_round_trips(world, agency_certificate, form, test_ca, tmp_path):
     dossier = world.dossier_in(Status.PROCESSING)
     content = documents.render(form, dossier, data={})
     issued = documents.agency_sign(dossier, content, form=form, agency=world.agency)
@@ -61,6 +61,11 @@ def test_every_form_round_trips(world, agency_certificate, form):
     assert signature.fingerprint == agency_certificate.fingerprint
     record = DocumentRecord.objects.get(sha256=hashlib.sha256(issued.content).hexdigest())
     assert record.dossier_code == dossier.code and record.certificate == agency_certificate
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        # An independent validator agrees: poppler, trusting the test root through NSS.
+        report = pdfsig(issued.content, tmp_path, trust_pem=test_ca.pem())
+        assert report.count("Signature Validation: Signature is Valid.") == 1, report
+        assert "Certificate Validation: Certificate is Trusted." in report, report
 
 
 def test_receipt_is_signed_when_the_dossier_is_received(world, test_ca, trusted):
@@ -78,7 +83,7 @@ def test_receipt_is_signed_when_the_dossier_is_received(world, test_ca, trusted)
 
 
 @pytest.mark.parametrize("kind", ["local", "remote"])
-def test_result_is_signed_by_the_approving_leader(world, test_ca, trusted, kind, request):
+def test_result_is_signed_by_the_approving_leader(world, test_ca, trusted, kind, request, tmp_path):
     if kind == "local":
         cert = local_certificate(test_ca, official=world.leader)
     else:
@@ -100,6 +105,10 @@ def test_result_is_signed_by_the_approving_leader(world, test_ca, trusted, kind,
     entry = DossierLog.objects.get(dossier=dossier, action=Action.APPROVE)
     assert entry.data["result"]["sha256"] == result.sha256
     assert entry.data["result"]["signature"]["signer"] == str(world.leader)
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        report = pdfsig(content, tmp_path, trust_pem=test_ca.pem())
+        assert report.count("Signature Validation: Signature is Valid.") == 1, report
+        assert "Certificate Validation: Certificate is Trusted." in report, report
 
 
 def test_form_06_download_is_sealed_and_logged(world, test_ca, trusted):
@@ -123,7 +132,7 @@ def test_without_a_certificate_documents_are_issued_unsigned_and_flagged(world):
     )
 
 
-def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa):
+def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa, tmp_path):
     local_certificate(test_ca, agency=world.agency)
     dossier = world.dossier_in(Status.PROCESSING)
     issued = documents.agency_sign(
@@ -132,6 +141,9 @@ def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa):
     verdict = validate_pdf(issued.content)
     assert verdict.outcome == Outcome.VALID and verdict.signatures[0].timestamped
     assert tsa.requests >= 1
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        report = pdfsig(issued.content, tmp_path, trust_pem=test_ca.pem())
+        assert "Signature Validation: Signature is Valid." in report, report
 
 
 def test_remote_timestamp_too(world, test_ca, trusted, tsa, signing_service):
