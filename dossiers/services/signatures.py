@@ -39,7 +39,8 @@ def signature_refusal(outcome: str) -> str:
 
 def result_check(upload) -> dict:
     """Validates an externally signed result before it is recorded; raises DossierError
-    when a signature is broken (modified after signing, or an expired certificate)."""
+    when a signature is broken (modified after signing, or an expired certificate): a
+    result is valid because of its signature (`legal.SIGNED_DOCUMENTS`)."""
     content = _read(upload)
     if not content.startswith(b"%PDF"):
         return {"outcome": Outcome.NOT_SIGNED}
