@@ -4,6 +4,8 @@ PDF, and the validation of signed files that officials and applicants upload."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import translation
@@ -19,6 +21,8 @@ from dossiers.services.transition import dossier_lock
 from signing import services as signing
 from signing.signers import SigningFailed
 from signing.validation import BROKEN, Outcome, validate_pdf
+
+logger = logging.getLogger(__name__)
 
 RESULT_TITLE = "Kết quả giải quyết thủ tục hành chính"
 
@@ -122,9 +126,18 @@ def register_issue(*, official, agency_id: int, start, end) -> tuple[bytes, int]
     agency = Agency.objects.get(pk=agency_id)
     with translation.override("vi"):
         rows = list(exports.register_rows(qs))
-    content = documents.register_pdf(
-        agency=agency, start=start, end=end, rows=rows, official=official
-    )
+    try:
+        content = documents.register_pdf(
+            agency=agency, start=start, end=end, rows=rows, official=official
+        )
+    except Exception:  # WeasyPrint, fonts, a broken replacement template: all the same here
+        logger.exception("form 07 of agency %s could not be rendered", agency_id)
+        raise DossierError(
+            _(
+                "The dossier register (form 07) could not be produced. Try again; if it "
+                "keeps failing, tell the system administrator."
+            )
+        ) from None
     title = legal.FORM_TITLES[StandardForm.REGISTER]
     try:
         with transaction.atomic():

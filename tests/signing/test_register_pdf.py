@@ -134,3 +134,18 @@ def test_without_a_certificate_the_register_is_issued_unsigned(client, wards):
     assert validate_pdf(content).outcome == Outcome.NOT_SIGNED
     record = DocumentRecord.objects.get(sha256=hashlib.sha256(content).hexdigest())
     assert record.certificate is None
+
+
+def test_a_rendering_failure_is_said_and_nothing_is_registered(client, wards, monkeypatch):
+    from dossiers import documents
+
+    def broken(**kwargs):
+        raise OSError("font missing")
+
+    monkeypatch.setattr(documents, "register_pdf", broken)
+    a, _b = wards
+    force_login_verified(client, a.receptionist)
+    response = _register_pdf(client, a.agency)
+    assert response.status_code == 400
+    assert "Không lập được sổ theo dõi hồ sơ" in response.content.decode()
+    assert not DocumentRecord.objects.exists()
