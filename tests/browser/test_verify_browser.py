@@ -93,6 +93,15 @@ def test_verify_page_at_each_width(live_server, page, axe_check, issued, width, 
         _fits(page)
         axe_check(page, f"/xac-thuc/ at {width} px, {kind} PDF")
 
+    # Not a PDF: the field says so, and points to its message.
+    page.goto(live_server.url + "/xac-thuc/")
+    field = page.get_by_label("Tệp PDF cần kiểm tra")
+    field.set_input_files({"name": "anh.gif", "mimeType": "image/gif", "buffer": b"GIF89a"})
+    page.get_by_role("button", name="Kiểm tra", exact=True).click()
+    expect(page.locator("#verify-file-error")).to_contain_text("không phải PDF")
+    expect(page.get_by_label("Tệp PDF cần kiểm tra")).to_have_attribute("aria-invalid", "true")
+    axe_check(page, f"/xac-thuc/ at {width} px, not a PDF")
+
     dossier = issued["dossier"]
     page.goto(live_server.url + "/xac-thuc/")
     page.get_by_label("Mã hồ sơ").fill(dossier.code)
