@@ -9,6 +9,7 @@ not found (404)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
@@ -102,6 +103,12 @@ class CertificateAddForm(forms.ModelForm):
                 if not content or not data.get("remote_url"):
                     raise ValidationError(
                         _("Give the certificate and the address of the signing service.")
+                    )
+                if settings.SIGNING_REMOTE_HTTPS_ONLY and not data["remote_url"].startswith(
+                    "https://"
+                ):
+                    raise ValidationError(
+                        _("The signing service must be reached over HTTPS (https://…).")
                     )
                 certificates.read_certificate(content)
                 self._parsed = {

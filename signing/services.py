@@ -9,6 +9,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,8 +70,13 @@ def certificate_add_local(
 def certificate_add_remote(
     *, certificate: bytes, url: str, token: str = "", agency=None, official=None, by=None
 ) -> SigningCertificate:
-    """The public certificate of a key held by a remote signing service at `url`."""
+    """The public certificate of a key held by a remote signing service at `url`
+    (HTTPS unless SIGNING_REMOTE_HTTPS_ONLY is off: the token and the digests go there)."""
     holder = _holder(agency, official)
+    if settings.SIGNING_REMOTE_HTTPS_ONLY and not url.lower().startswith("https://"):
+        raise certificates.CertificateError(
+            _("The signing service must be reached over HTTPS (https://…).")
+        )
     info, chain = certificates.read_certificate(certificate)
     SigningCertificate.objects.filter(active=True, **holder).update(active=False)
     return SigningCertificate.objects.create(

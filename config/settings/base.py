@@ -267,6 +267,9 @@ SIGNING_DEMO_CA_DIR = env.str(
 # An RFC 3161 timestamping authority; empty: the signing time is the server's clock.
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_REMOTE_TIMEOUT = env.float("SIGNING_REMOTE_TIMEOUT", default=10.0)
+# A remote signing service receives the access token and the documents' digests: HTTPS
+# only, except on a development machine and in tests (loopback services).
+SIGNING_REMOTE_HTTPS_ONLY = env.bool("SIGNING_REMOTE_HTTPS_ONLY", default=True)
 SIGNING_STAMP_FONT = env.str(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )

@@ -201,3 +201,19 @@ def test_remote_signer_needs_a_certificate_and_an_address(admin_client, agencies
     response = _post(admin_client, kind=SignerKind.REMOTE, agency=agencies.own.pk)
     assert "Hãy tải lên chứng thư số và nhập địa chỉ" in response.content.decode()
     assert SigningCertificate.objects.count() == 1
+
+
+def test_a_remote_signer_must_be_reached_over_https(
+    admin_client, agencies, signing_service, settings
+):
+    settings.SIGNING_REMOTE_HTTPS_ONLY = True
+    response = _post(
+        admin_client,
+        kind=SignerKind.REMOTE,
+        agency=agencies.own.pk,
+        certificate_file=SimpleUploadedFile("cert.pem", signing_service.certificate_pem),
+        remote_url=signing_service.url,  # http://127.0.0.1:…
+        token=signing_service.token,
+    )
+    assert "phải được kết nối qua HTTPS" in response.content.decode()
+    assert SigningCertificate.objects.count() == 1
