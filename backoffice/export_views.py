@@ -1,5 +1,6 @@
-"""Exports (issue 6): the current queue as CSV or XLSX, the dossier register (form
-07), and "My exports" for the large ones prepared by Celery.
+"""Exports: the current queue as CSV or XLSX, the dossier register (form 07, as XLSX
+or as a PDF sealed with the agency's certificate), and "My exports" for the large ones
+prepared by Celery.
 
 The export buttons POST (a large export creates an ExportJob: a write), to the same
 query string as the queue, so the export holds exactly the filtered rows. Up to
@@ -19,11 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backoffice.gate import official_required
 from backoffice.queue_state import queue_state
-from dossiers import exports, queues
+from dossiers import exports, queues, services
 from dossiers.errors import DossierError
 from dossiers.models import ExportJob
 from web.forms import AccessibleFormMixin
-from web.responses import with_download_headers
+from web.responses import pdf_response, with_download_headers
 
 FORMATS = ("csv", "xlsx")
 
@@ -113,20 +114,25 @@ def register(request):
             form.add_error(None, error)
         else:
             label = f"{d['start']:%d%m%Y}-{d['end']:%d%m%Y}"
-            if qs.count() > exports.sync_limit():
+            fmt = "pdf" if request.POST.get("format") == "pdf" else "xlsx"
+            limit = exports.register_pdf_sync_limit() if fmt == "pdf" else exports.sync_limit()
+            if qs.count() > limit:
                 exports.export_job_create(
                     owner=request.user,
                     kind="register",
-                    fmt="xlsx",
+                    fmt=fmt,
                     params={
                         "agency": d["agency"],
                         "start": d["start"].isoformat(),
                         "end": d["end"].isoformat(),
                     },
-                    title=_("Dossier register %(period)s") % {"period": label},
+                    title=_("Dossier register %(period)s") % {"period": label}
+                    + f" ({fmt.upper()})",
                 )
                 messages.success(request, LARGE)
                 return redirect("backoffice:exports")
+            if fmt == "pdf":
+                return _register_pdf(request, form, d, label)
             return _stream(
                 "xlsx",
                 exports.register_header(),
@@ -143,6 +149,21 @@ def register(request):
     )
 
 
+def _register_pdf(request, form, d, label):
+    """Form 07 as a PDF sealed with the agency's certificate; a signing failure is said
+    on the form (nothing was registered)."""
+    try:
+        content, _count = services.register_issue(
+            official=request.user, agency_id=d["agency"], start=d["start"], end=d["end"]
+        )
+    except DossierError as error:
+        form.add_error(None, error)
+        return render(
+            request, "backoffice/register.html", {"form": form, "has_agencies": True}, status=400
+        )
+    return pdf_response(content, f"so-theo-doi-ho-so-{label}.pdf")
+
+
 @require_GET
 @official_required
 def my_exports(request):
@@ -157,7 +178,9 @@ def my_exports(request):
 def export_download(request, pk):
     """Only the owner downloads; anyone else gets 404 (no hint that it exists)."""
     job = get_object_or_404(ExportJob, pk=pk, owner=request.user, status=ExportJob.State.DONE)
-    content_type = exports.XLSX_TYPE if job.format == "xlsx" else exports.CSV_TYPE
+    content_type = {"xlsx": exports.XLSX_TYPE, "pdf": exports.PDF_TYPE}.get(
+        job.format, exports.CSV_TYPE
+    )
     response = FileResponse(job.file.open("rb"), content_type=content_type)
     created = timezone.localtime(job.created_at)
     return with_download_headers(response, f"{job.kind}-{created:%Y%m%d-%H%M}.{job.format}")

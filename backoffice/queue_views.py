@@ -28,7 +28,7 @@ from dossiers.constants import Action, Status, action_verb
 from dossiers.declaration import declaration_rows, logged_mismatches
 from dossiers.errors import DossierError
 from dossiers.models import DossierDocument
-from dossiers.selectors import dossier_assessment
+from dossiers.selectors import dossier_assessment, with_signatures
 from dossiers.workflow import TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
@@ -319,7 +319,9 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             "dossier": dossier,
             "declaration": declaration if dossier.form_data else [],
             "contradictions": [row for row in declaration if row.registry],
-            "documents": dossier.documents.select_related("file", "required_document"),
+            "documents": with_signatures(
+                dossier.documents.select_related("file", "required_document")
+            ),
             "log": log,
             "issued": documents.issued_for_official(dossier),
             "overdue": late,

@@ -135,7 +135,8 @@ def agency_sign(dossier: Dossier, content: bytes, *, form: str, agency) -> signi
     try:
         return signing.document_sign(
             content,
-            title=f"{legal.FORM_TITLES[form]} ({StandardForm(form).label})",
+            # The Circular's title and number, as printed on the form (Vietnamese).
+            title=f"{legal.FORM_TITLES[form]} (mẫu số {form})",
             dossier_code=dossier.code or "",
             certificate=signing.certificate_for(agency=agency),
             signer_name=agency.name,
@@ -245,6 +246,27 @@ def control_sheet_pdf(dossier: Dossier, *, now=None) -> bytes:
     context = _context(dossier, form=StandardForm.CONTROL, actor=None, note="", data={}, now=now)
     context["rows"] = control_rows(dossier)
     return pdf.render_pdf(TEMPLATE.format(form=StandardForm.CONTROL), context)
+
+
+# --- form 07 -------------------------------------------------------------------------
+
+
+def register_pdf(*, agency, start, end, rows: list[list], official, now=None) -> bytes:
+    """Form 07, the dossier register of `agency` for the days `start`..`end`, from the
+    rows of `dossiers.exports.register_rows` (the XLSX export's), unsigned."""
+    return pdf.render_pdf(
+        TEMPLATE.format(form=StandardForm.REGISTER),
+        {
+            "agency": agency,
+            "form": StandardForm.REGISTER,
+            "form_title": legal.FORM_TITLES[StandardForm.REGISTER],
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "official": str(official) if official is not None else "",
+            "now": now or timezone.now(),
+        },
+    )
 
 
 # --- deadline plan on the workbench ------------------------------------------------------

@@ -210,6 +210,14 @@ APOLOGY = Citation(
     form="04",
 )
 RETURN = Citation("return of results", "trả kết quả giải quyết", (_d61(20),))
+# Article numbers not confirmed from the primary texts: cited by subject, naming them.
+SIGNED_DOCUMENTS = Citation(
+    "an electronic result and the agency's electronic documents are valid when digitally "
+    "signed (Law on Electronic Transactions 20/2023/QH15; Decree 45/2020/NĐ-CP)",
+    "kết quả giải quyết và văn bản điện tử của cơ quan có giá trị pháp lý khi được ký số "
+    "(Luật Giao dịch điện tử 20/2023/QH15; Nghị định 45/2020/NĐ-CP)",
+    decree_118=False,
+)
 FEES = Citation("fees and charges", "phí, lệ phí", (_d61(22),))
 ONLINE_PAYMENT = Citation(
     "online payment of fees and financial obligations",

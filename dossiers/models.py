@@ -780,7 +780,8 @@ class ExportJob(FastChoiceLabels, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )
     kind = models.CharField(_("kind"), max_length=20)  # "queue" or "register" (form 07)
-    format = models.CharField(_("format"), max_length=10)  # "xlsx" or "csv"
+    # "xlsx" or "csv"; "pdf" for form 07 (signed with the agency's certificate).
+    format = models.CharField(_("format"), max_length=10)
     params = models.JSONField(_("parameters"), default=dict)
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=State, default=State.PENDING)

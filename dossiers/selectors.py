@@ -24,6 +24,7 @@ from dossiers.models import (
 )
 from dossiers.workflow import actions_for
 from procedures.constants import OnlineLevel
+from signing.selectors import signature_statuses
 
 PAGE_SIZE = 20
 
@@ -187,6 +188,19 @@ def dossier_visible_documents(dossier: Dossier) -> QuerySet[DossierDocument]:
         superseded_at__isnull=True
     )
     return qs if result_available(dossier) else qs.filter(is_result=False)
+
+
+def with_signatures(documents) -> list:
+    """The dossier documents (their `file` loaded) as a list, each PDF carrying the
+    validation outcome of its signatures as `signature` (None when it has none kept:
+    an image, or a file stored before validation existed). One query."""
+    documents = list(documents)
+    statuses = signature_statuses(
+        d.file.sha256 for d in documents if d.file.content_type == "application/pdf"
+    )
+    for d in documents:
+        d.signature = statuses.get(d.file.sha256)
+    return documents
 
 
 def stored_file_get_for_owner(*, user, pk) -> StoredFile:

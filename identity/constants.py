@@ -35,6 +35,9 @@ AGENCY_ADMIN_PERMISSIONS = (
     ("identity", "add_officialmembership"),
     ("identity", "change_officialmembership"),
     ("identity", "delete_officialmembership"),
+    # Their agencies' and officials' signing certificates (signing/admin.py scopes them).
+    ("signing", "view_signingcertificate"),
+    ("signing", "add_signingcertificate"),
 )
 
 

@@ -47,6 +47,7 @@ from dossiers.selectors import (
     stored_files_by_component,
     stored_files_page,
     supplement_request_pending,
+    with_signatures,
 )
 from dossiers.workflow import TransitionNotAllowed
 from identity.selectors import acting_parties_for, applicant_facts, businesses_for
@@ -364,7 +365,7 @@ def dossier_detail(request, ref):
 
 
 def detail_context(request, dossier, **forms):
-    documents = list(dossier_visible_documents(dossier))
+    documents = with_signatures(dossier_visible_documents(dossier))
     return {
         "dossier": dossier,
         "timeline": dossier_public_log(dossier),

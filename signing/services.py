@@ -9,6 +9,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,8 +70,13 @@ def certificate_add_local(
 def certificate_add_remote(
     *, certificate: bytes, url: str, token: str = "", agency=None, official=None, by=None
 ) -> SigningCertificate:
-    """The public certificate of a key held by a remote signing service at `url`."""
+    """The public certificate of a key held by a remote signing service at `url`
+    (HTTPS unless SIGNING_REMOTE_HTTPS_ONLY is off: the token and the digests go there)."""
     holder = _holder(agency, official)
+    if settings.SIGNING_REMOTE_HTTPS_ONLY and not url.lower().startswith("https://"):
+        raise certificates.CertificateError(
+            _("The signing service must be reached over HTTPS (https://…).")
+        )
     info, chain = certificates.read_certificate(certificate)
     SigningCertificate.objects.filter(active=True, **holder).update(active=False)
     return SigningCertificate.objects.create(
@@ -225,10 +231,6 @@ def signature_check(content: bytes) -> SignatureCheck:
         sha256=digest, defaults={"outcome": verdict.outcome, "details": verdict.details()}
     )
     return check
-
-
-def checks_for(digests) -> dict[str, SignatureCheck]:
-    return {c.sha256: c for c in SignatureCheck.objects.filter(sha256__in=set(digests))}
 
 
 @dataclass

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 # fontTools reports every font table it drops while subsetting the stamp font.
@@ -37,7 +38,8 @@ STAMP_WIDTH, STAMP_HEIGHT = 300, 52
 
 
 class SigningFailed(Exception):
-    """The signature could not be made; the message is for the official."""
+    """The signature could not be made; the message (why, in the user's language) is
+    for the official. Technical details go to the log."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ class Signer(ABC):
             raise
         except Exception as error:
             logger.exception("PDF signing failed")
-            raise SigningFailed(str(error) or error.__class__.__name__) from error
+            raise SigningFailed(
+                _("the signing software or the timestamping service failed")
+            ) from error
         return out.getvalue()
 
 
@@ -184,7 +188,8 @@ class LocalPkcs12Signer(Signer):
         try:
             self._signer = signers.SimpleSigner.load_pkcs12_data(pkcs12, (), password)
         except ValueError as error:
-            raise SigningFailed(str(error)) from error
+            logger.warning("stored PKCS#12 file cannot be opened: %s", error)
+            raise SigningFailed(_("the stored certificate file cannot be opened")) from error
         chain = [c for c in self._signer.cert_registry if c != self._signer.signing_cert]
         super().__init__(self._signer.signing_cert, chain)
 
@@ -218,15 +223,19 @@ class RemoteSigner(Signer):
                 timeout=self.timeout,
             )
         except requests.Timeout:
-            raise SigningFailed("the remote signing service did not answer in time") from None
+            raise SigningFailed(_("the remote signing service did not answer in time")) from None
         except requests.RequestException as error:
-            raise SigningFailed(f"the remote signing service cannot be reached: {error}") from None
+            logger.warning("remote signing service %s unreachable: %s", self.url, error)
+            raise SigningFailed(_("the remote signing service cannot be reached")) from None
         if response.status_code != 200:
-            raise SigningFailed(f"the remote signing service answered {response.status_code}")
+            raise SigningFailed(
+                _("the remote signing service answered with error %(status)s")
+                % {"status": response.status_code}
+            )
         try:
             return base64.b64decode(response.json()["cms"])
         except (ValueError, KeyError, TypeError):
-            raise SigningFailed("the remote signing service sent no CMS signature") from None
+            raise SigningFailed(_("the remote signing service sent no signature")) from None
 
 
 def _remote_cms_class():
@@ -274,10 +283,12 @@ def _remote_cms_class():
                     else True
                 )
             except (ValueError, KeyError, TypeError, IndexError):
-                raise SigningFailed("the remote signing service sent an unreadable CMS") from None
+                raise SigningFailed(
+                    _("the remote signing service sent an unreadable signature")
+                ) from None
             if not matches or not same_cert:
                 raise SigningFailed(
-                    "the remote signature does not cover this document or certificate"
+                    _("the remote signature does not match this document or certificate")
                 )
             if timestamper is not None:
                 signature = signer_info["signature"].native

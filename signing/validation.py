@@ -28,6 +28,25 @@ class Outcome(models.TextChoices):
     UNREADABLE = "unreadable", _("Not a readable PDF: its signatures cannot be checked")
 
 
+# The outcome in a few plain words (a badge); `Outcome.label` says what it means.
+PLAIN = {
+    Outcome.VALID: _("Valid signature"),
+    Outcome.MODIFIED: _("Modified after signing"),
+    Outcome.EXPIRED: _("Expired certificate"),
+    Outcome.UNTRUSTED: _("Untrusted signer"),
+    Outcome.NOT_SIGNED: _("Not signed"),
+    Outcome.UNREADABLE: _("Unreadable file"),
+}
+# Colour family of the badge (the words carry the meaning; static/css/main.css).
+TONE = {
+    Outcome.VALID: "done",
+    Outcome.MODIFIED: "ended",
+    Outcome.EXPIRED: "ended",
+    Outcome.UNTRUSTED: "waiting",
+    Outcome.NOT_SIGNED: "draft",
+    Outcome.UNREADABLE: "ended",
+}
+
 # Worst first: a file's outcome is the worst of its signatures'.
 _SEVERITY = [Outcome.MODIFIED, Outcome.EXPIRED, Outcome.UNTRUSTED, Outcome.VALID]
 BROKEN = frozenset({Outcome.MODIFIED, Outcome.EXPIRED, Outcome.UNREADABLE})

@@ -45,7 +45,7 @@ def admin_client(db, admin_user):
     return force_login_verified(Client(), admin_user)
 
 
-class _UnlaidHTML:
+class UnlaidHTML:
     """Stands in for `weasyprint.HTML` under the `fake_pdf` fixture: keeps the HTML the
     template rendered and "writes" a small PDF that names its digest."""
 
@@ -67,7 +67,7 @@ def fake_pdf(monkeypatch):
     test_forms.py, the counter receipt...) keep the real PDF."""
     import weasyprint
 
-    monkeypatch.setattr(weasyprint, "HTML", _UnlaidHTML)
+    monkeypatch.setattr(weasyprint, "HTML", UnlaidHTML)
 
 
 @pytest.fixture
@@ -89,5 +89,5 @@ def fake_pdf_for_module():
     import weasyprint
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(weasyprint, "HTML", _UnlaidHTML)
+        patch.setattr(weasyprint, "HTML", UnlaidHTML)
         yield

@@ -267,6 +267,9 @@ SIGNING_DEMO_CA_DIR = env.str(
 # An RFC 3161 timestamping authority; empty: the signing time is the server's clock.
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_REMOTE_TIMEOUT = env.float("SIGNING_REMOTE_TIMEOUT", default=10.0)
+# A remote signing service receives the access token and the documents' digests: HTTPS
+# only, except on a development machine and in tests (loopback services).
+SIGNING_REMOTE_HTTPS_ONLY = env.bool("SIGNING_REMOTE_HTTPS_ONLY", default=True)
 SIGNING_STAMP_FONT = env.str(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )
@@ -510,6 +513,8 @@ DRAFT_DELETE_DAYS = env.int("DRAFT_DELETE_DAYS", default=30)
 # Exports of a queue or of the register (form 07): up to this many rows they stream in
 # the request; above it a Celery task writes the file and lists it on "My exports".
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
+# Form 07 as a signed PDF: WeasyPrint lays out a few hundred rows in the request.
+EXPORT_PDF_SYNC_MAX_ROWS = env.int("EXPORT_PDF_SYNC_MAX_ROWS", default=300)
 # --- Benchmarks (bench/) --------------------------------------------------------------
 # Routes the floor view at /bench/floor/ for load tests. Never on in production.
 BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)

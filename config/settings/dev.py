@@ -10,5 +10,6 @@ from config.backends import DEVELOPMENT_SIGNING_KEY
 
 os.environ.setdefault("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_SIGNING_KEY)
 os.environ.setdefault("SIGNING_DEMO_CA", "true")
+os.environ.setdefault("SIGNING_REMOTE_HTTPS_ONLY", "false")
 
 from config.settings.base import *  # noqa: F403

@@ -15,6 +15,8 @@ from config.backends import DEVELOPMENT_SIGNING_KEY
 os.environ.setdefault("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_SIGNING_KEY)
 # The demo CA is switched on by the tests that need it (tests/signing).
 os.environ.setdefault("SIGNING_DEMO_CA", "false")
+# The signing services of the tests listen on loopback over plain HTTP.
+os.environ.setdefault("SIGNING_REMOTE_HTTPS_ONLY", "false")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, REDIS_URL

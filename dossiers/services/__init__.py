@@ -78,7 +78,12 @@ from dossiers.services.processing import (
     dossier_stop,
     supplement_repeat,
 )
-from dossiers.services.signatures import control_sheet_issue, result_check, result_sign
+from dossiers.services.signatures import (
+    control_sheet_issue,
+    register_issue,
+    result_check,
+    result_sign,
+)
 from dossiers.services.storage import files_guard, stored_file_create, stored_file_delete
 from dossiers.services.transition import dossier_lock, dossier_transition
 from dossiers.workflow import TransitionNotAllowed
@@ -142,6 +147,7 @@ __all__ = [
     "payment_mark_paid",
     "payment_start",
     "receiving_agencies_for",
+    "register_issue",
     "result_check",
     "result_sign",
     "stored_file_create",

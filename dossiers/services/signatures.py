@@ -1,14 +1,17 @@
 """Digital signatures on the dossier's documents (signing/ does the signing itself):
-the result signed by the approving leader, form 06 sealed when downloaded, and the
-validation of signed files that officials and applicants upload."""
+the result signed by the approving leader, forms 06 and 07 sealed when downloaded as
+PDF, and the validation of signed files that officials and applicants upload."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dossiers import documents
+from dossiers import documents, legal
 from dossiers.constants import Action, StandardForm, Visibility
 from dossiers.errors import DossierError
 from dossiers.models import Dossier
@@ -18,6 +21,8 @@ from dossiers.services.transition import dossier_lock
 from signing import services as signing
 from signing.signers import SigningFailed
 from signing.validation import BROKEN, Outcome, validate_pdf
+
+logger = logging.getLogger(__name__)
 
 RESULT_TITLE = "Kết quả giải quyết thủ tục hành chính"
 
@@ -38,7 +43,8 @@ def signature_refusal(outcome: str) -> str:
 
 def result_check(upload) -> dict:
     """Validates an externally signed result before it is recorded; raises DossierError
-    when a signature is broken (modified after signing, or an expired certificate)."""
+    when a signature is broken (modified after signing, or an expired certificate): a
+    result is valid because of its signature (`legal.SIGNED_DOCUMENTS`)."""
     content = _read(upload)
     if not content.startswith(b"%PDF"):
         return {"outcome": Outcome.NOT_SIGNED}
@@ -104,3 +110,46 @@ def control_sheet_issue(*, dossier_id: int, actor) -> bytes:
             },
         )
     return issued.content
+
+
+def register_issue(*, official, agency_id: int, start, end) -> tuple[bytes, int]:
+    """Form 07 of `agency_id` for the days `start`..`end` as a PDF sealed with the
+    agency's certificate and registered for /xac-thuc/ (it covers many dossiers, so no
+    dossier's log records it; the register of issued documents does). Returns (the
+    PDF, its row count). Raises DossierError when the official is not of the agency,
+    or when the signature cannot be made (then nothing is registered). Without a
+    certificate the register is issued unsigned, registered all the same."""
+    from dossiers import exports
+    from procedures.models import Agency
+
+    qs = exports.register_queryset(official=official, agency_id=agency_id, start=start, end=end)
+    agency = Agency.objects.get(pk=agency_id)
+    with translation.override("vi"):
+        rows = list(exports.register_rows(qs))
+    try:
+        content = documents.register_pdf(
+            agency=agency, start=start, end=end, rows=rows, official=official
+        )
+    except Exception:  # WeasyPrint, fonts, a broken replacement template: all the same here
+        logger.exception("form 07 of agency %s could not be rendered", agency_id)
+        raise DossierError(
+            _(
+                "The dossier register (form 07) could not be produced. Try again; if it "
+                "keeps failing, tell the system administrator."
+            )
+        ) from None
+    title = legal.FORM_TITLES[StandardForm.REGISTER]
+    try:
+        with transaction.atomic():
+            issued = signing.document_sign(
+                content,
+                title=f"{title} {start:%d/%m/%Y}-{end:%d/%m/%Y} (mẫu số 07)",
+                dossier_code="",
+                certificate=signing.certificate_for(agency=agency),
+                signer_name=agency.name,
+                organisation=agency.name,
+                reason=str(StandardForm.REGISTER.label),
+            )
+    except SigningFailed as error:
+        raise DossierError(str(error)) from None
+    return issued.content, len(rows)

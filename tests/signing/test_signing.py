@@ -4,9 +4,15 @@ modified, expired and untrusted signatures; the remote service failing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
+import shutil
+import subprocess
+import unicodedata
 
 import pytest
+from django.utils import timezone
 
 from dossiers import documents, services
 from dossiers.constants import Action, StandardForm, Status
@@ -43,7 +49,7 @@ def agency_certificate(request, world, test_ca, trusted):
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_every_form_round_trips(world, agency_certificate, form):
+def test_every_form_round_trips(world, agency_certificate, form, test_ca, tmp_path):
     dossier = world.dossier_in(Status.PROCESSING)
     content = documents.render(form, dossier, data={})
     issued = documents.agency_sign(dossier, content, form=form, agency=world.agency)
@@ -55,6 +61,11 @@ def test_every_form_round_trips(world, agency_certificate, form):
     assert signature.fingerprint == agency_certificate.fingerprint
     record = DocumentRecord.objects.get(sha256=hashlib.sha256(issued.content).hexdigest())
     assert record.dossier_code == dossier.code and record.certificate == agency_certificate
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        # An independent validator agrees: poppler, trusting the test root through NSS.
+        report = pdfsig(issued.content, tmp_path, trust_pem=test_ca.pem())
+        assert report.count("Signature Validation: Signature is Valid.") == 1, report
+        assert "Certificate Validation: Certificate is Trusted." in report, report
 
 
 def test_receipt_is_signed_when_the_dossier_is_received(world, test_ca, trusted):
@@ -72,7 +83,7 @@ def test_receipt_is_signed_when_the_dossier_is_received(world, test_ca, trusted)
 
 
 @pytest.mark.parametrize("kind", ["local", "remote"])
-def test_result_is_signed_by_the_approving_leader(world, test_ca, trusted, kind, request):
+def test_result_is_signed_by_the_approving_leader(world, test_ca, trusted, kind, request, tmp_path):
     if kind == "local":
         cert = local_certificate(test_ca, official=world.leader)
     else:
@@ -94,6 +105,10 @@ def test_result_is_signed_by_the_approving_leader(world, test_ca, trusted, kind,
     entry = DossierLog.objects.get(dossier=dossier, action=Action.APPROVE)
     assert entry.data["result"]["sha256"] == result.sha256
     assert entry.data["result"]["signature"]["signer"] == str(world.leader)
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        report = pdfsig(content, tmp_path, trust_pem=test_ca.pem())
+        assert report.count("Signature Validation: Signature is Valid.") == 1, report
+        assert "Certificate Validation: Certificate is Trusted." in report, report
 
 
 def test_form_06_download_is_sealed_and_logged(world, test_ca, trusted):
@@ -117,7 +132,7 @@ def test_without_a_certificate_documents_are_issued_unsigned_and_flagged(world):
     )
 
 
-def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa):
+def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa, tmp_path):
     local_certificate(test_ca, agency=world.agency)
     dossier = world.dossier_in(Status.PROCESSING)
     issued = documents.agency_sign(
@@ -126,6 +141,9 @@ def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa):
     verdict = validate_pdf(issued.content)
     assert verdict.outcome == Outcome.VALID and verdict.signatures[0].timestamped
     assert tsa.requests >= 1
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        report = pdfsig(issued.content, tmp_path, trust_pem=test_ca.pem())
+        assert "Signature Validation: Signature is Valid." in report, report
 
 
 def test_remote_timestamp_too(world, test_ca, trusted, tsa, signing_service):
@@ -264,3 +282,81 @@ def test_pdfsig_calls_the_signature_valid_and_trusted(world, test_ca, tmp_path, 
     assert report.count("Signature Validation: Signature is Valid.") == 1, report
     assert "Certificate Validation: Certificate is Trusted." in report, report
     assert "Total document signed" in report
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
+@pytest.mark.parametrize("kind", ["local", "remote"])
+def test_the_visible_stamp_names_signer_organisation_time_and_number(
+    world, test_ca, trusted, tmp_path, kind, request
+):
+    if kind == "local":
+        local_certificate(test_ca, official=world.leader)
+    else:
+        remote_certificate(request.getfixturevalue("signing_service"), official=world.leader)
+    dossier = world.dossier_in(Status.AWAITING_APPROVAL)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = timezone.localtime()
+    services.dossier_approve(
+        dossier_id=dossier.pk,
+        actor=world.leader,
+        result_upload=SimpleUploadedFile(
+            "kq.pdf", documents.render("05", dossier, data={}), "application/pdf"
+        ),
+    )
+    content = dossier.documents.get(is_result=True).file.file.open("rb").read()
+    number = DossierLog.objects.get(dossier=dossier, action=Action.APPROVE).data["result"][
+        "signature"
+    ]["number"]
+    path = tmp_path / "stamped.pdf"
+    path.write_bytes(content)
+    # The stamp is a form field's appearance: pdftotext reads it from the last page.
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "9", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    text = unicodedata.normalize("NFC", text)
+    assert f"Ký số bởi / Signed by: {world.leader}" in text, text
+    assert world.agency.name in text  # the organisation line
+    assert f"Số xác thực / Number: {number}" in text
+    stamped = re.search(r"Thời gian / Time: (\d\d:\d\d:\d\d \d\d/\d\d/\d{4})", text)
+    assert stamped, text
+    at = dt.datetime.strptime(stamped.group(1), "%H:%M:%S %d/%m/%Y")
+    assert abs((at - before.replace(tzinfo=None)).total_seconds()) < 120
+
+
+@pytest.mark.parametrize("mode", ["error", "slow"])
+def test_the_workbench_says_when_the_remote_signer_fails(
+    client, world, settings, signing_service, mode
+):
+    from tests.helpers import force_login_verified
+
+    submitted = world.dossier_in(Status.SUBMITTED)
+    processing = world.dossier_in(Status.PROCESSING)
+    settings.SIGNING_REMOTE_TIMEOUT = 0.5
+    signing_service.mode = mode
+    remote_certificate(signing_service, agency=world.agency)
+    entries = {d.pk: d.log.count() for d in (submitted, processing)}
+    force_login_verified(client, world.receptionist)
+
+    page = client.post(
+        f"/mot-cua/ho-so/{submitted.ref}/thao-tac/receive/", {"note": ""}, follow=True
+    ).content.decode()
+    assert "Không ký số được văn bản" in page and "chưa có gì được ghi nhận" in page
+    why = "không trả lời kịp" if mode == "slow" else "báo lỗi 500"
+    assert f"dịch vụ ký số từ xa {why}" in page, page[:3000]
+
+    # Form 06 asked for while the service is down: the same message, no sheet.
+    client.logout()
+    force_login_verified(client, world.specialist)
+    response = client.get(f"/mot-cua/ho-so/{processing.ref}/mau-06.pdf", follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    assert "Không ký số được văn bản" in response.content.decode()
+
+    for dossier in (submitted, processing):
+        before = dossier.status
+        dossier.refresh_from_db()
+        assert dossier.status == before and dossier.log.count() == entries[dossier.pk]
+    assert not submitted.issued.exists()
