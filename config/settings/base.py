@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "indicators",
     "portal",
     "backoffice",
+    "api",
     "loadtest",
     "demo",
 ]
@@ -379,6 +380,8 @@ REST_FRAMEWORK = {
 }
 # Public API requests per client address (common.ratelimit, "N/second|minute|hour").
 API_ANON_RATE = env.str("API_ANON_RATE", default="120/minute")
+# Partner API requests per API client unless the client names its own rate (api.access).
+API_CLIENT_RATE = env.str("API_CLIENT_RATE", default="600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
     "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
