@@ -10,3 +10,6 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("Partner API")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from api import schema  # noqa: F401  (registers the key's OpenAPI scheme)

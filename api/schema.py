@@ -1,6 +1,7 @@
 """Schema pieces shared by the partner API's endpoints: the problem shape and the
 error responses each kind of endpoint may give, for drf-spectacular."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -96,3 +97,17 @@ PROBLEM_422 = {
         ],
     ),
 }
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """The Bearer API key in the schema (Swagger UI's Authorize button)."""
+
+    target_class = "api.access.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The API key of the client: `Authorization: Bearer mck_...`.",
+        }
