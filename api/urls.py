@@ -1,7 +1,19 @@
 from django.urls import path
 
-from api import views
+from api import dossier_views, views
 
 urlpatterns = [
     path("client/", views.ClientView.as_view(), name="client"),
+    path("dossiers/", dossier_views.DossierListView.as_view(), name="dossier-list"),
+    path("dossiers/<str:code>/", dossier_views.DossierDetailView.as_view(), name="dossier-detail"),
+    path(
+        "dossiers/<str:code>/documents/<int:pk>/file",
+        dossier_views.DocumentFileView.as_view(),
+        name="dossier-document-file",
+    ),
+    path(
+        "dossiers/<str:code>/issued/<int:pk>/file",
+        dossier_views.IssuedFileView.as_view(),
+        name="dossier-issued-file",
+    ),
 ]
