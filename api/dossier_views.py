@@ -6,22 +6,35 @@ agency is a 404 here exactly as on the workbench."""
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from api import intake, problems
 from api.access import ApiView
 from api.constants import Scope
-from api.schema import PROBLEM_404, PROBLEM_422, PROBLEMS_AUTH
-from api.serializers import DossierPageSerializer, DossierSerializer
-from dossiers import documents, queues
-from dossiers.constants import Visibility
+from api.models import ApiIntake
+from api.schema import INTAKE_EXAMPLE, PROBLEM_404, PROBLEM_409, PROBLEM_422, PROBLEMS_AUTH, problem
+from api.serializers import (
+    DocumentInSerializer,
+    DocumentSerializer,
+    DossierPageSerializer,
+    DossierSerializer,
+    IntakeSerializer,
+    dossier_key,
+)
+from dossiers import documents, queues, services
+from dossiers.constants import Status, Visibility
 from dossiers.models import DossierDocument
+from dossiers.workflow import TransitionNotAllowed
 from web.responses import pdf_response, stored_file_response
 
 CODE = OpenApiParameter(
@@ -49,7 +62,31 @@ class PartnerView(ApiView):
         return self._scope
 
     def dossier(self, code: str):
-        return queues.dossier_get_for_partner(scope=self.scope(), code=code)
+        """The dossier named in the URL: by its code, or by its ref (a filed one in the
+        scope, or a draft this client filed); else Http404."""
+        try:
+            ref = uuid.UUID(code)
+        except ValueError:
+            return queues.dossier_get_for_partner(scope=self.scope(), code=code)
+        draft = (
+            ApiIntake.objects.filter(
+                client=self.request.auth, dossier__ref=ref, dossier__status=Status.DRAFT
+            )
+            .select_related(
+                "dossier__version__procedure",
+                "dossier__case",
+                "dossier__receiving_agency",
+                "dossier__competent_agency",
+                "dossier__applicant",
+                "dossier__business",
+            )
+            .first()
+        )
+        if draft is not None:
+            return draft.dossier
+        return queues.dossier_get_for_official(
+            official=self.request.auth.user, ref=ref, scope=self.scope()
+        )
 
 
 class ListQuery(serializers.Serializer):
@@ -63,7 +100,59 @@ class ListQuery(serializers.Serializer):
 
 
 class DossierListView(PartnerView):
-    required_scope = Scope.DOSSIERS_READ
+    required_scopes = {"GET": Scope.DOSSIERS_READ, "POST": Scope.DOSSIERS_WRITE}
+
+    @extend_schema(
+        operation_id="dossiers_create",
+        summary="File a dossier (idempotent on external_id)",
+        description=(
+            "Files a dossier for an applicant, found by personal ID number or created as an "
+            "unverified account from the population registry. The declaration is checked "
+            "against the procedure version's form exactly as on the portal. Submitted at "
+            "once unless `submit` is false (then add documents, and take the `submit` "
+            "action). A retry with the same `external_id` and body returns the same dossier "
+            "(200); the same `external_id` with another body is a 409."
+        ),
+        request=IntakeSerializer,
+        responses={
+            201: OpenApiResponse(DossierSerializer, description="Filed."),
+            200: OpenApiResponse(DossierSerializer, description="Filed before: the same dossier."),
+            **PROBLEMS_AUTH,
+            409: problem(
+                problems.IDEMPOTENCY_CONFLICT,
+                "The external id was used for a different request.",
+                "This external_id was used for another request: dossier 000.00.11.H29-261127-0042.",
+            ),
+            **PROBLEM_422,
+        },
+        examples=[INTAKE_EXAMPLE],
+        tags=["dossiers"],
+    )
+    def post(self, request):
+        incoming = IntakeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            filed = intake.api_dossier_file(client=request.auth, data=incoming.validated_data)
+        except intake.IntakeInvalid as error:
+            raise problems.Problem(
+                problems.VALIDATION,
+                _("The dossier cannot be filed; see errors."),
+                problems.pointer_errors(error.errors),
+            ) from None
+        except intake.IntakeConflict as error:
+            raise problems.Problem(
+                problems.IDEMPOTENCY_CONFLICT,
+                _("This external_id was used for another request: dossier %(code)s.")
+                % {"code": dossier_key(error.dossier)},
+            ) from None
+        except TransitionNotAllowed:
+            raise exceptions.PermissionDenied(
+                _("This client may not file dossiers at this agency.")
+            ) from None
+        dossier = self.dossier(dossier_key(filed.dossier))
+        body = dossier_body(self, dossier)
+        status = 201 if filed.created else 200
+        return Response(body, status=status, headers={"Location": body["url"]})
 
     @extend_schema(
         operation_id="dossiers_list",
@@ -179,6 +268,74 @@ FILE_RESPONSES = {
     **PROBLEMS_AUTH,
     **PROBLEM_404,
 }
+
+
+class DocumentListView(PartnerView):
+    required_scope = Scope.DOCUMENTS_WRITE
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="dossiers_documents_create",
+        summary="Add a document to a draft (multipart)",
+        description=(
+            "One file for one required document of the case (or an extra one), with the "
+            "portal's checks: the type read from the content, the document's accepted types "
+            "and size limit. Only while the dossier is a draft: a submitted dossier takes "
+            "documents through the `supplement` action."
+        ),
+        parameters=[CODE],
+        request={"multipart/form-data": DocumentInSerializer},
+        responses={
+            201: DocumentSerializer,
+            **PROBLEMS_AUTH,
+            **PROBLEM_404,
+            **PROBLEM_409,
+            **PROBLEM_422,
+        },
+        tags=["documents"],
+    )
+    def post(self, request, code: str):
+        dossier = self.dossier(code)
+        incoming = DocumentInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        if dossier.status != Status.DRAFT:
+            raise problems.Problem(
+                problems.CONFLICT,
+                _(
+                    "Documents are added before submission; answer a supplement request with "
+                    "the supplement action."
+                ),
+            )
+        wanted = incoming.validated_data.get("document") or ""
+        required_id = None
+        if wanted:
+            by = Q(code=wanted) | (Q(pk=int(wanted)) if wanted.isdigit() else Q(pk=None))
+            required_id = dossier.case.documents.filter(by).values_list("pk", flat=True).first()
+            if required_id is None:
+                raise problems.Problem(
+                    problems.VALIDATION,
+                    errors=problems.pointer_errors(
+                        {"/document": [_("Not a document of this dossier's case.")]}
+                    ),
+                )
+        try:
+            added = services.dossier_attach_file(
+                dossier_id=dossier.pk,
+                actor=intake.filing_actor(request.auth, dossier),
+                required_document_id=required_id,
+                upload=incoming.validated_data["file"],
+            )
+        except TransitionNotAllowed:
+            raise problems.Problem(
+                problems.CONFLICT, _("The dossier is no longer a draft.")
+            ) from None
+        except services.DossierError as error:
+            raise problems.Problem(
+                problems.VALIDATION, errors=problems.pointer_errors({"/file": error.messages})
+            ) from None
+        added = DossierDocument.objects.select_related("file", "required_document").get(pk=added.pk)
+        added.dossier = dossier
+        return Response(DocumentSerializer(added, context={"request": request}).data, status=201)
 
 
 class DocumentFileView(PartnerView):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -180,4 +180,15 @@ def exception_handler(exc, context):
     )
 
 
-__all__ = ["KINDS", "PROBLEM_CONTENT_TYPE", "Problem", "ProblemKind", "status"]
+def pointer_errors(errors: dict[str, list[str]], code: str = "invalid") -> list[dict]:
+    """{JSON pointer: [messages]} as the problem's `errors`."""
+    return [
+        {
+            "field": pointer.lstrip("/").replace("/", ".") or None,
+            "pointer": pointer,
+            "message": str(message),
+            "code": code,
+        }
+        for pointer, messages in errors.items()
+        for message in messages
+    ]

@@ -111,3 +111,24 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "The API key of the client: `Authorization: Bearer mck_...`.",
         }
+
+
+INTAKE_EXAMPLE = OpenApiExample(
+    "intake",
+    request_only=True,
+    value={
+        "external_id": "G22.99-261127-000123",
+        "procedure": "1.004873",
+        "case": "",
+        "channel": "online",
+        "receiving_agency": "000.20.01.H29",
+        "applicant": {
+            "id_number": "079190000123",
+            "full_name": "Phạm Thu Hà",
+            "birth_date": "1990-05-12",
+            "phone": "0987000111",
+        },
+        "declaration": {"ho_ten": "Phạm Thu Hà", "muc_dich": "Kết hôn"},
+        "submit": True,
+    },
+)

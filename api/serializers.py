@@ -12,13 +12,20 @@ from dossiers.constants import Action, ActorRole, Status, Visibility
 from procedures.constants import ChannelMethod
 
 
+def dossier_key(dossier) -> str:
+    """How the API names a dossier in its URLs: its code, or its ref while a draft."""
+    return dossier.code or str(dossier.ref)
+
+
 def _absolute(context, url: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(url) if request is not None else url
 
 
 class DossierRowSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Dossier code, <agency code>-<yymmdd>-<NNNN>.")
+    code = serializers.CharField(
+        allow_null=True, help_text="Dossier code, <agency code>-<yymmdd>-<NNNN> (null: a draft)."
+    )
     status = serializers.ChoiceField(choices=Status.choices)
     procedure_code = serializers.CharField(source="version.procedure.code")
     procedure = serializers.CharField(source="version.procedure.name")
@@ -26,13 +33,16 @@ class DossierRowSerializer(serializers.Serializer):
     receiving_agency = serializers.CharField(source="receiving_agency.code")
     competent_agency = serializers.CharField(source="competent_agency.code")
     submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True, help_text="Appointment date.")
     finished_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField(help_text="Time of the last state change.")
     url = serializers.SerializerMethodField()
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context, reverse("api:dossier-detail", kwargs={"code": obj.code}))
+        return _absolute(
+            self.context, reverse("api:dossier-detail", kwargs={"code": dossier_key(obj)})
+        )
 
 
 class DossierPageSerializer(serializers.Serializer):
@@ -61,6 +71,9 @@ class DocumentSerializer(serializers.Serializer):
     document = serializers.SerializerMethodField(
         help_text="Code of the required document it answers (null: an extra document)."
     )
+    document_id = serializers.IntegerField(
+        source="required_document_id", allow_null=True, help_text="Id of the required document."
+    )
     name = serializers.CharField(source="file.name")
     content_type = serializers.CharField(source="file.content_type")
     size = serializers.IntegerField(source="file.size")
@@ -74,7 +87,9 @@ class DocumentSerializer(serializers.Serializer):
         return obj.required_document.code if obj.required_document_id else None
 
     def get_download_url(self, obj) -> str:
-        url = reverse("api:dossier-document-file", kwargs={"code": obj.dossier.code, "pk": obj.pk})
+        url = reverse(
+            "api:dossier-document-file", kwargs={"code": dossier_key(obj.dossier), "pk": obj.pk}
+        )
         return _absolute(self.context, url)
 
 
@@ -86,7 +101,9 @@ class IssuedSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str:
-        url = reverse("api:dossier-issued-file", kwargs={"code": obj.dossier.code, "pk": obj.pk})
+        url = reverse(
+            "api:dossier-issued-file", kwargs={"code": dossier_key(obj.dossier), "pk": obj.pk}
+        )
         return _absolute(self.context, url)
 
 
@@ -112,7 +129,6 @@ class DossierSerializer(DossierRowSerializer):
     declaration = serializers.DictField(source="form_data")
     assignee = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
-    received_at = serializers.DateTimeField(allow_null=True)
     transfer_due_at = serializers.DateTimeField(allow_null=True)
     paused_at = serializers.DateTimeField(
         allow_null=True, help_text="The clock is stopped since (supplement or payment awaited)."
@@ -148,3 +164,58 @@ class DossierSerializer(DossierRowSerializer):
 @extend_schema_field(OpenApiTypes.BINARY)
 class BinaryField(serializers.Field):
     pass
+
+
+class ApplicantInSerializer(serializers.Serializer):
+    id_number = serializers.RegexField(
+        r"^\d{12}$", help_text="Personal ID number (12 digits) of the applicant."
+    )
+    full_name = serializers.CharField(max_length=200, help_text="As in the population registry.")
+    birth_date = serializers.DateField()
+    phone = serializers.RegexField(r"^(\+84|0)\d{9,10}$", required=False, allow_blank=True)
+    enterprise_code = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Filing for this business."
+    )
+    business_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    legal_representative = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class IntakeSerializer(serializers.Serializer):
+    external_id = serializers.CharField(
+        max_length=100,
+        help_text="The client's own id of this filing (e.g. the national portal's dossier "
+        "code): a retry with the same id returns the same dossier.",
+    )
+    procedure = serializers.CharField(max_length=40, help_text="National procedure code.")
+    case = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text="Code or name of the case; may be left out when the procedure has one.",
+    )
+    channel = serializers.ChoiceField(choices=ChannelMethod.choices)
+    receiving_agency = serializers.CharField(
+        max_length=40, help_text="Code of the receiving agency, one of the client's agencies."
+    )
+    applicant = ApplicantInSerializer()
+    declaration = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="The declaration: keys are the form fields of the procedure's version.",
+    )
+    submit = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Submit at once (default); false keeps a draft to add documents to first.",
+    )
+
+
+class DocumentInSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, JPEG, PNG, DOCX or XLSX; checked by content.")
+    document = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text="Code (or id) of the required document of the case it answers (empty: an "
+        "extra one).",
+    )

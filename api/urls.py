@@ -7,6 +7,11 @@ urlpatterns = [
     path("dossiers/", dossier_views.DossierListView.as_view(), name="dossier-list"),
     path("dossiers/<str:code>/", dossier_views.DossierDetailView.as_view(), name="dossier-detail"),
     path(
+        "dossiers/<str:code>/documents/",
+        dossier_views.DocumentListView.as_view(),
+        name="dossier-documents",
+    ),
+    path(
         "dossiers/<str:code>/documents/<int:pk>/file",
         dossier_views.DocumentFileView.as_view(),
         name="dossier-document-file",
