@@ -192,3 +192,21 @@ def pointer_errors(errors: dict[str, list[str]], code: str = "invalid") -> list[
         for pointer, messages in errors.items()
         for message in messages
     ]
+
+
+def form_errors(form) -> list[dict]:
+    """A Django form's errors as the problem's `errors` (each field's messages, with
+    their codes; errors of the whole form under the empty pointer)."""
+    found = []
+    for name, errors in form.errors.get_json_data().items():
+        pointer = "" if name == "__all__" else f"/{name}"
+        for error in errors:
+            found.append(
+                {
+                    "field": pointer.lstrip("/") or None,
+                    "pointer": pointer,
+                    "message": error["message"],
+                    "code": error.get("code") or "invalid",
+                }
+            )
+    return found

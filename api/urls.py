@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import dossier_views, views
+from api import action_views, dossier_views, views
 
 urlpatterns = [
     path("client/", views.ClientView.as_view(), name="client"),
@@ -20,5 +20,15 @@ urlpatterns = [
         "dossiers/<str:code>/issued/<int:pk>/file",
         dossier_views.IssuedFileView.as_view(),
         name="dossier-issued-file",
+    ),
+    path(
+        "dossiers/<str:code>/actions/",
+        action_views.ActionListView.as_view(),
+        name="dossier-actions",
+    ),
+    path(
+        "dossiers/<str:code>/actions/<str:action>/",
+        action_views.ActionView.as_view(),
+        name="dossier-action",
     ),
 ]

@@ -112,7 +112,9 @@ def _other_writer(world):
     from api import clients
 
     return clients.api_client_create(
-        name="Hệ thống khác", agencies=[world.agency], scopes=[Scope.DOSSIERS_WRITE]
+        name="Hệ thống khác",
+        agencies=[world.agency],
+        scopes=[Scope.DOSSIERS_WRITE, Scope.DOSSIERS_READ],
     )
 
 
@@ -179,7 +181,12 @@ def test_draft_then_documents_with_the_portals_checks(api, world, writer):
     assert len(detail["documents"]) == 1
     # Another client does not see this draft.
     other = _other_writer(world)
-    assert api.get(f"{LIST}{got['ref']}/", **bearer(other.key)).status_code in (403, 404)
+    assert api.get(f"{LIST}{got['ref']}/", **bearer(other.key)).status_code == 404
+    submitted = api.post(f"{LIST}{got['ref']}/actions/submit/", **bearer(writer.key))
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["status"] == "submitted" and submitted.json()["code"]
+    again = api.post(f"{LIST}{got['ref']}/actions/submit/", **bearer(writer.key))
+    assert again.status_code == 409
 
 
 def _upload(content, name):
