@@ -118,7 +118,7 @@ class DossierListView(PartnerView):
             201: OpenApiResponse(DossierSerializer, description="Filed."),
             200: OpenApiResponse(DossierSerializer, description="Filed before: the same dossier."),
             **PROBLEMS_AUTH,
-            409: problem(
+            (409, problems.PROBLEM_CONTENT_TYPE): problem(
                 problems.IDEMPOTENCY_CONFLICT,
                 "The external id was used for a different request.",
                 "This external_id was used for another request: dossier 000.00.11.H29-261127-0042.",

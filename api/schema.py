@@ -7,6 +7,8 @@ from rest_framework import serializers
 
 from api import problems
 
+PROBLEM_JSON = problems.PROBLEM_CONTENT_TYPE
+
 ProblemSerializer = inline_serializer(
     "Problem",
     {
@@ -52,38 +54,38 @@ def problem(kind: problems.ProblemKind, description: str, detail: str, errors=No
 
 
 PROBLEMS_AUTH = {
-    401: problem(
+    (401, PROBLEM_JSON): problem(
         problems.UNAUTHENTICATED,
         "No key, or an unknown or revoked one.",
         "Invalid or revoked API key.",
     ),
-    403: problem(
+    (403, PROBLEM_JSON): problem(
         problems.FORBIDDEN,
         "The client lacks the scope, or calls from an address it may not use.",
         "This client lacks the scope dossiers:read.",
     ),
-    429: problem(
+    (429, PROBLEM_JSON): problem(
         problems.RATE_LIMITED,
         "Over the client's rate limit; see Retry-After.",
         "Too many requests: try again after the Retry-After delay.",
     ),
 }
 PROBLEM_404 = {
-    404: problem(
+    (404, PROBLEM_JSON): problem(
         problems.NOT_FOUND,
         "No such dossier within the client's agencies.",
         "No such resource within this client's agencies.",
     ),
 }
 PROBLEM_409 = {
-    409: problem(
+    (409, PROBLEM_JSON): problem(
         problems.CONFLICT,
         "The dossier's state does not allow this (any more).",
         "This action is not allowed in the dossier's current state.",
     ),
 }
 PROBLEM_422 = {
-    422: problem(
+    (422, PROBLEM_JSON): problem(
         problems.VALIDATION,
         "Invalid data, with one entry per field.",
         "The request has invalid data; see errors.",

@@ -1,11 +1,14 @@
 """The partner API's own endpoints about the calling client."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from api.access import ApiView, client_rate
 from api.schema import PROBLEMS_AUTH
+from common.ratelimit import PublicRateThrottle
 
 
 class ClientSerializer(serializers.Serializer):
@@ -38,3 +41,24 @@ class ClientView(ApiView):
                 }
             ).data
         )
+
+
+class DocsThrottle(PublicRateThrottle):
+    """The schema and its pages are public: counted per address like the catalogue."""
+
+    scope = "api-docs"
+
+    def get_rate(self) -> str:
+        return settings.API_ANON_RATE
+
+
+class SchemaView(SpectacularAPIView):
+    throttle_classes = [DocsThrottle]
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from local static files; its start script is a second request
+    (`?script`), so the page needs no inline script under the content security policy."""
+
+    throttle_classes = [DocsThrottle]
+    url_name = "api-schema"

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "pghistory",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "identity",
     "procedures",
     "signing",
@@ -384,9 +385,28 @@ API_ANON_RATE = env.str("API_ANON_RATE", default="120/minute")
 API_CLIENT_RATE = env.str("API_CLIENT_RATE", default="600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
-    "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
+    "DESCRIPTION": (
+        "The public, read-only catalogue of administrative procedures and the public "
+        "status lookup; and the partner API (`/api/v1/dossiers/`, `/api/v1/client/`) for "
+        "registered API clients: `Authorization: Bearer <API key>`. Errors are RFC 9457 "
+        "problem details (`application/problem+json`). Guide: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "TAGS": [
+        {"name": "procedures", "description": "The public catalogue."},
+        {"name": "agencies", "description": "The agency tree (public)."},
+        {"name": "fields", "description": "Fields of procedures (public)."},
+        {"name": "statistics", "description": "Public statistics of agencies."},
+        {"name": "client", "description": "The calling API client."},
+        {"name": "dossiers", "description": "Filing and reading dossiers (API clients)."},
+        {"name": "documents", "description": "Files of dossiers (API clients)."},
+        {"name": "actions", "description": "Back-office actions on dossiers (API clients)."},
+    ],
 }
 
 # --- Working-day calendar (procedures.calendar) --------------------------------------
