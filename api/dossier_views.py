@@ -37,6 +37,9 @@ from dossiers.models import DossierDocument
 from dossiers.workflow import TransitionNotAllowed
 from web.responses import pdf_response, stored_file_response
 
+FILE_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the file in the dossier."
+)
 CODE = OpenApiParameter(
     "code",
     OpenApiTypes.STR,
@@ -344,11 +347,13 @@ class DocumentFileView(PartnerView):
     @extend_schema(
         operation_id="dossiers_documents_file",
         summary="Download a document of the dossier",
-        parameters=[CODE],
+        parameters=[CODE, FILE_ID],
         responses=FILE_RESPONSES,
         tags=["documents"],
     )
-    def get(self, request, code: str, pk: int):
+    def get(self, request, code: str, pk: str):
+        if not pk.isdigit():
+            raise exceptions.NotFound()
         dossier = self.dossier(code)
         item = get_object_or_404(
             DossierDocument.objects.select_related("file"),
@@ -365,7 +370,7 @@ class IssuedFileView(PartnerView):
     @extend_schema(
         operation_id="dossiers_issued_file",
         summary="Download a standard form issued for the dossier (PDF)",
-        parameters=[CODE],
+        parameters=[CODE, FILE_ID],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             **PROBLEMS_AUTH,
@@ -373,7 +378,9 @@ class IssuedFileView(PartnerView):
         },
         tags=["documents"],
     )
-    def get(self, request, code: str, pk: int):
+    def get(self, request, code: str, pk: str):
+        if not pk.isdigit():
+            raise exceptions.NotFound()
         dossier = self.dossier(code)
         acts = request.auth.has_scope(Scope.DOSSIERS_ACT)
         issued = (

@@ -12,12 +12,12 @@ urlpatterns = [
         name="dossier-documents",
     ),
     path(
-        "dossiers/<str:code>/documents/<int:pk>/file",
+        "dossiers/<str:code>/documents/<str:pk>/file",
         dossier_views.DocumentFileView.as_view(),
         name="dossier-document-file",
     ),
     path(
-        "dossiers/<str:code>/issued/<int:pk>/file",
+        "dossiers/<str:code>/issued/<str:pk>/file",
         dossier_views.IssuedFileView.as_view(),
         name="dossier-issued-file",
     ),

@@ -29,7 +29,10 @@ class AgencySerializer(serializers.ModelSerializer):
 
 class AgencyDetailSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="Code of the parent agency (null: the top)."
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the parent agency (null: the top).",
     )
 
     class Meta:

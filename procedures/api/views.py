@@ -4,8 +4,15 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -42,6 +49,12 @@ class CataloguePagination(PageNumberPagination):
     max_page_size = 100
 
 
+NOT_FOUND = OpenApiResponse(
+    inline_serializer("CatalogueNotFound", {"detail": serializers.CharField()}),
+    description="Not found.",
+)
+
+
 FILTERS = [
     OpenApiParameter(
         "q", OpenApiTypes.STR, description="Search text (accents optional) or procedure code"
@@ -56,8 +69,15 @@ FILTERS = [
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Search and list published procedures", parameters=FILTERS),
-    retrieve=extend_schema(summary="One published procedure with its current version"),
+    list=extend_schema(
+        summary="Search and list published procedures",
+        parameters=FILTERS,
+        responses={200: ProcedureListSerializer(many=True), 404: NOT_FOUND},
+    ),
+    retrieve=extend_schema(
+        summary="One published procedure with its current version",
+        responses={200: ProcedureDetailSerializer, 404: NOT_FOUND},
+    ),
 )
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
@@ -121,6 +141,12 @@ class CodePagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            return None  # a forged or stale cursor: the first page (as common.keyset)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -134,7 +160,9 @@ class CodePagination(CursorPagination):
             ),
         ],
     ),
-    retrieve=extend_schema(summary="One agency by its code"),
+    retrieve=extend_schema(
+        summary="One agency by its code", responses={200: AgencyDetailSerializer, 404: NOT_FOUND}
+    ),
 )
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
@@ -157,7 +185,9 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List the fields of procedures"),
-    retrieve=extend_schema(summary="One field by its code"),
+    retrieve=extend_schema(
+        summary="One field by its code", responses={200: FieldSerializer, 404: NOT_FOUND}
+    ),
 )
 class FieldViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
