@@ -17,8 +17,9 @@ from common import ratelimit
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <key>`: the request's user is the client's service account
-    and `request.auth` the client. A revoked, rotated-away or unknown key is a 401; a
+    """`Authorization: Bearer <key>` (the API key, or an access token from the OAuth2
+    token endpoint): the request's user is the client's service account and
+    `request.auth` the client. A revoked, rotated-away or unknown key is a 401; a
     known key from an address outside the client's allow-list is a 403."""
 
     keyword = "Bearer"
@@ -35,7 +36,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
-        client = clients.api_client_for_key(key)
+        client = clients.api_client_for_key(key) or clients.api_client_for_token(key)
         if client is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         # Known from here on: the call is logged against the client whatever follows.

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -184,3 +185,62 @@ def address_allowed(client: ApiClient, address: str | None) -> bool:
     except ValueError:
         return False
     return any(ip in ipaddress.ip_network(net, strict=False) for net in client.allowed_ips)
+
+
+# --- OAuth2 client credentials (RFC 6749 section 4.4) ---------------------------------
+
+TOKEN_PREFIX = "mct"  # noqa: S105 (a prefix that marks tokens, not a secret)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+    scopes: list[str]
+
+
+def _token_cache_key(token: str) -> str:
+    return f"api-token:{key_digest(token)}"
+
+
+def access_token_issue(*, client: ApiClient, scopes=None, lifetime: int) -> AccessToken:
+    """A short-lived bearer token for `client`, with its scopes or fewer. Kept hashed in
+    the shared cache (every web node sees it) with the key id it was issued under, so
+    rotating the key or revoking the client ends every token at once. Raises
+    ValidationError for a scope the client does not hold."""
+    granted = sorted(set(scopes)) if scopes else list(client.scopes)
+    if not set(granted) <= set(client.scopes):
+        raise ValidationError({"scope": _("A scope this client does not hold.")})
+    token = f"{TOKEN_PREFIX}_{secrets.token_urlsafe(32)}"
+    cache.set(
+        _token_cache_key(token),
+        {"client": client.pk, "key_id": client.key_id, "scopes": granted},
+        timeout=lifetime,
+    )
+    return AccessToken(token, lifetime, granted)
+
+
+def api_client_for_token(token: str) -> ApiClient | None:
+    """The active client of a live access token, its scopes narrowed to the token's."""
+    if not token.startswith(f"{TOKEN_PREFIX}_"):
+        return None
+    held = cache.get(_token_cache_key(token))
+    if not held:
+        return None
+    client = (
+        ApiClient.objects.select_related("user")
+        .filter(pk=held["client"], key_id=held["key_id"], revoked_at__isnull=True)
+        .first()
+    )
+    if client is not None:
+        client.scopes = [s for s in client.scopes if s in held["scopes"]]
+    return client
+
+
+def api_client_for_credentials(client_id: str, secret: str) -> ApiClient | None:
+    """The active client with this id whose key is `secret` (the token endpoint's
+    client authentication), or None."""
+    client = api_client_for_key(secret)
+    if client is None or str(client.client_id) != client_id.strip().lower():
+        return None
+    return client

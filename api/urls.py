@@ -1,9 +1,10 @@
 from django.urls import path
 
-from api import action_views, dossier_views, views
+from api import action_views, dossier_views, oauth, views
 
 urlpatterns = [
     path("client/", views.ClientView.as_view(), name="client"),
+    path("oauth/token", oauth.TokenView.as_view(), name="oauth-token"),
     path("dossiers/", dossier_views.DossierListView.as_view(), name="dossier-list"),
     path("dossiers/<str:code>/", dossier_views.DossierDetailView.as_view(), name="dossier-detail"),
     path(

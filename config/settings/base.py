@@ -383,6 +383,9 @@ REST_FRAMEWORK = {
 API_ANON_RATE = env.str("API_ANON_RATE", default="120/minute")
 # Partner API requests per API client unless the client names its own rate (api.access).
 API_CLIENT_RATE = env.str("API_CLIENT_RATE", default="600/minute")
+# OAuth2 client credentials (api.oauth): token requests per address, token lifetime (s).
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="30/minute")
+API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=3600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
     "DESCRIPTION": (
