@@ -152,3 +152,10 @@ def test_admin_creates_a_client_and_shows_the_key_once(admin_client):
     assert len(shown) == 1
     key = shown[0].split(": ")[-1]
     assert clients.api_client_for_key(key) == client
+
+
+def test_problems_speak_vietnamese_first_with_an_english_title(api, make_client):
+    make_client([AgencyFactory()])
+    body = api.get(URL, HTTP_AUTHORIZATION="Bearer mck_0_nope").json()
+    assert body["title"] == "Chưa xác thực" and body["title_en"] == "Not authenticated"
+    assert body["detail"] == "Khóa API không hợp lệ hoặc đã bị thu hồi."
