@@ -42,6 +42,7 @@ from dossiers.queues.partner import (
     PARTNER_PAGE_MAX,
     dossier_get_for_partner,
     dossier_page_for_partner,
+    partner_page_querysets,
     partner_scope,
 )
 from dossiers.queues.scope import (
@@ -136,6 +137,7 @@ __all__ = [
     "official_scope",
     "ordered",
     "page_ids",
+    "partner_page_querysets",
     "partner_scope",
     "queue_counts",
     "queue_q",

@@ -49,10 +49,39 @@ def dossier_page_for_partner(
     once: `updated_since` starts there, `after` continues a page. Two index range scans
     (one per side of the scope, `dossier_recv_updated` / `dossier_comp_updated`), each
     limited to the page, merged here; the cost of a page does not grow with the table."""
-    ids = scope.any_ids if agency_id is None else scope.any_ids & {agency_id}
     size = max(1, min(size, PARTNER_PAGE_MAX))
+    found = {}
+    for qs in partner_page_querysets(
+        scope=scope,
+        status=status,
+        agency_id=agency_id,
+        updated_since=updated_since,
+        after=after,
+        size=size,
+    ):
+        for dossier in qs:
+            found[dossier.pk] = dossier
+    rows = sorted(found.values(), key=lambda d: (d.updated_at, d.pk))[: size + 1]
+    more = len(rows) > size
+    rows = rows[:size]
+    cursor = keyset.cursor_encode(rows[-1].updated_at, rows[-1].pk) if more else None
+    return keyset.Page(rows=rows, next_cursor=cursor)
+
+
+def partner_page_querysets(
+    *,
+    scope: OfficialScope,
+    status: str = "",
+    agency_id: int | None = None,
+    updated_since: dt.datetime | None = None,
+    after: str | None = None,
+    size: int = 50,
+) -> list:
+    """The page's two queries (receiving side, competent side), each `size + 1` rows at
+    most; none when the scope (or `agency_id` within it) has no agency."""
+    ids = scope.any_ids if agency_id is None else scope.any_ids & {agency_id}
     if not ids:
-        return keyset.Page(rows=[], next_cursor=None)
+        return []
     condition = Q(status__in=[status] if status else FILED)
     if updated_since is not None:
         condition &= Q(updated_at__gte=updated_since)
@@ -65,15 +94,10 @@ def dossier_page_for_partner(
         .defer(*HEAVY_PROCEDURE_FIELDS)
         .order_by("updated_at", "id")
     )
-    found = {}
-    for side in ("receiving_agency_id__in", "competent_agency_id__in"):
-        for dossier in base.filter(**{side: ids})[: size + 1]:
-            found[dossier.pk] = dossier
-    rows = sorted(found.values(), key=lambda d: (d.updated_at, d.pk))[: size + 1]
-    more = len(rows) > size
-    rows = rows[:size]
-    cursor = keyset.cursor_encode(rows[-1].updated_at, rows[-1].pk) if more else None
-    return keyset.Page(rows=rows, next_cursor=cursor)
+    return [
+        base.filter(**{side: ids})[: size + 1]
+        for side in ("receiving_agency_id__in", "competent_agency_id__in")
+    ]
 
 
 def dossier_get_for_partner(*, scope: OfficialScope, code: str) -> Dossier:
