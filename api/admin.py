@@ -76,7 +76,9 @@ class ApiClientAdmin(admin.ModelAdmin):
             contact=obj.contact,
             actor=request.user,
         )
-        form.instance = obj = issued.client
+        # The admin goes on with `obj` (its success message links to the new row).
+        obj.pk, obj.client_id = issued.client.pk, issued.client.client_id
+        form.instance = issued.client
         self._show_key(request, issued)
 
     def save_related(self, request, form, formsets, change):

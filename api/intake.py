@@ -28,6 +28,7 @@ from api.models import ApiClient, ApiIntake
 from dossiers import services
 from dossiers.declaration import declaration_clean
 from dossiers.models import Dossier
+from identity import services as identity_services
 from identity.constants import BusinessRole
 from identity.models import Business
 from identity.validators import normalize_enterprise_code
@@ -225,8 +226,6 @@ def _applicant(client: ApiClient, person: dict, registry):
         return user, None
     business = Business.objects.filter(enterprise_code=normalize_enterprise_code(code)).first()
     if business is None:
-        from identity import services as identity_services
-
         try:
             business = identity_services.business_register(
                 user=user,

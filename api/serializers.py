@@ -3,12 +3,14 @@ the services' and the declaration's)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dossiers.constants import Action, ActorRole, Status, Visibility
+from identity.validators import normalize_phone, validate_phone
 from procedures.constants import ChannelMethod
 
 
@@ -172,12 +174,25 @@ class ApplicantInSerializer(serializers.Serializer):
     )
     full_name = serializers.CharField(max_length=200, help_text="As in the population registry.")
     birth_date = serializers.DateField()
-    phone = serializers.RegexField(r"^(\+84|0)\d{9,10}$", required=False, allow_blank=True)
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Mobile number, 0xxxxxxxxx."
+    )
     enterprise_code = serializers.CharField(
         max_length=20, required=False, allow_blank=True, help_text="Filing for this business."
     )
     business_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
     legal_representative = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate_phone(self, value: str) -> str:
+        """The same checks as everywhere an account's phone is typed."""
+        if not value:
+            return value
+        phone = normalize_phone(value)
+        try:
+            validate_phone(phone)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return phone
 
 
 class IntakeSerializer(serializers.Serializer):

@@ -152,6 +152,8 @@ def test_admin_creates_a_client_and_shows_the_key_once(admin_client):
     assert len(shown) == 1
     key = shown[0].split(": ")[-1]
     assert clients.api_client_for_key(key) == client
+    added = [str(m) for m in response.context["messages"] if "mck_" not in str(m)]
+    assert any(f"/{client.pk}/change/" in m for m in added), added
 
 
 def test_problems_speak_vietnamese_first_with_an_english_title(api, make_client):

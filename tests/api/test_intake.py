@@ -223,3 +223,25 @@ def test_two_racing_retries_make_one_dossier():
     assert len({code for _status, code in results}) == 1
     assert Dossier.objects.filter(status=Status.SUBMITTED).count() == 1
     assert Business.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_filing_for_a_business(api, world, writer):
+    person = {"id_number": ID, "full_name": "Trần Thị Mai", "birth_date": str(BIRTH)}
+    new = {**person, "enterprise_code": "0100109106", "business_name": "Công ty Mai"}
+    response = post(api, writer.key, body(world, applicant=new))
+    assert response.status_code == 201, response.content
+    dossier = Dossier.objects.get(code=response.json()["code"])
+    assert dossier.business.enterprise_code == "0100109106"
+    assert response.json()["applicant"]["business_name"] == "Công ty Mai"
+    # A known business: the person must be one of its members.
+    Business.objects.create(enterprise_code="0312345672", name="Khác", legal_representative="B")
+    other = {**person, "enterprise_code": "0312345672"}
+    refused = post(api, writer.key, body(world, external_id="x-2", applicant=other))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["pointer"] == "/applicant/enterprise_code"
+    bad = {**person, "enterprise_code": "0100109107", "business_name": "Sai"}
+    wrong = post(api, writer.key, body(world, external_id="x-3", applicant=bad))
+    assert wrong.status_code == 422 and Dossier.objects.count() == 1
+    phone = {**person, "phone": "12345"}
+    assert post(api, writer.key, body(world, external_id="x-4", applicant=phone)).status_code == 422
