@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -244,3 +245,17 @@ def api_client_for_credentials(client_id: str, secret: str) -> ApiClient | None:
     if client is None or str(client.client_id) != client_id.strip().lower():
         return None
     return client
+
+
+def api_calls_purge(*, keep_days: int, batch: int = 10_000) -> int:
+    """Deletes the call log older than `keep_days`, `batch` rows per statement (short
+    locks on a big table); returns how many went."""
+    from api.models import ApiCall
+
+    before = timezone.now() - timedelta(days=keep_days)
+    removed = 0
+    while True:
+        ids = list(ApiCall.objects.filter(at__lt=before).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return removed
+        removed += ApiCall.objects.filter(pk__in=ids).delete()[0]

@@ -386,6 +386,8 @@ API_CLIENT_RATE = env.str("API_CLIENT_RATE", default="600/minute")
 # OAuth2 client credentials (api.oauth): token requests per address, token lifetime (s).
 API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="30/minute")
 API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=3600)
+# Days the partner API's call log is kept (api.tasks.calls_purge, nightly).
+API_CALL_KEEP_DAYS = env.int("API_CALL_KEEP_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
     "DESCRIPTION": (

@@ -161,3 +161,19 @@ def test_problems_speak_vietnamese_first_with_an_english_title(api, make_client)
     body = api.get(URL, HTTP_AUTHORIZATION="Bearer mck_0_nope").json()
     assert body["title"] == "Chưa xác thực" and body["title_en"] == "Not authenticated"
     assert body["detail"] == "Khóa API không hợp lệ hoặc đã bị thu hồi."
+
+
+def test_old_calls_are_purged(api, make_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from api.tasks import calls_purge
+
+    issued = make_client([AgencyFactory()])
+    api.get(URL, **bearer(issued.key))
+    api.get(URL, **bearer(issued.key))
+    old = ApiCall.objects.order_by("pk").first()
+    ApiCall.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=91))
+    assert calls_purge() == 1
+    assert ApiCall.objects.count() == 1
