@@ -25,7 +25,12 @@ from dossiers import queues, services
 from dossiers.constants import Action, Status, action_verb
 from dossiers.models import IssuedDocument
 from dossiers.workflow import APOLOGY_FIRST, TransitionNotAllowed
-from web.dossier_actions import ACTIONS
+from procedures.constants import ChannelMethod
+from web.dossier_actions import ACTIONS, DeskSupplementForm, ReasonForm
+
+# The applicant's actions a filing client relays: the workbench's forms for the same
+# fields (the desk's supplement form; `digitised` is the desk's and ignored here).
+RELAYED_FORMS = {Action.WITHDRAW: ReasonForm, Action.SUPPLEMENT: DeskSupplementForm}
 
 # What each action takes (JSON, or multipart where a file is sent), as the workbench.
 PAYLOADS = {
@@ -37,7 +42,10 @@ PAYLOADS = {
     Action.RETURN: "note",
     Action.APPROVE: "note, result (file, multipart; optional)",
     Action.REQUEST_SUPPLEMENT: "note (everything missing); confirmation for a second request",
-    Action.SUPPLEMENT: "note, files (multipart, several), digitised",
+    Action.SUPPLEMENT: (
+        "note, files (multipart, several), digitised; for an online dossier this client "
+        "filed, the applicant's own supplement (dossiers:write)"
+    ),
     Action.REQUIRE_PAYMENT: "amount (VND), reason",
     Action.STOP: "reason",
     Action.RETURN_RESULT: "mode (in_person, post, online), postal_tracking, note",
@@ -46,6 +54,7 @@ PAYLOADS = {
     Action.MESSAGE: "body, attachment (file, multipart; optional)",
     Action.NOTE: "note (internal)",
     Action.SUBMIT: "nothing (a draft filed by this client)",
+    Action.WITHDRAW: "reason (the applicant's, relayed by the client that filed online)",
 }
 ACTION_NAMES = sorted(PAYLOADS)
 
@@ -133,10 +142,25 @@ class ActionView(PartnerView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def scope_for(self, request) -> str:
-        # Submitting the client's own draft is filing, not a back-office action.
-        if self.kwargs.get("action") == Action.SUBMIT:
+        # Submitting the client's own draft, or relaying its applicant's withdrawal, is
+        # filing, not a back-office action. A supplement is either (`_relays`): checked
+        # once the dossier is known.
+        action = self.kwargs.get("action")
+        if action in (Action.SUBMIT, Action.WITHDRAW):
             return Scope.DOSSIERS_WRITE
+        if action == Action.SUPPLEMENT:
+            return ""
         return super().scope_for(request)
+
+    def _relays(self, dossier) -> bool:
+        """The applicant's own action on an online dossier this client filed (the
+        national portal passing on what the citizen did there)."""
+        intake = getattr(dossier, "api_intake", None)
+        return (
+            dossier.channel == ChannelMethod.ONLINE
+            and intake is not None
+            and intake.client_id == self.request.auth.pk
+        )
 
     @extend_schema(
         operation_id="dossiers_actions_create",
@@ -171,12 +195,25 @@ class ActionView(PartnerView):
         tags=["actions"],
     )
     def post(self, request, code: str, action: str):
-        if action != Action.SUBMIT and action not in ACTIONS:
+        if action not in (Action.SUBMIT, Action.WITHDRAW) and action not in ACTIONS:
             raise exceptions.NotFound()
         dossier = self.dossier(code)
         before = dossier.log.order_by("-seq").values_list("seq", flat=True).first() or 0
+        relays = self._relays(dossier)
+        if action == Action.SUPPLEMENT:
+            needed = Scope.DOSSIERS_WRITE if relays else Scope.DOSSIERS_ACT
+            if not request.auth.has_scope(needed):
+                raise exceptions.PermissionDenied(
+                    _("This client lacks the scope %(scope)s.") % {"scope": needed}
+                )
         if action == Action.SUBMIT:
             self._submit(dossier)
+        elif action in (Action.WITHDRAW, Action.SUPPLEMENT) and relays:
+            self._relay(dossier, action)
+        elif action == Action.WITHDRAW:
+            raise exceptions.PermissionDenied(
+                _("Only the applicant withdraws: relayed by the client that filed the dossier.")
+            )
         else:
             self._act(dossier, action)
         dossier.refresh_from_db()
@@ -197,6 +234,42 @@ class ActionView(PartnerView):
                 ).data,
             }
         )
+
+    def _relay(self, dossier, action: str) -> None:
+        """The applicant's withdrawal or supplement, through the applicant's services,
+        logged as the applicant's with the client named."""
+        form = (RELAYED_FORMS[action])(self.request.data, self.request.FILES)
+        if not form.is_valid():
+            raise problems.Problem(
+                problems.VALIDATION,
+                _("The action's data is invalid; see errors."),
+                problems.form_errors(form),
+            )
+        data = form.cleaned_data
+        try:
+            if action == Action.WITHDRAW:
+                services.dossier_withdraw(
+                    dossier_id=dossier.pk, actor=dossier.applicant, reason=data["reason"]
+                )
+            else:
+                services.dossier_supplement(
+                    dossier_id=dossier.pk,
+                    actor=dossier.applicant,
+                    note=data["note"],
+                    uploads=data["files"],
+                )
+        except TransitionNotAllowed:
+            raise problems.Problem(
+                problems.CONFLICT,
+                _("This action is not allowed in the dossier's current state (%(status)s).")
+                % {"status": dossier.status},
+            ) from None
+        except services.DossierError as error:
+            raise problems.Problem(
+                problems.VALIDATION,
+                " ".join(error.messages),
+                problems.pointer_errors({"": error.messages}),
+            ) from None
 
     def _submit(self, dossier) -> None:
         if dossier.status != Status.DRAFT:
@@ -224,7 +297,7 @@ class ActionView(PartnerView):
             raise exceptions.PermissionDenied(
                 _("This client holds no role at this dossier's agency for this action.")
             )
-        if check.refusal == queues.REFUSED_APOLOGY_FIRST:
+        if check.refusal == queues.REFUSED_APOLOGY_FIRST and queues.apology_due(dossier):
             raise problems.Problem(problems.CONFLICT, str(APOLOGY_FIRST))
         if check.refusal:
             raise problems.Problem(

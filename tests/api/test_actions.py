@@ -137,3 +137,27 @@ def test_two_concurrent_actions_exactly_one_wins(fake_pdf):
     final = Dossier.objects.get(pk=dossier.pk)
     assert final.status in (Status.RECEIVED, Status.REFUSED)
     assert final.log.filter(action__in=[Action.RECEIVE, Action.REFUSE]).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_overdue_dossier_takes_the_apology_first(api, world, actor, fake_pdf):
+    import datetime as dt
+
+    from django.utils import timezone, translation
+
+    from dossiers.workflow import APOLOGY_FIRST
+
+    dossier = world.dossier_built(Status.PROCESSING)
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    opened = api.get(f"/api/v1/dossiers/{dossier.code}/actions/", **bearer(actor.key)).json()
+    assert [a["action"] for a in opened["actions"]] == ["apologise", "message", "note"]
+    refused = act(api, actor.key, dossier, "propose", {"note": ""})
+    assert refused.status_code == 409
+    with translation.override("vi"):
+        assert refused.json()["detail"] == str(APOLOGY_FIRST)
+    new_date = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    apology = act(
+        api, actor.key, dossier, "apologise", {"reason": "Chờ xác minh", "new_date": new_date}
+    )
+    assert apology.status_code == 200, apology.content
+    assert [d["form"] for d in apology.json()["issued_documents"]] == ["04"]

@@ -245,3 +245,30 @@ def test_filing_for_a_business(api, world, writer):
     assert wrong.status_code == 422 and Dossier.objects.count() == 1
     phone = {**person, "phone": "12345"}
     assert post(api, writer.key, body(world, external_id="x-4", applicant=phone)).status_code == 422
+
+
+@pytest.mark.django_db
+def test_the_filing_client_relays_the_applicants_supplement_and_withdrawal(
+    api, world, writer, make_client
+):
+    code = post(api, writer.key, body(world)).json()["code"]
+    desk = make_client([world.agency], scopes=[Scope.DOSSIERS_ACT], name="Một cửa")
+
+    def act(key, action, data):
+        url = f"{LIST}{code}/actions/{action}/"
+        return api.post(url, data, content_type="application/json", **bearer(key))
+
+    asked = act(desk.key, "request_supplement", {"note": "Thiếu bản sao giấy khai sinh"})
+    assert asked.json()["status"] == "desk_supplement", asked.content
+    # Only the client that filed the online dossier relays the applicant's answer.
+    assert act(desk.key, "supplement", {"note": "Đã bổ sung"}).status_code in (403, 409)
+    answered = act(writer.key, "supplement", {"note": "Đã bổ sung bản sao"})
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["status"] == "submitted"
+    assert act(desk.key, "withdraw", {"reason": "Nộp nhầm"}).status_code == 403
+    assert act(writer.key, "withdraw", {"reason": ""}).status_code == 422
+    withdrawn = act(writer.key, "withdraw", {"reason": "Nộp nhầm thủ tục"})
+    assert withdrawn.json()["status"] == "withdrawn"
+    dossier = Dossier.objects.get(code=code)
+    rows = dossier.log.filter(action__in=[Action.SUPPLEMENT, Action.WITHDRAW])
+    assert {(r.actor_id, r.actor_role) for r in rows} == {(dossier.applicant_id, "applicant")}
