@@ -2,6 +2,23 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.html import FastSelect
+
+# The workbench's action forms live with the action table (web.dossier_actions), which
+# the partner API shares.
+from web.dossier_actions import (
+    ApologyForm,
+    ApproveForm,
+    AssignForm,
+    DeskSupplementForm,
+    MessageForm,
+    NoteForm,
+    PaymentRequestForm,
+    ReasonForm,
+    RecordResultForm,
+    RequiredNoteForm,
+    ReturnResultForm,
+    SupplementRequestForm,
+)
 from web.forms import AccessibleFormMixin, SignInForm
 
 
@@ -113,175 +130,20 @@ class QueueFilterForm(forms.Form):
         )
 
 
-# --- workbench actions ---------------------------------------------------------------
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class RequiredNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reasons"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class SupplementRequestForm(forms.Form):
-    note = forms.CharField(
-        label=_("Everything that is missing, and why"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, repeat=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if repeat:
-            # A second request during processing: a leader confirms it in writing.
-            self.fields["confirmation"] = forms.CharField(
-                label=_("Leader's confirmation: why a second request is needed"),
-                max_length=2000,
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
-
-
-class _MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class _MultipleFileField(forms.FileField):
-    """Several files in one input (the pattern of Django's documentation)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", _MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(_MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [data] if data else []
-
-
-class DeskSupplementForm(forms.Form):
-    """The supplement of a paper dossier, brought to the desk and scanned."""
-
-    files = _MultipleFileField(label=_("Documents brought (scanned)"), required=False)
-    digitised = forms.BooleanField(
-        label=_("Scanned from the paper original"), required=False, initial=True
-    )
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Specialist"), queryset=None, widget=FastSelect)
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, specialists, workloads=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = specialists
-        if workloads is not None:
-            self.fields["assignee"].label_from_instance = lambda person: _with_workload(
-                person, workloads.get(person.pk)
-            )
-
-
-def _with_workload(person, load) -> str:
-    open_, overdue = (load.open, load.overdue) if load else (0, 0)
-    if overdue:
-        return _("%(name)s: %(open)s open, %(overdue)s overdue") % {
-            "name": person.display_name,
-            "open": open_,
-            "overdue": overdue,
-        }
-    return _("%(name)s: %(open)s open") % {"name": person.display_name, "open": open_}
-
-
-class PaymentRequestForm(forms.Form):
-    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1)
-    reason = forms.CharField(label=_("Reason"), max_length=300)
-
-
-class ApproveForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    result = forms.FileField(label=_("Signed result document"), required=False)
-
-
-class MessageForm(forms.Form):
-    body = forms.CharField(
-        label=_("Message to the applicant"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    # Checked by content and size in the service, like every upload.
-    attachment = forms.FileField(
-        label=_("Attach a file (optional)"),
-        required=False,
-        help_text=_("PDF, JPEG or PNG."),
-    )
-
-
-# --- standard documents and the result (forms 04; recording and returning) ------------
-
-
-class ApologyForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for the delay"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    new_date = forms.DateField(
-        label=_("New appointment date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
-class RecordResultForm(forms.Form):
-    result = forms.FileField(label=_("Signed result document (PDF or image)"))
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ReturnResultForm(forms.Form):
-    mode = forms.TypedChoiceField(
-        label=_("How the result is returned"),
-        # The way the applicant filed is the way they expect the result back; a form
-        # posted without a mode (older pages, keyboard shortcuts) means that way too.
-        required=False,
-        empty_value="in_person",
-        widget=forms.RadioSelect,
-        initial="in_person",
-    )
-    postal_tracking = forms.CharField(
-        label=_("Postal tracking number (by post)"), required=False, max_length=40
-    )
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, filed_through: str = "", **kwargs):
-        from dossiers.constants import ReturnMode, return_mode_for_channel
-
-        super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = ReturnMode.choices
-        default = return_mode_for_channel(filed_through)
-        self.fields["mode"].initial = default
-        self.fields["mode"].empty_value = default
-
-    def clean(self):
-        data = super().clean()
-        if data.get("mode") == "post" and not (data.get("postal_tracking") or "").strip():
-            self.add_error(
-                "postal_tracking", _("Give the postal tracking number of the result sent by post.")
-            )
-        return data
+__all__ = [
+    "ApologyForm",
+    "ApproveForm",
+    "AssignForm",
+    "DeskSupplementForm",
+    "MessageForm",
+    "NoteForm",
+    "OfficialSignInForm",
+    "OtpForm",
+    "PaymentRequestForm",
+    "QueueFilterForm",
+    "ReasonForm",
+    "RecordResultForm",
+    "RequiredNoteForm",
+    "ReturnResultForm",
+    "SupplementRequestForm",
+]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from backoffice import consult_views, forms
+from backoffice import consult_views
 from backoffice.gate import RoleRequired, official_required
 from backoffice.queue_state import queue_state
 from dossiers import documents, legal, queues, services
@@ -33,6 +33,7 @@ from dossiers.workflow import TransitionNotAllowed
 from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
+from web.dossier_actions import ACTIONS
 from web.responses import pdf_response, stored_file_response
 
 _ANY_REF = uuid.UUID(int=0)
@@ -98,137 +99,6 @@ STALE = gettext_lazy(
     "This action is no longer possible: the dossier has changed (someone else may have "
     "acted on it first). Its current state is shown below."
 )
-
-
-def _assign_form(dossier, *args, **kwargs):
-    # Assigning and forwarding both pick a specialist of the competent agency, seeing
-    # how many open dossiers each already holds.
-    specialists = list(queues.specialists_of(dossier.competent_agency))
-    return forms.AssignForm(
-        *args,
-        specialists=queues.specialists_of(dossier.competent_agency),
-        workloads=queues.workloads(dossier.competent_agency, specialists),
-        **kwargs,
-    )
-
-
-# action -> (form factory, service call). `d` is the cleaned data.
-ACTIONS = {
-    Action.RECEIVE: (
-        lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_receive(
-            dossier_id=dossier.pk, actor=user, note=d["note"]
-        ),
-    ),
-    Action.REFUSE: (
-        lambda dossier, *a, **kw: forms.ReasonForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_refuse(
-            dossier_id=dossier.pk, actor=user, reason=d["reason"]
-        ),
-    ),
-    Action.ASSIGN: (
-        _assign_form,
-        lambda dossier, user, role, d: services.dossier_assign(
-            dossier_id=dossier.pk, actor=user, assignee=d["assignee"], note=d["note"], role=role
-        ),
-    ),
-    Action.FORWARD: (
-        _assign_form,
-        lambda dossier, user, role, d: services.dossier_forward(
-            dossier_id=dossier.pk, actor=user, assignee=d["assignee"], note=d["note"], role=role
-        ),
-    ),
-    Action.PROPOSE: (
-        lambda dossier, *a, **kw: forms.NoteForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_propose(
-            dossier_id=dossier.pk, actor=user, note=d["note"]
-        ),
-    ),
-    Action.RETURN: (
-        lambda dossier, *a, **kw: forms.RequiredNoteForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_send_back(
-            dossier_id=dossier.pk, actor=user, note=d["note"]
-        ),
-    ),
-    Action.APPROVE: (
-        lambda dossier, *a, **kw: forms.ApproveForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_approve(
-            dossier_id=dossier.pk, actor=user, note=d["note"], result_upload=d["result"]
-        ),
-    ),
-    Action.REQUEST_SUPPLEMENT: (
-        lambda dossier, *a, **kw: forms.SupplementRequestForm(
-            *a, repeat=services.supplement_repeat(dossier), **kw
-        ),
-        lambda dossier, user, role, d: services.dossier_request_supplement(
-            dossier_id=dossier.pk,
-            actor=user,
-            note=d["note"],
-            role=role,
-            confirmation=d.get("confirmation", ""),
-        ),
-    ),
-    Action.SUPPLEMENT: (
-        lambda dossier, *a, **kw: forms.DeskSupplementForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_supplement(
-            dossier_id=dossier.pk,
-            actor=user,
-            note=d["note"],
-            uploads=d["files"],
-            digitised=d["digitised"],
-        ),
-    ),
-    Action.REQUIRE_PAYMENT: (
-        lambda dossier, *a, **kw: forms.PaymentRequestForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_require_payment(
-            dossier_id=dossier.pk, actor=user, amount=d["amount"], reason=d["reason"], role=role
-        ),
-    ),
-    Action.STOP: (
-        lambda dossier, *a, **kw: forms.ReasonForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_stop(
-            dossier_id=dossier.pk, actor=user, reason=d["reason"], role=role
-        ),
-    ),
-    Action.RETURN_RESULT: (
-        lambda dossier, *a, **kw: forms.ReturnResultForm(*a, filed_through=dossier.channel, **kw),
-        lambda dossier, user, role, d: services.dossier_return_result(
-            dossier_id=dossier.pk,
-            actor=user,
-            note=d["note"],
-            mode=d["mode"],
-            postal_tracking=d["postal_tracking"],
-        ),
-    ),
-    Action.APOLOGISE: (
-        lambda dossier, *a, **kw: forms.ApologyForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_apologise(
-            dossier_id=dossier.pk,
-            actor=user,
-            reason=d["reason"],
-            new_date=d["new_date"],
-            role=role,
-        ),
-    ),
-    Action.RECORD_RESULT: (
-        lambda dossier, *a, **kw: forms.RecordResultForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_record_result(
-            dossier_id=dossier.pk, actor=user, upload=d["result"], note=d["note"], role=role
-        ),
-    ),
-    Action.MESSAGE: (
-        lambda dossier, *a, **kw: forms.MessageForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_message_send(
-            dossier_id=dossier.pk, actor=user, body=d["body"], upload=d.get("attachment")
-        ),
-    ),
-    Action.NOTE: (
-        lambda dossier, *a, **kw: forms.RequiredNoteForm(*a, **kw),
-        lambda dossier, user, role, d: services.dossier_note_add(
-            dossier_id=dossier.pk, actor=user, note=d["note"]
-        ),
-    ),
-}
 
 
 def _when(moment) -> str:

@@ -7,5 +7,6 @@ from indicators.api import AgencyStatisticsView
 app_name = "api"
 urlpatterns = [
     path("", include("procedures.api.urls")),
+    path("", include("api.urls")),
     path("statistics/agencies/", AgencyStatisticsView.as_view(), name="statistics-agencies"),
 ]

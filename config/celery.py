@@ -50,6 +50,11 @@ BEAT_SCHEDULE = {
         "task": "dossiers.outbox_purge",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The partner API's call log past API_CALL_KEEP_DAYS (api.clients.api_calls_purge).
+    "api-calls-purge": {
+        "task": "api.calls_purge",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # The statistics' summary of today and yesterday (indicators.refresh): the pages
     # and /minh-bach/ promise figures at most an hour old.
     "statistics-refresh": {

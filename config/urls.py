@@ -2,8 +2,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
+from api.views import DocsView, SchemaView
 from config import error_pages, health
 
 urlpatterns = [
@@ -12,7 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(), name="api-docs"),
     # The product's error pages, in development only (the view answers 404 without DEBUG).
     re_path(r"^__loi/(?P<status>400|404|500)/$", error_pages.preview, name="error-preview"),
     path("mot-cua/", include("backoffice.urls")),

@@ -277,3 +277,12 @@ def logged_mismatches(entries) -> list[dict]:
         if entry.action == Action.SUBMIT:
             return list((entry.data or {}).get("registry_mismatches") or ())
     return []
+
+
+def declaration_clean(version, data: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The declaration as the portal keeps it once valid (`to_json` of the cleaned
+    form) and the errors, field by field, from the same form (`declaration_errors`)."""
+    form = declaration_form_class(version)(data=_as_form_data(data))
+    if form.is_valid():
+        return to_json(form.cleaned_data), {}
+    return {}, {k: [str(m) for m in v] for k, v in form.errors.items()}

@@ -238,6 +238,18 @@ class Dossier(FastChoiceLabels, models.Model):
                 name="dossier_comp_filed",
                 condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
             ),
+            # The partner API's list of changes (dossiers.queues.partner), per side of
+            # the client's scope, in (updated_at, id) order.
+            models.Index(
+                fields=["receiving_agency", "updated_at", "id"],
+                name="dossier_recv_updated",
+                condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
+            ),
+            models.Index(
+                fields=["competent_agency", "updated_at", "id"],
+                name="dossier_comp_updated",
+                condition=~Q(status__in=[Status.DRAFT, Status.DISCARDED]),
+            ),
             # The radar's longest-waiting open dossiers (indicators.radar): in the order
             # of their last transition, the agencies read from the index itself.
             models.Index(

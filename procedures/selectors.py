@@ -594,3 +594,20 @@ def procedure_can_edit(user, procedure: Procedure) -> bool:
     if not (user.is_active and user.is_staff):
         return False
     return procedure_list_editable_by(user).filter(pk=procedure.pk).exists()
+
+
+def agency_list_for_public(*, parent_code: str = "", receiving: bool | None = None):
+    """Active agencies (the public catalogue API), with their parent's code; under
+    `parent_code` only its direct units; `receiving` keeps those with (or without) a
+    one-stop desk."""
+    qs = Agency.objects.filter(is_active=True).select_related("parent")
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if receiving is not None:
+        qs = qs.filter(is_receiving_point=receiving)
+    return qs
+
+
+def field_list_for_public():
+    """Every field of the catalogue."""
+    return Field.objects.all()

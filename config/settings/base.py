@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "pghistory",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "identity",
     "procedures",
     "signing",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "indicators",
     "portal",
     "backoffice",
+    "api",
     "loadtest",
     "demo",
 ]
@@ -384,11 +386,37 @@ REST_FRAMEWORK = {
 }
 # Public API requests per client address (common.ratelimit, "N/second|minute|hour").
 API_ANON_RATE = env.str("API_ANON_RATE", default="120/minute")
+# Partner API requests per API client unless the client names its own rate (api.access).
+API_CLIENT_RATE = env.str("API_CLIENT_RATE", default="600/minute")
+# OAuth2 client credentials (api.oauth): token requests per address, token lifetime (s).
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="30/minute")
+API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=3600)
+# Days the partner API's call log is kept (api.tasks.calls_purge, nightly).
+API_CALL_KEEP_DAYS = env.int("API_CALL_KEEP_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
-    "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
+    "DESCRIPTION": (
+        "The public, read-only catalogue of administrative procedures and the public "
+        "status lookup; and the partner API (`/api/v1/dossiers/`, `/api/v1/client/`) for "
+        "registered API clients: `Authorization: Bearer <API key>`. Errors are RFC 9457 "
+        "problem details (`application/problem+json`). Guide: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "TAGS": [
+        {"name": "procedures", "description": "The public catalogue."},
+        {"name": "agencies", "description": "The agency tree (public)."},
+        {"name": "fields", "description": "Fields of procedures (public)."},
+        {"name": "statistics", "description": "Public statistics of agencies."},
+        {"name": "client", "description": "The calling API client."},
+        {"name": "dossiers", "description": "Filing and reading dossiers (API clients)."},
+        {"name": "documents", "description": "Files of dossiers (API clients)."},
+        {"name": "actions", "description": "Back-office actions on dossiers (API clients)."},
+    ],
 }
 
 # --- Working-day calendar (procedures.calendar) --------------------------------------

@@ -38,6 +38,13 @@ from dossiers.queues.paging import (
     sort_of,
     time_left,
 )
+from dossiers.queues.partner import (
+    PARTNER_PAGE_MAX,
+    dossier_get_for_partner,
+    dossier_page_for_partner,
+    partner_page_querysets,
+    partner_scope,
+)
 from dossiers.queues.scope import (
     ACTIVE_FOR_ASSIGNEE,
     DUE_STATES,
@@ -87,6 +94,7 @@ __all__ = [
     "NAME_COST_RATIO",
     "NAME_IDS_MIN",
     "PAGE_SIZE",
+    "PARTNER_PAGE_MAX",
     "QUEUES",
     "REFUSED_APOLOGY_FIRST",
     "REFUSED_ROLE",
@@ -111,8 +119,10 @@ __all__ = [
     "day_start",
     "desk_agencies",
     "dossier_get_for_official",
+    "dossier_get_for_partner",
     "dossier_list_for_queue",
     "dossier_official_log",
+    "dossier_page_for_partner",
     "dossier_saved",
     "due_soon_days",
     "due_soon_limit",
@@ -127,6 +137,8 @@ __all__ = [
     "official_scope",
     "ordered",
     "page_ids",
+    "partner_page_querysets",
+    "partner_scope",
     "queue_counts",
     "queue_q",
     "queues_for",

@@ -31,7 +31,12 @@ from dossiers.services.clock import (
     compute_due_at,
     transfer_due_at,
 )
-from dossiers.services.counter import ApplicantNotFound, ScannedDocument, counter_intake
+from dossiers.services.counter import (
+    ApplicantNotFound,
+    ScannedDocument,
+    applicant_for_counter,
+    counter_intake,
+)
 from dossiers.services.desk import (
     dossier_receive,
     dossier_record_result,
@@ -100,6 +105,7 @@ __all__ = [
     "TransitionNotAllowed",
     "acting_role",
     "action_event_emit",
+    "applicant_for_counter",
     "case_documents",
     "clock_after_supplement",
     "clock_pause",

@@ -27,6 +27,28 @@ class AgencySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "address", "opening_hours", "phone"]
 
 
+class AgencyDetailSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the parent agency (null: the top).",
+    )
+
+    class Meta:
+        model = Agency
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "is_receiving_point",
+            "address",
+            "opening_hours",
+            "phone",
+        ]
+
+
 class FeeSerializer(serializers.ModelSerializer):
     amount = serializers.IntegerField(
         allow_null=True, help_text="0 = free; null = set by another regulation (see description)"

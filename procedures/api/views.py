@@ -4,18 +4,36 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
-from rest_framework.pagination import PageNumberPagination
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from common.ratelimit import PublicRateThrottle
 from procedures import selectors
-from procedures.api.serializers import ProcedureDetailSerializer, ProcedureListSerializer
+from procedures.api.serializers import (
+    AgencyDetailSerializer,
+    FieldSerializer,
+    ProcedureDetailSerializer,
+    ProcedureListSerializer,
+)
 from procedures.constants import Level, OnlineLevel
 from procedures.models import Agency, Field
-from procedures.selectors import parse_query, procedure_get_for_public, procedure_list_for_public
+from procedures.selectors import (
+    agency_list_for_public,
+    field_list_for_public,
+    parse_query,
+    procedure_get_for_public,
+    procedure_list_for_public,
+)
 
 
 class CatalogueThrottle(PublicRateThrottle):
@@ -29,6 +47,12 @@ class CataloguePagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+NOT_FOUND = OpenApiResponse(
+    inline_serializer("CatalogueNotFound", {"detail": serializers.CharField()}),
+    description="Not found.",
+)
 
 
 FILTERS = [
@@ -45,8 +69,15 @@ FILTERS = [
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Search and list published procedures", parameters=FILTERS),
-    retrieve=extend_schema(summary="One published procedure with its current version"),
+    list=extend_schema(
+        summary="Search and list published procedures",
+        parameters=FILTERS,
+        responses={200: ProcedureListSerializer(many=True), 404: NOT_FOUND},
+    ),
+    retrieve=extend_schema(
+        summary="One published procedure with its current version",
+        responses={200: ProcedureDetailSerializer, 404: NOT_FOUND},
+    ),
 )
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
@@ -100,3 +131,70 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
         if procedure is None:
             raise Http404
         return procedure
+
+
+class CodePagination(CursorPagination):
+    """Keyset pages in code order: the same cost on any page."""
+
+    ordering = "code"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            return None  # a forged or stale cursor: the first page (as common.keyset)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List active agencies (the agency tree, any depth)",
+        parameters=[
+            OpenApiParameter(
+                "parent", OpenApiTypes.STR, description="Only the direct units of this agency code"
+            ),
+            OpenApiParameter(
+                "receiving", OpenApiTypes.BOOL, description="Only agencies with a one-stop desk"
+            ),
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One agency by its code", responses={200: AgencyDetailSerializer, 404: NOT_FOUND}
+    ),
+)
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [CatalogueThrottle]
+    pagination_class = CodePagination
+    serializer_class = AgencyDetailSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9A-Za-z.\-]+"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        receiving = {"true": True, "1": True, "false": False, "0": False}.get(
+            params.get("receiving", "").lower()
+        )
+        return agency_list_for_public(
+            parent_code=params.get("parent", "")[:40], receiving=receiving
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the fields of procedures"),
+    retrieve=extend_schema(
+        summary="One field by its code", responses={200: FieldSerializer, 404: NOT_FOUND}
+    ),
+)
+class FieldViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [CatalogueThrottle]
+    pagination_class = CodePagination
+    serializer_class = FieldSerializer
+    queryset = field_list_for_public()
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"

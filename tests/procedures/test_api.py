@@ -102,3 +102,32 @@ def test_schema_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/procedures/{code}/" in out.read_text()
+
+
+def test_agencies_tree_filters_and_keyset_pages(client, django_assert_max_num_queries):
+    city = AgencyFactory(code="000.00.00.H29", name="UBND Thành phố")
+    for i in range(3):
+        AgencyFactory(code=f"000.20.0{i}.H29", parent=city, is_receiving_point=i > 0)
+    AgencyFactory(code="000.99.99.H29", is_active=False)
+    with django_assert_max_num_queries(2):
+        data = client.get("/api/v1/agencies/", {"page_size": 2}).json()
+    assert [a["code"] for a in data["results"]] == ["000.00.00.H29", "000.20.00.H29"]
+    assert data["results"][1]["parent"] == "000.00.00.H29"
+    rest = client.get(data["next"]).json()
+    assert [a["code"] for a in rest["results"]] == ["000.20.01.H29", "000.20.02.H29"]
+    assert rest["next"] is None
+    below = client.get("/api/v1/agencies/", {"parent": city.code, "receiving": "true"}).json()
+    assert [a["code"] for a in below["results"]] == ["000.20.01.H29", "000.20.02.H29"]
+    one = client.get("/api/v1/agencies/000.00.00.H29/").json()
+    assert one["name"] == "UBND Thành phố" and one["parent"] is None
+    assert client.get("/api/v1/agencies/000.99.99.H29/").status_code == 404
+
+
+def test_fields(client):
+    from tests.procedures.factories import FieldFactory
+
+    FieldFactory(code="G09-TP01", name="Hộ tịch")
+    data = client.get("/api/v1/fields/").json()
+    assert {"code": "G09-TP01", "name": "Hộ tịch"} in data["results"]
+    assert client.get("/api/v1/fields/G09-TP01/").json()["name"] == "Hộ tịch"
+    assert client.get("/api/v1/fields/nope/").status_code == 404
