@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import action_views, dossier_views, views
+from api import action_views, dossier_views, views, webhook_views
 
 urlpatterns = [
     path("client/", views.ClientView.as_view(), name="client"),
@@ -30,5 +30,16 @@ urlpatterns = [
         "dossiers/<str:code>/actions/<str:action>/",
         action_views.ActionView.as_view(),
         name="dossier-action",
+    ),
+    path("webhooks/", webhook_views.SubscriptionListView.as_view(), name="webhook-list"),
+    path(
+        "webhooks/deliveries/",
+        webhook_views.DeliveryListView.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/<uuid:ref>/",
+        webhook_views.SubscriptionDetailView.as_view(),
+        name="webhook-detail",
     ),
 ]

@@ -1,7 +1,8 @@
-"""A stand-in for the national portal's synchronisation endpoint: an HTTP server on
-loopback in a thread that checks the signature, answers 500 to every `fail_every`-th
-request (before it records anything) and keeps what it accepted. It dedupes by the
-Idempotency-Key header, as a real receiver may, and counts the duplicates it saw."""
+"""A stand-in for a webhook receiver (the national portal's synchronisation endpoint):
+an HTTP server on loopback in a thread that checks the signature and the timestamp as
+the docs tell receivers to, answers 500 to every `fail_every`-th request (before it
+records anything) and keeps what it accepted. It dedupes by the X-MotCua-Event-Id
+header, as a real receiver may, and counts the duplicates it saw."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from dossiers.partner import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
+from api.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
-SECRET = "test-partner-secret"
+SECRET = "test-partner-secret-of-the-portal"
 
 
 class Receiver:
@@ -35,10 +36,15 @@ class Receiver:
             if self.fail_every and self.requests % self.fail_every == 0:
                 self.failed += 1
                 return 500
-            if not verify(body, headers.get(SIGNATURE_HEADER), secret=self.secret):
+            if not verify(
+                body,
+                timestamp=headers.get(TIMESTAMP_HEADER),
+                signature_header=headers.get(SIGNATURE_HEADER),
+                secret=self.secret,
+            ):
                 self.bad_signatures += 1
                 return 401
-            key = headers.get(IDEMPOTENCY_HEADER)
+            key = headers.get(EVENT_ID_HEADER)
             if key in self.keys:
                 self.duplicates += 1
                 return 200
@@ -49,7 +55,7 @@ class Receiver:
     def by_dossier(self) -> dict[str, list[str]]:
         seen: dict[str, list[str]] = {}
         for item in self.accepted:
-            seen.setdefault(item["code"], []).append(item["status"])
+            seen.setdefault(item["data"]["code"], []).append(item["data"]["national_status"])
         return seen
 
 
