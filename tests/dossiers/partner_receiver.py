@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from api.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -19,6 +20,8 @@ SECRET = "test-partner-secret-of-the-portal"
 class Receiver:
     def __init__(self, *, fail_every: int = 0, secret: str = SECRET):
         self.fail_every = fail_every
+        self.answer = 0  # when set: answer this status to everything, record nothing
+        self.delay = 0.0  # seconds to wait before answering (a slow receiver)
         self.secret = secret
         self.lock = threading.Lock()
         self.requests = 0
@@ -33,6 +36,8 @@ class Receiver:
         with self.lock:
             self.requests += 1
             self.headers.append(dict(headers))
+            if self.answer:
+                return self.answer
             if self.fail_every and self.requests % self.fail_every == 0:
                 self.failed += 1
                 return 500
@@ -66,6 +71,8 @@ def serving(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if receiver.delay:
+                time.sleep(receiver.delay)
             status = receiver.handle(self.headers, body)
             self.send_response(status)
             self.send_header("Content-Length", "0")
