@@ -5,6 +5,7 @@ try, which an admin may retry once they failed."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from api import webhooks
@@ -15,7 +16,6 @@ from dossiers.constants import DeliveryStatus
 
 
 class SubscriptionForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"),
         choices=WebhookEvent.choices,
@@ -49,6 +49,7 @@ class SubscriptionForm(forms.ModelForm):
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "url",
         "client",
