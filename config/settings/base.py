@@ -399,6 +399,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public, read-only catalogue of administrative procedures; dossier services.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets that share a field name ("status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "dossiers.constants.DeliveryStatus"},
 }
 
 # --- Working-day calendar (procedures.calendar) --------------------------------------
