@@ -296,3 +296,47 @@ def test_admin_lists_deliveries_with_their_state_and_retries_failed_ones(
     assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 0)
     subs = client.get(reverse("admin:api_webhooksubscription_changelist"))
     assert subs.status_code == 200 and subscription.url in subs.content.decode()
+
+
+def _doc_block(language: str, after: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "integrations.md").read_text()
+    section = text[text.index(after) :]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_receiver_checks_accept_ours_and_refuse_forgeries(tmp_path):
+    import shutil
+    import subprocess
+    import time
+
+    body = '{"id": 1, "data": {"code": "000.00.11.H29-261207-0042", "note": "Đủ"}}'.encode()
+    now = int(time.time())
+    headers = {
+        "X-MotCua-Timestamp": str(now),
+        "X-MotCua-Signature": webhooks.signature(body, timestamp=now, secret=SECRET),
+    }
+    namespace = {}
+    exec(_doc_block("python", "### Checking a delivery"), namespace)  # noqa: S102
+    verified = namespace["motcua_verified"]
+    assert verified(body, headers, SECRET)
+    assert not verified(body + b" ", headers, SECRET)
+    assert not verified(body, {**headers, "X-MotCua-Timestamp": str(now - 301)}, SECRET)
+    assert not verified(body, headers, "another-secret")
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    (tmp_path / "body.json").write_bytes(body)
+    script = _doc_block("sh", "Shell (the body saved")
+
+    def shell(signature):
+        env = {"PATH": "/usr/bin:/bin", "TIMESTAMP": str(now), "SECRET": SECRET}
+        env["SIGNATURE"] = signature
+        run = subprocess.run(
+            ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        return run.stdout.strip()
+
+    assert shell(headers["X-MotCua-Signature"]) == "verified"
+    assert shell("v1=" + "0" * 64) == "REJECT"
