@@ -16,6 +16,7 @@ from dossiers.constants import DeliveryStatus
 
 
 class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"),
         choices=WebhookEvent.choices,
@@ -32,7 +33,8 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["client", "url", "secret", "events", "national_status_only", "description"]
+        # `url` is declared above (with its scheme), not made from the model field here.
+        fields = ["client", "secret", "events", "national_status_only", "description"]
 
     def clean(self):
         data = super().clean()

@@ -340,3 +340,98 @@ def test_the_documented_receiver_checks_accept_ours_and_refuse_forgeries(tmp_pat
 
     assert shell(headers["X-MotCua-Signature"]) == "verified"
     assert shell("v1=" + "0" * 64) == "REJECT"
+
+
+def test_an_apology_is_a_form_issued_event_for_those_who_asked(world, reader):
+    from dossiers import services
+    from dossiers.models import Dossier
+    from tests.dossiers.test_documents import next_working_day
+
+    changes = webhooks.webhook_subscribe(client=reader.client, url="https://8.8.8.8/")
+    forms = webhooks.webhook_subscribe(
+        client=reader.client,
+        url="https://8.8.4.4/",
+        events=["dossier.status_changed", "dossier.form_issued"],
+    )
+    dossier = world.dossier_in(Status.PROCESSING)
+    outbox.fan_out()
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() - dt.timedelta(days=10))
+    services.dossier_apologise(
+        dossier_id=dossier.pk,
+        actor=world.specialist,
+        reason="Chờ ý kiến",
+        new_date=next_working_day(),
+    )
+    outbox.fan_out()
+    apology = dossier.outbox_events.get(kind="apology_issued")
+    assert webhooks.event_type(apology) == "dossier.form_issued"
+    assert not hook_rows(changes).filter(event=apology).exists()
+    assert hook_rows(forms).filter(event=apology).exists()
+    sent = webhooks.payload(apology, forms)
+    assert [d["form"] for d in sent["data"]["issued_documents"]] == ["04"]
+    assert sent["data"]["status"] == "processing"
+
+
+def test_unsubscribing_drops_what_was_not_delivered(api, world, reader):
+    made = subscribe(api, reader.key, url="http://127.0.0.1:9/")
+    subscription = WebhookSubscription.objects.get(ref=made.json()["id"])
+    world.dossier_in(Status.RECEIVED)
+    outbox.fan_out()
+    first = hook_rows(subscription).first()
+    OutboxDelivery.objects.filter(pk=first.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now()
+    )
+    assert hook_rows(subscription).count() == 2
+    assert api.delete(f"{HOOKS}{made.json()['id']}/", **bearer(reader.key)).status_code == 204
+    assert list(hook_rows(subscription)) == [first]  # the history stays
+    listed = api.get(f"{HOOKS}deliveries/", **bearer(reader.key)).json()["results"]
+    assert [r["id"] for r in listed] == [first.pk]
+
+
+def test_the_national_portal_follows_the_settings_after_migrate(settings, caplog):
+    from django.core.management import call_command
+
+    from api.apps import national_portal_after_migrate
+
+    settings.PARTNER_SYNC_URL, settings.PARTNER_SYNC_SECRET = "https://8.8.8.8/dvc", "agreed"
+    national_portal_after_migrate()
+    made = WebhookSubscription.objects.get(recipient=partner.RECIPIENT)
+    assert (made.url, made.secret, made.client_id) == ("https://8.8.8.8/dvc", "agreed", None)
+
+    # A refused URL does not stop a deploy; it is logged, and the command says why.
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.PARTNER_SYNC_URL = "http://10.0.0.5/dvc"
+    national_portal_after_migrate()
+    assert "not set up" in caplog.text
+    made.refresh_from_db()
+    assert made.url == "https://8.8.8.8/dvc"
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("webhook_national_portal")
+
+
+def test_admin_adds_an_operators_subscription_and_shows_its_secret_once(client, settings):
+    admin = get_user_model().objects.create_superuser(username="root", password="x" * 12)
+    force_login_verified(client, admin)
+    added = client.post(
+        reverse("admin:api_webhooksubscription_add"),
+        {
+            "client": "",
+            "url": "https://8.8.8.8/hook",
+            "secret": "",
+            "events": ["dossier.status_changed"],
+            "description": "Hệ thống giám sát",
+        },
+        follow=True,
+    )
+    assert added.status_code == 200
+    made = WebhookSubscription.objects.get()
+    assert made.client is None and made.recipient.startswith("hook-")
+    assert made.secret in added.content.decode()
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    refused = client.post(
+        reverse("admin:api_webhooksubscription_add"),
+        {"client": "", "url": "http://127.0.0.1/x", "events": ["dossier.status_changed"]},
+    )
+    assert refused.status_code == 200 and WebhookSubscription.objects.count() == 1
