@@ -38,7 +38,7 @@ urlpatterns = [
         name="webhook-deliveries",
     ),
     path(
-        "webhooks/<uuid:ref>/",
+        "webhooks/<str:ref>/",
         webhook_views.SubscriptionDetailView.as_view(),
         name="webhook-detail",
     ),

@@ -5,6 +5,8 @@ subscription of another client is a 404."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -115,7 +117,11 @@ def _invalid(error: ValidationError):
 class WebhookView(ApiView):
     required_scope = Scope.DOSSIERS_READ
 
-    def subscription(self, ref) -> WebhookSubscription:
+    def subscription(self, ref: str) -> WebhookSubscription:
+        try:
+            ref = uuid.UUID(ref)
+        except ValueError:
+            raise exceptions.NotFound() from None
         found = webhooks.subscriptions_for_client(self.request.auth).filter(ref=ref).first()
         if found is None:
             raise exceptions.NotFound()
@@ -175,10 +181,16 @@ class SubscriptionListView(WebhookView):
         return Response(body, status=201, headers={"Location": url})
 
 
+REF = OpenApiParameter(
+    "ref", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The subscription's id."
+)
+
+
 class SubscriptionDetailView(WebhookView):
     @extend_schema(
         operation_id="webhooks_retrieve",
         summary="One subscription of the client",
+        parameters=[REF],
         responses={200: SubscriptionSerializer, **PROBLEMS_AUTH, **SUBSCRIPTION_404},
         tags=["webhooks"],
     )
@@ -188,6 +200,7 @@ class SubscriptionDetailView(WebhookView):
     @extend_schema(
         operation_id="webhooks_destroy",
         summary="Unsubscribe (undelivered events are dropped)",
+        parameters=[REF],
         responses={
             204: OpenApiResponse(description="Deleted."),
             **PROBLEMS_AUTH,

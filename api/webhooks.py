@@ -142,7 +142,7 @@ def url_check(url: str) -> None:
         return
     try:
         found = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+    except (OSError, UnicodeError, ValueError):
         raise UnsafeUrl(_("The host name of the URL does not resolve.")) from None
     if not found or not all(_public(info[4][0]) for info in found):
         raise UnsafeUrl(

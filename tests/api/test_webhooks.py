@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -435,3 +437,23 @@ def test_admin_adds_an_operators_subscription_and_shows_its_secret_once(client, 
         {"client": "", "url": "http://127.0.0.1/x", "events": ["dossier.status_changed"]},
     )
     assert refused.status_code == 200 and WebhookSubscription.objects.count() == 1
+
+
+def test_a_malformed_subscription_id_is_a_404_problem(api, reader):
+    answer = api.get(f"{HOOKS}not-a-uuid/", **bearer(reader.key))
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/problem+json"
+
+
+def test_the_deliveries_page_costs_the_same_whatever_its_size(api, world, reader):
+    webhooks.webhook_subscribe(client=reader.client, url="http://127.0.0.1:9/")
+    for _ in range(3):
+        world.dossier_in(Status.PROCESSING)
+    outbox.fan_out()
+    counts = []
+    for size in (1, 9):
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get(f"{HOOKS}deliveries/?page_size={size}", **bearer(reader.key))
+        assert len(page.json()["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
