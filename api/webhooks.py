@@ -94,8 +94,7 @@ def verify(
     window: int | None = None,
 ) -> bool:
     """What a receiver checks (our tests use it as one): a timestamp within the replay
-    window and a matching v1 signature, compared in constant time. The header may carry
-    several `v1=` values (comma-separated) while a secret is being changed."""
+    window and a matching v1 signature, compared in constant time."""
     window = settings.WEBHOOK_REPLAY_WINDOW_SECONDS if window is None else window
     try:
         sent = int(timestamp or "")
@@ -104,8 +103,7 @@ def verify(
     if abs((time.time() if now is None else now) - sent) > window:
         return False
     expected = signature(body, timestamp=sent, secret=secret)
-    offered = [part.strip() for part in (signature_header or "").split(",")]
-    return any(hmac.compare_digest(expected, value) for value in offered)
+    return hmac.compare_digest(expected, (signature_header or "").strip())
 
 
 def new_secret() -> str:
@@ -407,9 +405,15 @@ def send(subscription: WebhookSubscription, event: OutboxEvent, *, idempotency_k
         timeout=settings.WEBHOOK_TIMEOUT,
         # A redirect could lead anywhere, a private address included: it is a failure.
         allow_redirects=False,
+        # The answer's body is not ours to store: at most its first kilobyte is read,
+        # whatever the receiver sends.
+        stream=True,
     )
-    if not 200 <= response.status_code < 300:
-        raise requests.HTTPError(f"{response.status_code}: {response.text[:200]}")
+    with response:
+        if not 200 <= response.status_code < 300:
+            start = response.raw.read(1024, decode_content=True) or b""
+            text = start.decode(response.encoding or "utf-8", errors="replace")
+            raise requests.HTTPError(f"{response.status_code}: {text[:200]}")
 
 
 # --- the outbox subscriber ----------------------------------------------------------------

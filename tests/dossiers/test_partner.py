@@ -200,7 +200,6 @@ def test_signatures():
         )
 
     assert check()
-    assert check(header=f"v1=deadbeef, {header}")  # several while a secret changes
     assert not check(body=body + b" ")
     assert not check(timestamp=str(now + 1))  # the timestamp is signed too
     assert not check(at=now + 301)  # a replay past the window
