@@ -400,7 +400,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Choice sets that share a field name ("status") get names of their own.
-    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "dossiers.constants.DeliveryStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "dossiers.constants.Status",
+        "DeliveryStatusEnum": "dossiers.constants.DeliveryStatus",
+    },
 }
 
 # --- Working-day calendar (procedures.calendar) --------------------------------------
