@@ -140,3 +140,7 @@ class ApiIntakeAdmin(ReadOnlyAdmin):
     list_select_related = ["client", "dossier"]
     search_fields = ["external_id", "dossier__code"]
     raw_id_fields = ["dossier"]
+
+
+# Webhook subscriptions and deliveries: their own module.
+from api import webhook_admin  # noqa: E402,F401

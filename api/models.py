@@ -128,3 +128,16 @@ class ApiIntake(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.external_id}"
+
+
+# Webhooks live in their own module; importing them here registers them with the app.
+from api.webhook_models import WebhookDelivery, WebhookEvent, WebhookSubscription  # noqa: E402
+
+__all__ = [
+    "ApiCall",
+    "ApiClient",
+    "ApiIntake",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import action_views, dossier_views, oauth, views
+from api import action_views, dossier_views, oauth, views, webhook_views
 
 urlpatterns = [
     path("client/", views.ClientView.as_view(), name="client"),
@@ -31,5 +31,16 @@ urlpatterns = [
         "dossiers/<str:code>/actions/<str:action>/",
         action_views.ActionView.as_view(),
         name="dossier-action",
+    ),
+    path("webhooks/", webhook_views.SubscriptionListView.as_view(), name="webhook-list"),
+    path(
+        "webhooks/deliveries/",
+        webhook_views.DeliveryListView.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/<str:ref>/",
+        webhook_views.SubscriptionDetailView.as_view(),
+        name="webhook-detail",
     ),
 ]

@@ -9,10 +9,9 @@ class DossiersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from dossiers import outbox, partner, queues
+        from dossiers import outbox, queues
         from dossiers.models import Dossier
 
         post_save.connect(queues.dossier_saved, sender=Dossier, dispatch_uid="queue-counts")
 
-        outbox.register(partner.PartnerSubscriber())
         outbox.register_configured()

@@ -683,6 +683,9 @@ class OutboxDelivery(FastChoiceLabels, models.Model):
                 name="outbox_failed",
                 condition=Q(status="failed"),
             ),
+            # One recipient's recent deliveries (a webhook subscription's history, the
+            # per-dossier order check of a subscription), newest first.
+            models.Index(fields=["subscriber", "recipient", "-id"], name="outbox_recipient"),
         ]
 
     def __str__(self) -> str:

@@ -372,10 +372,22 @@ QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=60)
 QUEUE_TALLY = env.bool("QUEUE_TALLY", default=True)
 # Extra subscribers (dotted paths of Subscriber classes) registered at start-up.
 OUTBOX_SUBSCRIBERS = env.list("OUTBOX_SUBSCRIBERS", default=[])
-# Status push to the national public-service portal; disabled while the URL is empty.
+# Status push to the national public-service portal: a webhook subscription of the
+# operators, brought in line with these two after every `migrate` (and by
+# `manage.py webhook_national_portal`); nothing is set up while the URL is empty.
 PARTNER_SYNC_URL = env.str("PARTNER_SYNC_URL", default="")
 PARTNER_SYNC_SECRET = env.str("PARTNER_SYNC_SECRET", default="")
-PARTNER_SYNC_TIMEOUT = env.float("PARTNER_SYNC_TIMEOUT", default=10.0)
+# Webhooks (api.webhooks): each call's time limit, the receivers' replay window (what
+# the docs tell them to check; our own `verify` uses it), and whether a subscription
+# may point at a private, loopback or link-local address (off in production: a client
+# must not make the server call inside the city's network).
+WEBHOOK_TIMEOUT = env.float(
+    "WEBHOOK_TIMEOUT", default=env.float("PARTNER_SYNC_TIMEOUT", default=10.0)
+)
+WEBHOOK_REPLAY_WINDOW_SECONDS = env.int("WEBHOOK_REPLAY_WINDOW_SECONDS", default=300)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Subscriptions one client may hold at once.
+WEBHOOK_MAX_PER_CLIENT = env.int("WEBHOOK_MAX_PER_CLIENT", default=10)
 
 # --- Public API (Django REST framework + drf-spectacular) -----------------------------
 REST_FRAMEWORK = {
@@ -417,6 +429,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "documents", "description": "Files of dossiers (API clients)."},
         {"name": "actions", "description": "Back-office actions on dossiers (API clients)."},
     ],
+    # Choice sets that share a field name ("status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "dossiers.constants.Status",
+        "DeliveryStatusEnum": "dossiers.constants.DeliveryStatus",
+    },
 }
 
 # --- Working-day calendar (procedures.calendar) --------------------------------------

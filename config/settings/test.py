@@ -10,6 +10,8 @@ os.environ.setdefault("EMAIL_URL", "memorymail://")
 # A second alias on the same server stands in for the read replica (config.db_router);
 # its TEST MIRROR makes it read the test database instead of creating its own.
 os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
+# Webhook receivers run on this machine (tests: on loopback).
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
 from config.backends import DEVELOPMENT_SIGNING_KEY
 
 os.environ.setdefault("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_SIGNING_KEY)

@@ -1,23 +1,27 @@
-"""A stand-in for the national portal's synchronisation endpoint: an HTTP server on
-loopback in a thread that checks the signature, answers 500 to every `fail_every`-th
-request (before it records anything) and keeps what it accepted. It dedupes by the
-Idempotency-Key header, as a real receiver may, and counts the duplicates it saw."""
+"""A stand-in for a webhook receiver (the national portal's synchronisation endpoint):
+an HTTP server on loopback in a thread that checks the signature and the timestamp as
+the docs tell receivers to, answers 500 to every `fail_every`-th request (before it
+records anything) and keeps what it accepted. It dedupes by the X-MotCua-Event-Id
+header, as a real receiver may, and counts the duplicates it saw."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from dossiers.partner import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
+from api.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
-SECRET = "test-partner-secret"
+SECRET = "test-partner-secret-of-the-portal"
 
 
 class Receiver:
     def __init__(self, *, fail_every: int = 0, secret: str = SECRET):
         self.fail_every = fail_every
+        self.answer = 0  # when set: answer this status to everything, record nothing
+        self.delay = 0.0  # seconds to wait before answering (a slow receiver)
         self.secret = secret
         self.lock = threading.Lock()
         self.requests = 0
@@ -32,13 +36,20 @@ class Receiver:
         with self.lock:
             self.requests += 1
             self.headers.append(dict(headers))
+            if self.answer:
+                return self.answer
             if self.fail_every and self.requests % self.fail_every == 0:
                 self.failed += 1
                 return 500
-            if not verify(body, headers.get(SIGNATURE_HEADER), secret=self.secret):
+            if not verify(
+                body,
+                timestamp=headers.get(TIMESTAMP_HEADER),
+                signature_header=headers.get(SIGNATURE_HEADER),
+                secret=self.secret,
+            ):
                 self.bad_signatures += 1
                 return 401
-            key = headers.get(IDEMPOTENCY_HEADER)
+            key = headers.get(EVENT_ID_HEADER)
             if key in self.keys:
                 self.duplicates += 1
                 return 200
@@ -49,7 +60,7 @@ class Receiver:
     def by_dossier(self) -> dict[str, list[str]]:
         seen: dict[str, list[str]] = {}
         for item in self.accepted:
-            seen.setdefault(item["code"], []).append(item["status"])
+            seen.setdefault(item["data"]["code"], []).append(item["data"]["national_status"])
         return seen
 
 
@@ -60,6 +71,8 @@ def serving(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if receiver.delay:
+                time.sleep(receiver.delay)
             status = receiver.handle(self.headers, body)
             self.send_response(status)
             self.send_header("Content-Length", "0")
