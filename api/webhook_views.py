@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from api import problems, webhooks
 from api.access import ApiView
 from api.constants import Scope
-from api.schema import PROBLEM_422, PROBLEMS_AUTH, problem
+from api.schema import PROBLEM_422, PROBLEM_JSON, PROBLEMS_AUTH, problem
 from api.webhook_models import WebhookEvent, WebhookSubscription
 from common import keyset
 from dossiers.constants import DeliveryStatus
@@ -98,7 +98,7 @@ class DeliveryQuery(serializers.Serializer):
 
 
 SUBSCRIPTION_404 = {
-    404: problem(
+    (404, PROBLEM_JSON): problem(
         problems.NOT_FOUND,
         "No such subscription of this client.",
         "No such resource within this client's agencies.",
