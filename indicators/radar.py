@@ -61,8 +61,11 @@ HEAVY_FACTOR = 1.5
 OFFICIALS_SHOWN = 30
 
 TIME_USED_LABELS = {
+    # xgettext:no-python-format
     "used_lt50": _("Less than 50% of the time used"),
+    # xgettext:no-python-format
     "used_50_80": _("50 to 80% used"),
+    # xgettext:no-python-format
     "used_80_100": _("80 to 100% used"),
     "overdue": _("Overdue"),
     "clock_stopped": _(
