@@ -101,7 +101,10 @@ def api_client_create(
         raise ValidationError({"agencies": _("Choose at least one agency.")})
     scopes = _check_scopes(scopes)
     user = get_user_model()(
-        username=identity_services.new_username("api-"), full_name=name[:200], is_active=True
+        username=identity_services.new_username("api-"),
+        full_name=name[:200],
+        is_active=True,
+        is_service_account=True,
     )
     # A service account never signs in: it acts only through its key.
     user.set_unusable_password()

@@ -70,6 +70,10 @@ class User(AbstractUser):
         editable=False,
         help_text=_("The national identity platform's identifier of this person."),
     )
+    # An API client's account (api.clients): it holds back-office roles so the same
+    # permission checks govern the partner API, but it is nobody to assign a dossier to,
+    # notify or count among an agency's people.
+    is_service_account = models.BooleanField(_("service account"), default=False, editable=False)
     # Bumped by "sign out everywhere": part of the session hash, so every session
     # signed in before the bump stops being valid on its next request.
     session_generation = models.PositiveIntegerField(default=0, editable=False)

@@ -206,7 +206,10 @@ def _officials(base, tree: Tree, ids) -> list[OfficialLine]:
     agencies = {r["competent_agency_id"] for r in shown}
     peers: dict[int, dict[int, list[int]]] = {a: {} for a in agencies}
     for agency_id, user_id in OfficialMembership.objects.filter(
-        agency_id__in=agencies, role=OfficialRole.SPECIALIST, user__is_active=True
+        agency_id__in=agencies,
+        role=OfficialRole.SPECIALIST,
+        user__is_active=True,
+        user__is_service_account=False,
     ).values_list("agency_id", "user_id"):
         peers[agency_id][user_id] = [0, 0]
     for r in rows:
@@ -546,7 +549,10 @@ def specialists_by_agency(agency_ids) -> dict[int, list[tuple[int, str]]]:
         return out
     members = (
         OfficialMembership.objects.filter(
-            agency_id__in=list(agency_ids), role=OfficialRole.SPECIALIST, user__is_active=True
+            agency_id__in=list(agency_ids),
+            role=OfficialRole.SPECIALIST,
+            user__is_active=True,
+            user__is_service_account=False,
         )
         .select_related("user")
         .order_by("user__full_name", "user_id")

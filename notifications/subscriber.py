@@ -47,7 +47,12 @@ def official_ids_at(agency_code: str, role: str) -> list[int]:
     """Active officials holding `role` at the agency (the membership table that
     identity.permissions and dossiers.queues.specialists_of read)."""
     return list(
-        OfficialMembership.objects.filter(agency__code=agency_code, role=role, user__is_active=True)
+        OfficialMembership.objects.filter(
+            agency__code=agency_code,
+            role=role,
+            user__is_active=True,
+            user__is_service_account=False,
+        )
         .order_by("user_id")
         .values_list("user_id", flat=True)
         .distinct()

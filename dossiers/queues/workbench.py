@@ -211,6 +211,7 @@ def specialists_of(agency) -> QuerySet:
             official_memberships__agency=agency,
             official_memberships__role=OfficialRole.SPECIALIST,
             is_active=True,
+            is_service_account=False,
         )
         .distinct()
         .order_by("full_name", "pk")
@@ -263,6 +264,7 @@ def bulk_assignees(scope: OfficialScope) -> QuerySet:
             official_memberships__agency_id__in=scope.ids(*bulk_roles(Action.ASSIGN)),
             official_memberships__role=OfficialRole.SPECIALIST,
             is_active=True,
+            is_service_account=False,
         )
         .distinct()
         .order_by("full_name", "pk")

@@ -161,3 +161,19 @@ def test_an_overdue_dossier_takes_the_apology_first(api, world, actor, fake_pdf)
     )
     assert apology.status_code == 200, apology.content
     assert [d["form"] for d in apology.json()["issued_documents"]] == ["04"]
+
+
+@pytest.mark.django_db
+def test_the_clients_account_is_nobody_to_assign_or_notify(world, actor):
+    from dossiers.queues.workbench import specialists_of
+    from identity.constants import OfficialRole
+    from notifications.subscriber import official_ids_at
+
+    account = actor.client.user
+    assert account.is_service_account
+    assert account.official_memberships.filter(role=OfficialRole.SPECIALIST).exists()
+    assert world.specialist in specialists_of(world.agency)
+    assert account not in specialists_of(world.agency)
+    for role in (OfficialRole.SPECIALIST, OfficialRole.LEADER):
+        ids = official_ids_at(world.agency.code, role)
+        assert ids and account.pk not in ids
