@@ -31,11 +31,11 @@ from tests.dossiers.factories import World
 from tests.identity.factories import make_official
 from tests.procedures.factories import AgencyFactory, ChannelFactory, FeeFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One worker generates the load once for the module (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("generate_load_statistics")]
 
 
-@pytest.fixture
-def city(transactional_db):
+def _city():
     """Two wards that receive the procedure, a fee at the desk as well as online."""
     world = World(fee=30_000)
     desk = ChannelFactory(version=world.version, method=ChannelMethod.DIRECT, processing_time=5)
@@ -56,8 +56,26 @@ def _generate():
     return out.getvalue()
 
 
-def test_every_group_of_figures_has_plausible_counts(city):
-    output = _generate()
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
+    """The city and one small run of the command, generated once for the module's tests,
+    which only read it (each in a transaction rolled back after it). The command commits
+    batch by batch, so the run is committed, and the tables are emptied after the last
+    test, as after a transactional test."""
+    with django_db_blocker.unblock():
+        try:
+            yield _city(), _generate()
+        finally:
+            call_command("flush", verbosity=0, interactive=False)
+
+
+@pytest.fixture
+def city(db, generated):
+    return generated[0]
+
+
+def test_every_group_of_figures_has_plausible_counts(city, generated):
+    output = generated[1]
     assert "summary rows refreshed in" in output  # the refresh is timed and printed
     assert list(verify_chains()) == []
     t = DailyStat.objects.aggregate(**{name: Sum(name) for name in COUNTERS})
@@ -105,7 +123,6 @@ def test_every_group_of_figures_has_plausible_counts(city):
 
 
 def test_json_finished_is_each_agencys_returned_dossiers(city, client):
-    _generate()
     end = timezone.localdate()
     start = end - dt.timedelta(days=120)
     response = client.get(f"/api/v1/statistics/agencies/?from={start}&to={end}")

@@ -1,4 +1,6 @@
-"""`manage.py seed_demo`: accounts, catalogue, dossiers and notifications, again and again.
+"""`manage.py seed_demo`: accounts, catalogue, dossiers, notifications, feedback and the
+statistics, again and again. The tests of the seeded demo share one seeding (a class
+fixture), the slow part.
 
 The catalogue is the demo's part of it (tests.procedures.test_demo.data_dir: the
 national records and the names the demo uses), not the 2,600 names, whose import has
@@ -7,12 +9,17 @@ its own tests (test_import.py, test_search.py); the forms are not laid out as PD
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from dossiers.demo import DEMO_PASSWORD
+from feedback.constants import Status as FeedbackStatus
+from feedback.demo import DEMO_FEEDBACK, seed_feedback
+from feedback.models import Feedback
 from identity.demo import DEMO_ACCOUNTS
+from indicators.models import DailyStat
 from notifications.models import Notification
-from tests.helpers import rolled_back_after
+from tests.helpers import force_login_verified, rolled_back_after
 from tests.procedures.test_demo import data_dir, write_demo_data  # noqa: F401 - fixture
 
 # One worker runs the module, so that the demo is seeded once for TestTheSeededDemo.
@@ -67,6 +74,36 @@ class TestTheSeededDemo:
         count = Notification.objects.count()
         call_command("seed_demo", quiet=True)  # again: nothing more
         assert Notification.objects.count() == count
+
+    def test_seed_demo_adds_feedback_in_every_state_once(self):
+        assert Feedback.objects.count() == len(DEMO_FEEDBACK)
+        assert set(Feedback.objects.values_list("status", flat=True)) == set(FeedbackStatus.values)
+        published = Feedback.objects.get(status=FeedbackStatus.ANSWERED)
+        assert "0912000001" not in published.public_question + published.public_answer
+        assert "Phạm Thu Hà" not in published.public_answer
+        assert seed_feedback() == 0
+
+    def test_the_demo_statistics_render(self):
+        """`seed_demo` refreshes the summary, a demo leader sees the page and its export,
+        and /minh-bach/ shows the demo agencies."""
+        assert DailyStat.objects.exists()
+        leaders = get_user_model().objects.filter(official_memberships__role="leader").distinct()
+        assert leaders
+        for leader in leaders:
+            client = force_login_verified(Client(), leader)
+            for query in ({}, {"ky": "year"}, {"ky": "year", "xuat": "xlsx"}):
+                assert client.get("/mot-cua/thong-ke/", query).status_code == 200
+        today = timezone.localdate()
+        page = Client().get("/minh-bach/", {"ky": "year"})
+        assert page.status_code == 200
+        assert (
+            Client()
+            .get(
+                "/api/v1/statistics/agencies/",
+                {"from": f"{today.year}-01-01", "to": f"{today.year}-12-31"},
+            )
+            .json()["agencies"]
+        )
 
 
 def test_list_accounts_prints_the_password_the_accounts_have():

@@ -95,6 +95,19 @@ class SecondWard:
     dossier_in = World.dossier_in
 
 
+def ensure_shipped_index():
+    """The edition the data migration ships; a transactional test elsewhere (the browser
+    tests) flushes the tables, migration data included, on a reused test database."""
+    import importlib
+
+    from django.apps import apps
+
+    from indicators.models import IndexVersion
+
+    if not IndexVersion.objects.exists():
+        importlib.import_module("indicators.migrations.0002_index_766_defaults").create(apps, None)
+
+
 def build():
     """The data set, refreshed into the summary (the caller provides the database and
     the `fake_pdf` fixture)."""

@@ -8,7 +8,8 @@ import pytest
 from indicators import periods, selectors
 from indicators.figures import Figures
 
-pytestmark = pytest.mark.django_db
+# One worker builds the data set (conftest.py) once for the module (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("indicators_figures")]
 
 MARCH = periods.period_of("month", dt.date(2026, 3, 15))
 FEBRUARY = periods.period_of("month", dt.date(2026, 2, 1))

@@ -9,7 +9,8 @@ from dossiers.models import Dossier, DossierLog
 from indicators.periods import parse_date
 from indicators.refresh import day_bounds
 
-pytestmark = pytest.mark.django_db
+# One worker builds the data set (conftest.py) once for the module (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("indicators_public")]
 
 API = "/api/v1/statistics/agencies/"
 

@@ -2,6 +2,7 @@
 by hand: counts, waits and time used per state, agency and official; the longest
 waiting in order with why; structural bottlenecks; scope; the leader's actions."""
 
+import copy
 import datetime as dt
 
 import pytest
@@ -13,18 +14,28 @@ from dossiers.models import DossierLog
 from identity.constants import OfficialRole
 from indicators import radar, radar_refresh, selectors
 from procedures.calendar import WorkingCalendar
-from tests.helpers import force_login_verified
+from tests.helpers import force_login_verified, rolled_back_after
 from tests.identity.factories import make_official
-from tests.indicators.dataset import at
+from tests.indicators.dataset import at, ensure_shipped_index
 from tests.indicators.radar_data import NOW, assigned_dossier, build
 
-pytestmark = pytest.mark.django_db
+# One worker builds the module's data set once (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("indicators_radar")]
 URL = "/mot-cua/diem-nghen/"
 
 
+@pytest.fixture(scope="module")
+def dataset(django_db_setup, django_db_blocker, fake_pdf_for_module):
+    """radar_data.py's data set, built once for the module and rolled back after it."""
+    with rolled_back_after(django_db_blocker):
+        ensure_shipped_index()
+        yield build()
+
+
 @pytest.fixture
-def data(db, fake_pdf):
-    return build()
+def data(db, dataset, fake_pdf):
+    """Copies of the data set's objects for one test, whose writes its savepoint undoes."""
+    return copy.deepcopy(dataset)
 
 
 def client_for(user):

@@ -11,18 +11,11 @@ from django.core.management import CommandError, call_command
 from indicators import index, refresh, tasks
 from indicators.figures import Figures
 from indicators.models import DailyStat, IndexComponent, IndexVersion, RefreshedDay
+from tests.helpers import rolled_back_after
+from tests.indicators.dataset import build, ensure_shipped_index
 
-pytestmark = pytest.mark.django_db
-
-
-def test_the_command_refreshes_a_range_and_again_to_the_same(data):
-    out = StringIO()
-    call_command("refresh_statistics", "--from", "2026-03-01", "--to", "2026-03-31", stdout=out)
-    assert "2026-03-01" in out.getvalue()
-    first = sorted(DailyStat.objects.values_list("day", "received", "finished_early"))
-    call_command("refresh_statistics", "--from", "2026-03-01", "--to", "2026-03-31", stdout=out)
-    assert sorted(DailyStat.objects.values_list("day", "received", "finished_early")) == first
-    assert RefreshedDay.objects.filter(day=dt.date(2026, 3, 31)).exists()
+# One worker builds the data set once (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("indicators_refresh_jobs")]
 
 
 @pytest.mark.parametrize(
@@ -40,32 +33,12 @@ def test_the_command_without_dossiers_says_so(db):
     assert "nothing to count" in out.getvalue()
 
 
-def test_the_beat_task_refreshes_today_and_keeps_yesterdays_stock(data, monkeypatch):
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 12))
-    before = DailyStat.objects.filter(day=dt.date(2026, 3, 11)).values_list(
-        "open_on_time", "open_overdue"
-    )
-    stock = sorted(before)
-    tasks.refresh_recent()
-    assert sorted(before) == stock
-    assert RefreshedDay.objects.filter(day=dt.date(2026, 3, 12)).exists()
-
-
 def test_the_refresh_is_on_the_beat_schedule():
     from config.celery import app
 
     entry = app.conf.beat_schedule["statistics-refresh"]
     assert entry["task"] == "indicators.refresh_recent"
     assert entry["schedule"] <= 3600
-
-
-def test_a_refresh_of_a_day_replaces_it_whole(data):
-    day = dt.date(2026, 3, 2)
-    n = DailyStat.objects.filter(day=day).count()
-    assert n and refresh.refresh_day(day) == n
-    assert DailyStat.objects.filter(day=day).count() == n
 
 
 def _figures(**counts):
@@ -138,15 +111,54 @@ def test_the_index_is_editable_in_admin(admin_client):
     assert admin_client.get(f"/admin/indicators/indexgroup/{group.pk}/change/").status_code == 200
 
 
-def test_the_stock_of_a_range_equals_the_stock_of_each_day(data):
-    now = dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC)
-    ranged = refresh.past_stock(dt.date(2026, 2, 10), dt.date(2026, 3, 31))
-    for day in (
-        dt.date(2026, 2, 13),
-        dt.date(2026, 2, 24),
-        dt.date(2026, 3, 5),
-        dt.date(2026, 3, 31),
-    ):
-        one = {k: v for k, v in refresh.snapshot(day, now=now).items() if any(v.values())}
-        assert ranged.get(day, {}) == one, day
-    assert sum(v["open_overdue"] for v in ranged[dt.date(2026, 3, 31)].values()) == 2
+@pytest.fixture(scope="class")
+def dataset(django_db_setup, django_db_blocker, fake_pdf_for_module):
+    """The data set for the class below only: the other tests of this module, before and
+    after it, see an empty database (one counts no dossiers)."""
+    with rolled_back_after(django_db_blocker):
+        ensure_shipped_index()
+        yield build()
+
+
+class TestOnTheDataSet:
+    """The tests on the data set of dataset.py, built once for them."""
+
+    def test_the_command_refreshes_a_range_and_again_to_the_same(self, data):
+        out = StringIO()
+        call_command("refresh_statistics", "--from", "2026-03-01", "--to", "2026-03-31", stdout=out)
+        assert "2026-03-01" in out.getvalue()
+        first = sorted(DailyStat.objects.values_list("day", "received", "finished_early"))
+        call_command("refresh_statistics", "--from", "2026-03-01", "--to", "2026-03-31", stdout=out)
+        assert sorted(DailyStat.objects.values_list("day", "received", "finished_early")) == first
+        assert RefreshedDay.objects.filter(day=dt.date(2026, 3, 31)).exists()
+
+    def test_the_beat_task_refreshes_today_and_keeps_yesterdays_stock(self, data, monkeypatch):
+        from django.utils import timezone
+
+        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 12))
+        before = DailyStat.objects.filter(day=dt.date(2026, 3, 11)).values_list(
+            "open_on_time", "open_overdue"
+        )
+        stock = sorted(before)
+        tasks.refresh_recent()
+        assert sorted(before) == stock
+        assert RefreshedDay.objects.filter(day=dt.date(2026, 3, 12)).exists()
+
+    def test_a_refresh_of_a_day_replaces_it_whole(self, data):
+        day = dt.date(2026, 3, 2)
+        n = DailyStat.objects.filter(day=day).count()
+        assert n and refresh.refresh_day(day) == n
+        assert DailyStat.objects.filter(day=day).count() == n
+
+    def test_the_stock_of_a_range_equals_the_stock_of_each_day(self, data):
+        now = dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC)
+        ranged = refresh.past_stock(dt.date(2026, 2, 10), dt.date(2026, 3, 31))
+        for day in (
+            dt.date(2026, 2, 13),
+            dt.date(2026, 2, 24),
+            dt.date(2026, 3, 5),
+            dt.date(2026, 3, 31),
+        ):
+            one = {k: v for k, v in refresh.snapshot(day, now=now).items() if any(v.values())}
+            assert ranged.get(day, {}) == one, day
+        assert sum(v["open_overdue"] for v in ranged[dt.date(2026, 3, 31)].values()) == 2

@@ -11,7 +11,8 @@ from identity.constants import OfficialRole
 from tests.helpers import force_login_verified
 from tests.identity.factories import make_official
 
-pytestmark = pytest.mark.django_db
+# One worker builds the data set (conftest.py) once for the module (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("indicators_statistics_pages")]
 
 URL = "/mot-cua/thong-ke/"
 DRILL = "/mot-cua/thong-ke/ho-so/"
