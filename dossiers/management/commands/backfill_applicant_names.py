@@ -1,6 +1,6 @@
 """Fill the dossiers' normalised applicant names left empty (dossiers.applicant_names)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dossiers import applicant_names
 
@@ -16,7 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch, **options):
         if batch < 1:
-            self.stderr.write("--batch must be at least 1")
-            return
+            raise CommandError("--batch must be at least 1")
         filled = applicant_names.backfill(batch=batch)
         self.stdout.write(f"applicant names filled: {filled}")
