@@ -56,3 +56,30 @@ def test_the_backfill_fills_only_the_empty_rows_in_batches():
 def test_the_backfill_refuses_an_empty_batch():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("backfill_applicant_names", "--batch", "0")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Đặng Thị Ánh Nguyệt",
+        "  NGUYỄN\tVĂN   ĐỨC ",
+        "Phạm Thu Hà",  # decomposed accents (NFD), as some keyboards type them
+        "Lê Quý Đôn",
+        "Hồ Ngọc Hà",
+    ],
+)
+def test_the_python_and_sql_normalisations_agree(name):
+    """A new dossier's name comes from queues.name_key, a renamed one's from the SQL
+    trigger: the search must find both the same way."""
+    import unicodedata
+
+    from django.db import connection
+
+    from dossiers.applicant_names import NAME_SQL
+    from dossiers.queues import name_key
+
+    if "Thu" in name:
+        name = unicodedata.normalize("NFD", name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {NAME_SQL.format('%s')}", [name])
+        assert cursor.fetchone()[0] == name_key(name)
