@@ -231,6 +231,8 @@ def test_bad_filter_input_is_explained_and_ignored(client, world):
         "hang-doi=all",
         "hang-doi=all&sort=received&status=received",
         "hang-doi=all&sort=code&q=000.00",
+        "hang-doi=all&q=Ph%E1%BA%A1m+Thu+H%C3%A0",
+        "hang-doi=mine&q=pham+thu",
         "hang-doi=all&due=on_track&channel=online",
     ],
 )
