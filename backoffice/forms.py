@@ -98,8 +98,8 @@ class QueueFilterForm(forms.Form):
 
     def clean_q(self):
         term = self.cleaned_data.get("q", "").strip()
-        # A name is searched by its trigrams (dossiers.queues.search_q): fewer than
-        # three letters would match nothing useful, and no index could serve them.
+        # A name is searched by its beginning (dossiers.queues.search_q): fewer than
+        # three letters begin too many names to narrow the queue usefully.
         if term and not any(ch.isdigit() for ch in term) and len("".join(term.split())) < 3:
             raise forms.ValidationError(_("Type at least three letters of the name."))
         return term

@@ -60,7 +60,11 @@ from dossiers.queues.scope import (
     queues_for,
     scope_q,
 )
-from dossiers.queues.search import NAME_COST_RATIO, NAME_IDS_MIN, name_ids_max, name_q, search_q
+from dossiers.queues.search import (
+    name_key,
+    name_q,
+    search_q,
+)
 from dossiers.queues.workbench import (
     BULK_ACTIONS,
     EVENT_ACTIONS,
@@ -91,8 +95,6 @@ __all__ = [
     "EVENT_ACTIONS",
     "FILED",
     "MERGE_MAX_AGENCIES",
-    "NAME_COST_RATIO",
-    "NAME_IDS_MIN",
     "PAGE_SIZE",
     "PARTNER_PAGE_MAX",
     "QUEUES",
@@ -130,7 +132,7 @@ __all__ = [
     "filtered_queryset",
     "keyset_after",
     "log_visible_to",
-    "name_ids_max",
+    "name_key",
     "name_q",
     "official_action_check",
     "official_actions",

@@ -19,6 +19,7 @@ from dossiers.declaration import declaration_errors, prefilled, registry_mismatc
 from dossiers.errors import DossierError, DossierIncomplete
 from dossiers.models import Dossier, DossierDocument, DossierMessage, StoredFile
 from dossiers.outbox import emit
+from dossiers.queues.search import name_key
 from dossiers.services.actors import OFFICIAL_ROLES, acting_role
 from dossiers.services.clock import DESK, PROCESSING, clock_after_supplement
 from dossiers.services.log import dossier_log_record
@@ -100,6 +101,7 @@ def dossier_create_draft(
         case=case,
         channel=channel,
         applicant=applicant,
+        applicant_name=name_key(applicant.full_name),
         business=business,
         receiving_agency=receiving_agency,
         competent_agency=competent_agency_for(procedure, receiving_agency),

@@ -30,6 +30,7 @@ def clone_many(template: Dossier, n: int, *, agency=None, start: int = 0, **fiel
                 case_id=template.case_id,
                 channel=template.channel,
                 applicant_id=template.applicant_id,
+                applicant_name=template.applicant_name,
                 receiving_agency=agency,
                 competent_agency=agency,
                 status=status,

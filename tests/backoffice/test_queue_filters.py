@@ -12,7 +12,6 @@ from django.utils import timezone
 from dossiers import queues
 from dossiers.constants import RUNNING, Status
 from dossiers.models import Dossier
-from dossiers.queues import search as queue_search
 from identity.models import User
 from procedures.constants import ChannelMethod
 from tests.backoffice.queue_data import clone_many
@@ -232,6 +231,8 @@ def test_bad_filter_input_is_explained_and_ignored(client, world):
         "hang-doi=all",
         "hang-doi=all&sort=received&status=received",
         "hang-doi=all&sort=code&q=000.00",
+        "hang-doi=all&q=Ph%E1%BA%A1m+Thu+H%C3%A0",
+        "hang-doi=mine&q=pham+thu",
         "hang-doi=all&due=on_track&channel=online",
     ],
 )
@@ -261,13 +262,49 @@ def test_a_page_costs_the_same_number_of_queries_at_two_sizes(
         assert client.get(url, headers=htmx).status_code == 200
 
 
-def test_search_by_any_part_of_the_name_without_accents(world):
+def test_search_by_the_name_or_its_beginning_without_accents(world):
     everyone = _pks(world.leader)  # all filed by Phạm Thu Hà
     assert everyone
-    for term in ("Phạm Thu Hà", "pham thu ha", "THU HA", "hà", "Thu"):
-        expected = everyone if term != "hà" else set()  # two letters: refused
-        assert _pks(world.leader, q=term) == expected, term
-    assert _pks(world.leader, q="Ngô Văn") == set()
+    for term in ("Phạm Thu Hà", "pham thu ha", "  PHAM   thu  HA ", "Phạm Thu", "pham", "Phạ"):
+        assert _pks(world.leader, q=term) == everyone, term
+    # Not the beginning of the name, longer than it, or two letters (refused).
+    for term in ("thu ha", "Phạm Thu Hà Anh", "Ngô Văn", "ph"):
+        assert _pks(world.leader, q=term) == set(), term
+    assert _pks(world.leader, q="pham thu ha", status=Status.PROCESSING) == {
+        pk for pk in everyone if Dossier.objects.get(pk=pk).status == Status.PROCESSING
+    }
+
+
+def test_a_name_with_its_own_dossiers_is_told_apart(world):
+    other = User.objects.create(username="tam", full_name="Ngô  Văn Tám")
+    mine = world.dossier_built(Status.PROCESSING, applicant=other)
+    assert mine.applicant_name == "ngo van tam"
+    assert _pks(world.leader, q="ngô văn tám") == {mine.pk}
+    assert _pks(world.leader, q="Ngô Văn") == {mine.pk}
+    assert mine.pk not in _pks(world.leader, q="Phạm Thu Hà")
+
+
+def test_a_renamed_account_is_found_by_its_new_name_only(world):
+    everyone = _pks(world.leader)
+    applicant = world.applicant
+    applicant.full_name = "Đặng  Thị Thu Hà"
+    applicant.save(update_fields=["full_name"])
+    assert _pks(world.leader, q="dang thi thu ha") == everyone
+    assert _pks(world.leader, q="Phạm Thu Hà") == set()
+    # A change that leaves the name alone rewrites nothing.
+    User.objects.filter(pk=applicant.pk).update(phone="0912345678")
+    assert set(Dossier.objects.values_list("applicant_name", flat=True)) == {"dang thi thu ha"}
+
+
+def test_another_agencys_dossiers_never_match_the_name():
+    a, b = two_wards()
+    theirs = clone_many(b.dossier_built(Status.RECEIVED), 5)
+    ours = a.dossier_built(Status.RECEIVED)
+    assert {d.applicant_name for d in theirs} == {ours.applicant_name} == {"pham thu ha"}
+    assert _pks(a.leader, q="Phạm Thu Hà") == {ours.pk}
+    assert _pks(b.leader, q="Phạm Thu Hà") == {d.pk for d in theirs} | {
+        d.pk for d in Dossier.objects.filter(receiving_agency=b.agency)
+    }
 
 
 def test_a_name_fragment_under_three_letters_is_explained(client, world):
@@ -277,27 +314,3 @@ def test_a_name_fragment_under_three_letters_is_explained(client, world):
     # The search was dropped, not applied: the queue lists its dossiers.
     assert "Không có hồ sơ nào" not in body
     assert body.count("000.00.31.H29-") >= 25
-
-
-@pytest.mark.parametrize("ids_max", [0, 1, 10_000])
-def test_a_common_name_is_checked_row_by_row_with_the_same_result(world, monkeypatch, ids_max):
-    """Past name_ids_max() matching accounts (estimated or found) the name is checked
-    per row instead of through a list of accounts: same dossiers either way, other
-    agencies' never."""
-    everyone = _pks(world.leader)
-    monkeypatch.setattr(queue_search, "name_ids_max", lambda: ids_max)
-    assert _pks(world.leader, q="thu ha") == everyone
-    assert _pks(world.leader, q="Phạm") == everyone
-    assert _pks(world.leader, q="Ngô Văn Tám") == set()
-    assert _pks(world.leader, q="thu ha", status=Status.PROCESSING) == {
-        pk for pk in everyone if Dossier.objects.get(pk=pk).status == Status.PROCESSING
-    }
-
-
-def test_the_account_list_limit_grows_with_the_square_root_of_the_accounts(world):
-    limit = queues.name_ids_max
-    assert limit(-1) == queues.NAME_IDS_MIN  # a table never analysed
-    assert limit(1_000) == queues.NAME_IDS_MIN
-    assert 4_900 < limit(333_000) < 5_100
-    assert 31_000 < limit(13_000_000) < 33_000
-    assert limit() >= queues.NAME_IDS_MIN  # from the table's statistics

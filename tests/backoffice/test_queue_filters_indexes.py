@@ -58,18 +58,22 @@ def test_received_range_uses_the_received_indexes(big):
     assert "dossier_recv_received" in plan, plan
 
 
-def test_name_search_uses_the_trigram_index(big):
-    """The accounts whose name holds the fragment (dossiers.queues.name_q) are read
-    from the trigram index; a handful of test accounts would otherwise be scanned."""
-    from django.contrib.auth import get_user_model
+def test_name_search_uses_the_agency_name_indexes(big):
+    """A person's name within the official's agencies is read from the (agency, name)
+    indexes, one range per side of the scope, at any table size."""
+    from identity.models import User
 
-    from identity.models import normalized_name
-
-    matching = (
-        get_user_model().objects.alias(name=normalized_name()).filter(name__contains="thu ha")
-    )
+    rare = User.objects.create(username="tam", full_name="Ngô Văn Tám")
+    clone_many(big.dossier_built(Status.RECEIVED, applicant=rare), 20, start=50000)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-    assert "identity_user_name_trgm" in matching.values("pk").explain()
-    assert matching.filter(full_name="Phạm Thu Hà").exists()
+        cursor.execute("ANALYZE dossiers_dossier")
+    for term in ("Ngô Văn Tám", "ngo van"):
+        plan = _plan(big.leader, queue="all", q=term)
+        assert "dossier_recv_name" in plan, plan
+        assert "dossier_comp_name" in plan, plan
+    scope = queues.official_scope(big.leader)
+    page = queues.dossier_list_for_queue(
+        scope=scope, filters=queues.Filters(queue="all", q="Ngô Văn Tám"), size=50
+    )
+    assert len(page.rows) == 21
+    assert {d.applicant_id for d in page.rows} == {rare.pk}

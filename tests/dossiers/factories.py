@@ -36,6 +36,7 @@ from dossiers.models import (
     IssuedDocument,
     StoredFile,
 )
+from dossiers.queues import name_key
 from identity.constants import OfficialRole
 from identity.models import OfficialMembership
 from procedures.calendar import WorkingCalendar
@@ -202,6 +203,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
     version = factory.SubFactory(VersionFactory, published=True)
     case = factory.SubFactory(CaseFactory, version=factory.SelfAttribute("..version"))
     applicant = factory.SubFactory(UserFactory)
+    applicant_name = factory.LazyAttribute(lambda o: name_key(o.applicant.full_name))
     receiving_agency = factory.SubFactory(AgencyFactory)
     competent_agency = factory.SelfAttribute("receiving_agency")
     channel = ChannelMethod.ONLINE
