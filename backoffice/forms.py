@@ -60,10 +60,12 @@ class QueueFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Code, applicant name or ID number"),
+        # A name matches from its beginning (the index that keeps the search fast).
+        help_text=_("A name from the family name, as on the ID card: Phạm Thu Hà, or Phạm Thu"),
         required=False,
         max_length=100,
         # Announced by screen readers; the handler is static/js/queue-keys.js.
-        widget=forms.TextInput(attrs={"aria-keyshortcuts": "/"}),
+        widget=forms.TextInput(attrs={"aria-keyshortcuts": "/", "aria-describedby": "id_q-hint"}),
     )
     # FastSelect: an agency's procedures make a long list (config/html.py).
     procedure = forms.TypedChoiceField(
