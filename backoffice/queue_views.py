@@ -149,27 +149,41 @@ def _hint(dossier, action, form) -> str:
     return ""
 
 
+def _panel(dossier, action, form) -> dict:
+    """What an open action panel shows: its form, legal basis and hint."""
+    return {
+        "action": action,
+        "label": action_verb(action),
+        "form": form,
+        "basis": queues.action_basis(dossier, action),
+        "hint": _hint(dossier, action, form),
+    }
+
+
+def _action_form(dossier, action):
+    return ACTIONS[action][0](dossier, auto_id=f"id_{action}_%s")
+
+
 def _workbench(request, dossier, scope, bound=None, status=200):
-    """Render the workbench; `bound` = (action, form) re-shown with its errors."""
+    """Render the workbench; `bound` = (action, form) re-shown with its errors.
+
+    Only the panel being acted on carries its form (the one re-shown with errors, or
+    the one asked for by `?hanh-dong=`, the panels' link without script): rendering
+    every form through its widget templates on each view was most of the page's
+    cost, and the other panels fetch theirs when opened (`dossier_action_form`)."""
     now = timezone.now()
     late = queues.apology_due(dossier, now=now)
+    opened = bound[0] if bound else request.GET.get("hanh-dong")
     panels = []
     for action, _role in queues.official_actions(dossier, scope, now=now, late=late):
         if action not in ACTIONS:
             continue  # an action of the table with no page here (none today)
         if bound and bound[0] == action:
-            form = bound[1]
+            panels.append(_panel(dossier, action, bound[1]))
+        elif action == opened:
+            panels.append(_panel(dossier, action, _action_form(dossier, action)))
         else:
-            form = ACTIONS[action][0](dossier, auto_id=f"id_{action}_%s")
-        panels.append(
-            (
-                action,
-                action_verb(action),
-                form,
-                queues.action_basis(dossier, action),
-                _hint(dossier, action, form),
-            )
-        )
+            panels.append({"action": action, "label": action_verb(action), "form": None})
     calendar = WorkingCalendar.load()
     time_left = queues.time_left(
         dossier,
@@ -217,6 +231,25 @@ def dossier_detail(request, ref):
     scope = queues.official_scope(request.user)
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
     return _workbench(request, dossier, scope)
+
+
+@require_GET
+@official_required
+def dossier_action_form(request, ref, action):
+    """One action panel's form, fetched when the official opens the panel; refused
+    like the POST it leads to (404 outside the official's dossiers or when the
+    dossier's state no longer offers it, 403 when none of their roles may)."""
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    if action not in ACTIONS:
+        raise Http404
+    check = queues.official_action_check(dossier, scope, action)
+    if check.refusal == queues.REFUSED_ROLE:
+        raise RoleRequired(action_verb(action))
+    if not check.allowed:
+        raise Http404
+    context = {"dossier": dossier, **_panel(dossier, action, _action_form(dossier, action))}
+    return render(request, "backoffice/_action_form.html", context)
 
 
 @require_POST

@@ -24,6 +24,11 @@ urlpatterns = [
     path("so-theo-doi/", export_views.register, name="register"),
     path("ho-so/<uuid:ref>/", queue_views.dossier_detail, name="dossier"),
     path("ho-so/<uuid:ref>/thao-tac/<slug:action>/", queue_views.dossier_act, name="dossier-act"),
+    path(
+        "ho-so/<uuid:ref>/thao-tac/<slug:action>/mau/",
+        queue_views.dossier_action_form,
+        name="dossier-act-form",
+    ),
     path("ho-so/<uuid:ref>/tep/<int:pk>/", queue_views.dossier_file, name="dossier-file"),
     path("ho-so/<uuid:ref>/mau/<int:pk>.pdf", queue_views.issued_document, name="issued-document"),
     path("ho-so/<uuid:ref>/mau-06.pdf", queue_views.control_sheet, name="control-sheet"),

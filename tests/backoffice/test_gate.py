@@ -36,6 +36,7 @@ DESK_ONLY = {"backoffice:counter"}
 DOSSIER_PAGES = {
     "backoffice:dossier",
     "backoffice:dossier-file",
+    "backoffice:dossier-act-form",
     "backoffice:counter-done",
     "backoffice:counter-receipt",
     "backoffice:consult-file",
@@ -70,6 +71,10 @@ URL_KWARGS = {
     "backoffice:issued-document": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
     "backoffice:control-sheet": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
+    "backoffice:dossier-act-form": {
+        "ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa",
+        "action": "receive",
+    },
     "backoffice:counter-done": {"ref": _REF},
     "backoffice:counter-receipt": {"ref": _REF},
     "backoffice:consult-file": {"ref": _REF, "pk": 1},

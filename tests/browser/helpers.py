@@ -52,6 +52,8 @@ def act(page, action):
     """Open an action panel of the workbench; returns it for filling and submitting."""
     panel = page.locator(f"#action-{action}")
     panel.locator("summary").click()
+    # A closed panel fetches its form when opened.
+    panel.locator("form").wait_for()
     return panel
 
 

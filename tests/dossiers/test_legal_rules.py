@@ -364,7 +364,10 @@ def test_the_workbench_asks_a_leader_for_the_confirmation_of_a_second_request(cl
 
     dossier = _second_request_ready(world)
     force_login_verified(client, world.leader)
-    page = client.get(f"/mot-cua/ho-so/{dossier.ref}/").content.decode()
+    # The panel's form, fetched when the leader opens it.
+    page = client.get(
+        f"/mot-cua/ho-so/{dossier.ref}/thao-tac/request_supplement/mau/"
+    ).content.decode()
     assert "id_request_supplement_confirmation" in page
     assert "Yêu cầu lần hai phải có xác nhận bằng văn bản của lãnh đạo" in page
     client.post(
