@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from api import clients
 from api.constants import Scope
 from api.models import ApiCall, ApiClient, ApiIntake
+from common.admin import ReadOnlyAdmin
 
 
 class ApiClientForm(forms.ModelForm):
@@ -111,17 +112,6 @@ class ApiClientAdmin(admin.ModelAdmin):
         for client in queryset:
             clients.api_client_revoke(client=client, actor=request.user)
         messages.success(request, _("Revoked."))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiCall)

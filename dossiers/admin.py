@@ -4,6 +4,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
 from dossiers import outbox
 from dossiers.constants import DeliveryStatus
 from dossiers.models import (
@@ -16,17 +17,6 @@ from dossiers.models import (
     Payment,
     Rating,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DossierLog)

@@ -4,18 +4,8 @@ refuses UPDATE and DELETE anyway."""
 
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from feedback.models import Feedback, FeedbackAttachment, FeedbackLog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LogInline(admin.TabularInline):

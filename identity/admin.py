@@ -13,6 +13,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ReadOnlyAdmin
 from identity import permissions, services
 from identity.constants import OfficialRole
 from identity.models import (
@@ -377,7 +378,7 @@ class BusinessAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is append-only (the database refuses edits too)."""
 
     list_display = ("created_at", "kind", "user", "actor_display", "ip_address")
@@ -386,15 +387,6 @@ class AccountEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     readonly_fields = [f.name for f in AccountEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RegistryResident)
