@@ -134,28 +134,19 @@ def _file(*, client: ApiClient, data: dict, registry) -> Dossier:
     applicant, business = _applicant(client, data["applicant"], registry)
     via = {"via": "api", "api_client": str(client.client_id), "external_id": data["external_id"]}
     try:
-        if channel == ChannelMethod.ONLINE:
-            dossier = services.dossier_create_draft(
-                applicant=applicant,
-                business=business,
-                version=version,
-                case=case,
-                receiving_agency=agency,
-                form_data=declaration,
-                data=via,
-            )
-        else:
-            dossier = services.dossier_create_draft(
-                applicant=applicant,
-                business=business,
-                version=version,
-                case=case,
-                receiving_agency=agency,
-                actor=client.user,
-                channel=channel,
-                form_data=declaration,
-                data={**via, "on_behalf_of": applicant.pk, "channel": channel},
-            )
+        # Online, the applicant files their own draft; on paper the client is the desk.
+        online = channel == ChannelMethod.ONLINE
+        dossier = services.dossier_create_draft(
+            applicant=applicant,
+            business=business,
+            version=version,
+            case=case,
+            receiving_agency=agency,
+            actor=None if online else client.user,
+            channel=channel,
+            form_data=declaration,
+            data=via if online else {**via, "on_behalf_of": applicant.pk, "channel": channel},
+        )
         if data.get("submit", True):
             services.dossier_submit(
                 dossier_id=dossier.pk, actor=filing_actor(client, dossier), data=via
