@@ -236,3 +236,83 @@ class StatisticsPublic(StatisticsReader):
     @task
     def floor(self):
         _get(self.client, f"/bench/floor/?id={random.choice(FIXTURES['floor_ids'])}", "floor")
+
+
+# `--mix api-intake --rate R` and `--mix api-reads` (bench/run.py): the partner API of
+# a national portal or an agency's system, with the bench's API client's key.
+_API = FIXTURES.get("api") or {}
+_intake_seq = iter(range(10**9))
+
+
+class ApiClient(HttpUser):
+    abstract = True
+
+    def on_start(self):
+        self.client.headers.update(
+            {"Authorization": f"Bearer {_API['key']}", "Accept": "application/json"}
+        )
+
+
+def _api_get(client, url, name):
+    with client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
+        if response.status_code == 200:
+            response.success()
+            return response.json()
+        response.failure(f"HTTP {response.status_code}")
+        return None
+
+
+class ApiIntake(ApiClient):
+    """Dossiers filed by a partner at a fixed total rate, each under a new external id,
+    all to one agency (its day's code counter is the one shared row)."""
+
+    wait_time = constant_throughput(float(os.environ.get("BENCH_USER_RATE", "1")))
+
+    @task
+    def intake(self):
+        n = next(_intake_seq)
+        person = _API["applicants"][n % len(_API["applicants"])]
+        body = {
+            "external_id": f"{_API['run']}-{n}",
+            "procedure": _API["procedure"],
+            "case": _API["case"],
+            "channel": "online",
+            "receiving_agency": _API["agency"],
+            "applicant": person,
+            "declaration": {k: v.format(**person) for k, v in _API["declaration"].items()},
+        }
+        with self.client.post(
+            "/api/v1/dossiers/", json=body, name="api: intake", catch_response=True
+        ) as response:
+            if response.status_code == 201 and response.json().get("code"):
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+
+
+class ApiReader(ApiClient):
+    """A partner catching up on changes: the list from a point in time (a page at any
+    depth, keyset), the next page through its cursor, one dossier's detail."""
+
+    wait_time = WAIT
+
+    @task(3)
+    def list_since(self):
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=random.uniform(0, 4 * 365))
+        page = _api_get(
+            self.client,
+            f"/api/v1/dossiers/?agency={_API['agency']}&updated_since={since:%Y-%m-%dT%H:%M:%SZ}",
+            "api: list, since a date",
+        )
+        if page and page.get("next"):
+            _api_get(self.client, page["next"], "api: list, next page")
+
+    @task(2)
+    def detail(self):
+        _api_get(
+            self.client, f"/api/v1/dossiers/{random.choice(FIXTURES['codes'])}/", "api: dossier"
+        )
+
+    @task(2)
+    def floor(self):
+        _get(self.client, f"/bench/floor/?id={random.choice(FIXTURES['floor_ids'])}", "floor")

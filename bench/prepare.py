@@ -89,6 +89,75 @@ def city_overseer():
     return user
 
 
+def api_fixtures(agency, *, applicants: int = 500) -> dict:
+    """A partner API client of the officials' agency (a new key each run) and what
+    `--mix api-intake` files: a procedure the agency receives online whose case asks
+    for no document (documents are separate calls), and existing citizens as applicants."""
+    from api.clients import api_client_create
+    from api.constants import Scope
+    from procedures.selectors import published_versions
+
+    issued = api_client_create(
+        name=f"Bench {secrets.token_hex(3)}",
+        agencies=[agency],
+        scopes=[Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.CATALOGUE_READ],
+        rate="100000000/minute",
+    )
+    chosen = None
+    for version in published_versions().select_related("procedure").order_by("procedure__code"):
+        if not version.channels.filter(method="online").exists():
+            continue
+        if not receiving_agencies_for(version.procedure).filter(pk=agency.pk).exists():
+            continue
+        case = next(
+            (c for c in version.cases.all() if not c.documents.filter(is_required=True).exists()),
+            None,
+        )
+        if case is not None:
+            chosen = (version, case)
+            break
+    if chosen is None:
+        raise SystemExit(f"no procedure received online by {agency.code} asks for no document")
+    version, case = chosen
+    people = [
+        {
+            "id_number": u.id_number,
+            "full_name": u.full_name,
+            "birth_date": u.birth_date.isoformat(),
+            "phone": "0987000111",
+        }
+        for u in User.objects.exclude(id_number=None)
+        .exclude(id_number="")
+        .exclude(birth_date=None)
+        .filter(is_service_account=False, official_memberships=None)
+        .order_by("pk")[:applicants]
+    ]
+    # Placeholders in braces are the applicant's own facts (the locust file fills them).
+    declaration = {}
+    for field in version.form_fields.all():
+        if field.prefill in ("full_name", "id_number", "birth_date"):
+            declaration[field.key] = "{" + field.prefill + "}"
+            continue
+        declaration[field.key] = {
+            "personal_id": "{id_number}",
+            "date": "{birth_date}",
+            "phone": "0987000111",
+            "email": "",
+            "number": "1",
+            "address": "12 Lê Lợi, phường Bến Nghé",
+            "choice": (field.choices or [""])[0],
+        }.get(field.type, "Hồ sơ đo tải")
+    return {
+        "key": issued.key,
+        "run": secrets.token_hex(4),
+        "agency": agency.code,
+        "procedure": version.procedure.code,
+        "case": case.code or case.name,
+        "declaration": declaration,
+        "applicants": people,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "bench" / ".run" / "fixtures.json"))
@@ -103,6 +172,7 @@ def main():
         "(1: all to the officials' agency, whose one code counter row every submission "
         "of the day takes in turn).",
     )
+    parser.add_argument("--api", action="store_true", help="An API client and intake data.")
     args = parser.parse_args()
     began = time.monotonic()
     agency = Agency.objects.get(code=args.agency)
@@ -194,6 +264,8 @@ def main():
     fixtures["floor_ids"] = list(
         Procedure.objects.order_by("pk").values_list("pk", flat=True)[:500]
     )
+    if args.api:
+        fixtures["api"] = api_fixtures(agency)
     fixtures["dossiers"] = Dossier.objects.count()
     fixtures["session_cookie"] = settings.SESSION_COOKIE_NAME
     fixtures["csrf"] = secrets.token_hex(16)  # 32 characters: a CSRF secret

@@ -16,6 +16,10 @@ city overseer, anonymous visitors) and the floor.
 `--mix submit --rate 100` runs submissions only, offered at a fixed total rate (one
 draft per submission is prepared beforehand, spread over `--users` citizens, all to
 the ward unless `--agencies N` spreads them over N agencies that receive the procedure).
+`--mix api-intake --rate 100` files dossiers through the partner API
+(`POST /api/v1/dossiers/`) at a fixed total rate, each under a new external id, all
+to the ward; `--mix api-reads` reads the API as a partner catching up (the list from
+a date, its next page, one dossier) beside the floor.
 The RSS of every worker is sampled every `--sample` seconds during the run (memory
 over a long run: `--seconds 600`).
 """
@@ -58,6 +62,8 @@ MIXES = {
     "reads": ["Anonymous"],
     "submit": ["Submitter"],
     "statistics": ["StatisticsLeader", "StatisticsOverseer", "StatisticsPublic"],
+    "api-intake": ["ApiIntake"],
+    "api-reads": ["ApiReader"],
 }
 
 
@@ -129,7 +135,9 @@ def main():
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--drafts", type=int, default=300)
     parser.add_argument("--mix", choices=sorted(MIXES), default="all")
-    parser.add_argument("--rate", type=float, default=100, help="submissions/s (--mix submit)")
+    parser.add_argument(
+        "--rate", type=float, default=100, help="submissions/s (--mix submit, api-intake)"
+    )
     parser.add_argument(
         "--agencies",
         type=int,
@@ -155,8 +163,11 @@ def main():
     }
     fixtures = RUN / f"fixtures-{args.label}.json"
     drafts = {"reads": 0, "submit": int(args.rate * args.seconds * 1.1) + args.users}
+    drafts.update({"api-intake": 0, "api-reads": 0})
     prepare = [PY, str(ROOT / "bench" / "prepare.py"), "--out", str(fixtures)]
     prepare += ["--drafts", str(drafts.get(args.mix, args.drafts))]
+    if args.mix.startswith("api"):
+        prepare += ["--api"]
     if args.mix == "submit":
         # One citizen, with its share of the drafts, per submitting user.
         prepare += ["--citizens", str(args.users), "--agencies", str(args.agencies)]
@@ -243,7 +254,7 @@ def main():
         "rss_mb_before": list(rss_before.values()),
         "rss_mb_after": list(rss_after.values()),
         "rss_samples": sampler.samples,
-        "rate": args.rate if args.mix == "submit" else None,
+        "rate": args.rate if args.mix in ("submit", "api-intake") else None,
         "agencies": args.agencies if args.mix == "submit" else None,
         "stats": stats,
     }
