@@ -90,6 +90,28 @@ def pages():
     ]
 
 
+def api_pages():
+    """The partner API's reads (bench/locustfile.py `ApiReader`), with a new client's key."""
+    from api.clients import api_client_create
+    from api.constants import Scope
+
+    agency = Agency.objects.get(code=WARD_CODE)
+    key = api_client_create(
+        name="Bench explain", agencies=[agency], scopes=[Scope.DOSSIERS_READ]
+    ).key
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2 * 365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    code = Dossier.objects.filter(receiving_agency=agency).exclude(code=None).last().code
+    return [
+        (
+            "api: list, since a date",
+            headers,
+            f"/api/v1/dossiers/?agency={WARD_CODE}&updated_since={since}",
+        ),
+        ("api: dossier", headers, f"/api/v1/dossiers/{code}/"),
+    ]
+
+
 def statistics_pages():
     """The lines of bench/statistics_mix.py, the `{start}`/`{end}` year fixed."""
     from bench.prepare import city_overseer
@@ -110,21 +132,25 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "bench" / "plans" / "plans.txt"))
     parser.add_argument(
         "--only",
-        choices=("all", "main", "statistics"),
+        choices=("all", "main", "statistics", "api"),
         default="all",
-        help="the main mix's pages, the statistics pages (bench/statistics_mix.py) or both",
+        help="the main mix's pages, the statistics pages (bench/statistics_mix.py), the "
+        "partner API's reads, or all of them",
     )
     args = parser.parse_args()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     total = Dossier.objects.count()
     report, plans, bad = [], [f"# {total} dossiers\n"], 0
-    chosen = (pages() if args.only != "statistics" else []) + (
-        statistics_pages() if args.only != "main" else []
+    chosen = (
+        (pages() if args.only in ("all", "main") else [])
+        + (statistics_pages() if args.only in ("all", "statistics") else [])
+        + (api_pages() if args.only in ("all", "api") else [])
     )
     for name, user, url in chosen:
-        client = Client()
-        if user is not None:
+        # An API page's "user" is its Authorization header.
+        client = Client(**user) if isinstance(user, dict) else Client()
+        if user is not None and not isinstance(user, dict):
             if user.official_memberships.exists():
                 force_login_verified(client, user)
             else:
