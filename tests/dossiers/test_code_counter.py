@@ -2,7 +2,6 @@
 when a submitting process dies, with the agency's day counter held only for the
 submission's last statement and its commit."""
 
-import contextlib
 import datetime as dt
 import os
 import signal
@@ -18,6 +17,7 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.constants import Status
 from dossiers.models import Dossier, DossierCodeCounter
+from tests.helpers import code_counter_held_for, statements
 
 
 @pytest.mark.django_db
@@ -83,40 +83,6 @@ class _Abort(Exception):
     pass
 
 
-COUNTER = "dossiers_dossiercodecounter"
-SAVEPOINT = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-
-
-@contextlib.contextmanager
-def statements():
-    """Every statement this thread's connection runs, and "COMMIT" where it commits."""
-    seen: list[str] = []
-    db = connections["default"]
-    commit = db.commit
-
-    def committing():
-        seen.append("COMMIT")
-        commit()
-
-    def record(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    db.commit = committing
-    try:
-        with db.execute_wrapper(record):
-            yield seen
-    finally:
-        del db.commit
-
-
-def held_for(seen: list[str]) -> list[str]:
-    """The statements from taking the counter to the commit (savepoints aside)."""
-    start = next(i for i, sql in enumerate(seen) if COUNTER in sql)
-    held = [s for s in seen[start + 1 :] if not s.startswith(SAVEPOINT)]
-    return [s.split(" SET ")[0] for s in held[: held.index("COMMIT") + 1]]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_counter_is_held_for_the_dossiers_update_and_the_commit_only(client):
     from tests.dossiers.factories import World
@@ -125,7 +91,7 @@ def test_the_counter_is_held_for_the_dossiers_update_and_the_commit_only(client)
     draft = world.complete_draft()
     with statements() as seen:
         services.dossier_submit(dossier_id=draft.pk, actor=world.applicant)
-    assert held_for(seen) == ['UPDATE "dossiers_dossier"', "COMMIT"]
+    assert code_counter_held_for(seen) == ['UPDATE "dossiers_dossier"', "COMMIT"]
 
     # The same through the portal's page, whose request commits right after.
     draft = world.complete_draft()
@@ -133,7 +99,7 @@ def test_the_counter_is_held_for_the_dossiers_update_and_the_commit_only(client)
     with statements() as seen:
         response = client.post(reverse("portal:dossier-review", kwargs={"ref": draft.ref}))
     assert response.status_code == 302
-    assert held_for(seen) == ['UPDATE "dossiers_dossier"', "COMMIT"]
+    assert code_counter_held_for(seen) == ['UPDATE "dossiers_dossier"', "COMMIT"]
     draft.refresh_from_db()
     assert draft.code.endswith("-0002") and draft.status == Status.SUBMITTED
     submit = draft.log.get(action="submit")
