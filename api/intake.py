@@ -101,10 +101,14 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
             existing = _existing(client, external_id, digest)
             if existing is not None:
                 return existing
-            dossier = _file(client=client, data=data, registry=registry)
+            dossier, via = _file(client=client, data=data, registry=registry)
             ApiIntake.objects.create(
                 client=client, external_id=external_id, dossier=dossier, request_digest=digest
             )
+            if data.get("submit", True):
+                # Last: the submission takes the agency's day code counter, which every
+                # submission there waits on until this transaction commits.
+                _submit(client, dossier, via)
             return Filed(dossier, created=True)
     except IntegrityError:
         # Only without the lock (another writer of the table): the first one won.
@@ -114,7 +118,8 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
         return existing
 
 
-def _file(*, client: ApiClient, data: dict, registry) -> Dossier:
+def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
+    """The draft, and the data of its log rows."""
     version, case = _version_and_case(data)
     agency = _receiving_agency(client, data["receiving_agency"])
     channel = data["channel"]
@@ -136,7 +141,7 @@ def _file(*, client: ApiClient, data: dict, registry) -> Dossier:
     try:
         # Online, the applicant files their own draft; on paper the client is the desk.
         online = channel == ChannelMethod.ONLINE
-        dossier = services.dossier_create_draft(
+        return services.dossier_create_draft(
             applicant=applicant,
             business=business,
             version=version,
@@ -146,16 +151,20 @@ def _file(*, client: ApiClient, data: dict, registry) -> Dossier:
             channel=channel,
             form_data=declaration,
             data=via if online else {**via, "on_behalf_of": applicant.pk, "channel": channel},
+        ), via
+    except services.DossierError as error:
+        raise IntakeInvalid({"": error.messages}) from None
+
+
+def _submit(client: ApiClient, dossier: Dossier, via: dict) -> None:
+    try:
+        services.dossier_submit(
+            dossier_id=dossier.pk, actor=filing_actor(client, dossier), data=via
         )
-        if data.get("submit", True):
-            services.dossier_submit(
-                dossier_id=dossier.pk, actor=filing_actor(client, dossier), data=via
-            )
     except services.DossierIncomplete as error:
         raise IntakeInvalid(problems_as_errors(error.problems)) from None
     except services.DossierError as error:
         raise IntakeInvalid({"": error.messages}) from None
-    return dossier
 
 
 def problems_as_errors(problems: dict) -> dict[str, list[str]]:

@@ -1109,7 +1109,6 @@ class LoadGenerator:
                 self.counters[key] = counters[key] = number
                 row["code"] = f"{self.codes[receiving]}-{local_day:%y%m%d}-{number:04d}"
                 row["submitted_at"] = moment
-                data["code"] = row["code"]
                 if fee:
                     data["fee"] = fee
                     payments.append(self._fee(pk, fee, channel, moment, rng, t, events, actors))

@@ -58,3 +58,40 @@ def rolled_back_after(django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+_SAVEPOINT = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@contextlib.contextmanager
+def statements():
+    """Every statement this thread's connection runs, and "COMMIT" where it commits
+    (for a transactional test: in the others nothing commits)."""
+    from django.db import connections
+
+    seen: list[str] = []
+    db = connections["default"]
+    commit = db.commit
+
+    def committing():
+        seen.append("COMMIT")
+        commit()
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    db.commit = committing
+    try:
+        with db.execute_wrapper(record):
+            yield seen
+    finally:
+        del db.commit
+
+
+def code_counter_held_for(seen: list[str]) -> list[str]:
+    """From `statements()`: what runs from taking the agency's day code counter to the
+    commit, savepoints aside, each statement up to its SET."""
+    start = next(i for i, sql in enumerate(seen) if "dossiers_dossiercodecounter" in sql)
+    held = [s for s in seen[start + 1 :] if not s.startswith(_SAVEPOINT)]
+    return [s.split(" SET ")[0] for s in held[: held.index("COMMIT") + 1]]

@@ -242,7 +242,9 @@ def case_documents(case_id: int) -> list:
 
 def dossier_code_next(agency, moment) -> str:
     """`<agency code>-<yymmdd>-<NNNN>`: the counter row is upserted and stays locked
-    until this transaction ends; a rollback returns the number (gap-free)."""
+    until this transaction ends; a rollback (or a process killed before the commit)
+    returns the number, so codes have no gap. Every submission to the agency that day
+    waits on the row: take it last, just before the commit (`dossier_submit`)."""
     day = timezone.localtime(moment).date()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -261,7 +263,9 @@ def dossier_code_next(agency, moment) -> str:
 @transaction.atomic
 def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossier:
     """DRAFT -> SUBMITTED. Validates the declaration and the required documents, gives
-    the dossier its code. Submitting twice is refused by the state check, so a double
+    the dossier its code (last, so that the agency's day counter is held for the
+    dossier's UPDATE and the commit only: call it last in the caller's transaction
+    too). Submitting twice is refused by the state check, so a double
     click or a resent form creates nothing more. A paper dossier entered at the desk is
     submitted by the desk official (`draft_role`); `data` adds to the log row.
 
@@ -281,39 +285,41 @@ def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossi
         raise DossierIncomplete(_("The dossier is not complete yet."), problems)
 
     fee = version_fee(dossier)
-    # Read while only this dossier is locked (which also holds its documents still):
-    # from the code on, every submission to the agency that day waits for this one.
     documents = [
         {"name": x.file.name, "sha256": x.file.sha256}
         | ({"digitised": x.digitised} if dossier.channel != ChannelMethod.ONLINE else {})
         for x in dossier.documents.select_related("file")
     ]
     extra = dict(data or {})
+    if fee:
+        # The fee of the version filed under: payable online from now on; it does not
+        # hold the dossier up (the agency may still require it before the result).
+        payment_create(dossier=dossier, purpose=PaymentPurpose.FEE, amount=fee)
 
     def change(d, now, data):
-        d.code = dossier_code_next(d.receiving_agency, now)
         d.submitted_at = now
         data.update(extra)
-        data["code"] = d.code
         data["documents"] = documents
         if fee:
             data["fee"] = fee
         if mismatches:
             data["registry_mismatches"] = mismatches
 
-    dossier = dossier_transition(
+    def code(d):
+        # From the code on, every submission to the agency that day waits for this
+        # one: it is the last statement but the dossier's UPDATE before the commit (the
+        # log row, written before, names no code; the dossier row is the record of it).
+        d.code = dossier_code_next(d.receiving_agency, d.submitted_at)
+
+    return dossier_transition(
         dossier_id=dossier_id,
         action=Action.SUBMIT,
         actor=actor,
         role=role,
         change=change,
+        last=code,
         locked=dossier,
     )
-    if fee:
-        # The fee of the version filed under: payable online from now on; it does not
-        # hold the dossier up (the agency may still require it before the result).
-        payment_create(dossier=dossier, purpose=PaymentPurpose.FEE, amount=fee)
-    return dossier
 
 
 @transaction.atomic

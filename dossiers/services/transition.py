@@ -33,11 +33,18 @@ def dossier_transition(
     data: dict | None = None,
     change=None,
     locked: Dossier | None = None,
+    last=None,
 ) -> Dossier:
     """The one path of every state change. `change(dossier, now, data)` adjusts fields
     (dates, assignee) before the save; it may add to `data` for the log row. `locked`
     is the dossier when the caller already holds its row lock in this transaction (and
-    changed nothing in the row since): one query fewer."""
+    changed nothing in the row since): one query fewer.
+
+    `last(dossier)` sets fields from a row that other dossiers wait on (the day's code
+    counter): it runs after the log row and the event are written, and the dossier's
+    row is saved right after it, so the caller's commit follows at once and the shared
+    row is held for two statements. The log row cannot carry what `last` sets, and the
+    action may issue no form and end no dossier (both read the saved row)."""
     dossier = locked if locked is not None else dossier_lock(dossier_id)
     previous = dossier.status
     edge = edge_for(previous, action)
@@ -50,7 +57,10 @@ def dossier_transition(
     dossier.updated_at = now
     if change is not None:
         change(dossier, now, data)
-    dossier.save()
+    if last is None:
+        dossier.save()
+    elif edge.target in FINAL or action in documents.FORM_FOR_ACTION:
+        raise ValueError(f"{action}: `last` is for actions that issue no form and end nothing")
     # The standard form this action issues (01-05), rendered before anything else is
     # written to the log so that a failure aborts the whole action.
     issued = documents.prepare(
@@ -81,6 +91,9 @@ def dossier_transition(
             from dossiers.services.evaluation import dossier_assess
 
             dossier_assess(dossier)
+    if last is not None:
+        last(dossier)
+        dossier.save()
     return dossier
 
 

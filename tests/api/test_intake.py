@@ -16,6 +16,7 @@ from dossiers.models import Dossier
 from identity.models import Business, RegistryResident, User
 from tests.api.conftest import bearer
 from tests.dossiers.factories import PDF, World
+from tests.helpers import code_counter_held_for, statements
 from tests.procedures.factories import AgencyFactory, CaseFactory, ChannelFactory
 
 LIST = "/api/v1/dossiers/"
@@ -66,6 +67,19 @@ def body(world, **changes):
 
 def post(api, key, data):
     return api.post(LIST, data, content_type="application/json", **bearer(key))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filing_takes_the_code_counter_last(api, make_client):
+    # The idempotency row is written before the submission, which takes the agency's
+    # day code counter: every submission there waits on it until this one commits.
+    world = setup_world()
+    writer = make_client([world.agency], scopes=[Scope.DOSSIERS_WRITE])
+    with statements() as seen:
+        response = post(api, writer.key, body(world))
+    assert response.status_code == 201, response.content
+    assert code_counter_held_for(seen) == ['UPDATE "dossiers_dossier"', "COMMIT"]
+    assert ApiIntake.objects.get().dossier.code == response.json()["code"]
 
 
 @pytest.mark.django_db

@@ -276,7 +276,6 @@ def _write_history(dossier: Dossier) -> None:
         actor = people[role]
         data: dict = {}
         if action == Action.SUBMIT:
-            data["code"] = dossier.code
             data["documents"] = [{"name": d.file.name, "sha256": d.file.sha256} for d in attached]
             fee = services.version_fee(dossier)
             if fee:

@@ -66,7 +66,7 @@ def shape(dossier: Dossier) -> dict:
             )
             for e in d.log.order_by("seq")
         ],
-        "log_codes": [e.data.get("code") == d.code for e in d.log.filter(action="submit")],
+        "log_codes": ["code" in e.data for e in d.log.filter(action="submit")],
         "chain": list(verify_chains(dossier_ids=[d.pk])),
         "documents": [
             (
