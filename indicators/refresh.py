@@ -49,7 +49,7 @@ from django.utils import timezone
 from dossiers.constants import RUNNING, Action, PaymentStatus, Status
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
 from indicators import radar_refresh, sources
-from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
+from indicators.models import COUNTERS, FACT_CODES, SNAPSHOT, DailyStat, RefreshedDay
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit
 
@@ -102,6 +102,8 @@ class _Day:
         self.rows: dict[tuple, dict] = defaultdict(_new_row)
         self.keys: dict[int, tuple] = {}
         self.facts: dict[int, tuple] = {}
+        # (fact code, dossier): the dossiers behind the figures (`DossierFact`).
+        self.counted: set[tuple[int, int]] = set()
 
     def load(self, ids) -> None:
         # The dossiers alone, by primary key, and their versions' procedure and field
@@ -128,7 +130,21 @@ class _Day:
     def add(self, dossier_id: int, counter: str, n: int = 1) -> dict:
         row = self.rows[self.keys[dossier_id]]
         row[counter] += n
+        self.note(dossier_id, counter)
         return row
+
+    def note(self, dossier_id: int, fact: str) -> None:
+        code = FACT_CODES.get(fact)
+        if code is not None:
+            self.counted.add((code, dossier_id))
+
+    def fact_rows(self, day: dt.date) -> list[tuple]:
+        """The day's `DossierFact` rows, ordered as its primary key."""
+        out = []
+        for code, pk in sorted(self.counted):
+            recv, comp, proc, fld, _channel = self.keys[pk]
+            out.append((day, code, pk, recv, comp, proc, fld))
+        return out
 
 
 def _procedures(version_ids) -> dict[int, tuple[int, int | None]]:
@@ -157,8 +173,9 @@ def allotted_days(version_ids) -> dict[tuple[int, str], int]:
     return allotted
 
 
-def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dict[tuple, dict]:
-    """The counters of `day` per key (receiving, competent, procedure, field, channel)."""
+def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> _Day:
+    """The counters of `day` per key (receiving, competent, procedure, field, channel),
+    `rows`, and the dossiers behind them, `fact_rows(day)`."""
     start, end = day_bounds(day)
     d = _Day()
 
@@ -185,6 +202,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
         row = d.add(pk, "received")
         if d.keys[pk][4] != ChannelMethod.ONLINE:
             row["paper_received"] += 1
+            d.note(pk, "paper_received")
             paper.append(pk)
     for i in range(0, len(paper), CHUNK):
         scanned = (
@@ -218,6 +236,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
             if timeliness not in ("early", "on_time", "late"):
                 timeliness = "on_time"
             d.add(pk, f"finished_{timeliness}")
+            d.note(pk, "finished")
             returned.append((pk, at))
         elif action in _FINAL_COUNTER:
             d.add(pk, _FINAL_COUNTER[action])
@@ -257,7 +276,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
         row[f"rating_{score}"] += 1
         if score >= sources.GOOD_RATING:
             row["rating_good"] += 1
-    return d.rows
+    return d
 
 
 _KEY_FIELDS = (
@@ -402,6 +421,25 @@ def rollup(start: dt.date, end: dt.date) -> None:
         month = _next_month(month)
 
 
+_INSERT_FACTS = """
+INSERT INTO indicators_dossierfact
+    (day, metric, dossier_id, receiving_agency_id, competent_agency_id, procedure_id,
+     field_id)
+SELECT * FROM unnest(%s::date[], %s::smallint[], %s::bigint[], %s::int[], %s::int[],
+                     %s::int[], %s::int[])
+"""
+
+
+def _write_facts(day: dt.date, rows: list[tuple]) -> None:
+    """Replaces the day's `DossierFact` rows: one statement of arrays rather than an
+    object per row, since a city's day has thousands of them."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM indicators_dossierfact WHERE day = %s", [day])
+        for i in range(0, len(rows), CHUNK):
+            columns = [list(c) for c in zip(*rows[i : i + CHUNK], strict=True)]
+            cursor.execute(_INSERT_FACTS, columns)
+
+
 def refresh_day(
     day: dt.date,
     *,
@@ -419,7 +457,8 @@ def refresh_day(
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK, day.toordinal()])
-        rows = collect(day, now=now, calendar=calendar)
+        collected = collect(day, now=now, calendar=calendar)
+        rows = collected.rows
         existing = DailyStat.objects.filter(day=day)
         if stock is None and keep_snapshot and day_bounds(day)[1] <= now:
             stock = _stored_stock(existing)
@@ -444,6 +483,7 @@ def refresh_day(
             ],
             batch_size=1000,
         )
+        _write_facts(day, collected.fact_rows(day))
         # The radar's step times of the dossiers returned that day, in the same
         # transaction and under the same lock.
         radar_refresh.refresh_steps(day, calendar=calendar)
