@@ -318,29 +318,56 @@ def snapshot(day: dt.date, *, now: dt.datetime) -> dict[tuple, dict]:
     return out
 
 
+# Each dossier is in the stock on the days [received, finished) and overdue on
+# [max(received, due), min(finished, paused)), in local dates: a dossier counts at the
+# end of day D when received_at < end(D) <= finished_at, overdue when also
+# due_at < end(D) and not paused_at < end(D) (the clock stopped). Those intervals are
+# turned into +1/-1 events per key and day, summed, and a running sum per key gives the
+# stock from each event day until the key's next one: the work grows with the dossiers
+# and the rows written, not with dossiers times days as a join of days with dossiers
+# would. Days before `start` fold into `start`; events after `end` do not matter.
 _PAST_STOCK = f"""
-SELECT g.ts::date, d.receiving_agency_id, d.competent_agency_id, v.procedure_id,
-       COALESCE(p.field_id, 0), d.channel, count(*),
-       count(*) FILTER (
-           WHERE d.due_at < e.day_end AND NOT COALESCE(d.paused_at < e.day_end, false)
-       )
-FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(ts),
-     LATERAL (SELECT (g.ts::date + 1)::timestamp AT TIME ZONE %(zone)s AS day_end) AS e
-JOIN dossiers_dossier d
-  ON d.received_at < e.day_end AND (d.finished_at IS NULL OR d.finished_at >= e.day_end)
-JOIN procedures_procedureversion v ON v.id = d.version_id
-JOIN procedures_procedure p ON p.id = v.procedure_id
-WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
-  AND (d.finished_at IS NULL
-       OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
-  AND d.status NOT IN ('{Status.DRAFT}', '{Status.DISCARDED}')
-GROUP BY 1, 2, 3, 4, 5, 6
+WITH open AS (
+    SELECT d.receiving_agency_id AS recv, d.competent_agency_id AS comp,
+           v.procedure_id AS proc, COALESCE(p.field_id, 0) AS fld, d.channel,
+           GREATEST((d.received_at AT TIME ZONE %(zone)s)::date, %(start)s::date) AS r,
+           COALESCE((d.finished_at AT TIME ZONE %(zone)s)::date, 'infinity'::date) AS f,
+           GREATEST((d.received_at AT TIME ZONE %(zone)s)::date, %(start)s::date,
+                    COALESCE((d.due_at AT TIME ZONE %(zone)s)::date, 'infinity'::date)) AS o,
+           LEAST(COALESCE((d.finished_at AT TIME ZONE %(zone)s)::date, 'infinity'::date),
+                 COALESCE((d.paused_at AT TIME ZONE %(zone)s)::date, 'infinity'::date)) AS c
+    FROM dossiers_dossier d
+    JOIN procedures_procedureversion v ON v.id = d.version_id
+    JOIN procedures_procedure p ON p.id = v.procedure_id
+    WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
+      AND (d.finished_at IS NULL
+           OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
+      AND d.status NOT IN ('{Status.DRAFT}', '{Status.DISCARDED}')
+), events AS (
+    SELECT recv, comp, proc, fld, channel, e.day, sum(e.dn) AS dn, sum(e.dov) AS dov
+    FROM open, LATERAL (
+        VALUES (r, 1, 0), (f, -1, 0),
+               (CASE WHEN o < c THEN o END, 0, 1), (CASE WHEN o < c THEN c END, 0, -1)
+    ) AS e(day, dn, dov)
+    WHERE e.day <= %(end)s::date
+    GROUP BY 1, 2, 3, 4, 5, 6
+), running AS (
+    SELECT recv, comp, proc, fld, channel, day,
+           (sum(dn) OVER w)::int AS n, (sum(dov) OVER w)::int AS n_overdue,
+           lead(day) OVER w AS next_day
+    FROM events
+    WINDOW w AS (PARTITION BY recv, comp, proc, fld, channel ORDER BY day)
+)
+SELECT day + g.i, recv, comp, proc, fld, channel, n, n_overdue
+FROM running, generate_series(0, COALESCE(next_day, %(end)s::date + 1) - day - 1) AS g(i)
+WHERE n > 0
 """  # noqa: S608 - constants only; the dates and the zone are parameters
 
 
 def past_stock(start: dt.date, end: dt.date) -> dict[dt.date, dict[tuple, dict]]:
-    """`snapshot` of every past day of [start, end] in one pass over the dossiers (each
-    dossier joined with the days it was open), rather than one scan per day."""
+    """`snapshot` of every past day of [start, end] in one pass over the dossiers
+    (their open and overdue intervals as events, summed per key and day), rather than
+    one scan per day."""
     from django.conf import settings
 
     out: dict[dt.date, dict[tuple, dict]] = defaultdict(dict)
