@@ -3,7 +3,8 @@
 `DailyStat` is written only by `indicators.refresh` (its docstring says how and why it
 is refreshed by Celery rather than kept by a trigger); every figure of the statistics
 pages, `/minh-bach/` and its JSON is an indexed aggregate over it, never over the
-dossier log at request time.
+dossier log at request time. `DossierFact`, written with it, lists the dossiers behind
+its flows (the drill-down), so that list does not read the log either.
 
 The index (`IndexVersion` and its groups, components and rank bands) is data, edited
 in Django admin: the official weights and formulas change by decision, not by release.

@@ -21,11 +21,13 @@ apologies, transfers, payments, ratings); `open_*` is the stock of dossiers in p
 at the end of the day (for today: now). A past day's stock is rebuilt from receipt and
 finish times and today's appointment dates (an appointment moved by an apology or a
 supplement counts as moved all along), for a whole range in one pass over the dossiers
-(`past_stock`); the beat keeps the stock it wrote while the day was today instead
-(`keep_snapshot`).
+(`past_stock`: their open intervals summed as events); the beat keeps the stock it wrote
+while the day was today instead (`keep_snapshot`).
 
-The same transaction rewrites the day's `StepStat` rows (the radar's time per workflow
-step of the dossiers returned that day, `indicators.radar_refresh`).
+The same transaction rewrites the day's `DossierFact` rows, the dossiers behind the
+flows the drill-down lists, noted by the same loop that counts them (`_Day.add`), so a
+list and its figure never disagree; and the day's `StepStat` rows (the radar's time per
+workflow step of the dossiers returned that day, `indicators.radar_refresh`).
 
 Months: `MonthlyStat` sums each month's flows per key (`rollup_month`), rewritten with
 every day of the month (the beat's days in their own transaction; a range once per
