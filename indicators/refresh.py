@@ -51,7 +51,15 @@ from django.utils import timezone
 from dossiers.constants import RUNNING, Action, PaymentStatus, Status
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
 from indicators import radar_refresh, sources
-from indicators.models import COUNTERS, FACT_CODES, SNAPSHOT, DailyStat, RefreshedDay
+from indicators.models import (
+    COUNTERS,
+    FACT_CODES,
+    SNAPSHOT,
+    DailyStat,
+    DossierFact,
+    MonthlyStat,
+    RefreshedDay,
+)
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit
 
@@ -547,6 +555,16 @@ def refresh(
         day += dt.timedelta(days=1)
     rollup(start, end)
     return written
+
+
+def analyze() -> None:
+    """Fresh planner statistics for the tables a long refresh rewrote. Until
+    autovacuum gets to them, the planner may take a freshly filled `DossierFact` for
+    empty and sort a whole year of the city's facts where walking its dossier index
+    would stop after one page."""
+    with connection.cursor() as cursor:
+        for model in (DailyStat, MonthlyStat, DossierFact):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
 
 def first_day() -> dt.date | None:
