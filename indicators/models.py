@@ -3,7 +3,8 @@
 `DailyStat` is written only by `indicators.refresh` (its docstring says how and why it
 is refreshed by Celery rather than kept by a trigger); every figure of the statistics
 pages, `/minh-bach/` and its JSON is an indexed aggregate over it, never over the
-dossier log at request time.
+dossier log at request time. `DossierFact`, written with it, lists the dossiers behind
+its flows (the drill-down), so that list does not read the log either.
 
 The index (`IndexVersion` and its groups, components and rank bands) is data, edited
 in Django admin: the official weights and formulas change by decision, not by release.
@@ -153,6 +154,64 @@ class MonthlyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.receiving_agency_id}/{self.competent_agency_id}"
+
+
+# The figures whose dossiers are listed behind them (the drill-down), as `DossierFact`
+# kinds: the code stored is the position in this tuple plus one, so a new kind is only
+# ever appended. "finished" is every returned result, whatever its timeliness, so that
+# its list is one index range like the others.
+FACTS = (
+    "received",
+    "paper_received",
+    "finished",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "supplement_on_time",
+    "supplement_late",
+    "supplement_repeat",
+    "apology_on_time",
+    "apology_late",
+    "transfer_on_time",
+    "transfer_late",
+)
+FACT_CODES = {name: code for code, name in enumerate(FACTS, start=1)}
+
+
+class DossierFact(models.Model):
+    """One dossier counted in one figure (`FACTS`) on one local day, with the key it
+    was counted under: the dossiers behind a figure of `DailyStat`, written with the
+    day's rows by `indicators.refresh.refresh_day` (deleted and rewritten whole, like
+    them), so the drill-down lists exactly what the figure counts as of the same
+    refresh. A dossier counted twice in a figure on one day is one row. The
+    drill-down reads a scope's rows through the agency indexes (a bitmap OR of both
+    sides, then the few matching rows sorted by dossier), the city's by walking
+    `(metric, dossier_id, day)` from the newest dossier; neither touches the dossier
+    log. Ids without foreign keys, like `DailyStat`; 0 = none."""
+
+    pk = models.CompositePrimaryKey("day", "metric", "dossier_id")
+    day = models.DateField()
+    metric = models.PositiveSmallIntegerField()
+    dossier_id = models.BigIntegerField()
+    receiving_agency_id = models.IntegerField()
+    competent_agency_id = models.IntegerField()
+    procedure_id = models.IntegerField()
+    field_id = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dossier counted in a figure")
+        verbose_name_plural = _("dossiers counted in the figures")
+        indexes = [
+            models.Index(fields=["receiving_agency_id", "metric", "day"], name="dossierfact_recv"),
+            models.Index(fields=["competent_agency_id", "metric", "day"], name="dossierfact_comp"),
+            models.Index(fields=["metric", "dossier_id", "day"], name="dossierfact_city"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {FACTS[self.metric - 1]} {self.dossier_id}"
 
 
 class RefreshedDay(models.Model):

@@ -21,11 +21,13 @@ apologies, transfers, payments, ratings); `open_*` is the stock of dossiers in p
 at the end of the day (for today: now). A past day's stock is rebuilt from receipt and
 finish times and today's appointment dates (an appointment moved by an apology or a
 supplement counts as moved all along), for a whole range in one pass over the dossiers
-(`past_stock`); the beat keeps the stock it wrote while the day was today instead
-(`keep_snapshot`).
+(`past_stock`: their open intervals summed as events); the beat keeps the stock it wrote
+while the day was today instead (`keep_snapshot`).
 
-The same transaction rewrites the day's `StepStat` rows (the radar's time per workflow
-step of the dossiers returned that day, `indicators.radar_refresh`).
+The same transaction rewrites the day's `DossierFact` rows, the dossiers behind the
+flows the drill-down lists, noted by the same loop that counts them (`_Day.add`), so a
+list and its figure never disagree; and the day's `StepStat` rows (the radar's time per
+workflow step of the dossiers returned that day, `indicators.radar_refresh`).
 
 Months: `MonthlyStat` sums each month's flows per key (`rollup_month`), rewritten with
 every day of the month (the beat's days in their own transaction; a range once per
@@ -41,15 +43,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from dossiers.constants import RUNNING, Action, PaymentStatus, Status
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
 from indicators import radar_refresh, sources
-from indicators.models import COUNTERS, SNAPSHOT, DailyStat, RefreshedDay
+from indicators.models import (
+    COUNTERS,
+    FACT_CODES,
+    SNAPSHOT,
+    DailyStat,
+    DossierFact,
+    MonthlyStat,
+    RefreshedDay,
+)
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, TimeUnit
 
@@ -102,6 +114,8 @@ class _Day:
         self.rows: dict[tuple, dict] = defaultdict(_new_row)
         self.keys: dict[int, tuple] = {}
         self.facts: dict[int, tuple] = {}
+        # (fact code, dossier): the dossiers behind the figures (`DossierFact`).
+        self.counted: set[tuple[int, int]] = set()
 
     def load(self, ids) -> None:
         # The dossiers alone, by primary key, and their versions' procedure and field
@@ -128,7 +142,21 @@ class _Day:
     def add(self, dossier_id: int, counter: str, n: int = 1) -> dict:
         row = self.rows[self.keys[dossier_id]]
         row[counter] += n
+        self.note(dossier_id, counter)
         return row
+
+    def note(self, dossier_id: int, fact: str) -> None:
+        code = FACT_CODES.get(fact)
+        if code is not None:
+            self.counted.add((code, dossier_id))
+
+    def fact_rows(self, day: dt.date) -> list[tuple]:
+        """The day's `DossierFact` rows, ordered as its primary key."""
+        out = []
+        for code, pk in sorted(self.counted):
+            recv, comp, proc, fld, _channel = self.keys[pk]
+            out.append((day, code, pk, recv, comp, proc, fld))
+        return out
 
 
 def _procedures(version_ids) -> dict[int, tuple[int, int | None]]:
@@ -157,8 +185,9 @@ def allotted_days(version_ids) -> dict[tuple[int, str], int]:
     return allotted
 
 
-def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dict[tuple, dict]:
-    """The counters of `day` per key (receiving, competent, procedure, field, channel)."""
+def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> _Day:
+    """The counters of `day` per key (receiving, competent, procedure, field, channel),
+    `rows`, and the dossiers behind them, `fact_rows(day)`."""
     start, end = day_bounds(day)
     d = _Day()
 
@@ -185,6 +214,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
         row = d.add(pk, "received")
         if d.keys[pk][4] != ChannelMethod.ONLINE:
             row["paper_received"] += 1
+            d.note(pk, "paper_received")
             paper.append(pk)
     for i in range(0, len(paper), CHUNK):
         scanned = (
@@ -218,6 +248,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
             if timeliness not in ("early", "on_time", "late"):
                 timeliness = "on_time"
             d.add(pk, f"finished_{timeliness}")
+            d.note(pk, "finished")
             returned.append((pk, at))
         elif action in _FINAL_COUNTER:
             d.add(pk, _FINAL_COUNTER[action])
@@ -257,7 +288,7 @@ def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> dic
         row[f"rating_{score}"] += 1
         if score >= sources.GOOD_RATING:
             row["rating_good"] += 1
-    return d.rows
+    return d
 
 
 _KEY_FIELDS = (
@@ -299,29 +330,56 @@ def snapshot(day: dt.date, *, now: dt.datetime) -> dict[tuple, dict]:
     return out
 
 
+# Each dossier is in the stock on the days [received, finished) and overdue on
+# [max(received, due), min(finished, paused)), in local dates: a dossier counts at the
+# end of day D when received_at < end(D) <= finished_at, overdue when also
+# due_at < end(D) and not paused_at < end(D) (the clock stopped). Those intervals are
+# turned into +1/-1 events per key and day, summed, and a running sum per key gives the
+# stock from each event day until the key's next one: the work grows with the dossiers
+# and the rows written, not with dossiers times days as a join of days with dossiers
+# would. Days before `start` fold into `start`; events after `end` do not matter.
 _PAST_STOCK = f"""
-SELECT g.ts::date, d.receiving_agency_id, d.competent_agency_id, v.procedure_id,
-       COALESCE(p.field_id, 0), d.channel, count(*),
-       count(*) FILTER (
-           WHERE d.due_at < e.day_end AND NOT COALESCE(d.paused_at < e.day_end, false)
-       )
-FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(ts),
-     LATERAL (SELECT (g.ts::date + 1)::timestamp AT TIME ZONE %(zone)s AS day_end) AS e
-JOIN dossiers_dossier d
-  ON d.received_at < e.day_end AND (d.finished_at IS NULL OR d.finished_at >= e.day_end)
-JOIN procedures_procedureversion v ON v.id = d.version_id
-JOIN procedures_procedure p ON p.id = v.procedure_id
-WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
-  AND (d.finished_at IS NULL
-       OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
-  AND d.status NOT IN ('{Status.DRAFT}', '{Status.DISCARDED}')
-GROUP BY 1, 2, 3, 4, 5, 6
+WITH open AS (
+    SELECT d.receiving_agency_id AS recv, d.competent_agency_id AS comp,
+           v.procedure_id AS proc, COALESCE(p.field_id, 0) AS fld, d.channel,
+           GREATEST((d.received_at AT TIME ZONE %(zone)s)::date, %(start)s::date) AS r,
+           COALESCE((d.finished_at AT TIME ZONE %(zone)s)::date, 'infinity'::date) AS f,
+           GREATEST((d.received_at AT TIME ZONE %(zone)s)::date, %(start)s::date,
+                    COALESCE((d.due_at AT TIME ZONE %(zone)s)::date, 'infinity'::date)) AS o,
+           LEAST(COALESCE((d.finished_at AT TIME ZONE %(zone)s)::date, 'infinity'::date),
+                 COALESCE((d.paused_at AT TIME ZONE %(zone)s)::date, 'infinity'::date)) AS c
+    FROM dossiers_dossier d
+    JOIN procedures_procedureversion v ON v.id = d.version_id
+    JOIN procedures_procedure p ON p.id = v.procedure_id
+    WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
+      AND (d.finished_at IS NULL
+           OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
+      AND d.status NOT IN ('{Status.DRAFT}', '{Status.DISCARDED}')
+), events AS (
+    SELECT recv, comp, proc, fld, channel, e.day, sum(e.dn) AS dn, sum(e.dov) AS dov
+    FROM open, LATERAL (
+        VALUES (r, 1, 0), (f, -1, 0),
+               (CASE WHEN o < c THEN o END, 0, 1), (CASE WHEN o < c THEN c END, 0, -1)
+    ) AS e(day, dn, dov)
+    WHERE e.day <= %(end)s::date
+    GROUP BY 1, 2, 3, 4, 5, 6
+), running AS (
+    SELECT recv, comp, proc, fld, channel, day,
+           (sum(dn) OVER w)::int AS n, (sum(dov) OVER w)::int AS n_overdue,
+           lead(day) OVER w AS next_day
+    FROM events
+    WINDOW w AS (PARTITION BY recv, comp, proc, fld, channel ORDER BY day)
+)
+SELECT day + g.i, recv, comp, proc, fld, channel, n, n_overdue
+FROM running, generate_series(0, COALESCE(next_day, %(end)s::date + 1) - day - 1) AS g(i)
+WHERE n > 0
 """  # noqa: S608 - constants only; the dates and the zone are parameters
 
 
 def past_stock(start: dt.date, end: dt.date) -> dict[dt.date, dict[tuple, dict]]:
-    """`snapshot` of every past day of [start, end] in one pass over the dossiers (each
-    dossier joined with the days it was open), rather than one scan per day."""
+    """`snapshot` of every past day of [start, end] in one pass over the dossiers
+    (their open and overdue intervals as events, summed per key and day), rather than
+    one scan per day."""
     from django.conf import settings
 
     out: dict[dt.date, dict[tuple, dict]] = defaultdict(dict)
@@ -402,6 +460,51 @@ def rollup(start: dt.date, end: dt.date) -> None:
         month = _next_month(month)
 
 
+_INSERT_FACTS = """
+INSERT INTO indicators_dossierfact
+    (day, metric, dossier_id, receiving_agency_id, competent_agency_id, procedure_id,
+     field_id)
+SELECT * FROM unnest(%s::date[], %s::smallint[], %s::bigint[], %s::int[], %s::int[],
+                     %s::int[], %s::int[])
+"""
+
+
+def _write_facts(day: dt.date, rows: list[tuple]) -> None:
+    """Replaces the day's `DossierFact` rows: one statement of arrays rather than an
+    object per row, since a city's day has thousands of them."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM indicators_dossierfact WHERE day = %s", [day])
+        for i in range(0, len(rows), CHUNK):
+            columns = [list(c) for c in zip(*rows[i : i + CHUNK], strict=True)]
+            cursor.execute(_INSERT_FACTS, columns)
+
+
+_DAY_COLUMNS = (
+    "day",
+    "receiving_agency_id",
+    "competent_agency_id",
+    "procedure_id",
+    "field_id",
+    "channel",
+    "days_hist",
+    *COUNTERS,
+)
+
+
+_counters = itemgetter(*COUNTERS)
+
+
+def _write_rows(day: dt.date, rows: dict[tuple, dict]) -> None:
+    """Inserts the day's `DailyStat` rows through COPY, each row a tuple that psycopg
+    formats in C: building and saving a model instance per row was most of a day's
+    refresh."""
+    sql = f"COPY indicators_dailystat ({', '.join(_DAY_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for (recv, comp, proc, fld, channel), row in rows.items():
+            hist = Jsonb(row["days_hist"])
+            copy.write_row((day, recv, comp, proc, fld, channel, hist, *_counters(row)))
+
+
 def refresh_day(
     day: dt.date,
     *,
@@ -419,7 +522,8 @@ def refresh_day(
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK, day.toordinal()])
-        rows = collect(day, now=now, calendar=calendar)
+        collected = collect(day, now=now, calendar=calendar)
+        rows = collected.rows
         existing = DailyStat.objects.filter(day=day)
         if stock is None and keep_snapshot and day_bounds(day)[1] <= now:
             stock = _stored_stock(existing)
@@ -429,21 +533,8 @@ def refresh_day(
             if any(values.values()):
                 rows[key].update(values)
         existing.delete()
-        DailyStat.objects.bulk_create(
-            [
-                DailyStat(
-                    day=day,
-                    receiving_agency_id=recv,
-                    competent_agency_id=comp,
-                    procedure_id=proc,
-                    field_id=fld,
-                    channel=channel,
-                    **row,
-                )
-                for (recv, comp, proc, fld, channel), row in rows.items()
-            ],
-            batch_size=1000,
-        )
+        _write_rows(day, rows)
+        _write_facts(day, collected.fact_rows(day))
         # The radar's step times of the dossiers returned that day, in the same
         # transaction and under the same lock.
         radar_refresh.refresh_steps(day, calendar=calendar)
@@ -478,6 +569,16 @@ def refresh(
         day += dt.timedelta(days=1)
     rollup(start, end)
     return written
+
+
+def analyze() -> None:
+    """Fresh planner statistics for the tables a long refresh rewrote. Until
+    autovacuum gets to them, the planner may take a freshly filled `DossierFact` for
+    empty and sort a whole year of the city's facts where walking its dossier index
+    would stop after one page."""
+    with connection.cursor() as cursor:
+        for model in (DailyStat, MonthlyStat, DossierFact):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
 
 def first_day() -> dt.date | None:

@@ -96,7 +96,6 @@ from identity.constants import OfficialRole
 from identity.demo import STREETS, fake_name
 from identity.models import OfficialMembership
 from indicators import refresh
-from indicators.models import DailyStat
 from loadtest.calendar import FastCalendar
 from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod, VersionStatus
@@ -909,8 +908,7 @@ class LoadGenerator:
             first_day = refresh.first_day()
             if first_day is not None:
                 self.report.summary_rows = refresh.refresh(first_day, timezone.localdate())
-            with connection.cursor() as cursor:
-                cursor.execute(f'ANALYZE "{DailyStat._meta.db_table}"')
+            refresh.analyze()
             self.report.statistics_seconds = time.monotonic() - refreshed
         return self.report
 

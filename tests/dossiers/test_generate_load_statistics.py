@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from dossiers.constants import Action, ConsultationStatus, Status
@@ -139,6 +139,23 @@ def test_json_finished_is_each_agencys_returned_dossiers(city, client):
         assert by_code[agency.code]["finished"] == mine.distinct().count() > 0
     assert body["city"]["finished"] == returned.distinct().count()
     assert Dossier.objects.filter(status=Status.RETURNED).count() >= returned.distinct().count()
+
+
+def test_the_drill_down_lists_as_many_dossiers_as_the_figures_count(city):
+    """The run's refresh wrote the dossiers behind the figures: one per dossier and
+    day, as many as the figures that count each dossier once a day."""
+    from indicators.models import FACT_CODES, DossierFact
+
+    sums = DailyStat.objects.aggregate(**{c: Sum(c) for c in COUNTERS})
+    facts = dict(DossierFact.objects.values_list("metric").annotate(n=Count("pk")).order_by())
+    for name in ("received", "paper_received", "finished_early", "finished_on_time",
+                 "finished_late", "refused", "withdrawn", "stopped"):  # fmt: skip
+        assert facts.get(FACT_CODES[name], 0) == sums[name], name
+    finished = sums["finished_early"] + sums["finished_on_time"] + sums["finished_late"]
+    assert facts[FACT_CODES["finished"]] == finished > 0
+    # Counted more than once a day for one dossier (two requests): one row.
+    for name in ("supplement_late", "supplement_on_time", "transfer_late", "apology_late"):
+        assert 0 < facts.get(FACT_CODES[name], 0) <= sums[name], name
 
 
 def test_fast_calendar_answers_as_the_working_calendar(db):

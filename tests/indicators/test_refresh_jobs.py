@@ -162,3 +162,57 @@ class TestOnTheDataSet:
             one = {k: v for k, v in refresh.snapshot(day, now=now).items() if any(v.values())}
             assert ranged.get(day, {}) == one, day
         assert sum(v["open_overdue"] for v in ranged[dt.date(2026, 3, 31)].values()) == 2
+
+    def test_the_stock_by_events_equals_the_stock_by_joining_days(self, data):
+        """The running sum of open and overdue intervals against the per-day join it
+        replaced and against `snapshot`, on every day of ranges that start before,
+        within and after the data set's dossiers, and a range of one day."""
+        from django.conf import settings
+        from django.db import connection
+
+        now = dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC)
+        for start, end in [
+            (dt.date(2026, 1, 20), dt.date(2026, 4, 14)),
+            (dt.date(2026, 2, 20), dt.date(2026, 3, 9)),
+            (dt.date(2026, 3, 4), dt.date(2026, 3, 4)),
+        ]:
+            ranged = refresh.past_stock(start, end)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    JOINED_STOCK, {"start": start, "end": end, "zone": settings.TIME_ZONE}
+                )
+                joined = {}
+                for day, recv, comp, proc, fld, channel, n, n_overdue in cursor.fetchall():
+                    joined.setdefault(day, {})[(recv, comp, proc, fld, channel)] = {
+                        "open_overdue": n_overdue,
+                        "open_on_time": n - n_overdue,
+                    }
+            assert dict(ranged) == joined, (start, end)
+            day = start
+            while day <= end:
+                one = {k: v for k, v in refresh.snapshot(day, now=now).items() if any(v.values())}
+                assert ranged.get(day, {}) == one, day
+                day += dt.timedelta(days=1)
+        assert ranged[dt.date(2026, 3, 4)]
+
+
+# `refresh.past_stock` as it was first written: every day joined with the dossiers open
+# at its end. Right, but its work grows with dossiers times days.
+JOINED_STOCK = """
+SELECT g.ts::date, d.receiving_agency_id, d.competent_agency_id, v.procedure_id,
+       COALESCE(p.field_id, 0), d.channel, count(*),
+       count(*) FILTER (
+           WHERE d.due_at < e.day_end AND NOT COALESCE(d.paused_at < e.day_end, false)
+       )
+FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(ts),
+     LATERAL (SELECT (g.ts::date + 1)::timestamp AT TIME ZONE %(zone)s AS day_end) AS e
+JOIN dossiers_dossier d
+  ON d.received_at < e.day_end AND (d.finished_at IS NULL OR d.finished_at >= e.day_end)
+JOIN procedures_procedureversion v ON v.id = d.version_id
+JOIN procedures_procedure p ON p.id = v.procedure_id
+WHERE d.received_at < ((%(end)s::date + 1)::timestamp AT TIME ZONE %(zone)s)
+  AND (d.finished_at IS NULL
+       OR d.finished_at >= ((%(start)s::date + 1)::timestamp AT TIME ZONE %(zone)s))
+  AND d.status NOT IN ('draft', 'discarded')
+GROUP BY 1, 2, 3, 4, 5, 6
+"""

@@ -123,3 +123,108 @@ def test_the_page_costs_a_bounded_number_of_queries(data):
         client.get(URL, MARCH)
     assert len(queries) == few
     assert few <= 25
+
+
+# The drill-down as it was read before `DossierFact`: from the dossiers and their log,
+# the rules of the refresh restated as filters. The facts must list the same dossiers.
+def _log_ids(action, data, start, end):
+    from dossiers.models import DossierLog
+
+    entries = DossierLog.objects.filter(action=action, created_at__gte=start, created_at__lt=end)
+    for key, value in data.items():
+        if key == "_on_time":
+            entries = entries.exclude(data__timeliness__in=["early", "late"])
+        elif key == "_not_late":
+            entries = entries.exclude(data__timeliness="late")
+        else:
+            entries = entries.filter(**{f"data__{key}": value})
+    return entries.values("dossier_id")
+
+
+def _from_the_log(metric, period, agency_ids, procedure_id=None):
+    from django.db.models import Q
+
+    from dossiers.constants import Action
+    from dossiers.models import Dossier
+    from indicators.refresh import day_bounds
+    from procedures.constants import ChannelMethod
+
+    start, end = day_bounds(period.start)[0], day_bounds(period.end)[1]
+    logged = {
+        "finished": (Action.RETURN_RESULT, {}),
+        "finished_early": (Action.RETURN_RESULT, {"timeliness": "early"}),
+        "finished_on_time": (Action.RETURN_RESULT, {"_on_time": True}),
+        "finished_late": (Action.RETURN_RESULT, {"timeliness": "late"}),
+        "refused": (Action.REFUSE, {}),
+        "withdrawn": (Action.WITHDRAW, {}),
+        "stopped": (Action.STOP, {}),
+        "supplement_on_time": (
+            Action.REQUEST_SUPPLEMENT,
+            {"phase": "processing", "_not_late": True},
+        ),
+        "supplement_late": (Action.REQUEST_SUPPLEMENT, {"timeliness": "late"}),
+        "supplement_repeat": (Action.REQUEST_SUPPLEMENT, {"repeat": True}),
+        "apology_on_time": (Action.APOLOGISE, {"_not_late": True}),
+        "apology_late": (Action.APOLOGISE, {"timeliness": "late"}),
+        "transfer_on_time": (Action.ASSIGN, {"transfer": "on_time"}),
+        "transfer_late": (Action.ASSIGN, {"transfer": "late"}),
+    }
+    qs = Dossier.objects.all()
+    if agency_ids is not None:
+        ids = list(agency_ids)
+        qs = qs.filter(Q(receiving_agency_id__in=ids) | Q(competent_agency_id__in=ids))
+    if procedure_id:
+        qs = qs.filter(version__procedure_id=procedure_id)
+    if metric in logged:
+        qs = qs.filter(pk__in=_log_ids(*logged[metric], start, end))
+    else:
+        qs = qs.filter(received_at__gte=start, received_at__lt=end)
+        if metric == "paper_received":
+            qs = qs.exclude(channel=ChannelMethod.ONLINE)
+    return list(qs.order_by("-pk").values_list("pk", flat=True))
+
+
+def _every_page(metric, period, agency_ids, **filters):
+    from indicators import drilldown
+
+    ids, after = [], None
+    while True:
+        page = drilldown.dossiers_behind(
+            metric, period=period, agency_ids=agency_ids, after=after, **filters
+        )
+        ids += [d.pk for d in page.rows]
+        if page.next_after is None:
+            return ids
+        assert page.next_after == ids[-1]
+        after = page.next_after
+
+
+def test_the_drill_down_through_the_facts_lists_what_the_log_does(data, monkeypatch):
+    import datetime as dt
+
+    from indicators import drilldown
+    from indicators.periods import Period
+
+    # Pages of two, so the keyset is walked too.
+    monkeypatch.setattr(drilldown, "PAGE", 2)
+    ward = {data.ward.pk}
+    periods = [
+        Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+        Period(dt.date(2026, 2, 1), dt.date(2026, 3, 31)),
+        Period(dt.date(2026, 3, 3), dt.date(2026, 3, 5)),
+        Period(dt.date(2026, 2, 13), dt.date(2026, 2, 25)),
+    ]
+    scopes = [ward, {data.ward2.pk}, {data.ward.pk, data.ward2.pk, data.city.pk}, None]
+    counted = 0
+    for metric, (how, _label) in drilldown.METRICS.items():
+        if how[0] == "open":
+            continue
+        for period in periods:
+            for scope in scopes:
+                expected = _from_the_log(metric, period, scope)
+                assert _every_page(metric, period, scope) == expected, (metric, period, scope)
+                counted += len(expected)
+        expected = _from_the_log(metric, periods[1], None, data.world.procedure.pk)
+        listed = _every_page(metric, periods[1], None, procedure_id=data.world.procedure.pk)
+        assert listed == expected, metric
+    assert counted > 100
