@@ -51,8 +51,8 @@ def dossier_transition(
     if change is not None:
         change(dossier, now, data)
     dossier.save()
-    # The standard form this action issues (01-05), rendered before anything else is
-    # written to the log so that a failure aborts the whole action.
+    # The standard form this action issues (01-05): its number now, named in the log
+    # row; its PDF is written by a worker once this commits (dossiers.documents).
     issued = documents.prepare(
         dossier=dossier, action=action, actor=actor, note=note, data=data, now=now
     )
