@@ -33,7 +33,16 @@ class IssuedDocumentAdmin(ReadOnlyAdmin):
     """The issued forms; those whose PDF could not be written show their error and can
     be retried."""
 
-    list_display = ("issued_at", "dossier", "form", "number", "written", "attempts", "last_error")
+    list_display = (
+        "issued_at",
+        "dossier",
+        "form",
+        "number",
+        "written",
+        "attempts",
+        "retry_at",
+        "last_error",
+    )
     list_filter = ("form",)
     search_fields = ("dossier__code",)
     list_select_related = ("dossier",)

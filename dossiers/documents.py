@@ -300,7 +300,9 @@ def _write_failed(issued_id: int, error: Exception) -> None:
         issued.attempts += 1
         why = " ".join(error.messages) if isinstance(error, DossierError) else str(error)
         issued.last_error = f"{type(error).__name__}: {why}"[:500]
-        issued.save(update_fields=["attempts", "last_error"])
+        wait = backoff(issued.attempts)
+        issued.retry_at = timezone.now() + dt.timedelta(seconds=wait)
+        issued.save(update_fields=["attempts", "last_error", "retry_at"])
     if issued.failed:
         logger.error(
             "issued document %s (form %s of dossier %s) failed %s times; an administrator "
@@ -312,14 +314,14 @@ def _write_failed(issued_id: int, error: Exception) -> None:
             issued.last_error,
         )
     elif not settings.ISSUED_DOCUMENTS_WRITE_INLINE:
-        transaction.on_commit(partial(write_soon, issued.pk, countdown=backoff(issued.attempts)))
+        transaction.on_commit(partial(write_soon, issued.pk, countdown=wait))
 
 
 def sweep(*, older_than: float | None = None, budget_seconds: float = 50.0) -> int:
     """Write the files no worker wrote (a worker died, Redis was down at the commit,
     a retry got lost): the documents issued more than `older_than` seconds ago (setting
-    ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS) still without their file and not given up
-    on. Returns how many were written."""
+    ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS) still without their file, not given up on and
+    not waiting for the backoff of a failure. Returns how many were written."""
     wait = settings.ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS if older_than is None else older_than
     started = time.monotonic()
     written = 0
@@ -330,6 +332,7 @@ def sweep(*, older_than: float | None = None, budget_seconds: float = 50.0) -> i
             IssuedDocument.objects.filter(
                 file="", issued_at__lte=cutoff, attempts__lt=settings.ISSUED_DOCUMENT_MAX_ATTEMPTS
             )
+            .exclude(retry_at__gt=timezone.now())
             .exclude(pk__in=seen)
             .order_by("issued_at")
             .values_list("pk", flat=True)[:100]
@@ -352,7 +355,7 @@ def retry_failed(*, issued_ids) -> int:
         .filter(pk__in=list(issued_ids), file="", attempts__gt=0)
         .values_list("pk", flat=True)
     )
-    IssuedDocument.objects.filter(pk__in=failed).update(attempts=0)
+    IssuedDocument.objects.filter(pk__in=failed).update(attempts=0, retry_at=None)
     for pk in failed:
         transaction.on_commit(partial(write_soon, pk))
     return len(failed)

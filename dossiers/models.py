@@ -480,6 +480,8 @@ class IssuedDocument(FastChoiceLabels, models.Model):
     log = models.OneToOneField(DossierLog, on_delete=models.PROTECT, related_name="issued")
     attempts = models.PositiveSmallIntegerField(_("failed attempts to write"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # After a failure: not tried again (by its task or the sweep) before this.
+    retry_at = models.DateTimeField(_("next attempt to write"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("issued document")

@@ -357,7 +357,8 @@ FEEDBACK_PUBLIC_RATE = env.int("FEEDBACK_PUBLIC_RATE", default=60)
 # this many seconds after its issuance is taken by the sweep (a worker died, Redis was
 # down). A failed rendering is retried with the outbox's backoff, at most MAX times.
 ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS = env.float("ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS", default=60.0)
-ISSUED_DOCUMENT_MAX_ATTEMPTS = env.int("ISSUED_DOCUMENT_MAX_ATTEMPTS", default=5)
+# 8 attempts with the outbox's default backoff span about an hour (a signer down).
+ISSUED_DOCUMENT_MAX_ATTEMPTS = env.int("ISSUED_DOCUMENT_MAX_ATTEMPTS", default=8)
 # A download asked for before the file exists waits this long for it, then says 503.
 ISSUED_DOCUMENT_WAIT_SECONDS = env.float("ISSUED_DOCUMENT_WAIT_SECONDS", default=5.0)
 # Write the file inside the issuing transaction instead (tests, whose transactions

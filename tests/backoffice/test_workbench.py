@@ -126,8 +126,9 @@ def test_the_whole_path_through_the_pages(client, world):
     _act(client, dossier, "return_result", {"note": "Trả tại quầy"})
     assert _status(dossier) == Status.RETURNED
     actions = list(DossierLog.objects.filter(dossier=dossier).values_list("action", flat=True))
-    assert actions[-7:] == [
+    assert actions[-8:] == [
         "receive",
+        "document_written",  # form 01's file, by the system
         "assign",
         "propose",
         "return",

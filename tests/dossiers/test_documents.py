@@ -150,9 +150,13 @@ def test_a_failing_pdf_keeps_the_issuance_and_counts_the_failure(world, monkeypa
     assert "no fonts" in issued.last_error
     assert not DossierLog.objects.filter(action=Action.DOCUMENT_WRITTEN).exists()
 
-    # Retried until it works; after the last attempt it is shown as failed instead.
+    # Retried after a backoff (the sweep leaves it until then) until it works; after
+    # the last attempt it is shown as failed instead.
     monkeypatch.undo()
-    assert documents.write(issued.pk) is not None
+    assert issued.retry_at > timezone.now()
+    assert documents.sweep(older_than=0) == 0
+    IssuedDocument.objects.filter(pk=issued.pk).update(retry_at=timezone.now())
+    assert documents.sweep(older_than=0) == 1
     issued.refresh_from_db()
     assert (issued.state, issued.last_error) == ("ready", "")
 

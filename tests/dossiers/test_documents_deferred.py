@@ -191,3 +191,19 @@ def test_the_api_says_pending_with_no_url_and_503_for_the_file(
     documents.write(issued.pk)
     (doc,) = client.get(f"/api/v1/dossiers/{dossier.code}/", **auth).json()["issued_documents"]
     assert doc["status"] == "ready" and doc["download_url"] and doc["sha256"]
+
+
+def test_the_counter_prints_the_receipt_even_when_no_worker_wrote_it(
+    deferred, client, world, django_capture_on_commit_callbacks, fake_pdf, monkeypatch
+):
+    from backoffice import counter_views
+
+    monkeypatch.setattr(counter_views, "COUNTER_WAIT_SECONDS", 0.2)
+    dossier, issued, _ = _receive(world, django_capture_on_commit_callbacks)
+    force_login_verified(client, world.receptionist)
+
+    response = client.get(reverse("backoffice:counter-receipt", kwargs={"ref": dossier.ref}))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    issued.refresh_from_db()
+    assert issued.state == "ready"
+    assert DossierLog.objects.filter(action=Action.DOCUMENT_WRITTEN).count() == 1
