@@ -35,7 +35,7 @@ from dossiers import documents, queues, services
 from dossiers.constants import Status, Visibility
 from dossiers.models import DossierDocument
 from dossiers.workflow import TransitionNotAllowed
-from web.responses import pdf_response, stored_file_response
+from web.responses import RETRY_AFTER_SECONDS, pdf_response, stored_file_response
 
 FILE_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the file in the dossier."
@@ -375,6 +375,11 @@ class IssuedFileView(PartnerView):
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             **PROBLEMS_AUTH,
             **PROBLEM_404,
+            (503, problems.PROBLEM_CONTENT_TYPE): problem(
+                problems.UNAVAILABLE,
+                "The form is issued but its PDF is still being produced; see Retry-After.",
+                "The form is issued; its PDF is still being produced. Try again shortly.",
+            ),
         },
         tags=["documents"],
     )
@@ -390,4 +395,11 @@ class IssuedFileView(PartnerView):
         )
         found = get_object_or_404(issued, pk=pk)
         found.dossier = dossier
+        # Asked for right after the action, the file may still be being written.
+        if not documents.wait_written(found):
+            raise problems.Problem(
+                problems.UNAVAILABLE,
+                _("The form is issued; its PDF is still being produced. Try again shortly."),
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         return pdf_response(found.file.open("rb"), found.filename, inline=False)

@@ -78,10 +78,18 @@ KINDS = (
 class Problem(exceptions.APIException):
     """Raised by a view to answer with `kind`; `errors` are field-level details."""
 
-    def __init__(self, kind: ProblemKind, detail: str = "", errors: list[dict] | None = None):
+    def __init__(
+        self,
+        kind: ProblemKind,
+        detail: str = "",
+        errors: list[dict] | None = None,
+        *,
+        retry_after: int | None = None,
+    ):
         self.kind = kind
         self.status_code = kind.status
         self.errors = errors
+        self.retry_after = retry_after
         super().__init__(detail or kind.title_en)
 
 
@@ -140,6 +148,8 @@ def exception_handler(exc, context):
     errors = None
     if isinstance(exc, Problem):
         kind, errors = exc.kind, exc.errors
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, Http404 | exceptions.NotFound):
         kind = NOT_FOUND
         exc = exceptions.NotFound(_("No such resource within this client's agencies."))

@@ -99,10 +99,24 @@ class IssuedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     form = serializers.CharField(help_text="Standard form number (01-06).")
     issued_at = serializers.DateTimeField()
-    sha256 = serializers.CharField()
-    download_url = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(
+        source="state",
+        choices=["ready", "pending", "failed"],
+        help_text=(
+            "ready: the PDF can be downloaded. pending: the form is issued and its PDF "
+            "is being produced (usually within seconds; read the dossier again). "
+            "failed: it could not be produced; the operators have been told."
+        ),
+    )
+    sha256 = serializers.SerializerMethodField(help_text="Of the PDF; null until it is ready.")
+    download_url = serializers.SerializerMethodField(help_text="Null until the PDF is ready.")
 
-    def get_download_url(self, obj) -> str:
+    def get_sha256(self, obj) -> str | None:
+        return obj.sha256 or None
+
+    def get_download_url(self, obj) -> str | None:
+        if not obj.file:
+            return None
         url = reverse(
             "api:dossier-issued-file", kwargs={"code": dossier_key(obj.dossier), "pk": obj.pk}
         )

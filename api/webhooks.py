@@ -352,9 +352,16 @@ def payload(event: OutboxEvent, subscription: WebhookSubscription) -> dict:
                 {
                     "form": document.form,
                     "issued_at": _iso(document.issued_at),
-                    "sha256": document.sha256,
-                    "download_url": settings.SITE_URL.rstrip("/")
-                    + reverse("api:dossier-issued-file", kwargs={"code": key, "pk": document.pk}),
+                    "status": document.state,
+                    "sha256": document.sha256 or None,
+                    "download_url": (
+                        settings.SITE_URL.rstrip("/")
+                        + reverse(
+                            "api:dossier-issued-file", kwargs={"code": key, "pk": document.pk}
+                        )
+                    )
+                    if document.file
+                    else None,
                 }
             )
     return {
@@ -480,6 +487,13 @@ class WebhookSubscriber(Subscriber):
         )
         if waiting is not None:
             raise NotYet(f"after event {waiting['event_id']}", retry_at=waiting["next_attempt_at"])
+        log_id = event.data.get("log")
+        if log_id and any(
+            d.state == "pending" for d in IssuedDocument.objects.filter(log_id=log_id)
+        ):
+            # The form's PDF is written by a worker right after the action: the
+            # payload gives its SHA-256 and a link that works.
+            raise NotYet("the issued form's PDF is being written")
         subscription = WebhookSubscription.objects.filter(
             recipient=delivery.recipient, deleted_at=None
         ).first()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,9 +26,11 @@ from dossiers.workflow import TransitionNotAllowed
 from identity.constants import OfficialRole
 from identity.validators import normalize_phone, validate_id_number, validate_phone
 from procedures.selectors import published_cases, published_cases_for_desks
-from web.responses import pdf_response
+from web.responses import issued_pdf_response
 
 DESK = [OfficialRole.RECEPTIONIST]
+# How long the receipt's print waits for a worker before writing the form itself.
+COUNTER_WAIT_SECONDS = 2.0
 
 
 class PickForm(forms.Form):
@@ -258,4 +261,13 @@ def receipt(request, ref):
     )
     if issued is None:
         raise Http404
-    return pdf_response(issued.file.open("rb"), issued.filename)
+    # The desk prints the receipt while the applicant stands at the counter: a worker
+    # has usually written it by the time the button is pressed, so this waits a moment
+    # for it; when no worker did (they are down, or busy), the desk writes it itself
+    # rather than sending the applicant away. Written once all the same: a worker that
+    # holds it meanwhile is waited for below.
+    if not documents.wait_written(issued, seconds=COUNTER_WAIT_SECONDS):
+        documents.write(issued.pk)
+        issued.refresh_from_db()
+    back = reverse("backoffice:dossier", kwargs={"ref": dossier.ref})
+    return issued_pdf_response(request, issued, base="backoffice/base.html", back=back)

@@ -34,7 +34,7 @@ from identity import permissions
 from identity.constants import OfficialRole
 from procedures.calendar import WorkingCalendar
 from web.dossier_actions import ACTIONS
-from web.responses import pdf_response, stored_file_response
+from web.responses import issued_pdf_response, pdf_response, stored_file_response
 
 _ANY_REF = uuid.UUID(int=0)
 
@@ -207,7 +207,7 @@ def _workbench(request, dossier, scope, bound=None, status=200):
                 dossier.documents.select_related("file", "required_document")
             ),
             "log": log,
-            "issued": documents.issued_for_official(dossier),
+            "issued": _issued_with_outcomes(dossier, full_log),
             "overdue": late,
             "step_plan": documents.step_plan(dossier, calendar),
             "pauses": documents.pause_history(full_log),
@@ -295,13 +295,40 @@ def dossier_file(request, ref, pk):
 # --- standard documents (forms 01-06) --------------------------------------------------
 
 
+def _issued_with_outcomes(dossier, log_entries) -> list:
+    """The issued forms, each with what the worker logged when it wrote the file (its
+    signature's outcome), as `doc.outcome`."""
+    outcomes = documents.write_outcomes(log_entries)
+    issued = list(documents.issued_for_official(dossier))
+    for doc in issued:
+        doc.outcome = outcomes.get(doc.pk)
+    return issued
+
+
 @require_GET
 @official_required
 def issued_document(request, ref, pk):
-    """A standard document issued for the dossier (forms 01-05), officials only."""
+    """A standard document issued for the dossier (forms 01-05), officials only; asked
+    for while a worker is still writing it, it waits for it a few seconds."""
     dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
     issued = get_object_or_404(documents.issued_for_official(dossier), pk=pk)
-    return pdf_response(issued.file.open("rb"), issued.filename)
+    back = reverse("backoffice:dossier", kwargs={"ref": dossier.ref})
+    return issued_pdf_response(request, issued, base="backoffice/base.html", back=back)
+
+
+@require_GET
+@official_required
+def issued_document_item(request, ref, pk):
+    """One line of the workbench's list of standard documents: polled (htmx) while its
+    file is being written, it then comes back with the link and the signature's
+    outcome, and no longer asks to be polled."""
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref)
+    issued = get_object_or_404(documents.issued_for_official(dossier), pk=pk)
+    issued.outcome = None
+    if issued.written:
+        written = dossier.log.filter(action=Action.DOCUMENT_WRITTEN, data__document__issued=pk)
+        issued.outcome = documents.write_outcomes(written).get(issued.pk)
+    return render(request, "backoffice/_issued_item.html", {"dossier": dossier, "doc": issued})
 
 
 @require_GET

@@ -31,6 +31,11 @@ urlpatterns = [
     ),
     path("ho-so/<uuid:ref>/tep/<int:pk>/", queue_views.dossier_file, name="dossier-file"),
     path("ho-so/<uuid:ref>/mau/<int:pk>.pdf", queue_views.issued_document, name="issued-document"),
+    path(
+        "ho-so/<uuid:ref>/mau/<int:pk>/",
+        queue_views.issued_document_item,
+        name="issued-document-item",
+    ),
     path("ho-so/<uuid:ref>/mau-06.pdf", queue_views.control_sheet, name="control-sheet"),
     path("tiep-nhan/", counter_views.intake, name="counter"),
     path("tiep-nhan/<uuid:ref>/", counter_views.done, name="counter-done"),

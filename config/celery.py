@@ -20,6 +20,12 @@ BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "60")),
         "options": {"expires": 120},
     },
+    # Issued forms whose PDF no worker wrote after the action (dossiers.documents.sweep).
+    "issued-documents-sweep": {
+        "task": "dossiers.issued_documents_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     # Notifications and clock jobs (notifications/, dossiers/deadlines.py). All are safe
     # to run twice or on several workers at once; times are in TIME_ZONE.
     # The queue tabs' counts read the tally's deltas until they are folded (dossiers.tally).

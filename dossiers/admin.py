@@ -5,13 +5,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdmin
-from dossiers import outbox
+from dossiers import documents, outbox
 from dossiers.constants import DeliveryStatus
 from dossiers.models import (
     Dossier,
     DossierAssessment,
     DossierLog,
     DossierMessage,
+    IssuedDocument,
     OutboxDelivery,
     OutboxEvent,
     Payment,
@@ -25,6 +26,44 @@ class DossierLogAdmin(ReadOnlyAdmin):
     list_filter = ("action", "visibility")
     search_fields = ("dossier__code",)
     list_select_related = ("dossier",)
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnlyAdmin):
+    """The issued forms; those whose PDF could not be written show their error and can
+    be retried."""
+
+    list_display = (
+        "issued_at",
+        "dossier",
+        "form",
+        "number",
+        "written",
+        "attempts",
+        "retry_at",
+        "last_error",
+    )
+    list_filter = ("form",)
+    search_fields = ("dossier__code",)
+    list_select_related = ("dossier",)
+    show_full_result_count = False
+    actions = ["retry"]
+
+    @admin.display(description=_("file written"), boolean=True)
+    def written(self, obj):
+        return obj.written
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("dossiers.change_issueddocument")
+
+    @admin.action(description=_("Retry writing the selected files"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = documents.retry_failed(issued_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            _("Files to be written again: %(count)d.") % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
 
 class LogInline(admin.TabularInline):

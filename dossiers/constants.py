@@ -87,6 +87,8 @@ class Action(models.TextChoices):
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
     DOCUMENT_SIGNED = "document_signed", _("Document digitally signed")
+    # Written by the worker that rendered an issued form (dossiers.documents.write).
+    DOCUMENT_WRITTEN = "document_written", _("Standard document file written")
 
 
 # What an official's button says: the action as a verb. The log keeps the past tense

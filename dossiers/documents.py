@@ -1,10 +1,19 @@
 """The standard one-stop documents (`dossiers.legal.FORMS`, titles in `legal.FORM_TITLES`).
 
-Forms 01-05 are issued by the action that produces them, inside its transaction
-(`dossiers.services.dossier_transition` calls `prepare` before the log row and `store` after
-it): the PDF is rendered first, so a rendering failure aborts the action with a clear
-message and nothing is written. Form 06, the process control sheet, is rendered from
-the log on demand and never stored.
+Forms 01-05 are issued by the action that produces them, inside its transaction: the
+`IssuedDocument` row, its verification number and the log row that names it are
+written with the action (`dossiers.services.dossier_transition` calls `prepare` before
+the log row and `store` after it), so the issuance exists exactly when the action
+commits. The PDF is not rendered there (WeasyPrint and the signature were most of a
+transition's time): right after the commit a Celery worker renders it from the
+issuing log row, seals it with the agency's certificate, stores it and logs its
+SHA-256 and the signature's outcome in a system row of its own (`write`). A worker
+that dies, or Redis down at the commit, leaves the row without its file: the beat
+sweep (`sweep`) writes it a minute later. A rendering that fails is retried with a
+backoff and, after ISSUED_DOCUMENT_MAX_ATTEMPTS, shown to the officials as failed.
+Until then the pages say the document is being prepared, and a download asked for
+early waits a few seconds for it (`wait_written`). Form 06, the process control
+sheet, is rendered from the log on demand and never stored.
 
 The layouts are the files `templates/pdf/mau-0N.html`; an administrator replaces them
 (or shadows them in a template directory listed first) when the Circular changes.
@@ -14,15 +23,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
+from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 
 from dossiers import legal, pdf
-from dossiers.constants import Action, StandardForm, Status
+from dossiers.constants import Action, ActorRole, StandardForm, Status, Visibility
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierLog, IssuedDocument
 from signing import services as signing
@@ -43,22 +55,27 @@ TEMPLATE = "pdf/mau-{form}.html"
 FOR_APPLICANT = frozenset(FORM_FOR_ACTION.values())
 # The desk's forms carry the receiving agency's seal; the others the competent agency's.
 DESK_FORMS = frozenset({StandardForm.RECEIPT, StandardForm.SUPPLEMENT, StandardForm.REFUSAL})
+# How often a download waiting for its file looks again.
+_POLL_SECONDS = 0.2
 
 
 @dataclass
 class Prepared:
     form: str
-    content: bytes
-    sha256: str
+    number: str
 
 
-def _received_documents(dossier: Dossier) -> list[dict]:
+def _received_documents(dossier: Dossier, at=None) -> list[dict]:
     """Form 01's list: one line per required document (with the counts of originals and
-    copies the procedure asks for) and the number of files received for it."""
+    copies the procedure asks for) and the number of files received for it, as the
+    dossier stood at `at` (the issuance; now when None)."""
+    rows = dossier.documents.select_related("required_document", "file").filter(is_result=False)
+    if at is None:
+        rows = rows.filter(superseded_at__isnull=True)
+    else:
+        rows = rows.filter(added_at__lte=at).exclude(superseded_at__lte=at)
     lines: dict = {}
-    for doc in dossier.documents.select_related("required_document", "file").filter(
-        is_result=False, superseded_at__isnull=True
-    ):
+    for doc in rows:
         key = doc.required_document_id or f"extra-{doc.pk}"
         line = lines.setdefault(
             key,
@@ -73,14 +90,16 @@ def _received_documents(dossier: Dossier) -> list[dict]:
     return list(lines.values())
 
 
-def _context(dossier: Dossier, *, form: str, actor, note: str, data: dict, now) -> dict:
+def _context(
+    dossier: Dossier, *, form: str, official: str, note: str, data: dict, now, at=None
+) -> dict:
     url = pdf.lookup_url(dossier.code)
     context = {
         "dossier": dossier,
         "form": form,
         "form_label": StandardForm(form).label,
         "form_title": legal.FORM_TITLES[form],
-        "official": str(actor) if actor is not None else "",
+        "official": official,
         "note": note,
         "data": data,
         "now": now,
@@ -88,47 +107,69 @@ def _context(dossier: Dossier, *, form: str, actor, note: str, data: dict, now) 
         "qr": pdf.qr_svg(url),
     }
     if form == StandardForm.RECEIPT:
-        context["documents"] = _received_documents(dossier)
+        context["documents"] = _received_documents(dossier, at)
     if form == StandardForm.APOLOGY:
         context["due_before"] = _parse(data.get("due_at_before"))
     return context
 
 
 def render(form: str, dossier: Dossier, *, actor=None, note="", data=None, now=None) -> bytes:
-    """The PDF of `form` for `dossier` as it stands now (used by `prepare` and tests)."""
+    """The PDF of `form` for `dossier` as it stands now (tests, previews)."""
     return pdf.render_pdf(
         TEMPLATE.format(form=form),
         _context(
-            dossier, form=form, actor=actor, note=note, data=data or {}, now=now or timezone.now()
+            dossier,
+            form=form,
+            official=str(actor) if actor is not None else "",
+            note=note,
+            data=data or {},
+            now=now or timezone.now(),
+        ),
+    )
+
+
+def render_issued(issued: IssuedDocument, dossier: Dossier) -> bytes:
+    """The PDF of an issued form as its action issued it, from the issuing log row:
+    its official, note, data and time, and the appointment it set (the dossier's may
+    have moved since, by an apology)."""
+    entry = issued.log
+    data = entry.data
+    if "due_at" in data:
+        dossier.due_at = _parse(data["due_at"])
+    return pdf.render_pdf(
+        TEMPLATE.format(form=issued.form),
+        _context(
+            dossier,
+            form=issued.form,
+            official=entry.actor_name,
+            note=entry.note,
+            data=data,
+            now=issued.issued_at,
+            at=issued.issued_at,
         ),
     )
 
 
 def prepare(*, dossier: Dossier, action: str, actor, note: str, data: dict, now) -> Prepared | None:
-    """Render the form `action` issues (None when it issues none) and name it in `data`,
-    which becomes the log row's data. Raises DossierError when the PDF cannot be made:
-    the caller's transaction then rolls the whole action back."""
+    """Reserve the verification number of the form `action` issues (None when it issues
+    none) and name both in `data`, which becomes the issuing log row's data. Renders
+    nothing: the worker does, after the commit (`write`)."""
     form = FORM_FOR_ACTION.get(action)
     if form is None:
         return None
-    try:
-        content = render(form, dossier, actor=actor, note=note, data=data, now=now)
-    except Exception:  # WeasyPrint, fonts, a broken replacement template: all the same here
-        logger.exception("form %s for dossier %s could not be rendered", form, dossier.pk)
-        raise DossierError(
-            _(
-                "The %(form)s (form %(number)s) could not be produced, so nothing was "
-                "recorded. Try again; if it keeps failing, tell the system administrator."
-            )
-            % {"form": StandardForm(form).label, "number": form}
-        ) from None
-    agency = dossier.receiving_agency if form in DESK_FORMS else dossier.competent_agency
-    issued = agency_sign(dossier, content, form=form, agency=agency)
-    data["document"] = {"form": form, "sha256": issued.sha256, "signature": issued.log_data()}
-    return Prepared(form, issued.content, issued.sha256)
+    code = dossier.code or ""
+    while True:
+        number = signing.number_new(code)
+        # Not yet in the register of signed documents while its file waits.
+        if not IssuedDocument.objects.filter(dossier=dossier, number=number).exists():
+            break
+    data["document"] = {"form": form, "number": number}
+    return Prepared(form, number)
 
 
-def agency_sign(dossier: Dossier, content: bytes, *, form: str, agency) -> signing.Issued:
+def agency_sign(
+    dossier: Dossier, content: bytes, *, form: str, agency, number: str | None = None
+) -> signing.Issued:
     """The form sealed with the agency's certificate and registered for /xac-thuc/;
     issued unsigned (and so flagged in the log) when the agency has no certificate.
     Raises DossierError when the signature cannot be made."""
@@ -142,23 +183,196 @@ def agency_sign(dossier: Dossier, content: bytes, *, form: str, agency) -> signi
             signer_name=agency.name,
             organisation=agency.name,
             reason=str(StandardForm(form).label),
+            number=number,
         )
     except SigningFailed as error:
         raise DossierError(str(error)) from None
 
 
 def store(*, dossier: Dossier, prepared: Prepared, entry: DossierLog, now) -> IssuedDocument:
-    """Keep the rendered form with the dossier, linked to the log row that issued it."""
-    issued = IssuedDocument(
-        dossier=dossier, form=prepared.form, sha256=prepared.sha256, issued_at=now, log=entry
+    """Record the issued form, linked to the log row that issued it, without its file;
+    a worker writes the file once this transaction commits."""
+    issued = IssuedDocument.objects.create(
+        dossier=dossier, form=prepared.form, number=prepared.number, issued_at=now, log=entry
     )
-    issued.file.save("form.pdf", ContentFile(prepared.content), save=False)
-    try:
-        issued.save(force_insert=True)
-    except BaseException:
-        issued.file.storage.delete(issued.file.name)
-        raise
+    if settings.ISSUED_DOCUMENTS_WRITE_INLINE:
+        write(issued.pk)
+    else:
+        transaction.on_commit(partial(write_soon, issued.pk))
     return issued
+
+
+def write_soon(issued_id: int, *, countdown: float | None = None) -> bool:
+    """Ask a worker to write the file of `issued_id`. Never raises: the action has
+    committed and must not fail because Redis is down; the sweep writes it later."""
+    from dossiers.tasks import issued_document_write
+
+    try:
+        issued_document_write.apply_async(
+            kwargs={"issued_id": issued_id},
+            countdown=countdown,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        )
+    except Exception:
+        logger.warning(
+            "could not queue the writing of issued document %s; the sweep will write it",
+            issued_id,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+def write(issued_id: int) -> IssuedDocument | None:
+    """Render, sign and store the file of an issued form, and log its SHA-256 and the
+    signature's outcome (a system row, internal). Idempotent and safe on several
+    workers: the row is taken with SKIP LOCKED and only while it has no file, so a
+    task run twice, or with the sweep, writes it once. A worker killed halfway leaves
+    the row as it was (its transaction never commits). A failure is counted and
+    retried with a backoff. Returns the document when this call wrote it."""
+    try:
+        return _write(issued_id)
+    except Exception as error:
+        logger.exception("issued document %s could not be written", issued_id)
+        _write_failed(issued_id, error)
+        return None
+
+
+def _write(issued_id: int) -> IssuedDocument | None:
+    from dossiers.services.log import dossier_log_record
+
+    with transaction.atomic():
+        issued = (
+            IssuedDocument.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("log")
+            .filter(pk=issued_id, file="")
+            .first()
+        )
+        if issued is None:  # written already, or another worker is writing it
+            return None
+        dossier = Dossier.objects.select_related(
+            "version__procedure", "receiving_agency", "competent_agency", "business", "applicant"
+        ).get(pk=issued.dossier_id)
+        content = render_issued(issued, dossier)
+        agency = dossier.receiving_agency if issued.form in DESK_FORMS else dossier.competent_agency
+        signed = agency_sign(
+            dossier, content, form=issued.form, agency=agency, number=issued.number
+        )
+        issued.file.save("form.pdf", ContentFile(signed.content), save=False)
+        try:
+            issued.sha256 = signed.sha256
+            issued.last_error = ""
+            issued.save(update_fields=["file", "sha256", "last_error"])
+            # The dossier's row lock serialises its log's hash chain; taken last and
+            # briefly, after the rendering.
+            locked = Dossier.objects.select_for_update(of=("self",)).only("pk").get(pk=dossier.pk)
+            dossier_log_record(
+                dossier=locked,
+                actor=None,
+                role=ActorRole.SYSTEM,
+                action=Action.DOCUMENT_WRITTEN,
+                visibility=Visibility.INTERNAL,
+                data={
+                    "document": {
+                        "form": issued.form,
+                        "issued": issued.pk,
+                        "issued_by": issued.log.seq,
+                        "number": issued.number,
+                        "sha256": signed.sha256,
+                        "signature": signed.log_data(),
+                    }
+                },
+            )
+        except BaseException:
+            issued.file.storage.delete(issued.file.name)
+            raise
+    return issued
+
+
+def _write_failed(issued_id: int, error: Exception) -> None:
+    from dossiers.outbox import backoff
+
+    with transaction.atomic():
+        issued = IssuedDocument.objects.select_for_update().filter(pk=issued_id, file="").first()
+        if issued is None:
+            return
+        issued.attempts += 1
+        why = " ".join(error.messages) if isinstance(error, DossierError) else str(error)
+        issued.last_error = f"{type(error).__name__}: {why}"[:500]
+        wait = backoff(issued.attempts)
+        issued.retry_at = timezone.now() + dt.timedelta(seconds=wait)
+        issued.save(update_fields=["attempts", "last_error", "retry_at"])
+    if issued.failed:
+        logger.error(
+            "issued document %s (form %s of dossier %s) failed %s times; an administrator "
+            "must look: %s",
+            issued.pk,
+            issued.form,
+            issued.dossier_id,
+            issued.attempts,
+            issued.last_error,
+        )
+    elif not settings.ISSUED_DOCUMENTS_WRITE_INLINE:
+        transaction.on_commit(partial(write_soon, issued.pk, countdown=wait))
+
+
+def sweep(*, older_than: float | None = None, budget_seconds: float = 50.0) -> int:
+    """Write the files no worker wrote (a worker died, Redis was down at the commit,
+    a retry got lost): the documents issued more than `older_than` seconds ago (setting
+    ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS) still without their file, not given up on and
+    not waiting for the backoff of a failure. Returns how many were written."""
+    wait = settings.ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS if older_than is None else older_than
+    started = time.monotonic()
+    written = 0
+    seen: set[int] = set()
+    while time.monotonic() - started < budget_seconds:
+        cutoff = timezone.now() - dt.timedelta(seconds=wait)
+        batch = list(
+            IssuedDocument.objects.filter(
+                file="", issued_at__lte=cutoff, attempts__lt=settings.ISSUED_DOCUMENT_MAX_ATTEMPTS
+            )
+            .exclude(retry_at__gt=timezone.now())
+            .exclude(pk__in=seen)
+            .order_by("issued_at")
+            .values_list("pk", flat=True)[:100]
+        )
+        if not batch:
+            break
+        for pk in batch:
+            seen.add(pk)
+            if write(pk) is not None:
+                written += 1
+    return written
+
+
+@transaction.atomic
+def retry_failed(*, issued_ids) -> int:
+    """Try again to write the files of issued forms given up on (Django admin): their
+    attempts from zero, each queued after the commit. Returns how many."""
+    failed = list(
+        IssuedDocument.objects.select_for_update()
+        .filter(pk__in=list(issued_ids), file="", attempts__gt=0)
+        .values_list("pk", flat=True)
+    )
+    IssuedDocument.objects.filter(pk__in=failed).update(attempts=0, retry_at=None)
+    for pk in failed:
+        transaction.on_commit(partial(write_soon, pk))
+    return len(failed)
+
+
+def wait_written(issued: IssuedDocument, *, seconds: float | None = None) -> bool:
+    """Whether the file of `issued` exists, waiting up to `seconds` (setting
+    ISSUED_DOCUMENT_WAIT_SECONDS) for the worker to write it: a download clicked
+    right after the action usually gets its file within a second."""
+    wait = settings.ISSUED_DOCUMENT_WAIT_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + wait
+    while not issued.file:
+        if issued.failed or time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL_SECONDS)
+        issued.refresh_from_db(fields=["file", "sha256", "attempts", "last_error"])
+    return True
 
 
 def issued_for_official(dossier: Dossier):
@@ -167,6 +381,16 @@ def issued_for_official(dossier: Dossier):
 
 def issued_for_applicant(dossier: Dossier):
     return dossier.issued.filter(form__in=FOR_APPLICANT).order_by("issued_at", "id")
+
+
+def write_outcomes(log_entries) -> dict[int, dict]:
+    """The outcome the worker logged for each issued document written (its id -> the
+    row's `document` data: SHA-256 and signature), from log rows already read."""
+    return {
+        entry.data["document"]["issued"]: entry.data["document"]
+        for entry in log_entries
+        if entry.action == Action.DOCUMENT_WRITTEN and "issued" in entry.data.get("document", {})
+    }
 
 
 # --- form 06 -------------------------------------------------------------------------
@@ -243,7 +467,7 @@ def control_rows(dossier: Dossier) -> list[ControlRow]:
 def control_sheet_pdf(dossier: Dossier, *, now=None) -> bytes:
     """Form 06 as it stands now, unsigned (see `dossiers.services.control_sheet_issue`)."""
     now = now or timezone.now()
-    context = _context(dossier, form=StandardForm.CONTROL, actor=None, note="", data={}, now=now)
+    context = _context(dossier, form=StandardForm.CONTROL, official="", note="", data={}, now=now)
     context["rows"] = control_rows(dossier)
     return pdf.render_pdf(TEMPLATE.format(form=StandardForm.CONTROL), context)
 

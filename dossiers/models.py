@@ -465,20 +465,32 @@ def _issued_path(instance, filename):
 
 class IssuedDocument(FastChoiceLabels, models.Model):
     """A standard document (forms 01-05) issued by the action logged in `log`, kept
-    with the dossier. Written only by `dossiers.documents.issue` inside that action's
-    transaction; the log row's data names the file and its SHA-256."""
+    with the dossier. The action's transaction writes the row with its verification
+    `number` and no file; a worker renders, signs and stores the PDF right after the
+    commit (`dossiers.documents.write`), and logs its SHA-256 in a row of its own."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="issued")
     form = models.CharField(_("form"), max_length=2, choices=StandardForm)
-    file = models.FileField(_("file"), upload_to=_issued_path, storage=private_storage)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Empty until the worker has written the PDF.
+    file = models.FileField(_("file"), upload_to=_issued_path, storage=private_storage, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # Printed in the signature stamp and looked up by /xac-thuc/; reserved at issuance.
+    number = models.CharField(_("verification number"), max_length=16, blank=True)
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     log = models.OneToOneField(DossierLog, on_delete=models.PROTECT, related_name="issued")
+    attempts = models.PositiveSmallIntegerField(_("failed attempts to write"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # After a failure: not tried again (by its task or the sweep) before this.
+    retry_at = models.DateTimeField(_("next attempt to write"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("issued document")
         verbose_name_plural = _("issued documents")
         ordering = ["issued_at", "id"]
+        indexes = [
+            # The sweep's look-up: the few documents still without their file.
+            models.Index(fields=["issued_at"], name="issued_unwritten_idx", condition=Q(file=""))
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.form}"
@@ -486,6 +498,20 @@ class IssuedDocument(FastChoiceLabels, models.Model):
     @property
     def filename(self) -> str:
         return f"{self.dossier.code}-mau-{self.form}.pdf"
+
+    @property
+    def written(self) -> bool:
+        return bool(self.file)
+
+    @property
+    def failed(self) -> bool:
+        """Not written after every attempt: an administrator must look (the sweep has
+        stopped trying)."""
+        return not self.file and self.attempts >= settings.ISSUED_DOCUMENT_MAX_ATTEMPTS
+
+    @property
+    def state(self) -> str:
+        return "ready" if self.file else ("failed" if self.failed else "pending")
 
 
 class DossierMessage(FastChoiceLabels, models.Model):

@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from dossiers import outbox, tally
+from dossiers import documents, outbox, tally
 
 
 @shared_task(name="dossiers.outbox_dispatch", ignore_result=True)
@@ -31,3 +31,16 @@ def queue_tally_compact() -> int:
     """Celery beat, every minute: fold the queue tally's deltas (dossiers.tally). Safe
     on several workers: one compaction runs at a time, the others return at once."""
     return tally.compact()
+
+
+@shared_task(name="dossiers.issued_document_write", ignore_result=True)
+def issued_document_write(issued_id: int) -> bool:
+    """Render, sign and store an issued form's PDF (queued when its action commits).
+    Safe to run twice: a document is written once (dossiers.documents.write)."""
+    return documents.write(issued_id) is not None
+
+
+@shared_task(name="dossiers.issued_documents_sweep", ignore_result=True)
+def issued_documents_sweep(older_than: float | None = None) -> int:
+    """Celery beat, every minute: the issued forms no worker wrote."""
+    return documents.sweep(older_than=older_than)

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -62,7 +63,7 @@ from portal.dossier_forms import (
     WithdrawForm,
 )
 from procedures.selectors import published_versions
-from web.responses import pdf_response, stored_file_response
+from web.responses import issued_pdf_response, pdf_response, stored_file_response
 
 MAX_CODE_LENGTH = 60
 
@@ -546,7 +547,8 @@ def dossier_issued_document(request, ref, pk):
     """A standard document the agency issued to the applicant (forms 01-05)."""
     dossier = dossier_get_for_applicant(user=request.user, ref=ref)
     issued = get_object_or_404(issued_for_applicant(dossier), pk=pk)
-    return pdf_response(issued.file.open("rb"), issued.filename, inline=False)
+    back = reverse("portal:dossier-detail", args=[dossier.ref])
+    return issued_pdf_response(request, issued, base="base.html", back=back, inline=False)
 
 
 # --- my documents ------------------------------------------------------------------------

@@ -162,12 +162,14 @@ def document_sign(
     signer_name: str,
     organisation: str,
     reason: str = "",
+    number: str | None = None,
 ) -> Issued:
     """Signs `content` with `certificate` and registers its fingerprint for /xac-thuc/.
     Without a certificate the document is registered unsigned (issued all the same,
     flagged). Raises SigningFailed with a message for the official when the signature
-    cannot be made; the caller's transaction then rolls back."""
-    number = _new_number(dossier_code)
+    cannot be made; the caller's transaction then rolls back. `number` is one reserved
+    earlier with `number_new` (a document issued now and signed later)."""
+    number = number or _new_number(dossier_code)
     now = timezone.now()
     if certificate is None:
         signed, cert_name, unsigned_reason = content, "", NO_CERTIFICATE
@@ -207,6 +209,11 @@ def document_sign(
         unsigned_reason=unsigned_reason,
     )
     return Issued(signed, digest, record)
+
+
+def number_new(dossier_code: str) -> str:
+    """A verification number for a document of `dossier_code` to be signed later."""
+    return _new_number(dossier_code)
 
 
 def _new_number(dossier_code: str) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from csp.constants import SELF
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
 
 # Types the browser may show in a page: the upload check stores the type it found in
 # the file's bytes, so these are real PDFs and images. Anything else (an office
@@ -55,3 +56,26 @@ def pdf_response(content, filename: str, *, inline: bool = True):
     else:
         response = FileResponse(content, content_type="application/pdf")
     return with_download_headers(response, filename, inline=inline)
+
+
+# When a browser should ask again for a document still being written.
+RETRY_AFTER_SECONDS = 10
+
+
+def issued_pdf_response(request, issued, *, base: str, back: str = "", inline: bool = True):
+    """An issued standard form (dossiers.documents): its PDF once the worker has written
+    it, waiting a few seconds for it when asked for early; still not there, a page
+    that says so (503, with Retry-After), never an error."""
+    from dossiers import documents
+
+    if documents.wait_written(issued):
+        return pdf_response(issued.file.open("rb"), issued.filename, inline=inline)
+    response = render(
+        request,
+        "issued_not_ready.html",
+        {"issued": issued, "base": base, "back": back},
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -352,6 +352,19 @@ FEEDBACK_ANSWER_DAYS = env.int("FEEDBACK_ANSWER_DAYS", default=10)
 # Pages of the public list of answers per address per minute (common.ratelimit).
 FEEDBACK_PUBLIC_RATE = env.int("FEEDBACK_PUBLIC_RATE", default=60)
 
+# --- Issued standard forms (dossiers.documents) ------------------------------------------
+# A form's PDF is written by a worker right after the action commits; one not written
+# this many seconds after its issuance is taken by the sweep (a worker died, Redis was
+# down). A failed rendering is retried with the outbox's backoff, at most MAX times.
+ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS = env.float("ISSUED_DOCUMENT_SWEEP_AFTER_SECONDS", default=60.0)
+# 8 attempts with the outbox's default backoff span about an hour (a signer down).
+ISSUED_DOCUMENT_MAX_ATTEMPTS = env.int("ISSUED_DOCUMENT_MAX_ATTEMPTS", default=8)
+# A download asked for before the file exists waits this long for it, then says 503.
+ISSUED_DOCUMENT_WAIT_SECONDS = env.float("ISSUED_DOCUMENT_WAIT_SECONDS", default=5.0)
+# Write the file inside the issuing transaction instead (tests, whose transactions
+# never commit, so no on-commit hook runs).
+ISSUED_DOCUMENTS_WRITE_INLINE = env.bool("ISSUED_DOCUMENTS_WRITE_INLINE", default=False)
+
 # --- Outbox (dossiers.outbox) and partner sync (dossiers.partner) ------------------------
 # A failed delivery is retried after base * 2**(attempts-1) seconds, at most max seconds
 # apart; after OUTBOX_MAX_ATTEMPTS it is marked failed (Django admin can retry it).

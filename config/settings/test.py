@@ -42,6 +42,9 @@ STORAGES = {
 # bumps of the queue counts' generations would not run: counted afresh each time,
 # except in tests/backoffice/test_queue_counts_cache.py, which commits for real.
 QUEUE_COUNTS_CACHE_SECONDS = 0
+# The same for the issued forms' files: written at once, in the issuing transaction;
+# the tests of the worker's path (tests/dossiers/test_documents_deferred.py) turn it off.
+ISSUED_DOCUMENTS_WRITE_INLINE = os.environ.get("ISSUED_DOCUMENTS_WRITE_INLINE", "true") == "true"
 # Each test process keeps its demo CA and trust roots in a folder of its own.
 import tempfile as _tempfile  # noqa: E402
 

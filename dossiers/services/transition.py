@@ -61,8 +61,8 @@ def dossier_transition(
         dossier.save()
     elif edge.target in FINAL or action in documents.FORM_FOR_ACTION:
         raise ValueError(f"{action}: `last` is for actions that issue no form and end nothing")
-    # The standard form this action issues (01-05), rendered before anything else is
-    # written to the log so that a failure aborts the whole action.
+    # The standard form this action issues (01-05): its number now, named in the log
+    # row; its PDF is written by a worker once this commits (dossiers.documents).
     issued = documents.prepare(
         dossier=dossier, action=action, actor=actor, note=note, data=data, now=now
     )

@@ -457,3 +457,33 @@ def test_the_deliveries_page_costs_the_same_whatever_its_size(api, world, reader
         assert len(page.json()["results"]) == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_status_change_with_a_form_waits_for_its_file(world, reader, settings):
+    # The form's PDF is written by a worker after the action: the event goes once it
+    # is there, with its SHA-256 and a link that works.
+    from dossiers import documents, services
+    from dossiers.models import IssuedDocument
+
+    settings.ISSUED_DOCUMENTS_WRITE_INLINE = False
+    receiver = Receiver(secret=SECRET)
+    with serving(receiver) as url:
+        subscription = webhooks.webhook_subscribe(client=reader.client, url=url, secret=SECRET)
+        dossier = world.dossier_in(Status.SUBMITTED)
+        services.dossier_receive(dossier_id=dossier.pk, actor=world.receptionist)
+        outbox.fan_out()
+        outbox.deliver_due()
+        received = hook_rows(subscription).last()
+        assert received.status == DeliveryStatus.PENDING and received.attempts == 0
+        assert received.last_error.startswith("waiting")
+
+        issued = IssuedDocument.objects.get(dossier=dossier)
+        documents.write(issued.pk)
+        OutboxDelivery.objects.filter(pk=received.pk).update(next_attempt_at=timezone.now())
+        outbox.deliver_due()
+        received.refresh_from_db()
+        assert received.status == DeliveryStatus.SENT
+        (form,) = receiver.accepted[-1]["data"]["issued_documents"]
+        issued.refresh_from_db()
+        assert (form["status"], form["sha256"]) == ("ready", issued.sha256)
+        assert form["download_url"]

@@ -43,6 +43,7 @@ DOSSIER_PAGES = {
     "backoffice:message-attachment",
     "backoffice:payment-receipt",
     "backoffice:issued-document",
+    "backoffice:issued-document-item",
     "backoffice:control-sheet",
     "backoffice:export-download",
     "backoffice:feedback",
@@ -69,6 +70,7 @@ URL_KWARGS = {
     "backoffice:dossier": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-file": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
     "backoffice:issued-document": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
+    "backoffice:issued-document-item": {"ref": _REF, "pk": 1},
     "backoffice:control-sheet": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa"},
     "backoffice:dossier-act": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "action": "receive"},
     "backoffice:dossier-act-form": {

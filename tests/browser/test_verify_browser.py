@@ -46,7 +46,7 @@ def _issue_documents(settings, tmp_path):
     doc = dossier.issued.get()
     content = doc.file.open("rb").read()
     foreign = documents.render("02", world.dossier_in(Status.PROCESSING), data={})
-    number = doc.log.data["document"]["signature"]["number"]
+    number = doc.number
     return {
         "dossier": dossier,
         "number": number,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import secrets
 import zipfile
 
 import factory
@@ -312,7 +313,8 @@ def _write_history(dossier: Dossier) -> None:
                 )
         form = FORMS.get(action)
         if form is not None:
-            data["document"] = {"form": form, "sha256": hashlib.sha256(PDF).hexdigest()}
+            number = secrets.token_hex(4).upper()
+            data["document"] = {"form": form, "number": number}
         if action == Action.APPROVE:
             # The result's signature (no certificate here: unsigned, as the service logs).
             data["result"] = {"signature": {"status": "unsigned", "reason": "no certificate"}}
@@ -328,11 +330,34 @@ def _write_history(dossier: Dossier) -> None:
             data=data,
         )
         if form is not None:
+            # Issued with the action, its file written right after (dossiers.documents).
+            digest = hashlib.sha256(PDF).hexdigest()
             issued = IssuedDocument(
-                dossier=dossier, form=form, sha256=data["document"]["sha256"], log=entry
+                dossier=dossier, form=form, number=number, sha256=digest, log=entry
             )
             issued.file.save("form.pdf", ContentFile(PDF), save=False)
             issued.save(force_insert=True)
+            record(
+                dossier=dossier,
+                actor=None,
+                role=ActorRole.SYSTEM,
+                action=Action.DOCUMENT_WRITTEN,
+                visibility=Visibility.INTERNAL,
+                data={
+                    "document": {
+                        "form": form,
+                        "issued": issued.pk,
+                        "issued_by": entry.seq,
+                        "number": number,
+                        "sha256": digest,
+                        "signature": {
+                            "status": "unsigned",
+                            "reason": "no certificate",
+                            "number": number,
+                        },
+                    }
+                },
+            )
         if action == Action.SUBMIT and data.get("fee"):
             services.payment_create(dossier=dossier, purpose=PaymentPurpose.FEE, amount=data["fee"])
         elif action == Action.REQUIRE_PAYMENT:

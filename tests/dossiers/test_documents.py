@@ -77,17 +77,25 @@ def test_receive_issues_form_01_with_code_names_documents_and_due_date(world):
     assert (issued.form, entry.action) == ("01", Action.RECEIVE)
     with issued.file.open("rb") as f:
         content = f.read()
-    # The log row names the file by its hash: the chain vouches for the PDF.
-    assert entry.data["document"] == {
+    # The issuing row names the form and its verification number; the row the writer
+    # logged after it names the file by its hash: the chain vouches for the PDF.
+    assert entry.data["document"] == {"form": "01", "number": issued.number}
+    written = DossierLog.objects.get(dossier=dossier, action=Action.DOCUMENT_WRITTEN)
+    assert (written.actor_role, written.visibility, written.seq) == (
+        "system",
+        "internal",
+        entry.seq + 1,
+    )
+    assert written.data["document"] == {
         "form": "01",
+        "issued": issued.pk,
+        "issued_by": entry.seq,
+        "number": issued.number,
         "sha256": hashlib.sha256(content).hexdigest(),
         # The agency of this test has no certificate: issued unsigned, and flagged.
-        "signature": {
-            "status": "unsigned",
-            "reason": "no certificate",
-            "number": entry.data["document"]["signature"]["number"],
-        },
+        "signature": {"status": "unsigned", "reason": "no certificate", "number": issued.number},
     }
+    assert issued.sha256 == hashlib.sha256(content).hexdigest()
     text = pdf_text(content)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
@@ -126,19 +134,44 @@ def test_refusal_supplement_and_stop_issue_their_form_with_the_reason(
     assert dossier.code in text and "Phạm Thu Hà" in text
 
 
-def test_a_failing_pdf_fails_the_action_and_writes_nothing(world, monkeypatch):
+def test_a_failing_pdf_keeps_the_issuance_and_counts_the_failure(world, monkeypatch):
     dossier = world.dossier_in(Status.SUBMITTED)
-    before = writes(dossier.pk)
 
     def broken(*args, **kwargs):
         raise OSError("no fonts")
 
     monkeypatch.setattr(documents.pdf, "render_pdf", broken)
-    with pytest.raises(DossierError) as error:
-        services.dossier_receive(dossier_id=dossier.pk, actor=world.receptionist)
+    services.dossier_receive(dossier_id=dossier.pk, actor=world.receptionist)
 
-    assert "01" in error.value.messages[0]
-    assert writes(dossier.pk) == before
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECEIVED
+    issued = IssuedDocument.objects.get(dossier=dossier)
+    assert (issued.state, issued.attempts, issued.sha256) == ("pending", 1, "")
+    assert "no fonts" in issued.last_error
+    assert not DossierLog.objects.filter(action=Action.DOCUMENT_WRITTEN).exists()
+
+    # Retried after a backoff (the sweep leaves it until then) until it works; after
+    # the last attempt it is shown as failed instead.
+    monkeypatch.undo()
+    assert issued.retry_at > timezone.now()
+    assert documents.sweep(older_than=0) == 0
+    IssuedDocument.objects.filter(pk=issued.pk).update(retry_at=timezone.now())
+    assert documents.sweep(older_than=0) == 1
+    issued.refresh_from_db()
+    assert (issued.state, issued.last_error) == ("ready", "")
+
+
+def test_a_form_failing_every_attempt_is_shown_as_failed(world, monkeypatch, settings):
+    settings.ISSUED_DOCUMENT_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(documents.pdf, "render_pdf", mock.Mock(side_effect=OSError("x")))
+    dossier = world.dossier_in(Status.SUBMITTED)
+    services.dossier_receive(dossier_id=dossier.pk, actor=world.receptionist)
+    issued = IssuedDocument.objects.get(dossier=dossier)
+    documents.write(issued.pk)
+    issued.refresh_from_db()
+    assert (issued.state, issued.attempts) == ("failed", 2)
+    # The sweep has given up on it; an administrator resets its attempts to retry.
+    assert documents.sweep(older_than=0) == 0
 
 
 def test_wrong_role_or_state_issues_nothing(world):
@@ -203,7 +236,7 @@ def test_apology_moves_the_appointment_issues_form_04_and_unblocks(world):
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
     assert timezone.localtime(dossier.due_at).date() == new_date
-    entry = dossier.log.order_by("-seq").first()
+    entry = dossier.log.exclude(action=Action.DOCUMENT_WRITTEN).order_by("-seq").first()
     assert entry.action == Action.APOLOGISE
     assert entry.data["due_at_before"] == old_due.isoformat()
     text = issued_text(dossier, "04")

@@ -125,6 +125,7 @@ def test_the_factory_alone_makes_its_world():
         "create",
         "submit",
         "receive",
+        "document_written",
         "assign",
         "propose",
         "approve",

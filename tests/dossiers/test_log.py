@@ -78,7 +78,8 @@ def test_internal_entries_are_not_in_the_public_timeline(world):
     timeline = list(dossier_public_log(dossier))
     assert all(e.visibility == Visibility.PUBLIC for e in timeline)
     assert "Nội bộ" not in [e.note for e in timeline]
-    assert dossier.log.filter(visibility=Visibility.INTERNAL).count() == 2
+    # The note, the hand-over, and the system's row for form 01's file.
+    assert dossier.log.filter(visibility=Visibility.INTERNAL).count() == 3
 
 
 def test_admin_is_read_only(admin_client, world):
