@@ -60,8 +60,12 @@ class QueueFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Code, applicant name or ID number"),
-        # A name matches from its beginning (the index that keeps the search fast).
-        help_text=_("A name from the family name, as on the ID card: Phạm Thu Hà, or Phạm Thu"),
+        # A name matches from its beginning, or by its last words in full (the two
+        # indexes that keep the search fast).
+        help_text=_(
+            "A name from the family name, as on the ID card: Phạm Thu Hà, or Phạm Thu; "
+            "or the given names in full: Thu Hà"
+        ),
         required=False,
         max_length=100,
         # Announced by screen readers; the handler is static/js/queue-keys.js.

@@ -21,7 +21,7 @@ def search_q(term: str) -> Q:
     (dossier_code_tail); digits only and 5 or more of them -> a personal ID number
     (exact; a code starts with at most 3 digits before its first dot); any other term
     with a digit -> a code prefix (dossier_code_search); no digit -> the beginning of
-    the applicant's name, accents ignored."""
+    the applicant's name or its last words, accents ignored."""
     tail = CODE_TAIL.fullmatch(term)
     if tail and (tail["dash"] or tail["day"] or len(tail["number"]) <= 4):
         return code_tail_q(f"-{tail['day'] or ''}{tail['number'].zfill(4)}")
@@ -44,6 +44,14 @@ def name_key(text: str) -> str:
     return " ".join(normalize(text).split())
 
 
+def name_words(key: str) -> list[str]:
+    """The word-suffixes of a normalised name after its first word, longest first:
+    "nguyen thi thu ha" -> ["thi thu ha", "thu ha", "ha"] (`Dossier.applicant_name_words`;
+    the SQL twin is `motcua_name_words`, dossiers.applicant_names)."""
+    words = key.split(" ") if key else []
+    return [" ".join(words[i:]) for i in range(1, len(words))]
+
+
 def code_tail_q(suffix: str) -> Q:
     """Codes ending with `suffix`: a prefix of the reversed code, so that the
     dossier_code_tail index answers it (a LIKE '%...' would read every code)."""
@@ -57,14 +65,17 @@ def code_reversed():
 
 def name_q(fragment: str) -> Q:
     """Names that begin with `fragment` (normalised): the full name, or its first
-    words ("nguyen van"), accents ignored.
+    words ("nguyen van"); or that end with it in whole words, the given names ("thu ha",
+    "ha" of "nguyen thi thu ha"); accents ignored.
 
-    One condition on `Dossier.applicant_name` beside the agency: a rare name is a short
-    range of `dossier_recv_name` / `dossier_comp_name` per agency of the scope, whatever
-    the number of dossiers or accounts; a common beginning ("nguyen") is checked on the
-    rows of the queue's own ordered index, a column of the row already read, and the
-    scan stops when the page is full. The planner chooses from the column's statistics.
-    A prefix rather than trigrams: Vietnamese names are made of few syllables, so every
-    trigram of a person's name is common and a trigram index intersects long lists
-    (bench/RESULTS.md)."""
-    return Q(applicant_name__startswith=fragment)
+    Two conditions beside the agency, each an index of its own, which PostgreSQL ORs as
+    bitmaps: the prefix is a short range of `dossier_recv_name` / `dossier_comp_name`
+    (the agency, then the name), the last words one key of `dossier_recv_words` /
+    `dossier_comp_words` (GIN over the agency and the word-suffixes), whatever the
+    number of dossiers or accounts. A common term ("nguyen") is checked instead on the
+    rows of the queue's own ordered index, columns of the row already read, and the
+    scan stops when the page is full; the planner chooses from the columns' statistics.
+    A prefix and whole words rather than trigrams: Vietnamese names are made of few
+    syllables, so every trigram of a person's name is common and a trigram index
+    intersects long lists (bench/RESULTS.md)."""
+    return Q(applicant_name__startswith=fragment) | Q(applicant_name_words__contains=[fragment])
