@@ -52,13 +52,17 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="dossier",
             index=django.contrib.postgres.indexes.GinIndex(
-                fields=["receiving_agency", "applicant_name_words"], name="dossier_recv_words"
+                fields=["receiving_agency", "applicant_name_words"],
+                name="dossier_recv_words",
+                fastupdate=False,
             ),
         ),
         AddIndexConcurrently(
             model_name="dossier",
             index=django.contrib.postgres.indexes.GinIndex(
-                fields=["competent_agency", "applicant_name_words"], name="dossier_comp_words"
+                fields=["competent_agency", "applicant_name_words"],
+                name="dossier_comp_words",
+                fastupdate=False,
             ),
         ),
     ]
