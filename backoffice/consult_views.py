@@ -57,10 +57,22 @@ class AnswerForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Attached file"), required=False)
 
 
-def workbench_context(dossier, scope) -> dict:
+def _ask_form(dossier) -> AskForm:
+    return AskForm(
+        auto_id="id_consult_%s",
+        exclude_id=dossier.competent_agency_id,
+        procedure_id=dossier.version.procedure_id,
+    )
+
+
+def workbench_context(dossier, scope, *, ask_open: bool = False) -> dict:
     """What the workbench shows about consultations: the questions and opinions this
-    official may read (`consult.consultations_visible_to`), the ask form when they may
-    ask, and the answer form of each question they may answer."""
+    official may read (`consult.consultations_visible_to`), whether they may ask, and
+    the answer form of each question they may answer.
+
+    The ask form (a long list of agencies) is rendered only when its panel is asked
+    for (`ask_open`: the panel's link without script); otherwise the panel fetches it
+    when opened (`ask_form`), like the action panels."""
     items = [
         (
             row,
@@ -70,19 +82,30 @@ def workbench_context(dossier, scope) -> dict:
         )
         for row in consult.consultations_visible_to(dossier, scope)
     ]
+    askable = consult.consultation_askable_by(dossier, scope)
     return {
         "consultations": items,
-        "consult_form": (
-            AskForm(
-                auto_id="id_consult_%s",
-                exclude_id=dossier.competent_agency_id,
-                procedure_id=dossier.version.procedure_id,
-            )
-            if consult.consultation_askable_by(dossier, scope)
-            else None
-        ),
+        "consult_askable": askable,
+        "consult_form": _ask_form(dossier) if askable and ask_open else None,
         "consulted_only": not queues.sees_internal(dossier, scope),
     }
+
+
+@require_GET
+@official_required
+def ask_form(request, ref):
+    """The ask form, fetched when the official opens its panel: 404 unless they may ask
+    about this dossier now (a specialist or leader of its competent agency, while it is
+    appraised), the only officials offered the panel."""
+    scope = queues.official_scope(request.user)
+    dossier = queues.dossier_get_for_official(official=request.user, ref=ref, scope=scope)
+    if not consult.consultation_askable_by(dossier, scope):
+        raise Http404
+    return render(
+        request,
+        "backoffice/_consult_ask_form.html",
+        {"dossier": dossier, "consult_form": _ask_form(dossier)},
+    )
 
 
 @require_POST

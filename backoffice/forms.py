@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.html import FastSelect
+from common.html import FastDateInput, FastSelect, FastTextInput
 
 # The workbench's action forms live with the action table (web.dossier_actions), which
 # the partner API shares.
@@ -60,12 +60,16 @@ class QueueFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Code, applicant name or ID number"),
-        # A name matches from its beginning (the index that keeps the search fast).
-        help_text=_("A name from the family name, as on the ID card: Phạm Thu Hà, or Phạm Thu"),
+        # A name matches from its beginning, or by its last words in full (the two
+        # indexes that keep the search fast).
+        help_text=_(
+            "A name from the family name, as on the ID card: Phạm Thu Hà, or Phạm Thu; "
+            "or the given names in full: Thu Hà"
+        ),
         required=False,
         max_length=100,
         # Announced by screen readers; the handler is static/js/queue-keys.js.
-        widget=forms.TextInput(attrs={"aria-keyshortcuts": "/", "aria-describedby": "id_q-hint"}),
+        widget=FastTextInput(attrs={"aria-keyshortcuts": "/", "aria-describedby": "id_q-hint"}),
     )
     # FastSelect: an agency's procedures make a long list (config/html.py).
     procedure = forms.TypedChoiceField(
@@ -75,10 +79,10 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, widget=FastSelect)
     channel = forms.ChoiceField(label=_("Channel"), required=False, widget=FastSelect)
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"), required=False, widget=FastDateInput(attrs={"type": "date"})
     )
     received_to = forms.DateField(
-        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received until"), required=False, widget=FastDateInput(attrs={"type": "date"})
     )
     due = forms.ChoiceField(label=_("Deadline"), required=False, widget=FastSelect)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=FastSelect)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("tiep-nhan/<uuid:ref>/bien-nhan.pdf", counter_views.receipt, name="counter-receipt"),
     path("lien-thong/", consult_views.queue, name="consult-queue"),
     path("ho-so/<uuid:ref>/lien-thong/", consult_views.ask, name="consult-ask"),
+    path("ho-so/<uuid:ref>/lien-thong/mau/", consult_views.ask_form, name="consult-ask-form"),
     path(
         "ho-so/<uuid:ref>/lien-thong/<int:pk>/tra-loi/",
         consult_views.answer,

@@ -82,7 +82,7 @@ from dossiers.models import (
     Rating,
     StoredFile,
 )
-from dossiers.queues import name_key
+from dossiers.queues import name_key, name_words
 from dossiers.services import ASSESSED
 from dossiers.services.clock import DESK, LATE, ON_TIME, PROCESSING
 from dossiers.workflow import OVERDUE_EXEMPT
@@ -1072,7 +1072,8 @@ class LoadGenerator:
             "case_id": version.case_id,
             "channel": channel,
             "applicant_id": applicant_id,
-            "applicant_name": name_key(applicant_name),
+            "applicant_name": (key := name_key(applicant_name)),
+            "applicant_name_words": name_words(key),
             "receiving_agency_id": receiving,
             "competent_agency_id": competent,
             "status": status,

@@ -4,6 +4,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.html import FastTextarea, RadioSelect
 from dossiers.evaluation import CRITERIA
 
 
@@ -39,7 +40,7 @@ class UploadForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for withdrawing"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason for withdrawing"), max_length=1000, widget=FastTextarea(attrs={"rows": 3})
     )
     # Set by the confirmation page's button: withdrawing cannot be undone.
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -50,14 +51,14 @@ class SupplementForm(forms.Form):
         label=_("Note to the agency"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=FastTextarea(attrs={"rows": 3}),
     )
     files = forms.FileField(label=_("Requested documents"), required=False)
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message"), max_length=4000, widget=FastTextarea(attrs={"rows": 3})
     )
     # Checked by content and size in the service, like every upload.
     attachment = forms.FileField(
@@ -96,7 +97,7 @@ class RatingForm(forms.Form):
         label=_("Comment"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=FastTextarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, moment: str, **kwargs):
@@ -112,7 +113,7 @@ class RatingForm(forms.Form):
                 label=CRITERION_LABELS[name],
                 choices=choices,
                 coerce=int,
-                widget=forms.RadioSelect(attrs={"class": "scale"}),
+                widget=RadioSelect(attrs={"class": "scale"}),
             )
             for name in CRITERIA.get(self.moment, ())
         }

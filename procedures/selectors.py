@@ -540,7 +540,18 @@ def _procedure_page(
 
 
 def procedure_get_for_public(*, code: str) -> Procedure | None:
-    """One published procedure with everything its page shows (fixed query count)."""
+    """One published procedure with everything its page shows, from the cache of the
+    catalogue's generation (`cached_with_catalogue`: every write to the procedure, its
+    versions and what hangs from them renews it); a code without a published procedure
+    is cached too ("-", never None, which the cache cannot tell from a miss)."""
+    found = cached_with_catalogue(
+        f"procedure-page:{code}", lambda: _procedure_for_public(code) or "-"
+    )
+    return None if found == "-" else found
+
+
+def _procedure_for_public(code: str) -> Procedure | None:
+    # Fixed query count, every relation the page reads prefetched (and pickled with it).
     version_qs = published_versions().prefetch_related(
         Prefetch("channels", queryset=Channel.objects.prefetch_related("fees")),
         "cases__documents",

@@ -17,9 +17,12 @@ from procedures.models import (
     Fee,
     Field,
     FormField,
+    LegalBasis,
     Procedure,
+    ProcedureResult,
     ProcedureVersion,
     RequiredDocument,
+    WorkflowStep,
 )
 from procedures.services import catalogue_cache_clear
 
@@ -44,6 +47,13 @@ from procedures.services import catalogue_cache_clear
 @receiver(post_delete, sender=Channel)
 @receiver(post_save, sender=Fee)
 @receiver(post_delete, sender=Fee)
+# The rest of a procedure's public page (`selectors.procedure_get_for_public`).
+@receiver(post_save, sender=LegalBasis)
+@receiver(post_delete, sender=LegalBasis)
+@receiver(post_save, sender=ProcedureResult)
+@receiver(post_delete, sender=ProcedureResult)
+@receiver(post_save, sender=WorkflowStep)
+@receiver(post_delete, sender=WorkflowStep)
 # The agency filter of the search reads these links.
 @receiver(m2m_changed, sender=Procedure.executing_agencies.through)
 @receiver(m2m_changed, sender=Procedure.competent_agencies.through)

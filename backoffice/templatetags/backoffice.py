@@ -3,11 +3,13 @@ because a template include per row cost more than the rest of the row."""
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dossiers.constants import STATUS_TONES
 from identity import permissions
 from identity.constants import OfficialRole
 
@@ -40,6 +42,80 @@ def time_left(tl):
     if tl.state == "paused":
         return format_html('<span class="due due--paused">{}</span>', _("Clock paused"))
     return NONE
+
+
+def _local(moment, pattern: str) -> str:
+    return timezone.localtime(moment).strftime(pattern)
+
+
+@register.simple_tag
+def queue_rows(rows, *, queue: str, bulk, now):
+    """The `<tr>` of every row of a queue page, built in Python: through the template
+    language each row's dozen variables, filters and translations cost more than its
+    share of the queries. The markup is the one the template wrote (each cell labelled
+    for the cards a phone shows)."""
+    labels = [
+        escape(label)
+        for label in (
+            _("Dossier code"),
+            _("Applicant"),
+            _("Procedure"),
+            _("Received"),
+            _("Appointment date"),
+            _("Time left"),
+            _("Status"),
+            _("Assigned to"),
+        )
+    ]
+    l_code, l_applicant, l_procedure, l_received, l_due, l_left, l_status, l_assignee = labels
+    submitted, nobody = escape(_("Submitted")), escape(_("Nobody"))
+    transfer_by = escape(_("Transfer by"))
+    out = []
+    for d in rows:
+        code = escape(d.code)
+        state = escape(d.time_left.state) if d.time_left else ""
+        cells = [f'<tr class="bo-table__row bo-table__row--{state}">']
+        if bulk:
+            select = escape(_("Select %(code)s") % {"code": d.code})
+            cells.append(
+                f'<td class="bo-table__pick"><input type="checkbox" name="dossier" '
+                f'value="{escape(d.ref)}.{escape(d.status)}" id="pick-{d.pk}">'
+                f'<label for="pick-{d.pk}" class="visually-hidden">{select}</label></td>'
+            )
+        if d.received_at:
+            received = _local(d.received_at, "%d/%m/%Y")
+        else:
+            when = _local(d.submitted_at, "%d/%m/%Y") if d.submitted_at else ""
+            received = f'<span class="muted">{submitted} {when}</span>'
+        due = _local(d.due_at, "%d/%m/%Y %H:%M") if d.due_at else "—"
+        if queue == "transfer" and d.transfer_due_at:
+            tone = "bo-late" if d.transfer_due_at < now else "muted"
+            due += (
+                f'<br><small class="{tone}">{transfer_by} '
+                f"{_local(d.transfer_due_at, '%H:%M %d/%m')}</small>"
+            )
+        assignee = (
+            escape(d.assignee.display_name)
+            if d.assignee
+            else f'<span class="muted">{nobody}</span>'
+        )
+        cells += [
+            f'<td data-label="{l_code}"><a class="code" href="{escape(d.url)}">{code}</a></td>',
+            f'<td data-label="{l_applicant}">{escape(d.applicant.display_name)}</td>',
+            f'<td class="bo-table__procedure" data-label="{l_procedure}">'
+            f"{escape(d.version.procedure.name)}</td>",
+            f'<td data-label="{l_received}">{received}</td>',
+            f'<td data-label="{l_due}">{due}</td>',
+            f'<td data-label="{l_left}">{time_left(d.time_left)}</td>',
+            f'<td data-label="{l_status}"><span class="bo-status bo-status--'
+            f'{escape(STATUS_TONES.get(d.status, "progress"))}">'
+            f"{escape(d.get_status_display())}</span></td>",
+            f'<td data-label="{l_assignee}">{assignee}</td>',
+            "</tr>",
+        ]
+        out.append("".join(cells))
+    # Safe: every value from the rows is escaped above.
+    return mark_safe("\n".join(out))  # noqa: S308
 
 
 # The back office's menu: (url name, label, the url names that mark it current, the

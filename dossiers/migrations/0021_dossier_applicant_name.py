@@ -13,7 +13,7 @@ from dossiers import applicant_names
 
 
 def backfill(apps, schema_editor):
-    applicant_names.backfill()
+    applicant_names.backfill(words=False)
 
 
 class Migration(migrations.Migration):
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunSQL(
-            applicant_names.RENAMED_TRIGGER_SQL,
+            applicant_names.RENAMED_TRIGGER_V1_SQL,
             reverse_sql=applicant_names.RENAMED_TRIGGER_DROP_SQL,
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

@@ -63,6 +63,7 @@ from dossiers.queues.scope import (
 from dossiers.queues.search import (
     name_key,
     name_q,
+    name_words,
     search_q,
 )
 from dossiers.queues.workbench import (
@@ -134,6 +135,7 @@ __all__ = [
     "log_visible_to",
     "name_key",
     "name_q",
+    "name_words",
     "official_action_check",
     "official_actions",
     "official_scope",

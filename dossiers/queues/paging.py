@@ -89,7 +89,7 @@ def filtered_queryset(
         qs = qs.filter(status__in=RUNNING, due_at__gte=limit)
     term = filters.q.strip()
     if term:
-        qs = qs.filter(search_q(term))
+        qs = qs.filter(search_q(term, agency_ids=scope.any_ids))
     return qs
 
 

@@ -46,8 +46,10 @@ def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = Non
             "assignee",
         )
         .defer(*HEAVY_PROCEDURE_FIELDS)
-        .first()
+        # `ref` is unique: no ORDER BY (first() would sort the joined row by id).
+        .order_by()[:1]
     )
+    dossier = next(iter(dossier), None)
     if dossier is None:
         raise Http404
     return dossier

@@ -19,7 +19,7 @@ from dossiers.declaration import declaration_errors, prefilled, registry_mismatc
 from dossiers.errors import DossierError, DossierIncomplete
 from dossiers.models import Dossier, DossierDocument, DossierMessage, StoredFile
 from dossiers.outbox import emit
-from dossiers.queues.search import name_key
+from dossiers.queues.search import name_key, name_words
 from dossiers.services.actors import OFFICIAL_ROLES, acting_role
 from dossiers.services.clock import DESK, PROCESSING, clock_after_supplement
 from dossiers.services.log import dossier_log_record
@@ -101,7 +101,8 @@ def dossier_create_draft(
         case=case,
         channel=channel,
         applicant=applicant,
-        applicant_name=name_key(applicant.full_name),
+        applicant_name=(name := name_key(applicant.full_name)),
+        applicant_name_words=name_words(name),
         business=business,
         receiving_agency=receiving_agency,
         competent_agency=competent_agency_for(procedure, receiving_agency),

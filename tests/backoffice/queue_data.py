@@ -31,6 +31,7 @@ def clone_many(template: Dossier, n: int, *, agency=None, start: int = 0, **fiel
                 channel=template.channel,
                 applicant_id=template.applicant_id,
                 applicant_name=template.applicant_name,
+                applicant_name_words=template.applicant_name_words,
                 receiving_agency=agency,
                 competent_agency=agency,
                 status=status,

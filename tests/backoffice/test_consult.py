@@ -41,6 +41,11 @@ def _wb(dossier):
     return f"/mot-cua/ho-so/{dossier.ref}/"
 
 
+def _ask_form(client, dossier):
+    """The ask form, as its panel fetches it when opened."""
+    return client.get(f"{_wb(dossier)}lien-thong/mau/").content.decode()
+
+
 def _ask(client, dossier, target, **over):
     data = {
         "agency": target.pk,
@@ -325,18 +330,18 @@ def test_the_agency_list_follows_the_catalogue_though_it_is_cached(setup):
     an agency added, renamed or closed shows so on the next workbench."""
     a, _b, third, _outsider, dossier = setup
     client = _client(a.specialist)
-    assert "Phường C" in client.get(_wb(dossier)).content.decode()
+    assert "Phường C" in _ask_form(client, dossier)
 
     AgencyFactory(code="000.00.34.H29", name="Phường Mới Lập")
     third.name = "Phường C đổi tên"
     third.save()
-    page = client.get(_wb(dossier)).content.decode()
+    page = _ask_form(client, dossier)
     assert "Phường Mới Lập (000.00.34.H29)" in page
     assert "Phường C đổi tên (000.00.33.H29)" in page
 
     third.is_active = False
     third.save()
-    assert "000.00.33.H29" not in client.get(_wb(dossier)).content.decode()
+    assert "000.00.33.H29" not in _ask_form(client, dossier)
     # The asking agency itself is never offered.
     assert (a.agency.pk, f"{a.agency.name} ({a.agency.code})") not in consult.agency_choices(
         exclude_id=a.agency.pk
@@ -418,7 +423,7 @@ def test_only_the_citys_agencies_and_the_procedures_ministries_are_offered(setup
     dossier.version.procedure.competent_agencies.add(justice)
 
     client = _client(a.specialist)
-    page = client.get(_wb(dossier)).content.decode()
+    page = _ask_form(client, dossier)
     assert "Phường C" in page and "Bộ Tư pháp (G05)" in page
     assert "Sở Tư pháp Hà Nội" not in page and "Bộ Xây dựng" not in page
 
@@ -427,3 +432,39 @@ def test_only_the_citys_agencies_and_the_procedures_ministries_are_offered(setup
     assert not Consultation.objects.exists()
     assert _ask(client, dossier, justice).status_code == 302
     assert Consultation.objects.get().consulted_agency == justice
+
+
+def test_the_ask_panel_fetches_its_form_when_opened(setup):
+    """The agency list is long: the workbench carries the panel closed, without it; the
+    panel fetches the form when opened (htmx), or the page is asked again with it open
+    (its link without script); the form is refused to whoever may not ask."""
+    a, b, _third, outsider, dossier = setup
+    client = _client(a.specialist)
+    page = client.get(_wb(dossier)).content.decode()
+    panel = page[
+        page.index('id="action-consult"') : page.index(
+            "</details>", page.index('id="action-consult"')
+        )
+    ]
+    assert 'name="agency"' not in page
+    assert f'hx-get="{_wb(dossier)}lien-thong/mau/"' in panel
+    assert 'href="?hanh-dong=consult#action-consult"' in panel
+
+    opened = client.get(f"{_wb(dossier)}?hanh-dong=consult").content.decode()
+    assert '<details class="bo-action" id="action-consult" open>' in opened
+    assert 'name="agency"' in opened and f'action="{_wb(dossier)}lien-thong/"' in opened
+
+    fragment = client.get(f"{_wb(dossier)}lien-thong/mau/")
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert body.startswith("<form") and body.rstrip().endswith("</form>")
+    assert "csrfmiddlewaretoken" in body
+    for name in ("agency", "question", "reply_by"):
+        assert f'id="id_consult_{name}"' in body
+
+    for user in (a.receptionist, b.leader, outsider):
+        assert _client(user).get(f"{_wb(dossier)}lien-thong/mau/").status_code == 404
+        assert 'id="action-consult"' not in _client(user).get(_wb(dossier)).content.decode()
+    dossier.status = Status.RESULT_READY
+    dossier.save(update_fields=["status"])
+    assert client.get(f"{_wb(dossier)}lien-thong/mau/").status_code == 404

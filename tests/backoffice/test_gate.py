@@ -37,6 +37,7 @@ DOSSIER_PAGES = {
     "backoffice:dossier",
     "backoffice:dossier-file",
     "backoffice:dossier-act-form",
+    "backoffice:consult-ask-form",
     "backoffice:counter-done",
     "backoffice:counter-receipt",
     "backoffice:consult-file",
@@ -81,6 +82,7 @@ URL_KWARGS = {
     "backoffice:counter-receipt": {"ref": _REF},
     "backoffice:consult-file": {"ref": _REF, "pk": 1},
     "backoffice:consult-ask": {"ref": _REF},
+    "backoffice:consult-ask-form": {"ref": _REF},
     "backoffice:consult-answer": {"ref": _REF, "pk": 1},
     "backoffice:message-attachment": {"ref": "6f1c5a57-5a43-4f6e-9a53-3f0d4bd3c1aa", "pk": 1},
     "backoffice:payment-receipt": {

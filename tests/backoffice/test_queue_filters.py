@@ -267,8 +267,12 @@ def test_search_by_the_name_or_its_beginning_without_accents(world):
     assert everyone
     for term in ("Phạm Thu Hà", "pham thu ha", "  PHAM   thu  HA ", "Phạm Thu", "pham", "Phạ"):
         assert _pks(world.leader, q=term) == everyone, term
-    # Not the beginning of the name, longer than it, or two letters (refused).
-    for term in ("thu ha", "Phạm Thu Hà Anh", "Ngô Văn", "ph"):
+    # Its last words in full: the given names.
+    for term in ("Thu Hà", "thu  ha", "THU HA"):
+        assert _pks(world.leader, q=term) == everyone, term
+    # Not the beginning of the name nor its last words, longer than it, a part of a
+    # word at the end, or two letters (refused).
+    for term in ("Phạm Thu Hà Anh", "Ngô Văn", "thu h", "ph", "Hà"):
         assert _pks(world.leader, q=term) == set(), term
     assert _pks(world.leader, q="pham thu ha", status=Status.PROCESSING) == {
         pk for pk in everyone if Dossier.objects.get(pk=pk).status == Status.PROCESSING
@@ -281,6 +285,8 @@ def test_a_name_with_its_own_dossiers_is_told_apart(world):
     assert mine.applicant_name == "ngo van tam"
     assert _pks(world.leader, q="ngô văn tám") == {mine.pk}
     assert _pks(world.leader, q="Ngô Văn") == {mine.pk}
+    assert _pks(world.leader, q="Văn Tám") == {mine.pk}
+    assert _pks(world.leader, q="Tám") == {mine.pk}
     assert mine.pk not in _pks(world.leader, q="Phạm Thu Hà")
 
 
@@ -290,6 +296,7 @@ def test_a_renamed_account_is_found_by_its_new_name_only(world):
     applicant.full_name = "Đặng  Thị Thu Hà"
     applicant.save(update_fields=["full_name"])
     assert _pks(world.leader, q="dang thi thu ha") == everyone
+    assert _pks(world.leader, q="Thị Thu Hà") == everyone
     assert _pks(world.leader, q="Phạm Thu Hà") == set()
     # A change that leaves the name alone rewrites nothing.
     User.objects.filter(pk=applicant.pk).update(phone="0912345678")

@@ -60,17 +60,19 @@ def test_received_range_uses_the_received_indexes(big):
 
 def test_name_search_uses_the_agency_name_indexes(big):
     """A person's name within the official's agencies is read from the (agency, name)
-    indexes, one range per side of the scope, at any table size."""
+    indexes, one range per side of the scope, and its last words from the (agency,
+    words) GIN indexes, at any table size."""
     from identity.models import User
 
     rare = User.objects.create(username="tam", full_name="Ngô Văn Tám")
     clone_many(big.dossier_built(Status.RECEIVED, applicant=rare), 20, start=50000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE dossiers_dossier")
-    for term in ("Ngô Văn Tám", "ngo van"):
+    for term in ("Ngô Văn Tám", "ngo van", "Văn Tám"):
         plan = _plan(big.leader, queue="all", q=term)
         assert "dossier_recv_name" in plan, plan
         assert "dossier_comp_name" in plan, plan
+        assert "_words" in plan, plan
     scope = queues.official_scope(big.leader)
     page = queues.dossier_list_for_queue(
         scope=scope, filters=queues.Filters(queue="all", q="Ngô Văn Tám"), size=50

@@ -37,7 +37,7 @@ from dossiers.models import (
     IssuedDocument,
     StoredFile,
 )
-from dossiers.queues import name_key
+from dossiers.queues import name_key, name_words
 from identity.constants import OfficialRole
 from identity.models import OfficialMembership
 from procedures.calendar import WorkingCalendar
@@ -205,6 +205,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory, version=factory.SelfAttribute("..version"))
     applicant = factory.SubFactory(UserFactory)
     applicant_name = factory.LazyAttribute(lambda o: name_key(o.applicant.full_name))
+    applicant_name_words = factory.LazyAttribute(lambda o: name_words(o.applicant_name))
     receiving_agency = factory.SubFactory(AgencyFactory)
     competent_agency = factory.SelfAttribute("receiving_agency")
     channel = ChannelMethod.ONLINE

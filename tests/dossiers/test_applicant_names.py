@@ -35,12 +35,19 @@ def test_a_rename_by_any_path_rewrites_that_applicants_dossiers_only():
     names = dict(Dossier.objects.values_list("pk", "applicant_name"))
     assert {names[d.pk] for d in mine} == {"pham thi thu ha"}
     assert names[theirs.pk] == "ngo van tam"
+    words = dict(Dossier.objects.values_list("pk", "applicant_name_words"))
+    assert {tuple(words[d.pk]) for d in mine} == {("thi thu ha", "thu ha", "ha")}
+    assert words[theirs.pk] == ["van tam", "tam"]
 
 
 def test_the_backfill_fills_only_the_empty_rows_in_batches():
     world = World()
     dossiers = clone_many(world.dossier_built(Status.RECEIVED), 7)
-    Dossier.objects.filter(pk__in=[d.pk for d in dossiers[:5]]).update(applicant_name=None)
+    Dossier.objects.filter(pk__in=[d.pk for d in dossiers[:4]]).update(
+        applicant_name=None, applicant_name_words=None
+    )
+    # A row filled before the words' column: the words come from its name.
+    Dossier.objects.filter(pk=dossiers[4].pk).update(applicant_name_words=None)
     Dossier.objects.filter(pk=dossiers[5].pk).update(applicant_name="kept as it is")
     out = io.StringIO()
     call_command("backfill_applicant_names", "--batch", "2", stdout=out)
@@ -48,6 +55,8 @@ def test_the_backfill_fills_only_the_empty_rows_in_batches():
     names = dict(Dossier.objects.values_list("pk", "applicant_name"))
     assert {names[d.pk] for d in dossiers[:5]} == {"pham thu ha"}
     assert names[dossiers[5].pk] == "kept as it is"
+    words = dict(Dossier.objects.values_list("pk", "applicant_name_words"))
+    assert {tuple(words[d.pk]) for d in dossiers[:5]} == {("thu ha", "ha")}
     out = io.StringIO()
     call_command("backfill_applicant_names", stdout=out)
     assert "applicant names filled: 0" in out.getvalue()
@@ -80,6 +89,11 @@ def test_the_python_and_sql_normalisations_agree(name):
 
     if "Thu" in name:
         name = unicodedata.normalize("NFD", name)
+    from dossiers.applicant_names import WORDS_SQL
+    from dossiers.queues import name_words
+
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {NAME_SQL.format('%s')}", [name])
         assert cursor.fetchone()[0] == name_key(name)
+        cursor.execute(f"SELECT {WORDS_SQL.format(NAME_SQL.format('%s'))}", [name])
+        assert cursor.fetchone()[0] == name_words(name_key(name))
