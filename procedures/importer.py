@@ -56,7 +56,11 @@ from procedures.models import (
     RequiredDocument,
     WorkflowStep,
 )
-from procedures.services import procedure_version_publish, steps_error
+from procedures.services import (
+    catalogue_changes_batched,
+    procedure_version_publish,
+    steps_error,
+)
 
 METHODS = {
     "ONLINE": ChannelMethod.ONLINE,
@@ -789,6 +793,14 @@ def import_records(records, mapper, report: Report | None = None, *, keep_nation
         code: (digest, origin)
         for code, digest, origin in Procedure.objects.values_list("code", "source_hash", "source")
     }
+    with catalogue_changes_batched():
+        _import_each(records, mapper, report, known, keep_national=keep_national)
+    if report.created or report.updated:
+        catalogue_analyze()
+    return report
+
+
+def _import_each(records, mapper, report: Report, known: dict, *, keep_national: bool) -> None:
     for source, record in records:
         code = record.get("code", "") if isinstance(record, dict) else ""
         code = _line(code)[:40] if isinstance(code, str) else str(code)[:40]
@@ -811,9 +823,6 @@ def import_records(records, mapper, report: Report | None = None, *, keep_nation
             report.failures.append(Failure(source, code, message))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
-    if report.created or report.updated:
-        catalogue_analyze()
-    return report
 
 
 def catalogue_analyze() -> None:

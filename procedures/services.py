@@ -14,8 +14,10 @@ published version in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -42,12 +44,21 @@ ALLOWED = {
 }
 
 
+# Set while `catalogue_changes_batched` holds the retirements back (see there).
+_batched: ContextVar[list[bool] | None] = ContextVar("catalogue_changes_batched", default=None)
+
+
 def catalogue_cache_clear() -> None:
     """Retire the catalogue generation, so everything cached under it
     (`selectors.cached_with_catalogue`: filter lists, search pages, rendered HTML) is
     forgotten, now and again once the current transaction commits, so no reader
     caches the state it replaced. An import saves thousands of catalogue rows in one
-    transaction: the after-commit retirement is queued once per transaction."""
+    transaction: the after-commit retirement is queued once per transaction. Inside
+    `catalogue_changes_batched` the retirement waits for the end of the block."""
+    pending = _batched.get()
+    if pending is not None:
+        pending.append(True)
+        return
     catalogue_generation_retire()
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
@@ -55,6 +66,26 @@ def catalogue_cache_clear() -> None:
     ):
         return
     transaction.on_commit(catalogue_generation_retire)
+
+
+@contextlib.contextmanager
+def catalogue_changes_batched() -> Iterator[None]:
+    """Many catalogue writes, one retirement of the generation: every save of a row
+    (the signal receivers) and every bulk write inside the block is noted, and the
+    generation is retired once when the block ends, even on an error. For the importer,
+    which saves thousands of rows: a reader during the block may still be served the
+    catalogue cached before it, never after it. Nested blocks retire at the outermost."""
+    if _batched.get() is not None:
+        yield
+        return
+    pending: list[bool] = []
+    token = _batched.set(pending)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+        if pending:
+            catalogue_cache_clear()
 
 
 def catalogue_generation_retire() -> None:

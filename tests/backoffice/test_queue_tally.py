@@ -3,6 +3,7 @@ kept by a trigger must equal the counts on the dossier table, through transition
 moves between agencies, deletions, rollbacks and compactions, and at every boundary
 of "overdue" and "due soon"."""
 
+import copy
 import datetime as dt
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -20,8 +21,10 @@ from dossiers.constants import OPEN_STATES, Status
 from dossiers.models import Dossier, QueueTally
 from procedures.calendar import WorkingCalendar
 from tests.backoffice.worlds import two_wards
+from tests.helpers import rolled_back_after
 
-pytestmark = pytest.mark.django_db
+# The wards are built once for the module (see `built_wards`), on one xdist worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("queue_tally")]
 
 ZONE = ZoneInfo(tally.TALLY_ZONE)
 # Noon, local: "today" has dossiers due before and after this minute.
@@ -50,10 +53,13 @@ DUE_DATES = (
 )
 
 
-def _wards(settings, *, walked: bool):
+def _count_from_the_tally(settings):
     # "All" is estimated, so the other tabs come from the tally.
     settings.BACKOFFICE_EXACT_COUNT_BELOW = 1
     settings.QUEUE_COUNTS_CACHE_SECONDS = 0
+
+
+def _wards(*, walked: bool):
     a, b = two_wards()
     for world in (a, b):
         make = world.dossier_in if walked else world.dossier_built
@@ -70,18 +76,22 @@ def _wards(settings, *, walked: bool):
     return a, b
 
 
-@pytest.fixture
-def wards(settings):
+@pytest.fixture(scope="module")
+def built_wards(django_db_setup, django_db_blocker):
     """Two wards with dossiers in every state, written in their state (DossierFactory:
-    the trigger counts each as it is inserted)."""
-    return _wards(settings, walked=False)
+    the trigger counts each as it is inserted), once for the module and rolled back
+    after its last test."""
+    with rolled_back_after(django_db_blocker):
+        yield _wards(walked=False)
 
 
 @pytest.fixture
-def walked_wards(settings, fake_pdf):
-    """The same wards, each dossier walked to its state through the services (the
-    trigger follows every transition); the forms are not laid out as PDF."""
-    return _wards(settings, walked=True)
+def wards(db, built_wards, settings):
+    """The built wards for one test: what it writes is undone after it (a savepoint in
+    the module's transaction), and its objects are copies, so a `refresh_from_db` in
+    one test does not show its writes to the next."""
+    _count_from_the_tally(settings)
+    return copy.deepcopy(built_wards)
 
 
 def _officials(*worlds):
@@ -125,9 +135,12 @@ def _sums():
     }
 
 
-@pytest.mark.parametrize("how", ["built", "walked"])
-def test_the_tally_counts_what_the_dossier_table_counts(how, request, settings):
-    wards = request.getfixturevalue("wards" if how == "built" else "walked_wards")
+def test_the_tally_counts_what_the_dossier_table_counts(wards, settings):
+    _assert_every_tab_counted_alike(wards, settings)
+
+
+def _assert_every_tab_counted_alike(wards, settings):
+    """(also for the walked wards of test_queue_tally_walked.py)"""
     seen = _assert_same(wards, settings)
     # Every tab has dossiers in it, so each comparison could have failed.
     assert all(seen[name] > 0 for name in ("receive", "mine", "approval", "waiting", "ready"))

@@ -59,6 +59,39 @@ def test_importing_twice_changes_nothing():
     assert list(ProcedureVersion.objects.values_list("pk", "status")) == versions
 
 
+def test_an_import_retires_the_catalogue_generation_once(monkeypatch):
+    from procedures import services
+
+    retired = []
+    monkeypatch.setattr(services, "catalogue_generation_retire", lambda: retired.append("now"))
+
+    report = import_paths([NATIONAL])
+
+    # Hundreds of rows saved, one retirement when the import ends (and its after-commit
+    # twin, queued on the test's transaction).
+    assert report.created == 46
+    assert retired == ["now"]
+
+
+def test_batched_catalogue_changes_retire_once_at_the_outer_end_even_on_error(monkeypatch):
+    from procedures import services
+
+    retired = []
+    monkeypatch.setattr(services, "catalogue_generation_retire", lambda: retired.append("now"))
+    with pytest.raises(RuntimeError), services.catalogue_changes_batched():
+        with services.catalogue_changes_batched():
+            services.catalogue_cache_clear()
+            services.catalogue_cache_clear()
+        assert retired == []
+        raise RuntimeError
+    assert retired == ["now"]
+    with services.catalogue_changes_batched():
+        pass  # nothing changed, nothing retired
+    assert retired == ["now"]
+    services.catalogue_cache_clear()  # outside a block: at once, as before
+    assert retired == ["now", "now"]
+
+
 def test_mapping_of_a_full_record():
     import_paths(
         [NATIONAL / "1.001274.json", NATIONAL / "1.014525.json", NATIONAL / "1.000178.json"]

@@ -33,6 +33,10 @@ from tests.signing.conftest import (
 pytestmark = pytest.mark.django_db
 
 FORMS = ["01", "02", "03", "04", "05", "06"]
+# The tests that sign a form of their own take a dossier written in its state
+# (`World.dossier_built`): walking it there through the services would render and sign
+# every form of the walk too. The forms signed during the walk have tests of their own
+# below (the receipt, form 06, the result).
 
 
 @pytest.fixture
@@ -50,7 +54,7 @@ def agency_certificate(request, world, test_ca, trusted):
 
 @pytest.mark.parametrize("form", FORMS)
 def test_every_form_round_trips(world, agency_certificate, form, test_ca, tmp_path):
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     content = documents.render(form, dossier, data={})
     issued = documents.agency_sign(dossier, content, form=form, agency=world.agency)
     assert issued.signed and issued.content != content
@@ -135,7 +139,7 @@ def test_without_a_certificate_documents_are_issued_unsigned_and_flagged(world):
 
 def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa, tmp_path):
     local_certificate(test_ca, agency=world.agency)
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     issued = documents.agency_sign(
         dossier, documents.render("05", dossier, data={}), form="05", agency=world.agency
     )
@@ -149,7 +153,7 @@ def test_timestamp_from_the_tsa(world, test_ca, trusted, tsa, tmp_path):
 
 def test_remote_timestamp_too(world, test_ca, trusted, tsa, signing_service):
     remote_certificate(signing_service, agency=world.agency)
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     issued = documents.agency_sign(
         dossier, documents.render("01", dossier, data={}), form="01", agency=world.agency
     )
@@ -159,7 +163,7 @@ def test_remote_timestamp_too(world, test_ca, trusted, tsa, signing_service):
 
 def test_one_byte_changed_after_signing_is_modified(world, test_ca, trusted):
     local_certificate(test_ca, agency=world.agency)
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     issued = documents.agency_sign(
         dossier, documents.render("02", dossier, data={}), form="02", agency=world.agency
     )
@@ -178,7 +182,7 @@ def test_expired_certificate_is_reported(world, test_ca, trusted):
     data = test_ca.pkcs12("Hết hạn", **EXPIRED)
     pkcs12.load_key_and_certificates(data, b"mat-khau-p12")
     signed = LocalPkcs12Signer(data, b"mat-khau-p12").sign_pdf(
-        documents.render("01", world.dossier_in(Status.RECEIVED), data={}),
+        documents.render("01", world.dossier_built(Status.RECEIVED), data={}),
         stamp=Stamp(signer="Hết hạn", organisation="", number="EXP00001"),
     )
     assert validate_pdf(signed).outcome == Outcome.EXPIRED
@@ -186,7 +190,7 @@ def test_expired_certificate_is_reported(world, test_ca, trusted):
 
 def test_untrusted_signer_is_reported(world, foreign_ca, trusted):
     local_certificate(foreign_ca, agency=world.agency)
-    dossier = world.dossier_in(Status.PROCESSING)
+    dossier = world.dossier_built(Status.PROCESSING)
     issued = documents.agency_sign(
         dossier, documents.render("03", dossier, data={}), form="03", agency=world.agency
     )

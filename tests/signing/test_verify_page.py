@@ -44,7 +44,7 @@ def test_a_tampered_pdf_is_not_recognised_and_modified(client, issued):
 
 def test_a_foreign_pdf(client, db):
     world = World()
-    content = documents.render("02", world.dossier_in(Status.PROCESSING), data={})
+    content = documents.render("02", world.dossier_built(Status.PROCESSING), data={})
     page = _check(client, content).content.decode()
     assert "MotCua không có bản ghi" in page and "Không có chữ ký số" in page
 
