@@ -38,11 +38,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from dossiers import services  # noqa: E402
 from dossiers.constants import Status  # noqa: E402
+from dossiers.declaration import prefilled  # noqa: E402
 from dossiers.demo import WARD_CODE, demo_upload  # noqa: E402
 from dossiers.models import Dossier  # noqa: E402
 from dossiers.services import receiving_agencies_for  # noqa: E402
 from identity.middleware import OFFICIAL_SESSION_FLAG  # noqa: E402
 from identity.models import User  # noqa: E402
+from identity.selectors import applicant_facts  # noqa: E402
 from procedures.models import Agency, Procedure  # noqa: E402
 
 BACKEND = "identity.backends.IdentifierBackend"
@@ -225,8 +227,12 @@ def main():
                 case=template.case,
                 receiving_agency=receivers[i % len(receivers)],
             )
-            # The demo citizen's complete declaration, under this citizen's name.
-            data = {**template.form_data, "ho_ten": user.full_name}
+            # The demo citizen's complete declaration, with this citizen's own facts
+            # where the portal fills them in from the account (name, ID, birth date).
+            data = {
+                **template.form_data,
+                **prefilled(template.version, applicant_facts(user)),
+            }
             services.dossier_save_declaration(dossier_id=draft.pk, actor=user, data=data)
             for document in template.case.documents.all():
                 services.dossier_attach_file(
@@ -235,6 +241,16 @@ def main():
                     required_document_id=document.pk,
                     upload=demo_upload("giay-to.pdf", f"Bench {draft.pk}"),
                 )
+            if i < len(citizens):
+                # A draft the site would refuse measures the refusal, not a submission.
+                draft.refresh_from_db()
+                problems = services.submission_problems(draft)
+                if problems["declaration"] or problems["missing"]:
+                    raise SystemExit(
+                        f"{user.username}'s draft could not be submitted: {problems}. "
+                        "Generated citizens carry synthetic ID numbers (9xx...) that the "
+                        "declaration's ID check refuses once filled in from the account."
+                    )
             slot["drafts"].append(str(draft.ref))
             made += 1
     officials["overseer"] = city_overseer()
