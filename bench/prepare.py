@@ -91,6 +91,35 @@ def city_overseer():
     return user
 
 
+def make_filing_ready(user) -> None:
+    """The generator's citizens have no date of birth and carry synthetic ID numbers
+    (`9` + seed + id, never a real person's); the portal fills the declaration from
+    the account, and the declaration's checks refuse both. A submitting citizen gets a
+    date of birth and a number of the right shape for it and its sex (province 079),
+    unique here."""
+    import datetime as dt
+
+    from identity.validators import CENTURY_SEX_DIGITS, id_number_errors
+
+    if user.birth_date is None:
+        user.birth_date = dt.date(1960 + user.pk % 40, 1 + user.pk % 12, 1 + user.pk % 28)
+        User.objects.filter(pk=user.pk).update(birth_date=user.birth_date)
+    birth = user.birth_date
+    if not id_number_errors(user.id_number or "", birth_date=birth, sex=user.sex or None):
+        return
+    digit = next(
+        d
+        for d, (century, sex) in CENTURY_SEX_DIGITS.items()
+        if century <= birth.year < century + 100 and (not user.sex or sex == user.sex)
+    )
+    while True:
+        number = f"079{digit}{birth.year % 100:02d}{secrets.randbelow(10**6):06d}"
+        if not User.objects.filter(id_number=number).exists():
+            break
+    User.objects.filter(pk=user.pk).update(id_number=number)
+    user.id_number = number
+
+
 def api_fixtures(agency, *, applicants: int = 500) -> dict:
     """A partner API client of the officials' agency (a new key each run) and what
     `--mix api-intake` files: a procedure the agency receives online whose case asks
@@ -221,6 +250,8 @@ def main():
         for i in range(args.drafts):
             slot = fixtures["citizens"][i % len(citizens)]
             user = citizens[i % len(citizens)]
+            if i < len(citizens):
+                make_filing_ready(user)
             draft = services.dossier_create_draft(
                 applicant=user,
                 version=template.version,
@@ -246,11 +277,7 @@ def main():
                 draft.refresh_from_db()
                 problems = services.submission_problems(draft)
                 if problems["declaration"] or problems["missing"]:
-                    raise SystemExit(
-                        f"{user.username}'s draft could not be submitted: {problems}. "
-                        "Generated citizens carry synthetic ID numbers (9xx...) that the "
-                        "declaration's ID check refuses once filled in from the account."
-                    )
+                    raise SystemExit(f"{user.username}'s draft could not be submitted: {problems}")
             slot["drafts"].append(str(draft.ref))
             made += 1
     officials["overseer"] = city_overseer()
