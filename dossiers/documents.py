@@ -203,25 +203,17 @@ def store(*, dossier: Dossier, prepared: Prepared, entry: DossierLog, now) -> Is
 
 
 def write_soon(issued_id: int, *, countdown: float | None = None) -> bool:
-    """Ask a worker to write the file of `issued_id`. Never raises: the action has
-    committed and must not fail because Redis is down; the sweep writes it later."""
+    """Ask a worker to write the file of `issued_id` (never raises: the sweep writes it
+    when Redis is down)."""
+    from dossiers.outbox import enqueue
     from dossiers.tasks import issued_document_write
 
-    try:
-        issued_document_write.apply_async(
-            kwargs={"issued_id": issued_id},
-            countdown=countdown,
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-        )
-    except Exception:
-        logger.warning(
-            "could not queue the writing of issued document %s; the sweep will write it",
-            issued_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    return enqueue(
+        issued_document_write,
+        kwargs={"issued_id": issued_id},
+        countdown=countdown,
+        what=f"the writing of issued document {issued_id}",
+    )
 
 
 def write(issued_id: int) -> IssuedDocument | None:

@@ -118,28 +118,35 @@ def emit(kind: str, *, dossier=None, actor=None, data: dict | None = None) -> Ou
     return event
 
 
-def dispatch_soon(event_id: int | None = None, *, countdown: float | None = None) -> bool:
-    """Ask a worker to dispatch `event_id` (or everything due). Never raises: a request
-    must not fail because Redis is down; the sweep picks the event up later."""
-    from dossiers.tasks import outbox_dispatch
-
+def enqueue(task, *, kwargs: dict, countdown: float | None = None, what: str) -> bool:
+    """Queue a Celery task after a commit. Never raises: the request or action has
+    committed and must not fail because Redis is down; a beat sweep picks the work up
+    later. `what` names it in the warning."""
     try:
         # One quick retry replaces a stale pooled connection (Redis restarted); with
         # Redis down, publishing fails at once (config/celery.py: max_retries 0).
-        outbox_dispatch.apply_async(
-            kwargs={"event_id": event_id},
+        task.apply_async(
+            kwargs=kwargs,
             countdown=countdown,
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         )
     except Exception:
-        logger.warning(
-            "outbox: could not queue the dispatch of event %s; the sweep will deliver it",
-            event_id,
-            exc_info=True,
-        )
+        logger.warning("could not queue %s; the sweep will do it", what, exc_info=True)
         return False
     return True
+
+
+def dispatch_soon(event_id: int | None = None, *, countdown: float | None = None) -> bool:
+    """Ask a worker to dispatch `event_id` (or everything due); see `enqueue`."""
+    from dossiers.tasks import outbox_dispatch
+
+    return enqueue(
+        outbox_dispatch,
+        kwargs={"event_id": event_id},
+        countdown=countdown,
+        what=f"the dispatch of outbox event {event_id}",
+    )
 
 
 # --- dispatching ---------------------------------------------------------------------
