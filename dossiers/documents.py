@@ -30,6 +30,7 @@ from functools import partial
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -220,15 +221,43 @@ def write(issued_id: int) -> IssuedDocument | None:
     """Render, sign and store the file of an issued form, and log its SHA-256 and the
     signature's outcome (a system row, internal). Idempotent and safe on several
     workers: the row is taken with SKIP LOCKED and only while it has no file, so a
-    task run twice, or with the sweep, writes it once. A worker killed halfway leaves
-    the row as it was (its transaction never commits). A failure is counted and
-    retried with a backoff. Returns the document when this call wrote it."""
+    task run twice, or with the sweep, writes it once. The attempt is counted first,
+    in a transaction of its own: a worker killed halfway leaves that count (and
+    nothing else) behind, so a document that kills every worker is given up on after
+    ISSUED_DOCUMENT_MAX_ATTEMPTS like one that fails. A failure is retried with a
+    backoff. Returns the document when this call wrote it."""
+    if not _claim(issued_id):
+        return None
     try:
         return _write(issued_id)
     except Exception as error:
         logger.exception("issued document %s could not be written", issued_id)
         _write_failed(issued_id, error)
         return None
+
+
+def _claim(issued_id: int) -> bool:
+    """Count an attempt at writing `issued_id` unless it is written, being written or
+    given up on. Should this attempt never end, the sweep waits the backoff of a
+    failure before the next one."""
+    from dossiers.outbox import backoff
+
+    with transaction.atomic():
+        issued = (
+            IssuedDocument.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=issued_id, file="", attempts__lt=settings.ISSUED_DOCUMENT_MAX_ATTEMPTS)
+            .only("pk", "attempts")
+            .first()
+        )
+        if issued is None:
+            return False
+        IssuedDocument.objects.filter(pk=issued_id).update(
+            attempts=F("attempts") + 1,
+            retry_at=timezone.now() + dt.timedelta(seconds=backoff(issued.attempts + 1)),
+            # What an administrator reads if this attempt never ends.
+            last_error="Interrupted: the worker stopped while writing.",
+        )
+    return True
 
 
 def _write(issued_id: int) -> IssuedDocument | None:
@@ -255,7 +284,10 @@ def _write(issued_id: int) -> IssuedDocument | None:
         try:
             issued.sha256 = signed.sha256
             issued.last_error = ""
-            issued.save(update_fields=["file", "sha256", "last_error"])
+            # The attempt counted by _claim did not fail.
+            issued.attempts = max(issued.attempts - 1, 0)
+            issued.retry_at = None
+            issued.save(update_fields=["file", "sha256", "last_error", "attempts", "retry_at"])
             # The dossier's row lock serialises its log's hash chain; taken last and
             # briefly, after the rendering.
             locked = Dossier.objects.select_for_update(of=("self",)).only("pk").get(pk=dossier.pk)
@@ -289,7 +321,6 @@ def _write_failed(issued_id: int, error: Exception) -> None:
         issued = IssuedDocument.objects.select_for_update().filter(pk=issued_id, file="").first()
         if issued is None:
             return
-        issued.attempts += 1
         why = " ".join(error.messages) if isinstance(error, DossierError) else str(error)
         issued.last_error = f"{type(error).__name__}: {why}"[:500]
         wait = backoff(issued.attempts)

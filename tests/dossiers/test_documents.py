@@ -174,6 +174,39 @@ def test_a_form_failing_every_attempt_is_shown_as_failed(world, monkeypatch, set
     assert documents.sweep(older_than=0) == 0
 
 
+class WorkerKilled(BaseException):
+    """What a worker's death looks like from inside: nothing after it runs."""
+
+
+def test_a_rendering_that_kills_its_worker_is_counted_and_given_up_on(world, monkeypatch, settings):
+    settings.ISSUED_DOCUMENTS_WRITE_INLINE = False
+    settings.ISSUED_DOCUMENT_MAX_ATTEMPTS = 2
+    dossier = world.dossier_in(Status.SUBMITTED)
+    services.dossier_receive(dossier_id=dossier.pk, actor=world.receptionist)
+    issued = IssuedDocument.objects.get(dossier=dossier)
+    render = mock.Mock(side_effect=WorkerKilled)
+    monkeypatch.setattr(documents.pdf, "render_pdf", render)
+
+    with pytest.raises(WorkerKilled):
+        documents.write(issued.pk)
+    issued.refresh_from_db()
+    # Counted before the rendering, so the death is an attempt; the sweep waits.
+    assert (issued.state, issued.attempts) == ("pending", 1)
+    assert "Interrupted" in issued.last_error and issued.retry_at > timezone.now()
+    assert documents.sweep(older_than=0) == 0
+
+    IssuedDocument.objects.filter(pk=issued.pk).update(retry_at=timezone.now())
+    with pytest.raises(WorkerKilled):
+        documents.sweep(older_than=0)
+    issued.refresh_from_db()
+    assert (issued.state, issued.attempts) == ("failed", 2)
+    # Given up on: neither the sweep nor a late task renders it again.
+    IssuedDocument.objects.filter(pk=issued.pk).update(retry_at=timezone.now())
+    assert documents.sweep(older_than=0) == 0
+    assert documents.write(issued.pk) is None
+    assert render.call_count == 2
+
+
 def test_wrong_role_or_state_issues_nothing(world):
     dossier = world.dossier_in(Status.SUBMITTED)
     before = writes(dossier.pk)

@@ -56,7 +56,7 @@ def test_written_by_a_worker_after_the_commit(deferred, celery_worker_factory):
 def test_a_worker_killed_while_writing_leaves_it_to_the_sweep(deferred, celery_worker_factory):
     # Redis hands a task taken by a dead worker to another after the visibility
     # timeout: one second here, an hour in production.
-    env = {"CELERY_VISIBILITY_TIMEOUT": "1"}
+    env = {"CELERY_VISIBILITY_TIMEOUT": "1", "OUTBOX_RETRY_BASE_SECONDS": "1"}
     first = celery_worker_factory(database=True, env=env)
     world = World()
     dossier = world.dossier_in(Status.SUBMITTED)
@@ -65,11 +65,18 @@ def test_a_worker_killed_while_writing_leaves_it_to_the_sweep(deferred, celery_w
     issued = IssuedDocument.objects.get(dossier=dossier)
     # The worker holds the row while it renders (importing WeasyPrint alone takes
     # seconds in a fresh worker): killed then, before its commit.
-    wait_for(held_by_a_worker, interval=0.02)
+    wait_for(
+        lambda: (
+            IssuedDocument.objects.filter(pk=issued.pk, attempts=1).exists() and held_by_a_worker()
+        ),
+        interval=0.02,
+    )
     first.kill()
 
     issued.refresh_from_db()
-    assert issued.state == "pending" and not issued.sha256
+    # The attempt was counted before the rendering: a document that kills every worker
+    # is given up on after ISSUED_DOCUMENT_MAX_ATTEMPTS.
+    assert (issued.state, issued.attempts, issued.sha256) == ("pending", 1, "")
     assert written_rows(dossier) == 0
     # Its connection is gone, and with it the lock: the row waits for the sweep.
     wait_for(lambda: not held_by_a_worker())
@@ -81,6 +88,7 @@ def test_a_worker_killed_while_writing_leaves_it_to_the_sweep(deferred, celery_w
     wait_for(lambda: IssuedDocument.objects.filter(pk=issued.pk).exclude(file="").exists())
     issued.refresh_from_db()
     assert issued.state == "ready" and len(issued.sha256) == 64
+    assert (issued.attempts, issued.retry_at, issued.last_error) == (1, None, "")
     # Written once, whether the sweep or the redelivered task got to it first.
     assert written_rows(dossier) == 1
     assert (
