@@ -101,14 +101,7 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
             existing = _existing(client, external_id, digest)
             if existing is not None:
                 return existing
-            dossier, via = _file(client=client, data=data, registry=registry)
-            ApiIntake.objects.create(
-                client=client, external_id=external_id, dossier=dossier, request_digest=digest
-            )
-            if data.get("submit", True):
-                # Last: the submission takes the agency's day code counter, which every
-                # submission there waits on until this transaction commits.
-                _submit(client, dossier, via)
+            dossier = _file(client=client, data=data, registry=registry, digest=digest)
             return Filed(dossier, created=True)
     except IntegrityError:
         # Only without the lock (another writer of the table): the first one won.
@@ -118,8 +111,8 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
         return existing
 
 
-def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
-    """The draft, and the data of its log rows."""
+def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Dossier:
+    """The draft, submitted unless `data["submit"]` is false, and its `ApiIntake` row."""
     version, case = _version_and_case(data)
     agency = _receiving_agency(client, data["receiving_agency"])
     channel = data["channel"]
@@ -138,8 +131,15 @@ def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
         raise IntakeInvalid(errors)
     applicant, business = _applicant(client, data["applicant"], registry)
     via = {"via": "api", "api_client": str(client.client_id), "external_id": data["external_id"]}
+
+    def intake_record(dossier):
+        dossier.api_intake = ApiIntake.objects.create(
+            client=client, external_id=data["external_id"], dossier=dossier, request_digest=digest
+        )
+
     try:
-        # Online, the applicant files their own draft; on paper the client is the desk.
+        # Online, the applicant files their own draft; on paper the client is the desk
+        # (`filing_actor`), and the same actor submits it.
         online = channel == ChannelMethod.ONLINE
         return services.dossier_create_draft(
             applicant=applicant,
@@ -151,15 +151,9 @@ def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
             channel=channel,
             form_data=declaration,
             data=via if online else {**via, "on_behalf_of": applicant.pk, "channel": channel},
-        ), via
-    except services.DossierError as error:
-        raise IntakeInvalid({"": error.messages}) from None
-
-
-def _submit(client: ApiClient, dossier: Dossier, via: dict) -> None:
-    try:
-        services.dossier_submit(
-            dossier_id=dossier.pk, actor=filing_actor(client, dossier), data=via
+            submit=data.get("submit", True),
+            submit_data=via,
+            created=intake_record,
         )
     except services.DossierIncomplete as error:
         raise IntakeInvalid(problems_as_errors(error.problems)) from None
