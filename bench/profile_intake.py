@@ -1,6 +1,7 @@
 """In-process profile of the two filing doors: the partner API's intake
 (`POST /api/v1/dossiers/`, each under a new external id) and the portal's submission
-(`POST /ho-so/<ref>/xem-lai/`), each request's latency split into SQL and the rest.
+(`POST /ho-so/<ref>/xem-lai/`), each request's latency split into SQL and the rest,
+and the CPU time this process spent on it ("cpu": what caps a server's throughput).
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/profile_intake.py [--n 200]
         [--only intake,submission] [--cprofile intake]
@@ -161,9 +162,16 @@ def measure(send, n):
     rows = []
     for _ in range(n):
         SPLIT.reset()
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         send()
-        rows.append((time.perf_counter() - began, SPLIT.sql, SPLIT.queries))
+        rows.append(
+            (
+                time.perf_counter() - began,
+                SPLIT.sql,
+                SPLIT.queries,
+                time.process_time() - cpu,
+            )
+        )
     return rows
 
 
@@ -205,7 +213,10 @@ def main():
                 pstats.Stats(profiler).sort_stats(args.sort).print_stats(70)
         for name, send in senders.items():
             results[name] = measure(send, args.n)
-    print(f"{'request':12} {'p50 ms':>7} {'p95 ms':>7} {'mean':>6} {'q':>4} {'sql':>6} {'py':>6}")
+    print(
+        f"{'request':12} {'p50 ms':>7} {'p95 ms':>7} {'mean':>6} {'q':>4} {'sql':>6} {'py':>6}"
+        f" {'cpu':>6}"
+    )
     for name, rows in results.items():
         totals = [r[0] for r in rows]
         mean = statistics.mean(totals)
@@ -214,6 +225,7 @@ def main():
             f"{name:12} {p(totals, 0.5) * 1000:7.1f} {p(totals, 0.95) * 1000:7.1f}"
             f" {mean * 1000:6.1f} {statistics.mean(r[2] for r in rows):4.0f}"
             f" {sql * 1000:6.1f} {(mean - sql) * 1000:6.1f}"
+            f" {statistics.mean(r[3] for r in rows) * 1000:6.1f}"
         )
 
 
