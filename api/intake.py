@@ -33,7 +33,7 @@ from identity.constants import BusinessRole
 from identity.models import Business
 from identity.validators import normalize_enterprise_code
 from procedures.constants import ChannelMethod
-from procedures.selectors import published_versions
+from procedures.selectors import cached_with_catalogue, published_versions
 
 
 class IntakeInvalid(Exception):
@@ -116,14 +116,12 @@ def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Dossier:
     version, case = _version_and_case(data)
     agency = _receiving_agency(client, data["receiving_agency"])
     channel = data["channel"]
-    if not version.channels.filter(method=channel).exists():
+    if not any(c.method == channel for c in version.channels.all()):
         raise IntakeInvalid(
             {"/channel": [_("This procedure cannot be filed through this channel.")]}
         )
     declaration, errors = declaration_clean(version, data.get("declaration") or {})
-    unknown = set(data.get("declaration") or {}) - set(
-        version.form_fields.values_list("key", flat=True)
-    )
+    unknown = set(data.get("declaration") or {}) - {f.key for f in version.form_fields.all()}
     errors = {f"/declaration/{k}": v for k, v in errors.items()}
     for key in sorted(unknown):
         errors[f"/declaration/{key}"] = [_("Not a field of this procedure's declaration.")]
@@ -173,13 +171,28 @@ def problems_as_errors(problems: dict) -> dict[str, list[str]]:
     return errors
 
 
+def _published_version(code: str):
+    """The procedure's published version with what a filing reads of it (cases,
+    channels, form fields, competent agencies), from the catalogue cache: every write
+    to any of them renews its generation (`procedures.signals`)."""
+
+    def build():
+        found = (
+            published_versions()
+            .filter(procedure__code=code)
+            .select_related("procedure")
+            .defer("procedure__search_document", "procedure__search_vector")
+            .prefetch_related("cases", "channels", "form_fields", "procedure__competent_agencies")
+            .first()
+        )
+        return found or "-"
+
+    found = cached_with_catalogue(f"intake-version:{code}", build)
+    return None if found == "-" else found
+
+
 def _version_and_case(data: dict):
-    version = (
-        published_versions()
-        .filter(procedure__code=data["procedure"])
-        .select_related("procedure")
-        .first()
-    )
+    version = _published_version(data["procedure"])
     if version is None:
         raise IntakeInvalid({"/procedure": [_("No published procedure has this code.")]})
     cases = list(version.cases.all())

@@ -45,6 +45,17 @@ def receiving_agencies_for(procedure):
     ).order_by("name")
 
 
+def receiving_agency_ids(procedure) -> frozenset[int]:
+    """`receiving_agencies_for`'s ids, cached under the catalogue generation (agencies
+    and a procedure's agency links renew it, `procedures.signals`)."""
+    from procedures.selectors import cached_with_catalogue
+
+    return cached_with_catalogue(
+        f"receiving-agencies:{procedure.pk}",
+        lambda: frozenset(receiving_agencies_for(procedure).values_list("pk", flat=True)),
+    )
+
+
 def competent_agency_for(procedure, receiving):
     competent = list(procedure.competent_agencies.all())
     if not competent or receiving in competent:
@@ -99,7 +110,7 @@ def dossier_create_draft(
         ):
             raise TransitionNotAllowed(f"{actor} is not at the desk of {receiving_agency.code}")
     procedure = version.procedure
-    if not receiving_agencies_for(procedure).filter(pk=receiving_agency.pk).exists():
+    if receiving_agency.pk not in receiving_agency_ids(procedure):
         raise DossierError(_("This agency does not receive dossiers for this procedure."))
     if business is not None and not business.memberships.filter(user=applicant).exists():
         raise PermissionDenied
