@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -350,8 +351,32 @@ SEARCH_CACHE_TIMEOUT = 10 * 60
 SEARCH_CACHE_ENABLED = True
 
 
+# The generation is read once per request (`request_generation_track`): a filing
+# asks for it at every catalogue read (declaration form, fields, fees, documents),
+# and a request sees one state of the catalogue anyway. Outside a request (workers,
+# commands) it is read every time.
+_request = threading.local()
+
+
 def search_cache_generation() -> str:
-    return cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+    known = getattr(_request, "generation", None)
+    if known is not None:
+        return known
+    generation = cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+    if getattr(_request, "active", False):
+        _request.generation = generation
+    return generation
+
+
+def request_generation_track(*, active: bool, **_kwargs) -> None:
+    """A request starts (`active`) or ends: forget the generation it read."""
+    _request.active = active
+    _request.generation = None
+
+
+def request_generation_forget() -> None:
+    """The generation was retired in this thread: read the new one."""
+    _request.generation = None
 
 
 def cached_with_catalogue(name: str, build):
