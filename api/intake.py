@@ -33,7 +33,7 @@ from identity.constants import BusinessRole
 from identity.models import Business
 from identity.validators import normalize_enterprise_code
 from procedures.constants import ChannelMethod
-from procedures.selectors import cached_with_catalogue, published_versions
+from procedures.selectors import cached_with_catalogue_in_process, published_versions
 
 
 class IntakeInvalid(Exception):
@@ -187,7 +187,7 @@ def _published_version(code: str):
         )
         return found or "-"
 
-    found = cached_with_catalogue(f"intake-version:{code}", build)
+    found = cached_with_catalogue_in_process(f"intake-version:{code}", build)
     return None if found == "-" else found
 
 

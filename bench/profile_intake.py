@@ -187,6 +187,7 @@ def main():
     parser.add_argument("--only", default="")
     parser.add_argument("--cprofile", default="", help="intake or submission: its cProfile")
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    parser.add_argument("--dump", default="", help="write the cProfile stats to this file")
     parser.add_argument("--sort", default="cumulative", help="cProfile's sort order")
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
@@ -210,6 +211,8 @@ def main():
                 profiler.enable()
                 measure(send, args.n)
                 profiler.disable()
+                if args.dump:
+                    profiler.dump_stats(args.dump)
                 pstats.Stats(profiler).sort_stats(args.sort).print_stats(70)
         for name, send in senders.items():
             results[name] = measure(send, args.n)

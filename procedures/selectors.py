@@ -23,6 +23,7 @@ import functools
 import hashlib
 import re
 import threading
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -391,6 +392,32 @@ def cached_with_catalogue(name: str, build):
     if value is None:
         value = build()
         cache.set(key, value, SEARCH_CACHE_TIMEOUT)
+    return value
+
+
+# Small catalogue values every filing reads (a version's fields, a case's documents,
+# a fee) are also kept in the process, under the same generation: a Redis round trip
+# and an unpickling less each time. Only for values nobody changes once read (model
+# rows, lists and sets of them, numbers): they are shared by every request of the
+# process. Bounded in count and in age, like the shared cache.
+_MEMO_SIZE = 2000
+_MEMO_SECONDS = 60
+_memo: dict = {"generation": None, "values": {}}
+
+
+def cached_with_catalogue_in_process(name: str, build):
+    """`cached_with_catalogue(name, build)`, kept in the process too (see above)."""
+    generation = search_cache_generation()
+    memo = _memo
+    if memo["generation"] != generation or len(memo["values"]) >= _MEMO_SIZE:
+        memo = {"generation": generation, "values": {}}
+        globals()["_memo"] = memo
+    now = time.monotonic()
+    found = memo["values"].get(name)
+    if found is not None and found[1] > now:
+        return found[0]
+    value = cached_with_catalogue(name, build)
+    memo["values"][name] = (value, now + _MEMO_SECONDS)
     return value
 
 

@@ -48,9 +48,9 @@ def receiving_agencies_for(procedure):
 def receiving_agency_ids(procedure) -> frozenset[int]:
     """`receiving_agencies_for`'s ids, cached under the catalogue generation (agencies
     and a procedure's agency links renew it, `procedures.signals`)."""
-    from procedures.selectors import cached_with_catalogue
+    from procedures.selectors import cached_with_catalogue_in_process
 
-    return cached_with_catalogue(
+    return cached_with_catalogue_in_process(
         f"receiving-agencies:{procedure.pk}",
         lambda: frozenset(receiving_agencies_for(procedure).values_list("pk", flat=True)),
     )
@@ -265,9 +265,9 @@ def case_documents(case_id: int) -> list:
     content is frozen once published (procedures.models.FrozenVersionContent) and
     every write to it renews the generation (procedures.signals)."""
     from procedures.models import RequiredDocument
-    from procedures.selectors import cached_with_catalogue
+    from procedures.selectors import cached_with_catalogue_in_process
 
-    return cached_with_catalogue(
+    return cached_with_catalogue_in_process(
         f"case-documents:{case_id}", lambda: list(RequiredDocument.objects.filter(case_id=case_id))
     )
 
