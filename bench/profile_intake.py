@@ -152,7 +152,7 @@ def submission_requests(agency, count: int, citizens: int = 40):
         )
         assert response.status_code == 302 and "/da-nop/" in response["Location"], (
             response.status_code,
-            response.content[:300],
+            ref,
         )
 
     return send
