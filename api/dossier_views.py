@@ -152,8 +152,12 @@ class DossierListView(PartnerView):
             raise exceptions.PermissionDenied(
                 _("This client may not file dossiers at this agency.")
             ) from None
-        dossier = self.dossier(dossier_key(filed.dossier))
-        body = dossier_body(self, dossier)
+        if filed.created:
+            # The rows just written, all of them the client's (its agency, its filing):
+            # no file is attached and no form issued by a filing.
+            body = dossier_body(self, filed.dossier, files=[], issued=[])
+        else:
+            body = dossier_body(self, self.dossier(dossier_key(filed.dossier)))
         status = 201 if filed.created else 200
         return Response(body, status=status, headers={"Location": body["url"]})
 
@@ -216,23 +220,28 @@ class DossierListView(PartnerView):
         )
 
 
-def dossier_body(view: PartnerView, dossier) -> dict:
+def dossier_body(view: PartnerView, dossier, *, files=None, issued=None) -> dict:
     """A dossier as the client sees it: all of the log for a client that acts on
-    dossiers (as the back office sees it), the public part otherwise."""
-    request, client, scope = view.request, view.request.auth, view.scope()
+    dossiers (as the back office sees it), the public part otherwise. `files` and
+    `issued`: its current documents and issued forms, when the caller knows them."""
+    request, client = view.request, view.request.auth
     full = list(queues.dossier_official_log(dossier))
     acts = client.has_scope(Scope.DOSSIERS_ACT)
     log = (
-        queues.log_visible_to(full, dossier, scope)
+        queues.log_visible_to(full, dossier, view.scope())
         if acts
         else [e for e in full if e.visibility == Visibility.PUBLIC]
     )
-    issued = (
-        documents.issued_for_official(dossier) if acts else documents.issued_for_applicant(dossier)
-    )
-    files = dossier.documents.filter(superseded_at__isnull=True).select_related(
-        "file", "required_document"
-    )
+    if issued is None:
+        issued = (
+            documents.issued_for_official(dossier)
+            if acts
+            else documents.issued_for_applicant(dossier)
+        )
+    if files is None:
+        files = dossier.documents.filter(superseded_at__isnull=True).select_related(
+            "file", "required_document"
+        )
     for item in files:
         item.dossier = dossier
     issued = list(issued)

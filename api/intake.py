@@ -33,7 +33,7 @@ from identity.constants import BusinessRole
 from identity.models import Business
 from identity.validators import normalize_enterprise_code
 from procedures.constants import ChannelMethod
-from procedures.selectors import published_versions
+from procedures.selectors import cached_with_catalogue_in_process, published_versions
 
 
 class IntakeInvalid(Exception):
@@ -101,14 +101,7 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
             existing = _existing(client, external_id, digest)
             if existing is not None:
                 return existing
-            dossier, via = _file(client=client, data=data, registry=registry)
-            ApiIntake.objects.create(
-                client=client, external_id=external_id, dossier=dossier, request_digest=digest
-            )
-            if data.get("submit", True):
-                # Last: the submission takes the agency's day code counter, which every
-                # submission there waits on until this transaction commits.
-                _submit(client, dossier, via)
+            dossier = _file(client=client, data=data, registry=registry, digest=digest)
             return Filed(dossier, created=True)
     except IntegrityError:
         # Only without the lock (another writer of the table): the first one won.
@@ -118,19 +111,17 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
         return existing
 
 
-def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
-    """The draft, and the data of its log rows."""
+def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Dossier:
+    """The draft, submitted unless `data["submit"]` is false, and its `ApiIntake` row."""
     version, case = _version_and_case(data)
     agency = _receiving_agency(client, data["receiving_agency"])
     channel = data["channel"]
-    if not version.channels.filter(method=channel).exists():
+    if not any(c.method == channel for c in version.channels.all()):
         raise IntakeInvalid(
             {"/channel": [_("This procedure cannot be filed through this channel.")]}
         )
     declaration, errors = declaration_clean(version, data.get("declaration") or {})
-    unknown = set(data.get("declaration") or {}) - set(
-        version.form_fields.values_list("key", flat=True)
-    )
+    unknown = set(data.get("declaration") or {}) - {f.key for f in version.form_fields.all()}
     errors = {f"/declaration/{k}": v for k, v in errors.items()}
     for key in sorted(unknown):
         errors[f"/declaration/{key}"] = [_("Not a field of this procedure's declaration.")]
@@ -138,8 +129,15 @@ def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
         raise IntakeInvalid(errors)
     applicant, business = _applicant(client, data["applicant"], registry)
     via = {"via": "api", "api_client": str(client.client_id), "external_id": data["external_id"]}
+
+    def intake_record(dossier):
+        dossier.api_intake = ApiIntake.objects.create(
+            client=client, external_id=data["external_id"], dossier=dossier, request_digest=digest
+        )
+
     try:
-        # Online, the applicant files their own draft; on paper the client is the desk.
+        # Online, the applicant files their own draft; on paper the client is the desk
+        # (`filing_actor`), and the same actor submits it.
         online = channel == ChannelMethod.ONLINE
         return services.dossier_create_draft(
             applicant=applicant,
@@ -151,15 +149,9 @@ def _file(*, client: ApiClient, data: dict, registry) -> tuple[Dossier, dict]:
             channel=channel,
             form_data=declaration,
             data=via if online else {**via, "on_behalf_of": applicant.pk, "channel": channel},
-        ), via
-    except services.DossierError as error:
-        raise IntakeInvalid({"": error.messages}) from None
-
-
-def _submit(client: ApiClient, dossier: Dossier, via: dict) -> None:
-    try:
-        services.dossier_submit(
-            dossier_id=dossier.pk, actor=filing_actor(client, dossier), data=via
+            submit=data.get("submit", True),
+            submit_data=via,
+            created=intake_record,
         )
     except services.DossierIncomplete as error:
         raise IntakeInvalid(problems_as_errors(error.problems)) from None
@@ -179,13 +171,28 @@ def problems_as_errors(problems: dict) -> dict[str, list[str]]:
     return errors
 
 
+def _published_version(code: str):
+    """The procedure's published version with what a filing reads of it (cases,
+    channels, form fields, competent agencies), from the catalogue cache: every write
+    to any of them renews its generation (`procedures.signals`)."""
+
+    def build():
+        found = (
+            published_versions()
+            .filter(procedure__code=code)
+            .select_related("procedure")
+            .defer("procedure__search_document", "procedure__search_vector")
+            .prefetch_related("cases", "channels", "form_fields", "procedure__competent_agencies")
+            .first()
+        )
+        return found or "-"
+
+    found = cached_with_catalogue_in_process(f"intake-version:{code}", build)
+    return None if found == "-" else found
+
+
 def _version_and_case(data: dict):
-    version = (
-        published_versions()
-        .filter(procedure__code=data["procedure"])
-        .select_related("procedure")
-        .first()
-    )
+    version = _published_version(data["procedure"])
     if version is None:
         raise IntakeInvalid({"/procedure": [_("No published procedure has this code.")]})
     cases = list(version.cases.all())

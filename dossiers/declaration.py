@@ -141,11 +141,11 @@ def version_fields(version) -> list:
     """The version's form fields, cached under the catalogue generation (a published
     version's fields are frozen; every catalogue write renews the generation)."""
     from procedures.models import FormField
-    from procedures.selectors import cached_with_catalogue
+    from procedures.selectors import cached_with_catalogue_in_process
 
     if version.pk is None:
         return list(version.form_fields.all())
-    return cached_with_catalogue(
+    return cached_with_catalogue_in_process(
         f"version-fields:{version.pk}",
         lambda: list(FormField.objects.filter(version_id=version.pk)),
     )

@@ -22,6 +22,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -350,8 +352,32 @@ SEARCH_CACHE_TIMEOUT = 10 * 60
 SEARCH_CACHE_ENABLED = True
 
 
+# The generation is read once per request (`request_generation_track`): a filing
+# asks for it at every catalogue read (declaration form, fields, fees, documents),
+# and a request sees one state of the catalogue anyway. Outside a request (workers,
+# commands) it is read every time.
+_request = threading.local()
+
+
 def search_cache_generation() -> str:
-    return cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+    known = getattr(_request, "generation", None)
+    if known is not None:
+        return known
+    generation = cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+    if getattr(_request, "active", False):
+        _request.generation = generation
+    return generation
+
+
+def request_generation_track(*, active: bool, **_kwargs) -> None:
+    """A request starts (`active`) or ends: forget the generation it read."""
+    _request.active = active
+    _request.generation = None
+
+
+def request_generation_forget() -> None:
+    """The generation was retired in this thread: read the new one."""
+    _request.generation = None
 
 
 def cached_with_catalogue(name: str, build):
@@ -366,6 +392,32 @@ def cached_with_catalogue(name: str, build):
     if value is None:
         value = build()
         cache.set(key, value, SEARCH_CACHE_TIMEOUT)
+    return value
+
+
+# Small catalogue values every filing reads (a version's fields, a case's documents,
+# a fee) are also kept in the process, under the same generation: a Redis round trip
+# and an unpickling less each time. Only for values nobody changes once read (model
+# rows, lists and sets of them, numbers): they are shared by every request of the
+# process. Bounded in count and in age, like the shared cache.
+_MEMO_SIZE = 2000
+_MEMO_SECONDS = 60
+_memo: dict = {"generation": None, "values": {}}
+
+
+def cached_with_catalogue_in_process(name: str, build):
+    """`cached_with_catalogue(name, build)`, kept in the process too (see above)."""
+    generation = search_cache_generation()
+    memo = _memo
+    if memo["generation"] != generation or len(memo["values"]) >= _MEMO_SIZE:
+        memo = {"generation": generation, "values": {}}
+        globals()["_memo"] = memo
+    now = time.monotonic()
+    found = memo["values"].get(name)
+    if found is not None and found[1] > now:
+        return found[0]
+    value = cached_with_catalogue(name, build)
+    memo["values"][name] = (value, now + _MEMO_SECONDS)
     return value
 
 

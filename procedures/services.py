@@ -93,9 +93,10 @@ def catalogue_generation_retire() -> None:
     case documents, fees) is built afresh from the next request on."""
     from django.core.cache import cache
 
-    from procedures.selectors import SEARCH_GENERATION_KEY
+    from procedures.selectors import SEARCH_GENERATION_KEY, request_generation_forget
 
     cache.delete(SEARCH_GENERATION_KEY)
+    request_generation_forget()
 
 
 class VersionStateError(ValidationError):

@@ -7,6 +7,7 @@ on those catches every path; bulk writes (`QuerySet.update`, `bulk_create`) call
 `catalogue_cache_clear` themselves.
 """
 
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -24,6 +25,7 @@ from procedures.models import (
     RequiredDocument,
     WorkflowStep,
 )
+from procedures.selectors import request_generation_track
 from procedures.services import catalogue_cache_clear
 
 
@@ -59,3 +61,13 @@ from procedures.services import catalogue_cache_clear
 @receiver(m2m_changed, sender=Procedure.competent_agencies.through)
 def _catalogue_changed(sender, **kwargs):
     catalogue_cache_clear()
+
+
+@receiver(request_started, dispatch_uid="catalogue-generation-request-started")
+def _request_started(sender, **kwargs):
+    request_generation_track(active=True)
+
+
+@receiver(request_finished, dispatch_uid="catalogue-generation-request-finished")
+def _request_finished(sender, **kwargs):
+    request_generation_track(active=False)

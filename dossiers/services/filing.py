@@ -22,7 +22,7 @@ from dossiers.outbox import emit
 from dossiers.queues.search import name_key, name_words
 from dossiers.services.actors import OFFICIAL_ROLES, acting_role
 from dossiers.services.clock import DESK, PROCESSING, clock_after_supplement
-from dossiers.services.log import dossier_log_record
+from dossiers.services.log import UNREAD, dossier_log_record
 from dossiers.services.payments import payment_create, version_fee
 from dossiers.services.storage import files_guard, stored_file_create
 from dossiers.services.transition import dossier_lock, dossier_transition
@@ -45,6 +45,17 @@ def receiving_agencies_for(procedure):
     ).order_by("name")
 
 
+def receiving_agency_ids(procedure) -> frozenset[int]:
+    """`receiving_agencies_for`'s ids, cached under the catalogue generation (agencies
+    and a procedure's agency links renew it, `procedures.signals`)."""
+    from procedures.selectors import cached_with_catalogue_in_process
+
+    return cached_with_catalogue_in_process(
+        f"receiving-agencies:{procedure.pk}",
+        lambda: frozenset(receiving_agencies_for(procedure).values_list("pk", flat=True)),
+    )
+
+
 def competent_agency_for(procedure, receiving):
     competent = list(procedure.competent_agencies.all())
     if not competent or receiving in competent:
@@ -64,6 +75,9 @@ def dossier_create_draft(
     channel: str = ChannelMethod.ONLINE,
     form_data: dict | None = None,
     data: dict | None = None,
+    submit: bool = False,
+    submit_data: dict | None = None,
+    created=None,
 ) -> Dossier:
     """-> DRAFT. Starts a dossier against a published version; logs the creation.
 
@@ -71,7 +85,14 @@ def dossier_create_draft(
     handed over at the one-stop desk (`channel` direct or postal) is entered by a desk
     official of `receiving_agency` as `actor`, on the applicant's behalf; `data` adds to
     the creation's log row. An online draft starts with the declaration filled in from
-    what the applicant's account knows (`declaration.prefilled`)."""
+    what the applicant's account knows (`declaration.prefilled`).
+
+    `submit`: -> DRAFT -> SUBMITTED in the same transaction, by the same actor, as
+    `dossier_submit` does it (`submit_data` adds to its log row): a filing that comes
+    complete (the partner API) pays for neither a second lock nor a second read of
+    what was just written. `created(dossier)` runs once the draft's rows are written
+    and before the submission, for the caller's own rows that name the dossier: they
+    stay ahead of the day's code counter, which the submission takes last."""
     if version.status != VersionStatus.PUBLISHED:
         if channel == ChannelMethod.ONLINE:
             raise DossierError(_("This procedure cannot be filed online at the moment."))
@@ -89,7 +110,7 @@ def dossier_create_draft(
         ):
             raise TransitionNotAllowed(f"{actor} is not at the desk of {receiving_agency.code}")
     procedure = version.procedure
-    if not receiving_agencies_for(procedure).filter(pk=receiving_agency.pk).exists():
+    if receiving_agency.pk not in receiving_agency_ids(procedure):
         raise DossierError(_("This agency does not receive dossiers for this procedure."))
     if business is not None and not business.memberships.filter(user=applicant).exists():
         raise PermissionDenied
@@ -108,15 +129,21 @@ def dossier_create_draft(
         competent_agency=competent_agency_for(procedure, receiving_agency),
         form_data=form_data or {},
     )
-    dossier_log_record(
+    entry = dossier_log_record(
         dossier=dossier,
         actor=actor,
         role=role,
         action=Action.CREATE,
         to_status=Status.DRAFT,
         data=data,
+        tail=None,
     )
-    return dossier
+    if created is not None:
+        created(dossier)
+    if not submit:
+        return dossier
+    # Nothing is attached yet; the log's last row is the one just written.
+    return _submit(dossier, actor=actor, data=submit_data, attached=[], log_tail=entry)
 
 
 def _lock_draft(dossier_id: int, actor) -> Dossier:
@@ -221,10 +248,14 @@ def dossier_detach_file(*, dossier_id: int, actor, document_id: int) -> None:
     dossier.documents.filter(pk=document_id).delete()
 
 
-def submission_problems(dossier: Dossier) -> dict:
-    """What stops a draft from being submitted: declaration errors and missing documents."""
+def submission_problems(dossier: Dossier, *, attached=None) -> dict:
+    """What stops a draft from being submitted: declaration errors and missing documents
+    (`attached`: the draft's documents, when the caller has read them)."""
     errors = declaration_errors(dossier.version, dossier.form_data)
-    present = set(dossier.documents.values_list("required_document_id", flat=True))
+    if attached is None:
+        present = set(dossier.documents.values_list("required_document_id", flat=True))
+    else:
+        present = {x.required_document_id for x in attached}
     missing = [d for d in case_documents(dossier.case_id) if d.is_required and d.pk not in present]
     return {"declaration": errors, "missing": missing}
 
@@ -234,9 +265,9 @@ def case_documents(case_id: int) -> list:
     content is frozen once published (procedures.models.FrozenVersionContent) and
     every write to it renews the generation (procedures.signals)."""
     from procedures.models import RequiredDocument
-    from procedures.selectors import cached_with_catalogue
+    from procedures.selectors import cached_with_catalogue_in_process
 
-    return cached_with_catalogue(
+    return cached_with_catalogue_in_process(
         f"case-documents:{case_id}", lambda: list(RequiredDocument.objects.filter(case_id=case_id))
     )
 
@@ -275,13 +306,22 @@ def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossi
     facts of a verified applicant do not stop the submission: the log row keeps them
     (`registry_mismatches`: field, declared, registry) and the workbench flags them."""
     dossier = dossier_lock(dossier_id)
+    return _submit(
+        dossier, actor=actor, data=data, attached=list(dossier.documents.select_related("file"))
+    )
+
+
+def _submit(dossier: Dossier, *, actor, data, attached, log_tail=UNREAD) -> Dossier:
+    """`dossier_submit` on the locked dossier, whose attached files are `attached`."""
     role = acting_role(dossier, actor, {draft_role(dossier)})
     ensure_allowed(dossier.status, Action.SUBMIT, role)
-    facts = applicant_facts(dossier.applicant)
+    # The applicant submitting is the account the request signed in with: read already.
+    applicant = actor if actor is not None and actor.pk == dossier.applicant_id else None
+    facts = applicant_facts(applicant or dossier.applicant)
     if role == ActorRole.APPLICANT:
         dossier.form_data = with_locked(dossier.version, dossier.form_data, facts)
     mismatches = registry_mismatches(dossier.version, dossier.form_data, facts)
-    problems = submission_problems(dossier)
+    problems = submission_problems(dossier, attached=attached)
     if problems["declaration"] or problems["missing"]:
         raise DossierIncomplete(_("The dossier is not complete yet."), problems)
 
@@ -289,7 +329,7 @@ def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossi
     documents = [
         {"name": x.file.name, "sha256": x.file.sha256}
         | ({"digitised": x.digitised} if dossier.channel != ChannelMethod.ONLINE else {})
-        for x in dossier.documents.select_related("file")
+        for x in attached
     ]
     extra = dict(data or {})
     if fee:
@@ -313,13 +353,14 @@ def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossi
         d.code = dossier_code_next(d.receiving_agency, d.submitted_at)
 
     return dossier_transition(
-        dossier_id=dossier_id,
+        dossier_id=dossier.pk,
         action=Action.SUBMIT,
         actor=actor,
         role=role,
         change=change,
         last=code,
         locked=dossier,
+        log_tail=log_tail,
     )
 
 

@@ -8,6 +8,9 @@ from dossiers.constants import ACTION_EVENTS, Visibility
 from dossiers.models import Dossier, DossierLog
 from dossiers.outbox import emit
 
+# `tail` not given: the dossier's last row is read.
+UNREAD = object()
+
 
 def dossier_log_record(
     *,
@@ -20,10 +23,17 @@ def dossier_log_record(
     note: str = "",
     visibility: str = Visibility.PUBLIC,
     data: dict | None = None,
+    tail=UNREAD,
 ) -> DossierLog:
     """Append one row to the dossier's hash chain. The caller holds the dossier's row
-    lock (select_for_update), which serialises the chain."""
-    last = DossierLog.objects.filter(dossier=dossier).order_by("-seq").first()
+    lock (select_for_update), which serialises the chain. `tail` is the dossier's last
+    row when the caller wrote it in this transaction (None: the dossier was created in
+    it and has no row yet), which spares reading it back."""
+    last = (
+        DossierLog.objects.filter(dossier=dossier).order_by("-seq").first()
+        if tail is UNREAD
+        else tail
+    )
     entry = DossierLog(
         dossier=dossier,
         seq=(last.seq + 1) if last else 1,

@@ -33,7 +33,7 @@ def version_fee(dossier: Dossier) -> int:
     """The fee in VND of the dossier's channel in its version (0 when free or when the
     amount is set by another regulation, which the agency then requires as a financial
     obligation). Cached under the catalogue generation, like `case_documents`."""
-    from procedures.selectors import cached_with_catalogue
+    from procedures.selectors import cached_with_catalogue_in_process
 
     version = dossier.version
 
@@ -45,7 +45,7 @@ def version_fee(dossier: Dossier) -> int:
             return 0
         return sum(f.amount or 0 for f in channel.fees.all() if f.currency == "VND")
 
-    return cached_with_catalogue(f"fee:{version.pk}:{dossier.channel}", build)
+    return cached_with_catalogue_in_process(f"fee:{version.pk}:{dossier.channel}", build)
 
 
 def payable(payment: Payment) -> bool:

@@ -9,7 +9,7 @@ from dossiers.constants import FINAL, Visibility
 from dossiers.errors import DossierError
 from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier
 from dossiers.services.actors import acting_role
-from dossiers.services.log import action_event_emit, dossier_log_record
+from dossiers.services.log import UNREAD, action_event_emit, dossier_log_record
 from dossiers.workflow import APOLOGY_FIRST, OVERDUE_EXEMPT, apology_due, edge_for, ensure_allowed
 
 
@@ -34,11 +34,13 @@ def dossier_transition(
     change=None,
     locked: Dossier | None = None,
     last=None,
+    log_tail=UNREAD,
 ) -> Dossier:
     """The one path of every state change. `change(dossier, now, data)` adjusts fields
     (dates, assignee) before the save; it may add to `data` for the log row. `locked`
     is the dossier when the caller already holds its row lock in this transaction (and
-    changed nothing in the row since): one query fewer.
+    changed nothing in the row since): one query fewer; `log_tail` the dossier's last
+    log row when the caller wrote it in this transaction (`dossier_log_record`).
 
     `last(dossier)` sets fields from a row that other dossiers wait on (the day's code
     counter): it runs after the log row and the event are written, and the dossier's
@@ -76,6 +78,7 @@ def dossier_transition(
         note=note,
         visibility=visibility,
         data=data,
+        tail=log_tail,
     )
     if issued is not None:
         documents.store(dossier=dossier, prepared=issued, entry=entry, now=now)
