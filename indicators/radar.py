@@ -42,6 +42,7 @@ from dossiers.constants import (
 )
 from dossiers.models import Consultation, Dossier, DossierLog, Payment
 from identity.constants import OfficialRole
+from indicators import memo
 from indicators.models import TIME_USED, DailyStat, OpenStat, StepStat
 from indicators.radar_refresh import open_computed_at
 from indicators.selectors import StatisticsScope, Tree
@@ -430,9 +431,13 @@ def late_transfers(ids, *, now: dt.datetime, size: int = LIST_SIZE) -> dict:
         )[:size]
     )
     today = timezone.localdate(now)
-    history = DailyStat.objects.filter(
-        _in_scope(ids), day__gt=today - dt.timedelta(days=HISTORY_DAYS), day__lte=today
-    ).aggregate(on_time=Sum("transfer_on_time"), late=Sum("transfer_late"))
+    history = memo.remembered(
+        "radar-transfers",
+        (ids, today),
+        lambda: DailyStat.objects.filter(
+            _in_scope(ids), day__gt=today - dt.timedelta(days=HISTORY_DAYS), day__lte=today
+        ).aggregate(on_time=Sum("transfer_on_time"), late=Sum("transfer_late")),
+    )
     return {
         "rows": rows,
         "on_time": history["on_time"] or 0,
@@ -588,12 +593,21 @@ def radar(
     (None: the whole city)."""
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
+    today = timezone.localtime(now).date()
+    # The summaries' part is remembered until the next refresh (`indicators.memo`);
+    # the lists are live.
     return Radar(
         computed_at=open_computed_at(),
-        tables=summary_tables(tree, ids),
+        tables=memo.remembered(
+            "radar-tables", (ids, tree.signature), lambda: summary_tables(tree, ids)
+        ),
         waiting=longest_waiting(ids, now=now, calendar=calendar, after=after),
         transfers=late_transfers(ids, now=now),
         others=waiting_on_others(ids, now=now, calendar=calendar),
-        bottlenecks=structural_bottlenecks(tree, ids, today=timezone.localtime(now).date()),
+        bottlenecks=memo.remembered(
+            "radar-bottlenecks",
+            (ids, today, tree.signature),
+            lambda: structural_bottlenecks(tree, ids, today=today),
+        ),
         feedback=feedback_waiting(tree, ids, now=now),
     )

@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import connection
 
+from indicators import memo
 from indicators.figures import Figures
 from indicators.models import COUNTERS, SNAPSHOT, RefreshedDay
 from indicators.periods import Period
@@ -74,6 +76,14 @@ class Tree:
     @property
     def roots(self) -> list[int]:
         return self.children.get(None, [])
+
+    @cached_property
+    def signature(self) -> str:
+        """Changes when an agency is added, moved, renamed or deactivated: part of the
+        key of the figures remembered per scope (`indicators.memo`)."""
+        return memo.key_of(
+            *(f"{n.id}:{n.parent_id}:{n.code}:{n.name}" for n in self.nodes.values())
+        )
 
     def by_code(self, code: str) -> Node | None:
         for node in self.nodes.values():
