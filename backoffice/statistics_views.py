@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backoffice.gate import forbidden, official_required
-from indicators import charts, drilldown, exports, periods, reports, selectors
+from indicators import charts, drilldown, exports, memo, periods, reports, selectors
 
 
 def scope_and_agency(request):
@@ -123,6 +123,9 @@ def statistics(request):
         "agency_code": code,
         "agency_choices": agency_choices(tree, scope),
         "figure_rows": _figure_rows(report.figures),
+        # The fragments drawn from the summary alone are kept rendered as long as it.
+        "summary_key": memo.fragment_key(reports.summary_parts(period, agency_id, tree)),
+        "summary_ttl": memo.TTL,
         "drill": urlencode(base),
         "export_query": urlencode({**kept, "xuat": "xlsx"}),
         "units_chart": charts.hbars(

@@ -64,6 +64,11 @@ def key_of(*parts) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def fragment_key(parts: tuple) -> str:
+    """The vary-on of a `{% cache %}` fragment drawn from remembered figures alone."""
+    return f"{generation()}:{key_of(*parts)}"
+
+
 def remembered(name: str, parts: tuple, compute: Callable[[], T], ttl: int = TTL) -> T:
     """`compute()`, or what it returned for the same `name` and `parts` since the last
     refresh."""

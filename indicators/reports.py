@@ -89,7 +89,7 @@ def statistics_report(
     (`indicators.memo`); the feedback figures and the index are added on every call."""
     summary = memo.remembered(
         "report",
-        (agency_id, period.start, period.end, detail, today(), tree.signature),
+        summary_parts(period, agency_id, tree, detail),
         lambda: _summary_report(period=period, agency_id=agency_id, tree=tree, detail=detail),
     )
     version = index.version_for(period.end)
@@ -101,6 +101,12 @@ def statistics_report(
         line.figures = _with_external(line.figures, tree.subtree(line.key), period, feedback)
         line.score = index.score(version, line.figures)
     return summary
+
+
+def summary_parts(period: Period, agency_id: int | None, tree: Tree, detail: bool = True) -> tuple:
+    """What the summary part of a report depends on, besides the refresh (for
+    `memo.remembered`, and for the page's fragments drawn from it alone)."""
+    return (agency_id, period.start, period.end, detail, today(), tree.signature)
 
 
 def _summary_report(*, period: Period, agency_id: int | None, tree: Tree, detail: bool) -> Report:

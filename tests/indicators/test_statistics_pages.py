@@ -149,7 +149,11 @@ def test_the_figures_are_remembered_until_the_next_refresh(data):
     client = client_for(data.world.leader)
 
     def received():
-        return client.get(URL, MARCH).context["report"].figures.counts["received"]
+        response = client.get(URL, MARCH)
+        n = response.context["report"].figures.counts["received"]
+        # The table drawn from the summary is kept rendered as long as the figures.
+        assert f'chi-so=received">{n}</a>' in response.content.decode()
+        return n
 
     def api_received():
         body = Client().get(
