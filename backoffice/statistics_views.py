@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -104,7 +105,19 @@ def statistics(request):
     report = reports.statistics_report(period=period, agency_id=agency_id, tree=tree)
     title = report.agency.name if report.agency else _("Whole city")
     if request.GET.get("xuat") == "xlsx" and not error:
-        response = HttpResponse(exports.workbook(report, title), content_type=exports.XLSX_TYPE)
+        # The same summary, index and title make the same workbook: kept as long as the
+        # summary (the index, which carries the live feedback figures, is in the key).
+        content = memo.remembered(
+            "xlsx",
+            (
+                *reports.summary_parts(period, agency_id, tree),
+                get_language(),
+                title,
+                repr(exports.index_rows(report)),
+            ),
+            lambda: exports.workbook(report, title),
+        )
+        response = HttpResponse(content, content_type=exports.XLSX_TYPE)
         name = f"thong-ke-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
