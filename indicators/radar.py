@@ -506,15 +506,15 @@ def structural_bottlenecks(tree: Tree, ids, *, today: dt.date) -> list[Bottlenec
     qs = StepStat.objects.filter(day__gt=today - dt.timedelta(days=HISTORY_DAYS), day__lte=today)
     if ids is not None:
         qs = qs.filter(agency_id__in=list(ids))
-    rows = [
-        r
-        for r in qs.values("agency_id", "procedure_id", "role")
+    # The rule is applied by the database (HAVING): only the bottlenecks are read.
+    rows = list(
+        qs.values("agency_id", "procedure_id", "role")
         .annotate(
             n=Sum("dossiers"), days=Sum("days_sum"), tenths=Sum("allotted_tenths"), over=Sum("over")
         )
+        .filter(n__gte=BOTTLENECK_MIN_DOSSIERS, over__gte=BOTTLENECK_SHARE * F("n"))
         .order_by()
-        if r["n"] >= BOTTLENECK_MIN_DOSSIERS and r["over"] >= BOTTLENECK_SHARE * r["n"]
-    ]
+    )
     names = dict(
         Procedure.objects.filter(pk__in={r["procedure_id"] for r in rows}).values_list("pk", "name")
     )
@@ -531,7 +531,15 @@ def structural_bottlenecks(tree: Tree, ids, *, today: dt.date) -> list[Bottlenec
         )
         for r in rows
     ]
-    out.sort(key=lambda b: (-b.over_share, -(b.actual_avg - b.allotted_avg), b.procedure))
+    out.sort(
+        key=lambda b: (
+            -b.over_share,
+            -(b.actual_avg - b.allotted_avg),
+            b.procedure,
+            b.agency,
+            b.role,
+        )
+    )
     return out
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection
+from django.db.models import Max
 
 from indicators import memo
 from indicators.figures import Figures
@@ -352,4 +353,4 @@ def rolled_up(
 def refreshed_at(period: Period):
     """When the period's figures were last refreshed, or None when none of its days was."""
     found = RefreshedDay.objects.filter(day__gte=period.start, day__lte=period.end)
-    return max(found.values_list("refreshed_at", flat=True), default=None)
+    return found.aggregate(at=Max("refreshed_at"))["at"]
