@@ -308,12 +308,17 @@ def longest_waiting(
     (updated_at, id), served by `dossier_open_waiting`), each with its holder, since
     when (from the log: the row that brought it to its state or holder), its last log
     rows, pending payments, open questions to other agencies and supplement request.
-    Six queries whatever the size."""
+    Seven queries whatever the size."""
     qs = Dossier.objects.filter(_in_scope(ids), status__in=OPEN_STATES).filter(
         _waiting_cursor(after)
     )
+    # The page's dossiers first, alone (the scope's open-state indexes, or the city's
+    # `dossier_open_waiting`): joined to the catalogue, agencies and assignee, the
+    # planner may walk every dossier in version order to merge the joins instead.
+    page = list(qs.order_by("updated_at", "pk").values_list("pk", flat=True)[: size + 1])
     rows = list(
-        qs.order_by("updated_at", "pk")
+        Dossier.objects.filter(pk__in=page)
+        .order_by("updated_at", "pk")
         .select_related("version__procedure", "assignee", "receiving_agency", "competent_agency")
         .only(
             "ref",
@@ -334,9 +339,9 @@ def longest_waiting(
             "assignee__first_name",
             "assignee__last_name",
             "assignee__username",
-        )[: size + 1]
+        )
     )
-    more = len(rows) > size
+    more = len(page) > size
     rows = rows[:size]
     if not rows:
         return keyset.Page([], None)
@@ -417,18 +422,27 @@ def late_transfers(ids, *, now: dt.datetime, size: int = LIST_SIZE) -> dict:
     """Received dossiers not transferred by their deadline now (the 15:00 rule), the
     most late first, and the transfers of the last HISTORY_DAYS days on time and late
     (from the statistics' summary)."""
-    qs = Dossier.objects.filter(
-        _in_scope(ids), status=Status.RECEIVED, transfer_due_at__lt=now
-    ).order_by("transfer_due_at", "pk")
+    order = ("transfer_due_at", "pk")
+    # The page's dossiers first, alone: joined to the catalogue and agencies, the
+    # planner walks every dossier in version order to merge the joins (no index orders
+    # received dossiers by transfer deadline); then those few with their names.
+    pks = list(
+        Dossier.objects.filter(_in_scope(ids), status=Status.RECEIVED, transfer_due_at__lt=now)
+        .order_by(*order)
+        .values_list("pk", flat=True)[:size]
+    )
     rows = list(
-        qs.select_related("receiving_agency", "version__procedure").only(
+        Dossier.objects.filter(pk__in=pks)
+        .order_by(*order)
+        .select_related("receiving_agency", "version__procedure")
+        .only(
             "ref",
             "code",
             "transfer_due_at",
             "received_at",
             "receiving_agency__name",
             "version__procedure__name",
-        )[:size]
+        )
     )
     today = timezone.localdate(now)
     history = memo.remembered(
