@@ -14,11 +14,12 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backoffice.gate import forbidden, official_required
-from indicators import charts, drilldown, exports, periods, reports, selectors
+from indicators import charts, drilldown, exports, memo, periods, reports, selectors
 
 
 def scope_and_agency(request):
@@ -104,7 +105,19 @@ def statistics(request):
     report = reports.statistics_report(period=period, agency_id=agency_id, tree=tree)
     title = report.agency.name if report.agency else _("Whole city")
     if request.GET.get("xuat") == "xlsx" and not error:
-        response = HttpResponse(exports.workbook(report, title), content_type=exports.XLSX_TYPE)
+        # The same summary, index and title make the same workbook: kept as long as the
+        # summary (the index, which carries the live feedback figures, is in the key).
+        content = memo.remembered(
+            "xlsx",
+            (
+                *reports.summary_parts(period, agency_id, tree),
+                get_language(),
+                title,
+                repr(exports.index_rows(report)),
+            ),
+            lambda: exports.workbook(report, title),
+        )
+        response = HttpResponse(content, content_type=exports.XLSX_TYPE)
         name = f"thong-ke-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -123,6 +136,9 @@ def statistics(request):
         "agency_code": code,
         "agency_choices": agency_choices(tree, scope),
         "figure_rows": _figure_rows(report.figures),
+        # The fragments drawn from the summary alone are kept rendered as long as it.
+        "summary_key": memo.fragment_key(reports.summary_parts(period, agency_id, tree)),
+        "summary_ttl": memo.TTL,
         "drill": urlencode(base),
         "export_query": urlencode({**kept, "xuat": "xlsx"}),
         "units_chart": charts.hbars(

@@ -3,6 +3,12 @@ template rendering, the rest of Python), against the floor page measured in the 
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/profile_pages.py [--n 200]
         [--only workbench,queue:all] [--pyinstrument workbench] [--cprofile workbench]
+        [--statistics [--cold]]
+
+`--statistics` profiles the pages of bench/statistics_mix.py instead (the ward's
+leader, the city overseer, anonymous visitors; `{start}`/`{end}` a random year of the
+past three, as the load run picks them); `--cold` empties the cache before each
+request, so every request computes its figures afresh.
 
 No server and no network: Django's test client, signed in as the demo's ward officials
 and its busiest citizen by sessions written into the store (as `bench/prepare.py` does),
@@ -13,6 +19,7 @@ SQL run while rendering (a lazy queryset); "python" is what is left of the reque
 
 import argparse
 import cProfile
+import datetime as dt
 import os
 import pstats
 import random
@@ -26,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("BENCH_FLOOR", "1")
+# Hundreds of requests a minute to the public statistics API from one address.
+os.environ.setdefault("STATISTICS_API_RATE", "1000000")
 
 import django  # noqa: E402
 
@@ -149,9 +158,48 @@ def pages():
     }
 
 
+def statistics_pages():
+    from bench.prepare import city_overseer
+    from bench.statistics_mix import STATISTICS
+
+    people = {
+        "leader": client_for(User.objects.get(username="lanhdao.phuong"), official=True),
+        "overseer": client_for(city_overseer(), official=True),
+        None: Client(HTTP_HOST=HOST),
+    }
+
+    def a_year():
+        start = dt.date.today() - dt.timedelta(days=random.randint(365, 3 * 365))
+        return {"start": start.isoformat(), "end": (start + dt.timedelta(days=364)).isoformat()}
+
+    ids = list(Procedure.objects.order_by("pk").values_list("pk", flat=True)[:200])
+    table = {"floor": (people[None], lambda: f"/bench/floor/?id={random.choice(ids)}")}
+    for label, who, path in STATISTICS:
+        # No commas: `--only` is a comma-separated list.
+        table[label.removeprefix("statistics: ").replace(",", "")] = (
+            people[who],
+            lambda path=path: path.format(**a_year()),
+        )
+    return table, {}
+
+
+COLD = False
+
+
+def forget_statistics():
+    """Drop the cached figures (the statistics' keys only: the sessions live there too)."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match="*:indicators:*", count=1000):
+        client.delete(key)
+
+
 def measure(client, url, n):
     rows = []
     for _ in range(n):
+        if COLD:
+            forget_statistics()
         SPLIT.reset()
         began = time.perf_counter()
         response = client.get(url())
@@ -173,9 +221,13 @@ def main():
     parser.add_argument("--only", default="")
     parser.add_argument("--cprofile", default="", help="a page name: print its cProfile")
     parser.add_argument("--pyinstrument", default="", help="a page name: print its profile")
+    parser.add_argument("--statistics", action="store_true", help="bench/statistics_mix.py")
+    parser.add_argument("--cold", action="store_true", help="empty the cache before each request")
     args = parser.parse_args()
     random.seed(7)
-    table, every = pages()
+    global COLD
+    COLD = args.cold
+    table, every = statistics_pages() if args.statistics else pages()
     only = [name for name in args.only.split(",") if name]
     connection.ensure_connection()
     chosen = {n: t for n, t in table.items() if not only or n in only or n == "floor"}
@@ -189,7 +241,10 @@ def main():
                 profiler.enable()
                 measure(client, url, args.n)
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+                stats = pstats.Stats(profiler).sort_stats(
+                    os.environ.get("PROFILE_SORT", "cumulative")
+                )
+                stats.print_stats(int(os.environ.get("PROFILE_LINES", "60")))
             if name == args.pyinstrument:
                 from pyinstrument import Profiler
 
@@ -207,7 +262,7 @@ def main():
     floor = results["floor"]
     f50, f95 = p([r[0] for r in floor], 0.5), p([r[0] for r in floor], 0.95)
     print(
-        f"{'page':24} {'p50 ms':>7} {'p95 ms':>7} {'x floor':>7} {'q':>3} "
+        f"{'page':34} {'p50 ms':>7} {'p95 ms':>7} {'x floor':>7} {'q':>3} "
         f"{'sql':>6} {'tmpl':>6} {'py':>6}  (means, ms)"
     )
     for name, rows in results.items():
@@ -217,7 +272,7 @@ def main():
         sql, tmpl = mean(r[1] for r in rows), mean(r[2] for r in rows)
         py = mean(totals) - sql - tmpl
         print(
-            f"{name:24} {t50 * 1000:7.1f} {t95 * 1000:7.1f} {t95 / f95:4.1f}/{t50 / f50:3.1f}"
+            f"{name[:34]:34} {t50 * 1000:7.1f} {t95 * 1000:7.1f} {t95 / f95:4.1f}/{t50 / f50:3.1f}"
             f" {rows[0][3]:>3} {sql * 1000:6.1f} {tmpl * 1000:6.1f} {py * 1000:6.1f}"
         )
 

@@ -6,7 +6,11 @@ it), "overseer" (the city overseer: every agency) or None (anonymous).
 `{start}`/`{end}` become a year-long custom period that starts on a random day of the
 past three years (the same fixed year in explain.py): the public report is cached per
 period for ten minutes, so those requests measure the figures computed afresh, while
-the plain `/minh-bach/` line measures the page as most visitors get it (cached).
+the plain `/minh-bach/` line measures the page as most visitors get it (cached). The
+back office's month and year pages and the radar keep what they read from the
+summaries until the next refresh (`indicators.memo`), so in a run without one they
+measure that warm path; `bench/profile_pages.py --statistics --cold` measures them
+computed afresh.
 
 The bottleneck radar is read from its summaries like the statistics, so it runs here too.
 """

@@ -41,6 +41,27 @@ def figure_columns():
     ]
 
 
+def index_rows(report: Report) -> list[list] | None:
+    """The rows of the index sheet (one per component, then the total), or None
+    without an index edition."""
+    if report.score is None:
+        return None
+    rows = [
+        [
+            group.group.name,
+            comp.component.name,
+            float(comp.component.max_points),
+            float(comp.points) if comp.available else _("not available"),
+            float(comp.rate) if comp.rate is not None else "",
+            comp.formula,
+        ]
+        for group in report.score.groups
+        for comp in group.components
+    ]
+    rows.append([_("Total"), "", float(report.score.maximum), float(report.score.total)])
+    return rows
+
+
 def workbook(report: Report, title: str) -> bytes:
     import xlsxwriter
 
@@ -68,7 +89,8 @@ def workbook(report: Report, title: str) -> bytes:
     sheet(
         _("Procedures"), _("Procedure"), [(line.label, line.figures) for line in report.procedures]
     )
-    if report.score is not None:
+    rows = index_rows(report)
+    if rows is not None:
         ws = wb.add_worksheet(_("Index")[:31])
         ws.write_row(
             0,
@@ -76,28 +98,9 @@ def workbook(report: Report, title: str) -> bytes:
             [_("Group"), _("Component"), _("Points"), _("Earned"), _("Rate (%)"), _("Formula")],
             bold,
         )
-        row = 1
-        for group in report.score.groups:
-            for comp in group.components:
-                ws.write_row(
-                    row,
-                    0,
-                    [
-                        group.group.name,
-                        comp.component.name,
-                        float(comp.component.max_points),
-                        float(comp.points) if comp.available else _("not available"),
-                        float(comp.rate) if comp.rate is not None else "",
-                        comp.formula,
-                    ],
-                )
-                row += 1
-        ws.write_row(
-            row + 1,
-            0,
-            [_("Total"), "", float(report.score.maximum), float(report.score.total)],
-            bold,
-        )
+        for row, values in enumerate(rows[:-1], start=1):
+            ws.write_row(row, 0, values)
+        ws.write_row(len(rows) + 1, 0, rows[-1], bold)
         ws.set_column(0, 1, 45)
         ws.set_column(5, 5, 80)
     wb.close()

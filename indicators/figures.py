@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -170,8 +171,14 @@ FIGURES = {
 _TERM = re.compile(r"\s*\+\s*")
 
 
+@lru_cache(maxsize=512)
+def _terms(expression: str) -> tuple[str, ...]:
+    return tuple(t for t in _TERM.split(expression.strip()) if t) if expression.strip() else ()
+
+
 def terms(expression: str) -> list[str]:
-    return [t for t in _TERM.split(expression.strip()) if t] if expression.strip() else []
+    # Parsed once per formula: a page scores every unit with the same few formulas.
+    return list(_terms(expression))
 
 
 def unknown_names(expression: str) -> list[str]:
@@ -180,7 +187,7 @@ def unknown_names(expression: str) -> list[str]:
 
 def evaluate(expression: str, figures: Figures) -> int | None:
     """The sum of the named figures; None when any of them is unavailable."""
-    names = terms(expression)
+    names = _terms(expression)
     if not names:
         return None
     total = 0

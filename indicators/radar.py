@@ -42,6 +42,7 @@ from dossiers.constants import (
 )
 from dossiers.models import Consultation, Dossier, DossierLog, Payment
 from identity.constants import OfficialRole
+from indicators import memo
 from indicators.models import TIME_USED, DailyStat, OpenStat, StepStat
 from indicators.radar_refresh import open_computed_at
 from indicators.selectors import StatisticsScope, Tree
@@ -307,12 +308,17 @@ def longest_waiting(
     (updated_at, id), served by `dossier_open_waiting`), each with its holder, since
     when (from the log: the row that brought it to its state or holder), its last log
     rows, pending payments, open questions to other agencies and supplement request.
-    Six queries whatever the size."""
+    Seven queries whatever the size."""
     qs = Dossier.objects.filter(_in_scope(ids), status__in=OPEN_STATES).filter(
         _waiting_cursor(after)
     )
+    # The page's dossiers first, alone (the scope's open-state indexes, or the city's
+    # `dossier_open_waiting`): joined to the catalogue, agencies and assignee, the
+    # planner may walk every dossier in version order to merge the joins instead.
+    page = list(qs.order_by("updated_at", "pk").values_list("pk", flat=True)[: size + 1])
     rows = list(
-        qs.order_by("updated_at", "pk")
+        Dossier.objects.filter(pk__in=page)
+        .order_by("updated_at", "pk")
         .select_related("version__procedure", "assignee", "receiving_agency", "competent_agency")
         .only(
             "ref",
@@ -333,9 +339,9 @@ def longest_waiting(
             "assignee__first_name",
             "assignee__last_name",
             "assignee__username",
-        )[: size + 1]
+        )
     )
-    more = len(rows) > size
+    more = len(page) > size
     rows = rows[:size]
     if not rows:
         return keyset.Page([], None)
@@ -416,23 +422,36 @@ def late_transfers(ids, *, now: dt.datetime, size: int = LIST_SIZE) -> dict:
     """Received dossiers not transferred by their deadline now (the 15:00 rule), the
     most late first, and the transfers of the last HISTORY_DAYS days on time and late
     (from the statistics' summary)."""
-    qs = Dossier.objects.filter(
-        _in_scope(ids), status=Status.RECEIVED, transfer_due_at__lt=now
-    ).order_by("transfer_due_at", "pk")
+    order = ("transfer_due_at", "pk")
+    # The page's dossiers first, alone: joined to the catalogue and agencies, the
+    # planner walks every dossier in version order to merge the joins (no index orders
+    # received dossiers by transfer deadline); then those few with their names.
+    pks = list(
+        Dossier.objects.filter(_in_scope(ids), status=Status.RECEIVED, transfer_due_at__lt=now)
+        .order_by(*order)
+        .values_list("pk", flat=True)[:size]
+    )
     rows = list(
-        qs.select_related("receiving_agency", "version__procedure").only(
+        Dossier.objects.filter(pk__in=pks)
+        .order_by(*order)
+        .select_related("receiving_agency", "version__procedure")
+        .only(
             "ref",
             "code",
             "transfer_due_at",
             "received_at",
             "receiving_agency__name",
             "version__procedure__name",
-        )[:size]
+        )
     )
     today = timezone.localdate(now)
-    history = DailyStat.objects.filter(
-        _in_scope(ids), day__gt=today - dt.timedelta(days=HISTORY_DAYS), day__lte=today
-    ).aggregate(on_time=Sum("transfer_on_time"), late=Sum("transfer_late"))
+    history = memo.remembered(
+        "radar-transfers",
+        (ids, today),
+        lambda: DailyStat.objects.filter(
+            _in_scope(ids), day__gt=today - dt.timedelta(days=HISTORY_DAYS), day__lte=today
+        ).aggregate(on_time=Sum("transfer_on_time"), late=Sum("transfer_late")),
+    )
     return {
         "rows": rows,
         "on_time": history["on_time"] or 0,
@@ -501,15 +520,15 @@ def structural_bottlenecks(tree: Tree, ids, *, today: dt.date) -> list[Bottlenec
     qs = StepStat.objects.filter(day__gt=today - dt.timedelta(days=HISTORY_DAYS), day__lte=today)
     if ids is not None:
         qs = qs.filter(agency_id__in=list(ids))
-    rows = [
-        r
-        for r in qs.values("agency_id", "procedure_id", "role")
+    # The rule is applied by the database (HAVING): only the bottlenecks are read.
+    rows = list(
+        qs.values("agency_id", "procedure_id", "role")
         .annotate(
             n=Sum("dossiers"), days=Sum("days_sum"), tenths=Sum("allotted_tenths"), over=Sum("over")
         )
+        .filter(n__gte=BOTTLENECK_MIN_DOSSIERS, over__gte=BOTTLENECK_SHARE * F("n"))
         .order_by()
-        if r["n"] >= BOTTLENECK_MIN_DOSSIERS and r["over"] >= BOTTLENECK_SHARE * r["n"]
-    ]
+    )
     names = dict(
         Procedure.objects.filter(pk__in={r["procedure_id"] for r in rows}).values_list("pk", "name")
     )
@@ -526,7 +545,15 @@ def structural_bottlenecks(tree: Tree, ids, *, today: dt.date) -> list[Bottlenec
         )
         for r in rows
     ]
-    out.sort(key=lambda b: (-b.over_share, -(b.actual_avg - b.allotted_avg), b.procedure))
+    out.sort(
+        key=lambda b: (
+            -b.over_share,
+            -(b.actual_avg - b.allotted_avg),
+            b.procedure,
+            b.agency,
+            b.role,
+        )
+    )
     return out
 
 
@@ -588,12 +615,21 @@ def radar(
     (None: the whole city)."""
     now = now or timezone.now()
     calendar = calendar or WorkingCalendar.load()
+    today = timezone.localtime(now).date()
+    # The summaries' part is remembered until the next refresh (`indicators.memo`);
+    # the lists are live.
     return Radar(
         computed_at=open_computed_at(),
-        tables=summary_tables(tree, ids),
+        tables=memo.remembered(
+            "radar-tables", (ids, tree.signature), lambda: summary_tables(tree, ids)
+        ),
         waiting=longest_waiting(ids, now=now, calendar=calendar, after=after),
         transfers=late_transfers(ids, now=now),
         others=waiting_on_others(ids, now=now, calendar=calendar),
-        bottlenecks=structural_bottlenecks(tree, ids, today=timezone.localtime(now).date()),
+        bottlenecks=memo.remembered(
+            "radar-bottlenecks",
+            (ids, today, tree.signature),
+            lambda: structural_bottlenecks(tree, ids, today=today),
+        ),
         feedback=feedback_waiting(tree, ids, now=now),
     )

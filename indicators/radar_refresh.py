@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from dossiers.constants import OPEN_STATES, RUNNING, Action, Status
 from dossiers.models import Consultation, Dossier, DossierLog
+from indicators import memo
 from indicators.models import TIME_USED, OpenStat, StepStat
 from procedures.calendar import WorkingCalendar
 from procedures.constants import StepRole
@@ -141,6 +142,7 @@ def refresh_open(now: dt.datetime | None = None, calendar: WorkingCalendar | Non
     with transaction.atomic():
         OpenStat.objects.all().delete()
         OpenStat.objects.bulk_create(rows, batch_size=2000)
+        memo.forget()
     return len(rows)
 
 

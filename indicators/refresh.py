@@ -52,7 +52,7 @@ from psycopg.types.json import Jsonb
 
 from dossiers.constants import RUNNING, Action, PaymentStatus, Status
 from dossiers.models import Dossier, DossierDocument, DossierLog, Payment
-from indicators import radar_refresh, sources
+from indicators import memo, radar_refresh, sources
 from indicators.models import (
     COUNTERS,
     FACT_CODES,
@@ -448,6 +448,7 @@ def rollup_month(month: dt.date) -> None:
         cursor.execute("DELETE FROM indicators_monthlystat WHERE month = %s", [month])
         cursor.execute(_ROLLUP_FLOWS, params)
         cursor.execute(_ROLLUP_HIST, params)
+    memo.forget()
 
 
 def rollup(start: dt.date, end: dt.date) -> None:
@@ -541,6 +542,7 @@ def refresh_day(
         RefreshedDay.objects.update_or_create(day=day, defaults={"refreshed_at": now})
         if roll_up:
             rollup_month(day)
+        memo.forget()
     return len(rows)
 
 

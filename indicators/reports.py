@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.utils import timezone
 
-from indicators import index, selectors, sources
+from indicators import index, memo, selectors, sources
 from indicators.figures import Figures
 from indicators.periods import Period
 from indicators.selectors import Node, Tree
@@ -86,26 +85,47 @@ def statistics_report(
 ) -> Report:
     """The figures of `agency_id` with every unit below it (None: the whole city) and
     one line per unit directly below it; with `detail`, per field, per procedure and
-    the trend."""
+    the trend. What comes from the summary tables is remembered until the next refresh
+    (`indicators.memo`); the feedback figures and the index are added on every call."""
+    summary = memo.remembered(
+        "report",
+        summary_parts(period, agency_id, tree, detail),
+        lambda: _summary_report(period=period, agency_id=agency_id, tree=tree, detail=detail),
+    )
+    version = index.version_for(period.end)
+    feedback = sources.feedback_by_agency(period.start, period.end)
+    ids = tree.subtree(agency_id) if agency_id is not None else None
+    summary.figures = _with_external(summary.figures, ids, period, feedback)
+    summary.score = index.score(version, summary.figures)
+    for line in summary.units:
+        line.figures = _with_external(line.figures, tree.subtree(line.key), period, feedback)
+        line.score = index.score(version, line.figures)
+    return summary
+
+
+def summary_parts(period: Period, agency_id: int | None, tree: Tree, detail: bool = True) -> tuple:
+    """What the summary part of a report depends on, besides the refresh (for
+    `memo.remembered`, and for the page's fragments drawn from it alone)."""
+    return (agency_id, period.start, period.end, detail, today(), tree.signature)
+
+
+def _summary_report(*, period: Period, agency_id: int | None, tree: Tree, detail: bool) -> Report:
+    """The part of `statistics_report` read from the summary tables."""
     from procedures.models import Field, Procedure
 
     ids = tree.subtree(agency_id) if agency_id is not None else None
-    version = index.version_for(period.end)
     by_pair = selectors.aggregate(period=period, agency_ids=ids)
-    feedback = sources.feedback_by_agency(period.start, period.end)
-    total = _with_external(selectors.total(by_pair), ids, period, feedback)
     below = tree.children.get(agency_id, []) if agency_id is not None else tree.roots
     rolled = selectors.rolled_up(by_pair, tree, below)
-    units = []
-    for unit_id in below:
-        figures = _with_external(rolled[unit_id], tree.subtree(unit_id), period, feedback)
-        node = tree.nodes[unit_id]
-        units.append(Line(unit_id, node.name, figures, index.score(version, figures), node.code))
+    units = [
+        Line(unit_id, tree.nodes[unit_id].name, rolled[unit_id], None, tree.nodes[unit_id].code)
+        for unit_id in below
+    ]
     report = Report(
         period=period,
         agency=tree.nodes.get(agency_id) if agency_id is not None else None,
-        figures=total,
-        score=index.score(version, total),
+        figures=selectors.total(by_pair),
+        score=None,
         units=units,
         refreshed_at=selectors.refreshed_at(period),
         feedback_available=sources.feedback_available(),
@@ -173,17 +193,24 @@ def _walk(tree: Tree, parent, depth=0):
 
 def public_report(period: Period) -> dict:
     """The city and every agency with the units below it, in tree order, as plain
-    data (the page and the JSON show the same). Cached for PUBLIC_CACHE_SECONDS per
-    period and language (the summary itself is refreshed every 15 minutes)."""
+    data (the page and the JSON show the same). Remembered for PUBLIC_CACHE_SECONDS per
+    period and language, or until the next refresh of the summary
+    (`indicators.memo`)."""
     from django.utils.translation import get_language
 
-    key = f"indicators:public:{period.start}:{period.end}:{get_language()}"
-    found = cache.get(key)
-    if found is not None:
-        return found
+    return memo.remembered(
+        "public",
+        (period.start, period.end, get_language(), today()),
+        lambda: _public_report(period),
+        ttl=PUBLIC_CACHE_SECONDS,
+    )
+
+
+def _public_report(period: Period) -> dict:
     tree = selectors.agency_tree()
     version = index.version_for(period.end)
-    by_pair = selectors.aggregate(period=period, agency_ids=None)
+    # No percentile is published: no histogram.
+    by_pair = selectors.aggregate(period=period, agency_ids=None, hist=False)
     order = list(_walk(tree, None))
     rolled = selectors.rolled_up(by_pair, tree, [a for a, _d in order])
     feedback = sources.feedback_by_agency(period.start, period.end)
@@ -202,7 +229,7 @@ def public_report(period: Period) -> dict:
             }
         )
     refreshed = selectors.refreshed_at(period)
-    report = {
+    return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "updated_at": refreshed.isoformat() if refreshed else None,
@@ -215,8 +242,6 @@ def public_report(period: Period) -> dict:
         "city": public_figures(city, index.score(version, city)),
         "agencies": agencies,
     }
-    cache.set(key, report, PUBLIC_CACHE_SECONDS)
-    return report
 
 
 def today() -> dt.date:

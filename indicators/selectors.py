@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import connection
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Max
 
+from indicators import memo
 from indicators.figures import Figures
-from indicators.models import COUNTERS, SNAPSHOT, DailyStat, MonthlyStat, RefreshedDay
+from indicators.models import COUNTERS, SNAPSHOT, RefreshedDay
 from indicators.periods import Period
 
 FLOWS = tuple(c for c in COUNTERS if c not in SNAPSHOT)
@@ -76,6 +77,14 @@ class Tree:
     @property
     def roots(self) -> list[int]:
         return self.children.get(None, [])
+
+    @cached_property
+    def signature(self) -> str:
+        """Changes when an agency is added, moved, renamed or deactivated: part of the
+        key of the figures remembered per scope (`indicators.memo`)."""
+        return memo.key_of(
+            *(f"{n.id}:{n.parent_id}:{n.code}:{n.name}" for n in self.nodes.values())
+        )
 
     def by_code(self, code: str) -> Node | None:
         for node in self.nodes.values():
@@ -147,21 +156,7 @@ def statistics_scope(user, tree: Tree) -> StatisticsScope:
 # --- figures ---------------------------------------------------------------------------
 
 
-def _scope_q(agency_ids) -> Q:
-    if agency_ids is None:
-        return Q()
-    ids = list(agency_ids)
-    return Q(receiving_agency_id__in=ids) | Q(competent_agency_id__in=ids)
-
-
-_GROUPS = {
-    "pair": ("receiving_agency_id", "competent_agency_id"),
-    "field": ("field_id",),
-    "procedure": ("procedure_id",),
-    "day": ("day",),
-    "month": ("month",),
-    "channel": ("channel",),
-}
+GROUPS = ("pair", "field", "procedure", "day", "month", "channel")
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -193,14 +188,74 @@ def pieces(period: Period, *, by_day: bool = False) -> list[tuple[str, dt.date, 
     return out
 
 
-def _flow_rows(kind: str, lo: dt.date, hi: dt.date, where: Q, columns: tuple):
-    if kind == "month":
-        rows = MonthlyStat.objects.filter(where, month__gte=lo, month__lte=hi)
-    else:
-        rows = DailyStat.objects.filter(where, day__gte=lo, day__lte=hi)
-        if columns == ("month",):
-            rows = rows.annotate(month=TruncMonth("day"))
-    return rows.values(*columns).annotate(**{name: Sum(name) for name in FLOWS}).order_by()
+# What each group reads from a summary row, by piece kind: the key's SQL expressions.
+_KEY_SQL = {
+    "pair": ("s.receiving_agency_id", "s.competent_agency_id"),
+    "field": ("s.field_id",),
+    "procedure": ("s.procedure_id",),
+    "channel": ("s.channel",),
+}
+_TABLES = {"month": ("indicators_monthlystat", "month"), "day": ("indicators_dailystat", "day")}
+_FILTERS = ("field_id", "procedure_id", "channel")
+
+
+def _key_sql(group: str, kind: str) -> tuple[str, ...]:
+    if group == "day":
+        return ("s.day",)
+    if group == "month":
+        return ("s.month",) if kind == "month" else ("date_trunc('month', s.day)::date",)
+    return _KEY_SQL[group]
+
+
+def _where(agency_ids, filters: dict) -> tuple[str, list]:
+    """The summary rows of the scope: received or decided by one of `agency_ids` (one
+    index per side, a bitmap OR), with the whitelisted `filters`."""
+    sql, params = [], []
+    if agency_ids is not None:
+        ids = list(agency_ids)
+        sql.append("(s.receiving_agency_id = ANY(%s) OR s.competent_agency_id = ANY(%s))")
+        params += [ids, ids]
+    for name, value in filters.items():
+        if name not in _FILTERS:
+            raise ValueError(name)
+        sql.append(f"s.{name} = %s")
+        params.append(value)
+    return "".join(f" AND {part}" for part in sql), params
+
+
+def _flows_and_stock(group, parts, stock_day, agency_ids, filters) -> tuple[str, list]:
+    """One statement for the period's flows (each piece a branch of a UNION ALL) and
+    the stock of its last day, summed per key: one round trip and one plan instead of
+    one per piece, and one row per key for Python to read."""
+    n = len(_key_sql(group, "day"))
+    keys = [f"k{i}" for i in range(n)]
+    branches, params = [], []
+    for kind, lo, hi in parts:
+        table, date = _TABLES[kind]
+        where, where_params = _where(agency_ids, filters)
+        cols = [f"{e} AS {k}" for e, k in zip(_key_sql(group, kind), keys, strict=True)]
+        cols += [f"s.{name}" for name in FLOWS] + [f"0 AS {name}" for name in SNAPSHOT]
+        branches.append(
+            f"SELECT {', '.join(cols)} FROM {table} s "  # noqa: S608 - whitelisted names
+            f"WHERE s.{date} BETWEEN %s AND %s{where}"
+        )
+        params += [lo, hi, *where_params]
+    if stock_day is not None:
+        where, where_params = _where(agency_ids, filters)
+        cols = [f"{e} AS {k}" for e, k in zip(_key_sql(group, "day"), keys, strict=True)]
+        cols += [f"0 AS {name}" for name in FLOWS] + [f"s.{name}" for name in SNAPSHOT]
+        branches.append(
+            f"SELECT {', '.join(cols)} FROM indicators_dailystat s "  # noqa: S608
+            f"WHERE s.day = %s{where}"
+        )
+        params += [stock_day, *where_params]
+    sums = ", ".join(f"sum({name})::int" for name in (*FLOWS, *SNAPSHOT))
+    by = ", ".join(keys)
+    sql = (
+        f"SELECT {by}, {sums} FROM ({' UNION ALL '.join(branches)}) t "  # noqa: S608
+        f"GROUP BY {by} ORDER BY {by}"
+    )
+    return sql, params
 
 
 def aggregate(
@@ -217,62 +272,52 @@ def aggregate(
     `day`, `month`, `channel`), for the dossiers of `agency_ids` (None: the whole
     city). The flows of the period's whole months come from `MonthlyStat` and those of
     its other days from `DailyStat` (`pieces`: at most three ranges, each an indexed
-    aggregate); the stock from its last day; the histogram likewise."""
-    columns = _GROUPS[group]
-    where = _scope_q(agency_ids) & Q(**(filters or {}))
-    out: dict[tuple, Figures] = defaultdict(Figures)
+    range read); the stock from its last day; all summed per key by the database in
+    one statement. The histogram likewise, in a second one."""
+    if group not in GROUPS:
+        raise ValueError(group)
+    filters = filters or {}
     parts = pieces(period, by_day=group == "day")
-    for kind, lo, hi in parts:
-        for row in _flow_rows(kind, lo, hi, where, columns):
-            key = tuple(row[c] for c in columns)
-            if group == "month" and isinstance(key[0], dt.datetime):
-                key = (key[0].date(),)
-            out[key].add(row)
-    if stock and group != "month":
-        rows = (
-            DailyStat.objects.filter(where, day=period.last_day(today))
-            .values(*columns)
-            .annotate(**{name: Sum(name) for name in SNAPSHOT})
-            .order_by()
-        )
-        for row in rows:
-            out[tuple(row[c] for c in columns)].add(row)
+    stock_day = period.last_day(today) if stock and group != "month" else None
+    sql, params = _flows_and_stock(group, parts, stock_day, agency_ids, filters)
+    n = len(_key_sql(group, "day"))
+    names = (*FLOWS, *SNAPSHOT)
+    out: dict[tuple, Figures] = defaultdict(Figures)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            figures = out[tuple(row[:n])]
+            figures.counts.update(zip(names, row[n:], strict=True))
     if hist:
-        for kind, lo, hi in parts:
-            _add_hist(out, kind, lo, hi, agency_ids, columns, filters or {})
+        _add_hist(out, group, parts, agency_ids, filters)
     return out
 
 
-def _add_hist(out, kind, lo, hi, agency_ids, columns, filters) -> None:
-    if "month" in columns or "day" in columns:
+def _add_hist(out, group, parts, agency_ids, filters) -> None:
+    """The working days of the finished dossiers, per key and number of days, from the
+    rows' `days_hist` (only rows that finished something carry one)."""
+    if group in ("month", "day"):
         raise ValueError("no histogram per day or month")
-    table, date = (
-        ("indicators_monthlystat", "month")
-        if kind == "month"
-        else (
-            "indicators_dailystat",
-            "day",
+    n = len(_key_sql(group, "day"))
+    keys = [f"k{i}" for i in range(n)]
+    branches, params = [], []
+    for kind, lo, hi in parts:
+        table, date = _TABLES[kind]
+        where, where_params = _where(agency_ids, filters)
+        cols = ", ".join(f"{e} AS {k}" for e, k in zip(_key_sql(group, kind), keys, strict=True))
+        branches.append(
+            f"SELECT {cols}, kv.key::int AS days, kv.value::int AS n "  # noqa: S608
+            f"FROM {table} s, jsonb_each_text(s.days_hist) kv "
+            f"WHERE s.{date} BETWEEN %s AND %s AND s.timed_finished > 0{where}"
         )
+        params += [lo, hi, *where_params]
+    by = ", ".join(keys)
+    sql = (
+        f"SELECT {by}, days, sum(n)::int FROM ({' UNION ALL '.join(branches)}) t "  # noqa: S608
+        f"GROUP BY {by}, days"
     )
-    cols = ", ".join(f"s.{c}" for c in columns)
-    sql = [
-        f"SELECT {cols + ', ' if cols else ''}kv.key::int, sum(kv.value::int) "  # noqa: S608 - whitelisted columns
-        f"FROM {table} s, jsonb_each_text(s.days_hist) kv "
-        f"WHERE s.{date} BETWEEN %s AND %s AND s.timed_finished > 0"
-    ]
-    params: list = [lo, hi]
-    if agency_ids is not None:
-        sql.append("AND (s.receiving_agency_id = ANY(%s) OR s.competent_agency_id = ANY(%s))")
-        params += [list(agency_ids), list(agency_ids)]
-    for name, value in filters.items():
-        if name not in ("field_id", "procedure_id", "channel"):
-            raise ValueError(name)
-        sql.append(f"AND s.{name} = %s")
-        params.append(value)
-    n = len(columns)
-    sql.append(f"GROUP BY {', '.join(str(i) for i in range(1, n + 2))}")
     with connection.cursor() as cursor:
-        cursor.execute(" ".join(sql), params)
+        cursor.execute(sql, params)
         for row in cursor.fetchall():
             out[tuple(row[:n])].add_hist(row[n], row[n + 1])
 
@@ -308,4 +353,4 @@ def rolled_up(
 def refreshed_at(period: Period):
     """When the period's figures were last refreshed, or None when none of its days was."""
     found = RefreshedDay.objects.filter(day__gte=period.start, day__lte=period.end)
-    return max(found.values_list("refreshed_at", flat=True), default=None)
+    return found.aggregate(at=Max("refreshed_at"))["at"]

@@ -110,8 +110,12 @@ def test_the_export_is_a_workbook(data):
 
 
 def test_the_page_costs_a_bounded_number_of_queries(data):
+    from indicators import memo
+
     client = client_for(data.world.leader)
     client.get(URL, MARCH)
+    # The figures read afresh, not those remembered since the last refresh.
+    memo.forget()
     with CaptureQueriesContext(connection) as queries:
         client.get(URL, MARCH)
     few = len(queries)
@@ -119,10 +123,54 @@ def test_the_page_costs_a_bounded_number_of_queries(data):
 
     for _ in range(5):
         AgencyFactory(parent=data.ward)
+    memo.forget()
     with CaptureQueriesContext(connection) as queries:
         client.get(URL, MARCH)
     assert len(queries) == few
     assert few <= 25
+    # Remembered: only what is not read from the summaries (the session, the tree, the
+    # scope, the feedback, the index edition).
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, MARCH)
+    assert len(queries) < few
+
+
+def test_the_figures_are_remembered_until_the_next_refresh(data):
+    """The summaries change only when a refresh rewrites them; each refresh forgets
+    what was remembered (a summary row changed behind its back stays unseen until then)."""
+    import datetime as dt
+
+    from django.db.models import F
+
+    from indicators import refresh
+    from indicators.models import MonthlyStat
+    from tests.indicators.dataset import moment
+
+    client = client_for(data.world.leader)
+
+    def received():
+        response = client.get(URL, MARCH)
+        n = response.context["report"].figures.counts["received"]
+        # The table drawn from the summary is kept rendered as long as the figures.
+        assert f'chi-so=received">{n}</a>' in response.content.decode()
+        return n
+
+    def api_received():
+        body = Client().get(
+            "/api/v1/statistics/agencies/", {"from": "2026-03-01", "to": "2026-03-31"}
+        )
+        return next(a for a in body.json()["agencies"] if a["code"] == data.ward.code)["received"]
+
+    assert received() == 9 and api_received() == 9
+    row = MonthlyStat.objects.filter(month=dt.date(2026, 3, 1), receiving_agency_id=data.ward.pk)
+    row.filter(pk=row.order_by("pk")[0].pk).update(received=F("received") + 100)
+    assert received() == 9 and api_received() == 9
+    # A day rewritten (without its month's roll-up, which would undo the change above).
+    refresh.refresh_day(dt.date(2026, 3, 2), now=moment(2026, 4, 15, 9, 0), roll_up=False)
+    assert received() == 109 and api_received() == 109
+    # The month's roll-up is a refresh too.
+    refresh.rollup_month(dt.date(2026, 3, 1))
+    assert received() == 9 and api_received() == 9
 
 
 # The drill-down as it was read before `DossierFact`: from the dossiers and their log,
