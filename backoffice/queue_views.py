@@ -172,10 +172,15 @@ def _workbench(request, dossier, scope, bound=None, status=200):
     every form through its widget templates on each view was most of the page's
     cost, and the other panels fetch theirs when opened (`dossier_action_form`)."""
     now = timezone.now()
-    late = queues.apology_due(dossier, now=now)
+    calendar = WorkingCalendar.load()
+    full_log = list(queues.dossier_official_log(dossier))
+    late = queues.apology_due(dossier, now=now, log=full_log)
     opened = bound[0] if bound else request.GET.get("hanh-dong")
     panels = []
-    for action, _role in queues.official_actions(dossier, scope, now=now, late=late):
+    offered = queues.official_actions(
+        dossier, scope, now=now, late=late, log=full_log, calendar=calendar
+    )
+    for action, _role in offered:
         if action not in ACTIONS:
             continue  # an action of the table with no page here (none today)
         if bound and bound[0] == action:
@@ -184,7 +189,6 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             panels.append(_panel(dossier, action, _action_form(dossier, action)))
         else:
             panels.append({"action": action, "label": action_verb(action), "form": None})
-    calendar = WorkingCalendar.load()
     time_left = queues.time_left(
         dossier,
         now=now,
@@ -192,7 +196,6 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         calendar=calendar,
         limit=queues.due_soon_limit(now, calendar),
     )
-    full_log = list(queues.dossier_official_log(dossier))
     declaration = declaration_rows(dossier.version, dossier.form_data, logged_mismatches(full_log))
     log = queues.log_visible_to(full_log, dossier, scope)
     sees_internal = queues.sees_internal(dossier, scope)

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from common.keyset import Page, newest_first_page
-from dossiers.constants import Action, ActorRole, Status, Visibility
+from dossiers.constants import FINAL, Action, ActorRole, Status, Visibility
 from dossiers.evaluation import CRITERIA, dossier_moments_reached
 from dossiers.models import (
     HEAVY_PROCEDURE_FIELDS,
@@ -165,7 +165,10 @@ def applicant_can_discard(dossier: Dossier) -> bool:
 def dossier_assessment(dossier: Dossier) -> DossierAssessment | None:
     """The agency's own evaluation of a finished dossier (None before it finished).
     For the officials of its agencies: the caller loaded the dossier through their
-    scope."""
+    scope. No query for a dossier still open: the row is written when it finishes,
+    and a finished dossier never reopens."""
+    if dossier.status not in FINAL:
+        return None
     return DossierAssessment.objects.filter(dossier_id=dossier.pk).first()
 
 
