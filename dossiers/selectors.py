@@ -46,16 +46,52 @@ def dossier_get_for_applicant(*, user, ref) -> Dossier:
     dossier = (
         Dossier.objects.filter(_for_applicant(user), ref=ref)
         .exclude(status=Status.DISCARDED)
-        .select_related(
-            "version__procedure", "case", "receiving_agency", "competent_agency", "business"
-        )
-        .defer(*HEAVY_PROCEDURE_FIELDS)
+        # The catalogue's rows come from the cache (`with_catalogue`).
+        .select_related("business")
         # `ref` is unique: no ORDER BY (first() would sort the joined row by id).
         .order_by()[:1]
     )
     dossier = next(iter(dossier), None)
     if dossier is None:
         raise Http404
+    return with_catalogue(dossier)
+
+
+def with_catalogue(dossier: Dossier) -> Dossier:
+    """`dossier` with its version (and procedure, without its search columns), case
+    and agencies attached, from the cache kept under the catalogue generation: these
+    rows change only through catalogue writes, which renew it (procedures.signals)."""
+    from procedures.models import Agency, Case, ProcedureVersion
+    from procedures.selectors import cached_with_catalogue
+
+    ids = (
+        dossier.version_id,
+        dossier.case_id,
+        dossier.receiving_agency_id,
+        dossier.competent_agency_id,
+    )
+
+    def build():
+        version = (
+            ProcedureVersion.objects.select_related("procedure")
+            .defer(*(name.removeprefix("version__") for name in HEAVY_PROCEDURE_FIELDS))
+            .get(pk=ids[0])
+        )
+        case = Case.objects.get(pk=ids[1]) if ids[1] is not None else None
+        agencies = Agency.objects.in_bulk({ids[2], ids[3]} - {None})
+        return version, case, agencies.get(ids[2]), agencies.get(ids[3])
+
+    version, case, receiving, competent = cached_with_catalogue(
+        "dossier-catalogue:{}:{}:{}:{}".format(*ids), build
+    )
+    fields = Dossier._meta
+    for name, value in (
+        ("version", version),
+        ("case", case),
+        ("receiving_agency", receiving),
+        ("competent_agency", competent),
+    ):
+        fields.get_field(name).set_cached_value(dossier, value)
     return dossier
 
 
@@ -110,11 +146,15 @@ def applicant_can_supplement(dossier: Dossier) -> bool:
     return _applicant_may(dossier, Action.SUPPLEMENT)
 
 
-def supplement_request_pending(dossier: Dossier) -> DossierLog | None:
+def supplement_request_pending(dossier: Dossier, *, public_log=None) -> DossierLog | None:
     """The request the applicant is answering (what is missing and why), shown beside
-    the form that answers it; None when no supplement is awaited."""
+    the form that answers it; None when no supplement is awaited. `public_log` is
+    `dossier_public_log(dossier)` read already (no query then)."""
     if dossier.status not in (Status.DESK_SUPPLEMENT, Status.SUPPLEMENT_REQUESTED):
         return None
+    if public_log is not None:
+        asked = [e for e in public_log if e.action == Action.REQUEST_SUPPLEMENT]
+        return max(asked, key=lambda e: e.seq, default=None)
     return (
         DossierLog.objects.filter(
             dossier=dossier, action=Action.REQUEST_SUPPLEMENT, visibility=Visibility.PUBLIC

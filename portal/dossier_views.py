@@ -367,17 +367,18 @@ def dossier_detail(request, ref):
 
 def detail_context(request, dossier, **forms):
     documents = with_signatures(dossier_visible_documents(dossier))
+    timeline = list(dossier_public_log(dossier))
     return {
         "dossier": dossier,
-        "timeline": dossier_public_log(dossier),
+        "timeline": timeline,
         "documents": documents,
         "result_documents": [d for d in documents if d.is_result],
         "issued": issued_for_applicant(dossier),
         "messages_": dossier.messages.select_related("attachment"),
-        "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
+        "payments": [(p, services.payable(p)) for p in dossier.payments.all()],
         "can_withdraw": applicant_can_withdraw(dossier),
         "can_supplement": applicant_can_supplement(dossier),
-        "supplement_request": supplement_request_pending(dossier),
+        "supplement_request": supplement_request_pending(dossier, public_log=timeline),
         "can_message": applicant_can_message(dossier),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),

@@ -11,8 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from dossiers.constants import OPEN_STATES, RUNNING, Action, Status, Visibility
-from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
+from dossiers.models import Dossier, DossierLog
 from dossiers.queues.scope import FILED, OfficialScope, apology_open, official_scope, scope_q
+from dossiers.selectors import with_catalogue
 from dossiers.workflow import (
     TRANSITIONS,
     actions_for,
@@ -45,46 +46,7 @@ def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = Non
     dossier = next(iter(dossier), None)
     if dossier is None:
         raise Http404
-    with_catalogue(dossier)
-    return dossier
-
-
-def with_catalogue(dossier: Dossier) -> Dossier:
-    """`dossier` with its version (and procedure, without its search columns), case
-    and agencies attached, from the cache kept under the catalogue generation: these
-    rows change only through catalogue writes, which renew it (procedures.signals)."""
-    from procedures.models import Agency, Case, ProcedureVersion
-    from procedures.selectors import cached_with_catalogue
-
-    ids = (
-        dossier.version_id,
-        dossier.case_id,
-        dossier.receiving_agency_id,
-        dossier.competent_agency_id,
-    )
-
-    def build():
-        version = (
-            ProcedureVersion.objects.select_related("procedure")
-            .defer(*(name.removeprefix("version__") for name in HEAVY_PROCEDURE_FIELDS))
-            .get(pk=ids[0])
-        )
-        case = Case.objects.get(pk=ids[1]) if ids[1] is not None else None
-        agencies = Agency.objects.in_bulk({ids[2], ids[3]} - {None})
-        return version, case, agencies.get(ids[2]), agencies.get(ids[3])
-
-    version, case, receiving, competent = cached_with_catalogue(
-        "dossier-catalogue:{}:{}:{}:{}".format(*ids), build
-    )
-    fields = Dossier._meta
-    for name, value in (
-        ("version", version),
-        ("case", case),
-        ("receiving_agency", receiving),
-        ("competent_agency", competent),
-    ):
-        fields.get_field(name).set_cached_value(dossier, value)
-    return dossier
+    return with_catalogue(dossier)
 
 
 def dossier_official_log(dossier: Dossier) -> QuerySet[DossierLog]:
