@@ -222,7 +222,9 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             # The agency's own evaluation, for the officials of the dossier's agencies.
             "assessment": dossier_assessment(dossier) if sees_internal else None,
             # Inter-agency consultation panel and opinions (backoffice.consult_views).
-            **consult_views.workbench_context(dossier, scope, ask_open=opened == "consult"),
+            **consult_views.workbench_context(
+                dossier, scope, ask_open=opened == "consult", log=full_log
+            ),
         },
         status=status,
     )

@@ -164,7 +164,7 @@ def test_the_page_and_a_form_stay_within_their_query_budgets(
     dossier = world.dossier_built(Status.PROCESSING)
     force_login_verified(client, world.specialist)
     client.get(_url(dossier))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         client.get(_url(dossier))
     with django_assert_max_num_queries(10):
         client.get(_form_url(dossier, Action.PROPOSE))
