@@ -12,7 +12,7 @@ from django.http import Http404
 
 from common.keyset import Page, newest_first_page
 from dossiers.constants import FINAL, Action, ActorRole, Status, Visibility
-from dossiers.evaluation import CRITERIA, dossier_moments_reached
+from dossiers.evaluation import CRITERIA, dossier_moments_reached, moments_reached
 from dossiers.models import (
     HEAVY_PROCEDURE_FIELDS,
     Dossier,
@@ -174,15 +174,23 @@ class MomentEvaluation:
     given: Rating | None
 
 
-def applicant_evaluations(dossier: Dossier) -> list[MomentEvaluation]:
+def applicant_evaluations(dossier: Dossier, *, public_log=None) -> list[MomentEvaluation]:
     """The moments of the dossier the applicant may evaluate now or did evaluate, in
-    workflow order (`dossiers.evaluation.moments_reached`): two queries."""
+    workflow order (`dossiers.evaluation.moments_reached`): two queries, or none when
+    the caller passes `dossier_public_log(dossier)` read already and it holds no
+    evaluation (receipts, supplement requests and evaluations are all public rows;
+    each evaluation is logged with its rating, in the same transaction)."""
     if not _applicant_may(dossier, Action.RATE):
         return []
-    given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)}
+    if public_log is None:
+        given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)}
+        reached = dossier_moments_reached(dossier)
+    else:
+        rated = any(e.action == Action.RATE for e in public_log)
+        given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)} if rated else {}
+        reached = moments_reached(dossier.status, [e.action for e in public_log])
     return [
-        MomentEvaluation(m.value, str(m.label), CRITERIA[m], given.get(m.value))
-        for m in dossier_moments_reached(dossier)
+        MomentEvaluation(m.value, str(m.label), CRITERIA[m], given.get(m.value)) for m in reached
     ]
 
 

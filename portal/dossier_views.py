@@ -383,16 +383,16 @@ def detail_context(request, dossier, **forms):
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
         "message_form": forms.get("message_form") or MessageForm(),
-        "evaluations": _evaluations(dossier, forms.get("rating_form")),
+        "evaluations": _evaluations(dossier, forms.get("rating_form"), public_log=timeline),
         "error": forms.get("error"),
     }
 
 
-def _evaluations(dossier, bound=None):
+def _evaluations(dossier, bound=None, *, public_log=None):
     """Each moment the applicant may evaluate: (moment, its form or None, the scores
     given as (label, score) pairs); the form sent with errors is shown again."""
     rows = []
-    for e in applicant_evaluations(dossier):
+    for e in applicant_evaluations(dossier, public_log=public_log):
         if e.given is not None:
             given = [
                 (CRITERION_LABELS[c], getattr(e.given, c), SCORE_LABELS.get(getattr(e.given, c)))
