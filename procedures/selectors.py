@@ -421,6 +421,25 @@ def cached_with_catalogue_in_process(name: str, build):
     return value
 
 
+def cached_many_with_catalogue(prefix: str, ids, build) -> dict:
+    """`{id: value}` for every one of `ids`, each cached under the catalogue generation
+    as `cached_with_catalogue` does, in one round trip for all of them: `build(missing)`
+    gives `{id: value}` for those not cached yet."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    generation = search_cache_generation()
+    keys = {i: f"catalogue:{generation}:{prefix}:{i}" for i in ids}
+    found = cache.get_many(list(keys.values()))
+    values = {i: found[key] for i, key in keys.items() if key in found}
+    missing = ids - values.keys()
+    if missing:
+        built = build(missing)
+        cache.set_many({keys[i]: built[i] for i in missing if i in built}, SEARCH_CACHE_TIMEOUT)
+        values.update(built)
+    return values
+
+
 def _with_result_row(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
     """What a result row shows, prefetched: field, published version with its
     channels and fees, executing agencies (a fixed number of queries)."""
