@@ -69,7 +69,14 @@ def home(request):
         "first_url": f"?{query}" if "sau" in request.GET else "",
         "due_soon_days": queues.due_soon_days(),
         "bulk": (bulk := queues.bulk_actions_offered(state.scope, queue)),
-        "bulk_specialists": queues.bulk_assignees(state.scope) if bulk.get("assign") else (),
+        # Only what the list shows (the display name): the query is a DISTINCT.
+        "bulk_specialists": (
+            queues.bulk_assignees(state.scope).only(
+                "full_name", "first_name", "last_name", "username"
+            )
+            if bulk.get("assign")
+            else ()
+        ),
     }
     if request.htmx:
         return render(request, "backoffice/queue.html#list", context)
