@@ -533,16 +533,13 @@ def step_plan(dossier: Dossier, calendar) -> list[StepDeadline]:
     when the version has no steps with allotted days. The steps are cached under the
     catalogue generation (a published version's steps are frozen; every step write
     renews the generation)."""
-    from procedures.selectors import cached_with_catalogue
+    from procedures.selectors import cached_many_with_catalogue
 
     version = dossier.version
-    steps = [
-        s
-        for s in cached_with_catalogue(
-            f"version-steps:{version.pk}", lambda: list(version.steps.all())
-        )
-        if s.allotted_days
-    ]
+    cached = cached_many_with_catalogue(
+        "version-steps", [version.pk], lambda missing: {version.pk: list(version.steps.all())}
+    )
+    steps = [s for s in cached[version.pk] if s.allotted_days]
     if not steps:
         return []
     start = calendar.clock_start(dossier.received_at) if dossier.received_at else None
