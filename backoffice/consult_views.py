@@ -23,6 +23,7 @@ from backoffice.gate import official_required
 from common.html import FastSelect
 from dossiers import consultation as consult
 from dossiers import queues
+from dossiers.constants import Action
 from dossiers.errors import DossierError
 from dossiers.workflow import TransitionNotAllowed
 from web.responses import stored_file_response
@@ -65,10 +66,12 @@ def _ask_form(dossier) -> AskForm:
     )
 
 
-def workbench_context(dossier, scope, *, ask_open: bool = False) -> dict:
+def workbench_context(dossier, scope, *, ask_open: bool = False, log=None) -> dict:
     """What the workbench shows about consultations: the questions and opinions this
     official may read (`consult.consultations_visible_to`), whether they may ask, and
-    the answer form of each question they may answer.
+    the answer form of each question they may answer. `log` is the dossier's whole log
+    when the caller read it: every question is logged as it is asked, so a log without
+    one spares the query.
 
     The ask form (a long list of agencies) is rendered only when its panel is asked
     for (`ask_open`: the panel's link without script); otherwise the panel fetches it
@@ -80,7 +83,11 @@ def workbench_context(dossier, scope, *, ask_open: bool = False) -> dict:
             if consult.consultation_answerable_by(row, scope)
             else None,
         )
-        for row in consult.consultations_visible_to(dossier, scope)
+        for row in (
+            consult.consultations_visible_to(dossier, scope)
+            if log is None or any(entry.action == Action.CONSULT for entry in log)
+            else ()
+        )
     ]
     askable = consult.consultation_askable_by(dossier, scope)
     return {

@@ -69,7 +69,14 @@ def home(request):
         "first_url": f"?{query}" if "sau" in request.GET else "",
         "due_soon_days": queues.due_soon_days(),
         "bulk": (bulk := queues.bulk_actions_offered(state.scope, queue)),
-        "bulk_specialists": queues.bulk_assignees(state.scope) if bulk.get("assign") else (),
+        # Only what the list shows (the display name): the query is a DISTINCT.
+        "bulk_specialists": (
+            queues.bulk_assignees(state.scope).only(
+                "full_name", "first_name", "last_name", "username"
+            )
+            if bulk.get("assign")
+            else ()
+        ),
     }
     if request.htmx:
         return render(request, "backoffice/queue.html#list", context)
@@ -172,10 +179,15 @@ def _workbench(request, dossier, scope, bound=None, status=200):
     every form through its widget templates on each view was most of the page's
     cost, and the other panels fetch theirs when opened (`dossier_action_form`)."""
     now = timezone.now()
-    late = queues.apology_due(dossier, now=now)
+    calendar = WorkingCalendar.load()
+    full_log = list(queues.dossier_official_log(dossier))
+    late = queues.apology_due(dossier, now=now, log=full_log)
     opened = bound[0] if bound else request.GET.get("hanh-dong")
     panels = []
-    for action, _role in queues.official_actions(dossier, scope, now=now, late=late):
+    offered = queues.official_actions(
+        dossier, scope, now=now, late=late, log=full_log, calendar=calendar
+    )
+    for action, _role in offered:
         if action not in ACTIONS:
             continue  # an action of the table with no page here (none today)
         if bound and bound[0] == action:
@@ -184,7 +196,6 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             panels.append(_panel(dossier, action, _action_form(dossier, action)))
         else:
             panels.append({"action": action, "label": action_verb(action), "form": None})
-    calendar = WorkingCalendar.load()
     time_left = queues.time_left(
         dossier,
         now=now,
@@ -192,7 +203,6 @@ def _workbench(request, dossier, scope, bound=None, status=200):
         calendar=calendar,
         limit=queues.due_soon_limit(now, calendar),
     )
-    full_log = list(queues.dossier_official_log(dossier))
     declaration = declaration_rows(dossier.version, dossier.form_data, logged_mismatches(full_log))
     log = queues.log_visible_to(full_log, dossier, scope)
     sees_internal = queues.sees_internal(dossier, scope)
@@ -219,7 +229,9 @@ def _workbench(request, dossier, scope, bound=None, status=200):
             # The agency's own evaluation, for the officials of the dossier's agencies.
             "assessment": dossier_assessment(dossier) if sees_internal else None,
             # Inter-agency consultation panel and opinions (backoffice.consult_views).
-            **consult_views.workbench_context(dossier, scope, ask_open=opened == "consult"),
+            **consult_views.workbench_context(
+                dossier, scope, ask_open=opened == "consult", log=full_log
+            ),
         },
         status=status,
     )

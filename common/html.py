@@ -72,6 +72,10 @@ class FastDateInput(FastInputMixin, forms.DateInput):
     pass
 
 
+class FastHiddenInput(FastInputMixin, forms.HiddenInput):
+    pass
+
+
 class FastTextarea(forms.Textarea):
     """`forms.Textarea` with Django's markup, written directly (see FastInputMixin)."""
 

@@ -530,8 +530,16 @@ class StepDeadline:
 def step_plan(dossier: Dossier, calendar) -> list[StepDeadline]:
     """The procedure version's internal steps with the day each should end, counted
     in working days from the day the clock started (plus days paused so far). Empty
-    when the version has no steps with allotted days."""
-    steps = [s for s in dossier.version.steps.all() if s.allotted_days]
+    when the version has no steps with allotted days. The steps are cached under the
+    catalogue generation (a published version's steps are frozen; every step write
+    renews the generation)."""
+    from procedures.selectors import cached_many_with_catalogue
+
+    version = dossier.version
+    cached = cached_many_with_catalogue(
+        "version-steps", [version.pk], lambda missing: {version.pk: list(version.steps.all())}
+    )
+    steps = [s for s in cached[version.pk] if s.allotted_days]
     if not steps:
         return []
     start = calendar.clock_start(dossier.received_at) if dossier.received_at else None

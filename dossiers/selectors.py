@@ -11,8 +11,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from common.keyset import Page, newest_first_page
-from dossiers.constants import Action, ActorRole, Status, Visibility
-from dossiers.evaluation import CRITERIA, dossier_moments_reached
+from dossiers.constants import FINAL, Action, ActorRole, Status, Visibility
+from dossiers.evaluation import CRITERIA, dossier_moments_reached, moments_reached
 from dossiers.models import (
     HEAVY_PROCEDURE_FIELDS,
     Dossier,
@@ -46,16 +46,53 @@ def dossier_get_for_applicant(*, user, ref) -> Dossier:
     dossier = (
         Dossier.objects.filter(_for_applicant(user), ref=ref)
         .exclude(status=Status.DISCARDED)
-        .select_related(
-            "version__procedure", "case", "receiving_agency", "competent_agency", "business"
-        )
-        .defer(*HEAVY_PROCEDURE_FIELDS)
+        # The catalogue's rows come from the cache (`with_catalogue`).
+        .select_related("business")
         # `ref` is unique: no ORDER BY (first() would sort the joined row by id).
         .order_by()[:1]
     )
     dossier = next(iter(dossier), None)
     if dossier is None:
         raise Http404
+    return with_catalogue(dossier)
+
+
+def with_catalogue(dossier: Dossier) -> Dossier:
+    """`dossier` with its version (and procedure, without its search columns), case
+    and agencies attached, from the cache kept under the catalogue generation: these
+    rows change only through catalogue writes, which renew it (procedures.signals)."""
+    from procedures.models import Agency, Case, ProcedureVersion
+    from procedures.selectors import cached_many_with_catalogue
+
+    ids = (
+        dossier.version_id,
+        dossier.case_id,
+        dossier.receiving_agency_id,
+        dossier.competent_agency_id,
+    )
+
+    def build():
+        version = (
+            ProcedureVersion.objects.select_related("procedure")
+            .defer(*(name.removeprefix("version__") for name in HEAVY_PROCEDURE_FIELDS))
+            .get(pk=ids[0])
+        )
+        case = Case.objects.get(pk=ids[1]) if ids[1] is not None else None
+        agencies = Agency.objects.in_bulk({ids[2], ids[3]} - {None})
+        return version, case, agencies.get(ids[2]), agencies.get(ids[3])
+
+    key = "{}:{}:{}:{}".format(*ids)
+    version, case, receiving, competent = cached_many_with_catalogue(
+        "dossier-catalogue", [key], lambda missing: {key: build()}
+    )[key]
+    fields = Dossier._meta
+    for name, value in (
+        ("version", version),
+        ("case", case),
+        ("receiving_agency", receiving),
+        ("competent_agency", competent),
+    ):
+        fields.get_field(name).set_cached_value(dossier, value)
     return dossier
 
 
@@ -110,11 +147,15 @@ def applicant_can_supplement(dossier: Dossier) -> bool:
     return _applicant_may(dossier, Action.SUPPLEMENT)
 
 
-def supplement_request_pending(dossier: Dossier) -> DossierLog | None:
+def supplement_request_pending(dossier: Dossier, *, public_log=None) -> DossierLog | None:
     """The request the applicant is answering (what is missing and why), shown beside
-    the form that answers it; None when no supplement is awaited."""
+    the form that answers it; None when no supplement is awaited. `public_log` is
+    `dossier_public_log(dossier)` read already (no query then)."""
     if dossier.status not in (Status.DESK_SUPPLEMENT, Status.SUPPLEMENT_REQUESTED):
         return None
+    if public_log is not None:
+        asked = [e for e in public_log if e.action == Action.REQUEST_SUPPLEMENT]
+        return max(asked, key=lambda e: e.seq, default=None)
     return (
         DossierLog.objects.filter(
             dossier=dossier, action=Action.REQUEST_SUPPLEMENT, visibility=Visibility.PUBLIC
@@ -134,15 +175,23 @@ class MomentEvaluation:
     given: Rating | None
 
 
-def applicant_evaluations(dossier: Dossier) -> list[MomentEvaluation]:
+def applicant_evaluations(dossier: Dossier, *, public_log=None) -> list[MomentEvaluation]:
     """The moments of the dossier the applicant may evaluate now or did evaluate, in
-    workflow order (`dossiers.evaluation.moments_reached`): two queries."""
+    workflow order (`dossiers.evaluation.moments_reached`): two queries, or none when
+    the caller passes `dossier_public_log(dossier)` read already and it holds no
+    evaluation (receipts, supplement requests and evaluations are all public rows;
+    each evaluation is logged with its rating, in the same transaction)."""
     if not _applicant_may(dossier, Action.RATE):
         return []
-    given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)}
+    if public_log is None:
+        given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)}
+        reached = dossier_moments_reached(dossier)
+    else:
+        rated = any(e.action == Action.RATE for e in public_log)
+        given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)} if rated else {}
+        reached = moments_reached(dossier.status, [e.action for e in public_log])
     return [
-        MomentEvaluation(m.value, str(m.label), CRITERIA[m], given.get(m.value))
-        for m in dossier_moments_reached(dossier)
+        MomentEvaluation(m.value, str(m.label), CRITERIA[m], given.get(m.value)) for m in reached
     ]
 
 
@@ -165,7 +214,10 @@ def applicant_can_discard(dossier: Dossier) -> bool:
 def dossier_assessment(dossier: Dossier) -> DossierAssessment | None:
     """The agency's own evaluation of a finished dossier (None before it finished).
     For the officials of its agencies: the caller loaded the dossier through their
-    scope."""
+    scope. No query for a dossier still open: the row is written when it finishes,
+    and a finished dossier never reopens."""
+    if dossier.status not in FINAL:
+        return None
     return DossierAssessment.objects.filter(dossier_id=dossier.pk).first()
 
 

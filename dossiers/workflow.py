@@ -156,29 +156,38 @@ APOLOGY_FIRST = _(
 )
 
 
-def apologised(dossier) -> bool:
-    """The apology (form 04) was given: at most once per dossier."""
+def apologised(dossier, *, log=None) -> bool:
+    """The apology (form 04) was given: at most once per dossier. `log` is the
+    dossier's whole log when the caller read it already (no query then)."""
+    if log is not None:
+        return any(entry.action == Action.APOLOGISE for entry in log)
     return dossier.log.filter(action=Action.APOLOGISE).exists()
 
 
-def supplement_requests(dossier, *, at_desk: bool) -> int:
+def supplement_requests(dossier, *, at_desk: bool, log=None) -> int:
     """Supplement requests made at the desk (before receipt) or during processing: one
-    of each is the rule (legal.GUIDANCE_ONCE, legal.PROCESSING_SUPPLEMENT)."""
-    return dossier.log.filter(
-        action=Action.REQUEST_SUPPLEMENT,
-        from_status=Status.SUBMITTED if at_desk else Status.PROCESSING,
-    ).count()
+    of each is the rule (legal.GUIDANCE_ONCE, legal.PROCESSING_SUPPLEMENT). `log` as
+    for `apologised`."""
+    from_status = Status.SUBMITTED if at_desk else Status.PROCESSING
+    if log is not None:
+        return sum(
+            1
+            for entry in log
+            if entry.action == Action.REQUEST_SUPPLEMENT and entry.from_status == from_status
+        )
+    return dossier.log.filter(action=Action.REQUEST_SUPPLEMENT, from_status=from_status).count()
 
 
-def apology_due(dossier, *, now=None) -> bool:
-    """`needs_apology` for a dossier. One query, and only for a late dossier. The
-    services refuse other actions then; the pages offer the apology alone."""
+def apology_due(dossier, *, now=None, log=None) -> bool:
+    """`needs_apology` for a dossier. One query, and only for a late dossier (none
+    when the caller passes the dossier's whole `log`). The services refuse other
+    actions then; the pages offer the apology alone."""
     return needs_apology(
         due_at=dossier.due_at,
         paused=dossier.paused_at is not None,
         status=dossier.status,
         now=now or timezone.now(),
-        apologised=lambda: apologised(dossier),
+        apologised=lambda: apologised(dossier, log=log),
     )
 
 

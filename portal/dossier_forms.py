@@ -4,7 +4,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.html import FastTextarea, RadioSelect
+from common.html import FastHiddenInput, FastTextarea, RadioSelect
 from dossiers.evaluation import CRITERIA
 
 
@@ -92,7 +92,7 @@ class RatingForm(forms.Form):
     """The applicant's evaluation at one moment: its criteria, each 1-5, and a comment.
     Several moments can be open on one page: `auto_id` keeps their ids apart."""
 
-    moment = forms.CharField(widget=forms.HiddenInput)
+    moment = forms.CharField(widget=FastHiddenInput)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,

@@ -16,10 +16,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import ratelimit
+from common.html import options_html
 from dossiers import services
 from dossiers.constants import LOOKUP_RATE_SCOPE, Status
 from dossiers.declaration import (
@@ -354,7 +356,14 @@ def dossier_list(request):
     return render(
         request,
         "portal/dossiers/list.html",
-        {"page": page, "status": status, "statuses": Status.choices},
+        {
+            "page": page,
+            "status": status,
+            # The filter's options in one join, not a template loop (this list is hot).
+            "status_options": mark_safe(  # noqa: S308 - options_html escapes each value and label
+                options_html(Status.choices, {status} if status else set())
+            ),
+        },
     )
 
 
@@ -367,31 +376,32 @@ def dossier_detail(request, ref):
 
 def detail_context(request, dossier, **forms):
     documents = with_signatures(dossier_visible_documents(dossier))
+    timeline = list(dossier_public_log(dossier))
     return {
         "dossier": dossier,
-        "timeline": dossier_public_log(dossier),
+        "timeline": timeline,
         "documents": documents,
         "result_documents": [d for d in documents if d.is_result],
         "issued": issued_for_applicant(dossier),
         "messages_": dossier.messages.select_related("attachment"),
-        "payments": [(p, services.payable(p)) for p in dossier.payments.select_related("dossier")],
+        "payments": [(p, services.payable(p)) for p in dossier.payments.all()],
         "can_withdraw": applicant_can_withdraw(dossier),
         "can_supplement": applicant_can_supplement(dossier),
-        "supplement_request": supplement_request_pending(dossier),
+        "supplement_request": supplement_request_pending(dossier, public_log=timeline),
         "can_message": applicant_can_message(dossier),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
         "message_form": forms.get("message_form") or MessageForm(),
-        "evaluations": _evaluations(dossier, forms.get("rating_form")),
+        "evaluations": _evaluations(dossier, forms.get("rating_form"), public_log=timeline),
         "error": forms.get("error"),
     }
 
 
-def _evaluations(dossier, bound=None):
+def _evaluations(dossier, bound=None, *, public_log=None):
     """Each moment the applicant may evaluate: (moment, its form or None, the scores
     given as (label, score) pairs); the form sent with errors is shown again."""
     rows = []
-    for e in applicant_evaluations(dossier):
+    for e in applicant_evaluations(dossier, public_log=public_log):
         if e.given is not None:
             given = [
                 (CRITERION_LABELS[c], getattr(e.given, c), SCORE_LABELS.get(getattr(e.given, c)))

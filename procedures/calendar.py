@@ -35,6 +35,22 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
+# The overrides as (days off, working days); the timeout bounds staleness after a write
+# that skips the signal receivers (raw SQL, `QuerySet.update`).
+OVERRIDES_CACHE_KEY = "calendar:overrides"
+OVERRIDES_CACHE_SECONDS = 10 * 60
+
+
+def overrides_cache_clear() -> None:
+    """Forget the cached overrides, now and again once the writing transaction commits
+    (a page that read the old rows meanwhile may have cached them)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(OVERRIDES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(OVERRIDES_CACHE_KEY))
+
+
 DEFAULT_OFFICE_HOURS = (("07:30", "11:30"), ("13:00", "17:00"))
 DEFAULT_CUTOFF = "15:00"
 # Beyond this many days a duration is certainly wrong data (the longest national
@@ -111,12 +127,20 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> WorkingCalendar:
+        """The calendar with the admin overrides, which every back-office page reads:
+        kept in the cache, which every override write empties (`procedures.signals`)."""
+        from django.core.cache import cache
+
         from procedures.models import CalendarOverride
 
-        off, work = set(), set()
-        for day, kind in CalendarOverride.objects.values_list("date", "kind"):
-            (off if kind == CalendarOverride.Kind.DAY_OFF else work).add(day)
-        return cls(days_off=off, working_days=work)
+        days = cache.get(OVERRIDES_CACHE_KEY)
+        if days is None:
+            off, work = set(), set()
+            for day, kind in CalendarOverride.objects.values_list("date", "kind"):
+                (off if kind == CalendarOverride.Kind.DAY_OFF else work).add(day)
+            days = (frozenset(off), frozenset(work))
+            cache.set(OVERRIDES_CACHE_KEY, days, OVERRIDES_CACHE_SECONDS)
+        return cls(days_off=days[0], working_days=days[1])
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.extra_working_days:

@@ -421,6 +421,40 @@ def cached_with_catalogue_in_process(name: str, build):
     return value
 
 
+def cached_many_with_catalogue(prefix: str, ids, build) -> dict:
+    """`{id: value}` for every one of `ids`, cached under the catalogue generation as
+    `cached_with_catalogue` does, in one round trip for the generation (unless this
+    request read it already) and all of them: each entry keeps the generation it was built under and counts only while
+    that is still the current one. `build(missing)` gives `{id: value}` for those
+    not cached (or built under an older generation)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    keys = {i: f"catalogue:{prefix}:{i}" for i in ids}
+    generation = getattr(_request, "generation", None)
+    if generation is None:
+        found = cache.get_many([SEARCH_GENERATION_KEY, *keys.values()])
+        # Read before building, as in cached_with_catalogue: what is built while a
+        # write commits is filed under the generation that write retires.
+        generation = found.get(SEARCH_GENERATION_KEY) or search_cache_generation()
+        if getattr(_request, "active", False):
+            _request.generation = generation
+    else:
+        found = cache.get_many(list(keys.values()))
+    values = {
+        i: found[key][1] for i, key in keys.items() if key in found and found[key][0] == generation
+    }
+    missing = ids - values.keys()
+    if missing:
+        built = build(missing)
+        cache.set_many(
+            {keys[i]: (generation, built[i]) for i in missing if i in built},
+            SEARCH_CACHE_TIMEOUT,
+        )
+        values.update(built)
+    return values
+
+
 def _with_result_row(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
     """What a result row shows, prefetched: field, published version with its
     channels and fees, executing agencies (a fixed number of queries)."""

@@ -4,15 +4,18 @@ Fields, agencies, procedures, their versions (publishing, retiring) and a draft'
 declaration fields change through the admin, the importer and `seed_demo`, all by
 `save()`/`delete()` on the model (or `add()`/`set()` on the agency links), so a receiver
 on those catches every path; bulk writes (`QuerySet.update`, `bulk_create`) call
-`catalogue_cache_clear` themselves.
+`catalogue_cache_clear` themselves. The working calendar's overrides are cached on
+their own (`procedures.calendar.WorkingCalendar.load`) and emptied the same way.
 """
 
 from django.core.signals import request_finished, request_started
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from procedures.calendar import overrides_cache_clear
 from procedures.models import (
     Agency,
+    CalendarOverride,
     Case,
     Channel,
     Fee,
@@ -71,3 +74,9 @@ def _request_started(sender, **kwargs):
 @receiver(request_finished, dispatch_uid="catalogue-generation-request-finished")
 def _request_finished(sender, **kwargs):
     request_generation_track(active=False)
+
+
+@receiver(post_save, sender=CalendarOverride)
+@receiver(post_delete, sender=CalendarOverride)
+def _calendar_changed(sender, **kwargs):
+    overrides_cache_clear()

@@ -51,6 +51,15 @@ def test_same_markup_as_djangos_date_input(value):
     assert parse_html(fast) == parse_html(django)
 
 
+@pytest.mark.parametrize("value", [None, "", "reception", '"><script>'])
+def test_same_markup_as_djangos_hidden_input(value):
+    from common.html import FastHiddenInput
+
+    fast = FastHiddenInput().render("moment", value, attrs={"id": "id_moment"})
+    django = forms.HiddenInput().render("moment", value, attrs={"id": "id_moment"})
+    assert parse_html(fast) == parse_html(django)
+
+
 @pytest.mark.parametrize("value", [None, 3, "3", "9"])
 @pytest.mark.parametrize("attrs", [{"id": "id_s", "aria-invalid": "true"}, {}])
 def test_same_markup_as_djangos_radio_select(value, attrs):

@@ -11,8 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from dossiers.constants import OPEN_STATES, RUNNING, Action, Status, Visibility
-from dossiers.models import HEAVY_PROCEDURE_FIELDS, Dossier, DossierLog
+from dossiers.models import Dossier, DossierLog
 from dossiers.queues.scope import FILED, OfficialScope, apology_open, official_scope, scope_q
+from dossiers.selectors import with_catalogue
 from dossiers.workflow import (
     TRANSITIONS,
     actions_for,
@@ -36,23 +37,16 @@ def dossier_get_for_official(*, official, ref, scope: OfficialScope | None = Non
     visible = scope_q(scope) | Q(pk__in=shared_dossier_ids(scope.codes))
     dossier = (
         Dossier.objects.filter(visible, ref=ref, status__in=FILED)
-        .select_related(
-            "version__procedure",
-            "case",
-            "receiving_agency",
-            "competent_agency",
-            "business",
-            "applicant",
-            "assignee",
-        )
-        .defer(*HEAVY_PROCEDURE_FIELDS)
+        # Only the people are joined: PostgreSQL took longer to plan a join of every
+        # related table than to run it, and the catalogue's rows come from the cache.
+        .select_related("applicant", "assignee")
         # `ref` is unique: no ORDER BY (first() would sort the joined row by id).
         .order_by()[:1]
     )
     dossier = next(iter(dossier), None)
     if dossier is None:
         raise Http404
-    return dossier
+    return with_catalogue(dossier)
 
 
 def dossier_official_log(dossier: Dossier) -> QuerySet[DossierLog]:
@@ -93,21 +87,31 @@ EVENT_ACTIONS = (Action.MESSAGE, Action.NOTE)
 
 
 def official_actions(
-    dossier: Dossier, scope: OfficialScope, *, now=None, late: bool | None = None
+    dossier: Dossier,
+    scope: OfficialScope,
+    *,
+    now=None,
+    late: bool | None = None,
+    log=None,
+    calendar=None,
 ) -> list[tuple[str, str | None]]:
     """(action, role) pairs the official may take now: the transitions of the workflow
     table in table order, then messages and internal notes (role None: the service
     picks it). An official with no role on the dossier (a consulted agency, another
     agency's desk) has none. The apology (form 04) is offered once, from the moment
     the dossier is due soon; overdue without it, it is the only transition open
-    (legal.APOLOGY). `late` is `apology_due(dossier)` when the caller has it already."""
+    (legal.APOLOGY). `late` is `apology_due(dossier)` when the caller has it already;
+    `log` the dossier's whole log and `calendar` the working calendar, when the caller
+    read them already (the workbench shows both): then no query here."""
     roles = scope.roles_on(dossier)
     if not roles:
         return []
     now = now or timezone.now()
     if late is None:
-        late = apology_due(dossier, now=now)
-    offer_apology = late or (apology_open(dossier, now=now) and not apologised(dossier))
+        late = apology_due(dossier, now=now, log=log)
+    offer_apology = late or (
+        apology_open(dossier, now=now, calendar=calendar) and not apologised(dossier, log=log)
+    )
     seen, result = set(), []
     for role in roles:
         for action in actions_for(dossier.status, role):
@@ -118,7 +122,7 @@ def official_actions(
             if (
                 action == Action.REQUEST_SUPPLEMENT
                 and dossier.status == Status.SUBMITTED
-                and supplement_requests(dossier, at_desk=True)
+                and supplement_requests(dossier, at_desk=True, log=log)
             ):
                 continue  # the desk asked once: it receives or refuses now
             if action == Action.SUPPLEMENT and draft_role(dossier) != role:

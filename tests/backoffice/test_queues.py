@@ -216,10 +216,10 @@ def test_queue_page_uses_a_fixed_query_budget(client, django_assert_max_num_quer
     force_login_verified(client, world.leader)
     client.get("/mot-cua/")
     # The user, the session's second factor, the memberships (read once for the gate,
-    # the scope and the header), the holidays, the page, the "all" tab's estimate, the
-    # tab counts and the specialists to assign to: 8 (the memberships are read once, the
-    # filter lists come from the cache).
-    with django_assert_max_num_queries(8):
+    # the scope and the header), the page, the "all" tab's estimate, the tab counts and
+    # the specialists to assign to: 7 (the memberships are read once, the filter lists
+    # and the calendar's overrides come from the cache).
+    with django_assert_max_num_queries(7):
         client.get("/mot-cua/?hang-doi=all")
 
 

@@ -164,7 +164,22 @@ def test_the_page_and_a_form_stay_within_their_query_budgets(
     dossier = world.dossier_built(Status.PROCESSING)
     force_login_verified(client, world.specialist)
     client.get(_url(dossier))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(11):
         client.get(_url(dossier))
     with django_assert_max_num_queries(10):
         client.get(_form_url(dossier, Action.PROPOSE))
+
+
+def test_the_page_shows_the_catalogue_as_it_is_now(client, world):
+    """The dossier's procedure and agencies come from the catalogue's cache: a
+    catalogue write shows on the next view."""
+    dossier = world.dossier_built(Status.PROCESSING)
+    force_login_verified(client, world.specialist)
+    assert world.agency.name in client.get(_url(dossier)).content.decode()
+    procedure = dossier.version.procedure
+    world.agency.name = "Ủy ban nhân dân phường Đổi Tên"
+    world.agency.save()
+    procedure.name = "Thủ tục đã đổi tên"
+    procedure.save()
+    html = client.get(_url(dossier)).content.decode()
+    assert "Ủy ban nhân dân phường Đổi Tên" in html and "Thủ tục đã đổi tên" in html
