@@ -424,9 +424,9 @@ def cached_with_catalogue_in_process(name: str, build):
 def cached_many_with_catalogue(prefix: str, ids, build) -> dict:
     """`{id: value}` for every one of `ids`, cached under the catalogue generation as
     `cached_with_catalogue` does, in one round trip for the generation (unless this
-    request read it already) and all of them: each entry keeps the generation it was built under and counts only while
-    that is still the current one. `build(missing)` gives `{id: value}` for those
-    not cached (or built under an older generation)."""
+    request read it already) and all of them: each entry keeps the generation it was
+    built under and counts only while that is still the current one. `build(missing)`
+    gives `{id: value}` for those not cached (or built under an older generation)."""
     ids = set(ids)
     if not ids:
         return {}
