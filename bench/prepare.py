@@ -92,11 +92,11 @@ def city_overseer():
 
 
 def make_filing_ready(user) -> None:
-    """The generator's citizens have no date of birth and carry synthetic ID numbers
-    (`9` + seed + id, never a real person's); the portal fills the declaration from
-    the account, and the declaration's checks refuse both. A submitting citizen gets a
-    date of birth and a number of the right shape for it and its sex (province 079),
-    unique here."""
+    """Citizens generated before the generator gave them a date of birth carry none,
+    and a synthetic ID number (`9` + seed + id); the portal fills the declaration from
+    the account, and the declaration's checks refuse both. Such a submitting citizen
+    gets a date of birth and a number of the right shape for it and its sex (province
+    079), unique here. Today's generated citizens pass as they are."""
     import datetime as dt
 
     from identity.validators import CENTURY_SEX_DIGITS, id_number_errors

@@ -92,9 +92,10 @@ from feedback.constants import Status as FeedbackStatus
 from feedback.constants import Subject as FeedbackSubject
 from feedback.models import Feedback, FeedbackCodeCounter, FeedbackLog
 from feedback.services import answer_days as feedback_answer_days
-from identity.constants import OfficialRole
+from identity.constants import OfficialRole, Sex
 from identity.demo import STREETS, fake_name
 from identity.models import OfficialMembership
+from identity.validators import CENTURY_SEX_DIGITS, province_codes
 from indicators import refresh
 from loadtest.calendar import FastCalendar
 from procedures.calendar import WorkingCalendar
@@ -117,6 +118,9 @@ NOTES = ("Đã kiểm tra thành phần hồ sơ.", "Đã đối chiếu dữ li
 
 # Share of statuses among dossiers filed in the last RECENT_DAYS (the open workload)
 # and among older ones (mostly finished; a few stuck: the overdue queue).
+# Citizens' dates of birth: adults, born 1945-2007.
+ADULTS_BORN_FROM = dt.date(1945, 1, 1)
+ADULTS_BORN_SPAN_DAYS = (dt.date(2007, 12, 31) - ADULTS_BORN_FROM).days
 RECENT_DAYS = 45
 RECENT = {
     Status.DRAFT: 6,
@@ -664,17 +668,29 @@ class LoadGenerator:
         first = reserve_ids(User, self.n_citizens)
         self.citizens = []
         rng = self.rng
+        provinces = self._free_provinces()
+        digits = {(century, sex): d for d, (century, sex) in CENTURY_SEX_DIGITS.items()}
         for i in range(self.n_citizens):
             pk = first + i
-            name = fake_name(rng)
+            sex = rng.choice((Sex.MALE, Sex.FEMALE))
+            name = fake_name(rng, sex)
+            born = ADULTS_BORN_FROM + dt.timedelta(days=rng.randrange(ADULTS_BORN_SPAN_DAYS))
             joined = self._random_moment(rng.random())
             table.add(
                 id=pk,
                 password="!",  # noqa: S106 - unusable: no one signs in with it
                 username=f"{self.tag}-c{i}",
                 full_name=name,
-                # 9xx province prefixes are not used by the registry: no clash with demo ids.
-                id_number=f"9{self.seed % 100:02d}{pk:09d}"[-12:],
+                # A number of the right shape for the date of birth and sex, as the
+                # portal's declarations check it. The account's id picks a province no
+                # account had before this run (one per million ids) and the serial, so
+                # numbers never repeat.
+                id_number=(
+                    f"{provinces[(pk // 10**6) % len(provinces)]}"
+                    f"{digits[(born.year // 100 * 100, sex)]}{born.year % 100:02d}{pk % 10**6:06d}"
+                ),
+                birth_date=born,
+                sex=sex,
                 date_joined=joined,
                 is_active=True,
                 verification_level=2,
@@ -685,6 +701,20 @@ class LoadGenerator:
         with connection.cursor() as cursor, transaction.atomic():
             table.flush(cursor.cursor)
         self.report.citizens = self.n_citizens
+
+    def _free_provinces(self) -> list[str]:
+        """Province-of-birth codes that no account's ID number starts with yet."""
+        User = get_user_model()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT left(id_number, 3) FROM {User._meta.db_table} "  # noqa: S608
+                "WHERE id_number IS NOT NULL"
+            )
+            used = {row[0] for row in cursor.fetchall()}
+        free = sorted(set(province_codes()) - used)
+        if not free:
+            raise RuntimeError("every province code is taken: no new ID numbers to give")
+        return free
 
     # --- dates ------------------------------------------------------------------------
 

@@ -173,6 +173,27 @@ def test_runs_twice_without_clashes(world):
     assert list(verify_chains()) == []
 
 
+def test_citizens_can_file_as_they_are_and_their_numbers_never_repeat(world):
+    from identity.models import User
+    from identity.validators import id_number_errors
+
+    LoadGenerator(dossiers=50, seed=1, batch=20, statistics=False).run()
+    LoadGenerator(dossiers=50, seed=2, batch=20, statistics=False).run()
+    citizens = list(User.objects.filter(username__contains="-c"))
+    assert len(citizens) > 30
+    for user in citizens:
+        # The checks a declaration makes of the account's number.
+        assert id_number_errors(user.id_number, birth_date=user.birth_date, sex=user.sex) == []
+        assert 1945 <= user.birth_date.year <= 2007
+    numbers = list(User.objects.exclude(id_number=None).values_list("id_number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    # Each run takes a province no account used before it: none beside the demo's.
+    runs = {u.id_number[:3] for u in citizens}
+    others = User.objects.exclude(pk__in=[u.pk for u in citizens]).exclude(id_number=None)
+    demo = {u.id_number[:3] for u in others}
+    assert len(runs) == 2 and not runs & demo
+
+
 def test_a_failed_batch_stops_the_run_and_leaves_whole_batches(world, monkeypatch):
     """Batches are written by a second thread while the next is built: a failure
     there reaches the command, and what was written is whole batches only."""
