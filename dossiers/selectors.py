@@ -184,12 +184,12 @@ def applicant_evaluations(dossier: Dossier, *, public_log=None) -> list[MomentEv
     if not _applicant_may(dossier, Action.RATE):
         return []
     if public_log is None:
-        given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)}
+        rated = True
         reached = dossier_moments_reached(dossier)
     else:
         rated = any(e.action == Action.RATE for e in public_log)
-        given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)} if rated else {}
         reached = moments_reached(dossier.status, [e.action for e in public_log])
+    given = {r.moment: r for r in Rating.objects.filter(dossier_id=dossier.pk)} if rated else {}
     return [
         MomentEvaluation(m.value, str(m.label), CRITERIA[m], given.get(m.value)) for m in reached
     ]

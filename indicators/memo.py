@@ -31,16 +31,7 @@ T = TypeVar("T")
 
 
 def generation() -> str:
-    found = cache.get(GENERATION_KEY)
-    if found is None:
-        fresh = uuid.uuid4().hex
-        # Another process may have set one meanwhile: theirs wins.
-        found = (
-            fresh
-            if cache.add(GENERATION_KEY, fresh, timeout=None)
-            else cache.get(GENERATION_KEY, fresh)
-        )
-    return found
+    return cache.get_or_set(GENERATION_KEY, lambda: uuid.uuid4().hex, timeout=None)
 
 
 def _forget() -> None:

@@ -223,17 +223,26 @@ def _where(agency_ids, filters: dict) -> tuple[str, list]:
     return "".join(f" AND {part}" for part in sql), params
 
 
+def _key_names(group) -> list[str]:
+    """The columns a UNION ALL of summary rows names the grouping key by."""
+    return [f"k{i}" for i in range(len(_key_sql(group, "day")))]
+
+
+def _key_columns(group, kind) -> list[str]:
+    """The grouping key of one summary table's rows, as the columns `_key_names`."""
+    return [f"{e} AS k{i}" for i, e in enumerate(_key_sql(group, kind))]
+
+
 def _flows_and_stock(group, parts, stock_day, agency_ids, filters) -> tuple[str, list]:
     """One statement for the period's flows (each piece a branch of a UNION ALL) and
     the stock of its last day, summed per key: one round trip and one plan instead of
     one per piece, and one row per key for Python to read."""
-    n = len(_key_sql(group, "day"))
-    keys = [f"k{i}" for i in range(n)]
+    keys = _key_names(group)
+    where, where_params = _where(agency_ids, filters)
     branches, params = [], []
     for kind, lo, hi in parts:
         table, date = _TABLES[kind]
-        where, where_params = _where(agency_ids, filters)
-        cols = [f"{e} AS {k}" for e, k in zip(_key_sql(group, kind), keys, strict=True)]
+        cols = _key_columns(group, kind)
         cols += [f"s.{name}" for name in FLOWS] + [f"0 AS {name}" for name in SNAPSHOT]
         branches.append(
             f"SELECT {', '.join(cols)} FROM {table} s "  # noqa: S608 - whitelisted names
@@ -241,8 +250,7 @@ def _flows_and_stock(group, parts, stock_day, agency_ids, filters) -> tuple[str,
         )
         params += [lo, hi, *where_params]
     if stock_day is not None:
-        where, where_params = _where(agency_ids, filters)
-        cols = [f"{e} AS {k}" for e, k in zip(_key_sql(group, "day"), keys, strict=True)]
+        cols = _key_columns(group, "day")
         cols += [f"0 AS {name}" for name in FLOWS] + [f"s.{name}" for name in SNAPSHOT]
         branches.append(
             f"SELECT {', '.join(cols)} FROM indicators_dailystat s "  # noqa: S608
@@ -298,13 +306,13 @@ def _add_hist(out, group, parts, agency_ids, filters) -> None:
     rows' `days_hist` (only rows that finished something carry one)."""
     if group in ("month", "day"):
         raise ValueError("no histogram per day or month")
-    n = len(_key_sql(group, "day"))
-    keys = [f"k{i}" for i in range(n)]
+    keys = _key_names(group)
+    n = len(keys)
+    where, where_params = _where(agency_ids, filters)
     branches, params = [], []
     for kind, lo, hi in parts:
         table, date = _TABLES[kind]
-        where, where_params = _where(agency_ids, filters)
-        cols = ", ".join(f"{e} AS {k}" for e, k in zip(_key_sql(group, kind), keys, strict=True))
+        cols = ", ".join(_key_columns(group, kind))
         branches.append(
             f"SELECT {cols}, kv.key::int AS days, kv.value::int AS n "  # noqa: S608
             f"FROM {table} s, jsonb_each_text(s.days_hist) kv "

@@ -363,7 +363,13 @@ def search_cache_generation() -> str:
     known = getattr(_request, "generation", None)
     if known is not None:
         return known
-    generation = cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+    return _request_remember(
+        cache.get_or_set(SEARCH_GENERATION_KEY, lambda: uuid.uuid4().hex, None)
+    )
+
+
+def _request_remember(generation: str) -> str:
+    """Keep `generation` for the rest of the request (outside one: nothing kept)."""
     if getattr(_request, "active", False):
         _request.generation = generation
     return generation
@@ -436,9 +442,9 @@ def cached_many_with_catalogue(prefix: str, ids, build) -> dict:
         found = cache.get_many([SEARCH_GENERATION_KEY, *keys.values()])
         # Read before building, as in cached_with_catalogue: what is built while a
         # write commits is filed under the generation that write retires.
-        generation = found.get(SEARCH_GENERATION_KEY) or search_cache_generation()
-        if getattr(_request, "active", False):
-            _request.generation = generation
+        generation = _request_remember(
+            found.get(SEARCH_GENERATION_KEY) or search_cache_generation()
+        )
     else:
         found = cache.get_many(list(keys.values()))
     values = {
