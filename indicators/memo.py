@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import transaction
+
+from common.cache import forget_now_and_after_commit
 
 GENERATION_KEY = "indicators:generation"
 # The beat refreshes every 15 minutes; a value is never older than that anyway.
@@ -43,8 +44,7 @@ def forget() -> None:
     summary, inside their transaction. The token is replaced at once (so the writing
     transaction itself reads afresh) and again after the commit (so what another
     process computed from the old rows meanwhile is not read again)."""
-    _forget()
-    transaction.on_commit(_forget)
+    forget_now_and_after_commit(_forget)
 
 
 def key_of(*parts) -> str:

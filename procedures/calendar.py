@@ -41,14 +41,18 @@ OVERRIDES_CACHE_KEY = "calendar:overrides"
 OVERRIDES_CACHE_SECONDS = 10 * 60
 
 
+def _overrides_forget() -> None:
+    from django.core.cache import cache
+
+    cache.delete(OVERRIDES_CACHE_KEY)
+
+
 def overrides_cache_clear() -> None:
     """Forget the cached overrides, now and again once the writing transaction commits
     (a page that read the old rows meanwhile may have cached them)."""
-    from django.core.cache import cache
-    from django.db import transaction
+    from common.cache import forget_now_and_after_commit
 
-    cache.delete(OVERRIDES_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(OVERRIDES_CACHE_KEY))
+    forget_now_and_after_commit(_overrides_forget)
 
 
 DEFAULT_OFFICE_HOURS = (("07:30", "11:30"), ("13:00", "17:00"))

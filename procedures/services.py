@@ -26,6 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.cache import forget_now_and_after_commit
 from procedures.calendar import OfficeHours
 from procedures.constants import CHOICE_TYPES, TimeUnit, VersionStatus
 from procedures.models import (
@@ -59,13 +60,7 @@ def catalogue_cache_clear() -> None:
     if pending is not None:
         pending.append(True)
         return
-    catalogue_generation_retire()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        func is catalogue_generation_retire for _sids, func, _robust in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(catalogue_generation_retire)
+    forget_now_and_after_commit(catalogue_generation_retire)
 
 
 @contextlib.contextmanager
