@@ -62,7 +62,7 @@ def with_catalogue(dossier: Dossier) -> Dossier:
     and agencies attached, from the cache kept under the catalogue generation: these
     rows change only through catalogue writes, which renew it (procedures.signals)."""
     from procedures.models import Agency, Case, ProcedureVersion
-    from procedures.selectors import cached_many_with_catalogue
+    from procedures.selectors import cached_with_catalogue
 
     ids = (
         dossier.version_id,
@@ -81,10 +81,9 @@ def with_catalogue(dossier: Dossier) -> Dossier:
         agencies = Agency.objects.in_bulk({ids[2], ids[3]} - {None})
         return version, case, agencies.get(ids[2]), agencies.get(ids[3])
 
-    key = "{}:{}:{}:{}".format(*ids)
-    version, case, receiving, competent = cached_many_with_catalogue(
-        "dossier-catalogue", [key], lambda missing: {key: build()}
-    )[key]
+    version, case, receiving, competent = cached_with_catalogue(
+        "dossier-catalogue:{}:{}:{}:{}".format(*ids), build
+    )
     fields = Dossier._meta
     for name, value in (
         ("version", version),

@@ -340,10 +340,10 @@ def procedure_search_ids(
 
 # Result pages of recent searches. Citizens type the same few dozen queries over and
 # over ("dang ky khai sinh"), and ranking them is most of a search page's cost. Every
-# key embeds a generation token; `procedures.services.catalogue_cache_clear` (called
-# by the signal receivers whenever a procedure, version, field or agency changes,
-# publishing and retiring included) deletes the token, so every earlier entry becomes
-# unreachable at once. What a row shows comes from the published version, which is
+# entry keeps the generation token it was built under;
+# `procedures.services.catalogue_cache_clear` (called by the signal receivers whenever
+# a procedure, version, field or agency changes, publishing and retiring included)
+# deletes the token, so every earlier entry stops counting at once. What a row shows comes from the published version, which is
 # read-only: it changes only through such a save. The timeout bounds staleness after
 # a write that skips the receivers (raw SQL). The benchmark turns the cache off to
 # measure the uncached path too.
@@ -387,18 +387,12 @@ def request_generation_forget() -> None:
 
 
 def cached_with_catalogue(name: str, build):
-    """`build()`, cached under the catalogue's generation token: for anything derived
-    from the catalogue (lists of procedures, fields, agencies; search pages; rendered
-    HTML), which every catalogue write renews. The generation is read before `build`
-    runs, so a value built while a write commits is filed under the generation that
-    write retires. `name` may be long: it is hashed into the key."""
+    """`build()`, cached under the catalogue's generation (as `cached_many_with_catalogue`
+    does, for one value): for anything derived from the catalogue (lists of procedures,
+    fields, agencies; search pages; rendered HTML), which every catalogue write renews.
+    `name` may be long: it is hashed into the key."""
     digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-    key = f"catalogue:{search_cache_generation()}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, SEARCH_CACHE_TIMEOUT)
-    return value
+    return cached_many_with_catalogue("named", [digest], lambda _missing: {digest: build()})[digest]
 
 
 # Small catalogue values every filing reads (a version's fields, a case's documents,
@@ -428,11 +422,13 @@ def cached_with_catalogue_in_process(name: str, build):
 
 
 def cached_many_with_catalogue(prefix: str, ids, build) -> dict:
-    """`{id: value}` for every one of `ids`, cached under the catalogue generation as
-    `cached_with_catalogue` does, in one round trip for the generation (unless this
-    request read it already) and all of them: each entry keeps the generation it was
-    built under and counts only while that is still the current one. `build(missing)`
-    gives `{id: value}` for those not cached (or built under an older generation)."""
+    """`{id: value}` for every one of `ids`, cached under the catalogue generation, in
+    one round trip for the generation (unless this request read it already) and all of
+    them: each entry keeps the generation it was built under and counts only while
+    that is still the current one. The generation is read before `build` runs, so a
+    value built while a write commits is filed under the generation that write retires.
+    `build(missing)` gives `{id: value}` for those not cached (or built under an older
+    generation)."""
     ids = set(ids)
     if not ids:
         return {}
@@ -440,8 +436,6 @@ def cached_many_with_catalogue(prefix: str, ids, build) -> dict:
     generation = getattr(_request, "generation", None)
     if generation is None:
         found = cache.get_many([SEARCH_GENERATION_KEY, *keys.values()])
-        # Read before building, as in cached_with_catalogue: what is built while a
-        # write commits is filed under the generation that write retires.
         generation = _request_remember(
             found.get(SEARCH_GENERATION_KEY) or search_cache_generation()
         )
