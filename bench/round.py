@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -56,6 +57,11 @@ RUNS = {
     "memory": ("10min-", ["--seconds", "600", "--sample", "30", *BROWSING]),
 }
 STEPS = ("data", "plans", *RUNS)
+# What a generated dossier takes on disk with its citizens, log, files, messages,
+# ratings and indexes (6.9 GB at 1 M): 10 M take about 70 GB.
+BYTES_PER_DOSSIER = 7_000
+# The WAL (`max_wal_size` of bench/cluster.py) and room for the rest of the machine.
+DISK_MARGIN = 8 * 10**9
 
 
 class Round:
@@ -136,6 +142,7 @@ class Round:
         lacking = self.args.dossiers - have
         started = time.monotonic()
         if lacking > 0:
+            self.check_disk(have, lacking)
             # Growing after an interruption draws a new mix, as bench/README.md grows.
             seed = self.args.seed if have < 1000 else self.args.seed + have
             self.say(f"{have:,} dossiers; generating {lacking:,}")
@@ -153,6 +160,23 @@ class Round:
                 f"SELECT pg_size_pretty(pg_database_size('{self.database}'))"
             ),
         }
+
+    def check_disk(self, have: int, lacking: int) -> None:
+        """Stops before a load that would fill the disk: the WAL (`max_wal_size`) and
+        a margin must fit beside the new rows."""
+        per_dossier = BYTES_PER_DOSSIER
+        if have >= 100_000:
+            size = int(self.sql(f"SELECT pg_database_size('{self.database}')"))
+            per_dossier = size / have
+        needed = lacking * per_dossier + DISK_MARGIN
+        free = shutil.disk_usage(self.args.pg_dir if self.args.pg_dir.exists() else ROOT).free
+        self.say(f"disk: {free / 1e9:.1f} GB free, about {needed / 1e9:.1f} GB needed")
+        if free < needed:
+            self.say(
+                "not enough disk for this size: free some (other benchmark databases: "
+                "DROP DATABASE on port " + str(PORT) + "), or choose a smaller --dossiers"
+            )
+            sys.exit(1)
 
     def step_plans(self) -> dict:
         out = ROOT / "bench" / "plans"
@@ -220,6 +244,12 @@ def main() -> None:
     parser.add_argument("--quiet-load", type=float, default=1.5)
     parser.add_argument("--quiet-wait", type=float, default=600)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument(
+        "--pg-dir",
+        type=Path,
+        default=Path(os.environ.get("BENCH_PG_DIR", "/var/tmp/motcua-bench-pg")),  # noqa: S108
+        help="the benchmark cluster's folder, whose disk is checked",
+    )
     args = parser.parse_args()
     if args.dossiers < 1:
         parser.error("--dossiers must be positive")
