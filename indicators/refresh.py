@@ -42,6 +42,7 @@ rule as the back office's queues), summed over the units below it.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections import defaultdict
 from operator import itemgetter
 
@@ -655,13 +656,43 @@ def refresh_days(
 RANGE_DAYS = 7
 
 
+def _refresh_weeks(weeks, now: dt.datetime, workers: int) -> int:
+    """`refresh_days` of each (start, end, stock) of `weeks`, here or in `workers`
+    processes forked from this one: the refresh waits on PostgreSQL about as long as it
+    computes, so two processes keep two cores busy."""
+    if workers <= 1 or len(weeks) < 2:
+        days = DayCounter(WorkingCalendar.load())
+        return sum(refresh_days(a, b, now=now, days=days, stock=stock) for a, b, stock in weeks)
+    # The processes open connections of their own: none may inherit this one's.
+    connection.close()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return sum(pool.starmap(_refresh_week, [(a, b, now, stock) for a, b, stock in weeks]))
+
+
+def _refresh_week(start: dt.date, end: dt.date, now: dt.datetime, stock) -> int:
+    days = _PROCESS_DAYS.get("days")
+    if days is None:
+        days = _PROCESS_DAYS["days"] = DayCounter(WorkingCalendar.load())
+    return refresh_days(start, end, now=now, days=days, stock=stock)
+
+
+# A refreshing process's calendar and the pairs of dates it counted already.
+_PROCESS_DAYS: dict[str, DayCounter] = {}
+
+
 def refresh(
-    start: dt.date, end: dt.date, *, now: dt.datetime | None = None, keep_snapshot=False
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    keep_snapshot=False,
+    workers: int = 1,
 ) -> int:
     """Rewrites every day of [start, end], then the roll-up of each month touched (once
     per month rather than once per day). The days that ended before `now` go
-    `RANGE_DAYS` at a time (`refresh_days`), unless `keep_snapshot` keeps their stored
-    stock; today (and any later day) by `refresh_day`."""
+    `RANGE_DAYS` at a time (`refresh_days`, in `workers` processes), unless
+    `keep_snapshot` keeps their stored stock; today (and any later day) by
+    `refresh_day`."""
     if end < start:
         raise ValueError("The end date is before the start date.")
     now = now or timezone.now()
@@ -671,11 +702,13 @@ def refresh(
     written, day = 0, start
     if not keep_snapshot and start <= last_past:
         past = past_stock(start, min(end, last_past))
-        days = DayCounter(calendar)
+        weeks = []
         while day <= min(end, last_past):
             until = min(day + dt.timedelta(days=RANGE_DAYS - 1), end, last_past)
-            written += refresh_days(day, until, now=now, days=days, stock=past)
+            span = [day + dt.timedelta(days=i) for i in range((until - day).days + 1)]
+            weeks.append((day, until, {d: past[d] for d in span if d in past}))
             day = until + dt.timedelta(days=1)
+        written += _refresh_weeks(weeks, now, workers)
     while day <= end:
         written += refresh_day(
             day, now=now, calendar=calendar, keep_snapshot=keep_snapshot, roll_up=False
