@@ -168,93 +168,127 @@ def _allotments(version_ids) -> dict[tuple[int, str], Decimal]:
     return {(r["version_id"], r["role"]): r["days"] for r in rows}
 
 
-def spent_in_states(entries, calendar) -> dict[str, int]:
+def spent_in_states(entries, calendar, days=None) -> dict[str, int]:
     """Working days spent in each state, from a dossier's transition rows (from_status,
     to_status, created_at) in log order. A self-edge (a forward to another specialist,
     an apology) keeps the state; a state entered twice (processing again after a
-    supplement) adds up."""
+    supplement) adds up. `days`: a `refresh.DayCounter` over `calendar`, when the
+    caller has one."""
+    if days is None:
+        from indicators.refresh import DayCounter
+
+        days = DayCounter(calendar)
+    local = days.local_date
     spent: dict[str, int] = defaultdict(int)
     current, since = None, None
     for from_status, to_status, at in entries:
         if from_status == to_status and current is not None:
             continue
         if current is not None and since is not None:
-            spent[current] += calendar.working_days_between(
-                timezone.localtime(since).date(), timezone.localtime(at).date()
-            )
+            spent[current] += days.between(local(since), local(at))
         current, since = to_status, at
     return spent
 
 
-def step_rows(day: dt.date, *, calendar: WorkingCalendar) -> list[StepStat]:
-    """The `StepStat` rows of `day`: the dossiers whose result was returned that day."""
-    from indicators.refresh import day_bounds
+def _step_rows_by_day(start: dt.date, end: dt.date, days) -> dict[dt.date, list[StepStat]]:
+    """The `StepStat` rows of every day of [start, end]: the dossiers whose result was
+    returned that day, read with one query per source for the whole range."""
+    from indicators.refresh import CHUNK, day_bounds
 
-    start, end = day_bounds(day)
-    returned = list(
-        DossierLog.objects.filter(
-            action=Action.RETURN_RESULT, created_at__gte=start, created_at__lt=end
-        ).values_list("dossier_id", flat=True)
-    )
+    first, _ = day_bounds(start)
+    _, last = day_bounds(end)
+    local = days.local_date
+    returned_on: dict[dt.date, dict[int, None]] = defaultdict(dict)
+    for pk, at in DossierLog.objects.filter(
+        action=Action.RETURN_RESULT, created_at__gte=first, created_at__lt=last
+    ).values_list("dossier_id", "created_at"):
+        returned_on[local(at)][pk] = None
+    returned = list({pk for pks in returned_on.values() for pk in pks})
     if not returned:
-        return []
-    facts = {
-        pk: (recv, comp, proc, version)
-        for pk, recv, comp, proc, version in Dossier.objects.filter(pk__in=returned).values_list(
+        return {}
+    facts = {}
+    transitions = defaultdict(list)
+    consulted: dict[int, int] = defaultdict(int)
+    for i in range(0, len(returned), CHUNK):
+        part = returned[i : i + CHUNK]
+        for pk, recv, comp, proc, version in Dossier.objects.filter(pk__in=part).values_list(
             "pk",
             "receiving_agency_id",
             "competent_agency_id",
             "version__procedure_id",
             "version_id",
-        )
-    }
+        ):
+            facts[pk] = (recv, comp, proc, version)
+        for pk, from_status, to_status, at in (
+            DossierLog.objects.filter(dossier_id__in=part)
+            .exclude(to_status="")
+            .order_by("dossier_id", "seq")
+            .values_list("dossier_id", "from_status", "to_status", "created_at")
+        ):
+            transitions[pk].append((from_status, to_status, at))
+        for pk, asked, answered, closed in Consultation.objects.filter(
+            dossier_id__in=part
+        ).values_list("dossier_id", "asked_at", "answered_at", "closed_at"):
+            done = answered or closed
+            if done is not None:
+                consulted[pk] += days.between(local(asked), local(done))
     allot = _allotments(f[3] for f in facts.values())
     if not allot:
-        return []
-    transitions = defaultdict(list)
-    for pk, from_status, to_status, at in (
-        DossierLog.objects.filter(dossier_id__in=returned)
-        .exclude(to_status="")
-        .order_by("dossier_id", "seq")
-        .values_list("dossier_id", "from_status", "to_status", "created_at")
-    ):
-        transitions[pk].append((from_status, to_status, at))
-    consulted: dict[int, int] = defaultdict(int)
-    for pk, asked, answered, closed in Consultation.objects.filter(
-        dossier_id__in=returned
-    ).values_list("dossier_id", "asked_at", "answered_at", "closed_at"):
-        done = answered or closed
-        if done is not None:
-            consulted[pk] += calendar.working_days_between(
-                timezone.localtime(asked).date(), timezone.localtime(done).date()
-            )
-    rows: dict[tuple, StepStat] = {}
-    for pk, (recv, comp, proc, version) in facts.items():
-        spent = spent_in_states(transitions[pk], calendar)
-        for role in MEASURED_ROLES:
-            allotted = allot.get((version, role))
-            if allotted is None:
+        return {}
+    spent_by_dossier: dict[int, dict[str, int]] = {}
+    out = {}
+    for day, pks in returned_on.items():
+        rows: dict[tuple, StepStat] = {}
+        for pk in pks:
+            if pk not in facts:
                 continue
-            if role == StepRole.OTHER_AGENCY:
-                actual = consulted[pk]
-            else:
-                actual = sum(spent.get(state, 0) for state in STEP_STATES[role])
-            agency = recv if role == StepRole.RECEPTIONIST else comp
-            key = (agency, proc, role)
-            row = rows.get(key)
-            if row is None:
-                row = rows[key] = StepStat(day=day, agency_id=agency, procedure_id=proc, role=role)
-            row.dossiers += 1
-            row.days_sum += actual
-            row.allotted_tenths += int(allotted * 10)
-            row.over += actual > allotted
-    return list(rows.values())
+            recv, comp, proc, version = facts[pk]
+            spent = spent_by_dossier.get(pk)
+            if spent is None:
+                spent = spent_by_dossier[pk] = spent_in_states(transitions[pk], days.calendar, days)
+            for role in MEASURED_ROLES:
+                allotted = allot.get((version, role))
+                if allotted is None:
+                    continue
+                if role == StepRole.OTHER_AGENCY:
+                    actual = consulted[pk]
+                else:
+                    actual = sum(spent.get(state, 0) for state in STEP_STATES[role])
+                agency = recv if role == StepRole.RECEPTIONIST else comp
+                key = (agency, proc, role)
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = StepStat(
+                        day=day, agency_id=agency, procedure_id=proc, role=role
+                    )
+                row.dossiers += 1
+                row.days_sum += actual
+                row.allotted_tenths += int(allotted * 10)
+                row.over += actual > allotted
+        out[day] = list(rows.values())
+    return out
+
+
+def step_rows(day: dt.date, *, calendar: WorkingCalendar) -> list[StepStat]:
+    """The `StepStat` rows of `day`: the dossiers whose result was returned that day."""
+    from indicators.refresh import DayCounter
+
+    return _step_rows_by_day(day, day, DayCounter(calendar)).get(day, [])
 
 
 def refresh_steps(day: dt.date, *, calendar: WorkingCalendar) -> int:
     """Rewrites `day`'s step rows (the caller holds the day's transaction and lock)."""
     rows = step_rows(day, calendar=calendar)
     StepStat.objects.filter(day=day).delete()
+    StepStat.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def refresh_steps_range(start: dt.date, end: dt.date, *, days) -> int:
+    """`refresh_steps` for every day of [start, end] (the caller holds the
+    transaction and the days' locks); `days` a `refresh.DayCounter`."""
+    rows = [row for day_rows in _step_rows_by_day(start, end, days).values() for row in day_rows]
+    StepStat.objects.filter(day__gte=start, day__lte=end).delete()
     StepStat.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 

@@ -42,6 +42,7 @@ rule as the back office's queues), summed over the units below it.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections import defaultdict
 from operator import itemgetter
 
@@ -185,110 +186,166 @@ def allotted_days(version_ids) -> dict[tuple[int, str], int]:
     return allotted
 
 
-def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> _Day:
-    """The counters of `day` per key (receiving, competent, procedure, field, channel),
-    `rows`, and the dossiers behind them, `fact_rows(day)`."""
-    start, end = day_bounds(day)
-    d = _Day()
+class DayCounter:
+    """The working calendar's `working_days_between` remembered per pair of dates, and
+    local dates by a fixed zone: a range refresh asks both for every dossier returned,
+    over a few thousand distinct pairs (Django's `localtime` looks the zone up on every
+    call)."""
 
-    received = list(
-        Dossier.objects.filter(received_at__gte=start, received_at__lt=end).values_list(
-            "pk", flat=True
-        )
-    )
-    log = list(
-        DossierLog.objects.filter(
+    def __init__(self, calendar: WorkingCalendar):
+        self.calendar = calendar
+        self.tz = timezone.get_current_timezone()
+        self._between: dict[tuple[dt.date, dt.date], int] = {}
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        key = (start, end)
+        found = self._between.get(key)
+        if found is None:
+            found = self._between[key] = self.calendar.working_days_between(start, end)
+        return found
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return moment.astimezone(self.tz).date()
+
+
+class _Sources:
+    """What the counters of a range of days read, in one query per source for the
+    whole range (a day's refresh is the range of one day): the dossiers received, the
+    log rows of LOG_ACTIONS, the payments, the ratings, and per dossier its key, its
+    facts, whether it was scanned at the desk and whether its result is electronic."""
+
+    def __init__(self, start: dt.datetime, end: dt.datetime, days: DayCounter):
+        self.days = days
+        local = days.local_date
+        self.received = defaultdict(list)
+        received = Dossier.objects.filter(received_at__gte=start, received_at__lt=end)
+        for pk, at in received.values_list("pk", "received_at"):
+            self.received[local(at)].append(pk)
+        self.log = defaultdict(list)
+        for pk, action, data, at in DossierLog.objects.filter(
             created_at__gte=start, created_at__lt=end, action__in=LOG_ACTIONS
-        ).values_list("dossier_id", "action", "data", "created_at")
-    )
-    paid = list(
-        Payment.objects.filter(
+        ).values_list("dossier_id", "action", "data", "created_at"):
+            self.log[local(at)].append((pk, action, data, at))
+        self.paid = defaultdict(list)
+        for pk, gateway, at in Payment.objects.filter(
             status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lt=end
-        ).values_list("dossier_id", "gateway")
-    )
-    ratings = list(sources.satisfaction_rows(start, end))
-    d.load([*received, *(r[0] for r in log), *(p[0] for p in paid), *(r[0] for r in ratings)])
-
-    paper = []
-    for pk in received:
-        row = d.add(pk, "received")
-        if d.keys[pk][4] != ChannelMethod.ONLINE:
-            row["paper_received"] += 1
-            d.note(pk, "paper_received")
-            paper.append(pk)
-    for i in range(0, len(paper), CHUNK):
-        scanned = (
-            DossierDocument.objects.filter(dossier_id__in=paper[i : i + CHUNK], digitised=True)
-            # No ordering: the model's (added_at, id) would make DISTINCT count documents.
-            .order_by()
-            .values_list("dossier_id", flat=True)
-            .distinct()
+        ).values_list("dossier_id", "gateway", "paid_at"):
+            self.paid[local(at)].append((pk, gateway))
+        self.ratings = defaultdict(list)
+        for pk, score, at in sources.satisfaction_rows_dated(start, end):
+            self.ratings[local(at)].append((pk, score))
+        self.day = _Day()
+        self.day.load(
+            [
+                *(pk for pks in self.received.values() for pk in pks),
+                *(r[0] for rows in self.log.values() for r in rows),
+                *(p[0] for rows in self.paid.values() for p in rows),
+                *(r[0] for rows in self.ratings.values() for r in rows),
+            ]
         )
-        for pk in scanned:
-            d.add(pk, "digitised")
-
-    returned = []
-    for pk, action, data, at in log:
-        data = data or {}
-        if action == Action.ASSIGN and data.get("transfer") in ("on_time", "late"):
-            d.add(pk, f"transfer_{data['transfer']}")
-        elif action == Action.REQUEST_SUPPLEMENT:
-            if data.get("phase") == "desk":
-                d.add(pk, "supplement_desk")
-            else:
-                late = data.get("timeliness") == "late"
-                d.add(pk, "supplement_late" if late else "supplement_on_time")
-                if data.get("repeat"):
-                    d.add(pk, "supplement_repeat")
-        elif action == Action.APOLOGISE:
-            d.add(pk, "apology_late" if data.get("timeliness") == "late" else "apology_on_time")
-        elif action == Action.RETURN_RESULT:
-            # No appointment date (a procedure without a fixed time) cannot be missed.
-            timeliness = data.get("timeliness") or "on_time"
-            if timeliness not in ("early", "on_time", "late"):
-                timeliness = "on_time"
-            d.add(pk, f"finished_{timeliness}")
-            d.note(pk, "finished")
-            returned.append((pk, at))
-        elif action in _FINAL_COUNTER:
-            d.add(pk, _FINAL_COUNTER[action])
-
-    if returned:
-        ids = [pk for pk, _at in returned]
-        electronic = set(
-            DossierDocument.objects.filter(
-                dossier_id__in=ids, is_result=True, superseded_at__isnull=True
-            ).values_list("dossier_id", flat=True)
+        keys = self.day.keys
+        paper = [
+            pk
+            for pks in self.received.values()
+            for pk in pks
+            if keys[pk][4] != ChannelMethod.ONLINE
+        ]
+        self.scanned = set()
+        for i in range(0, len(paper), CHUNK):
+            self.scanned.update(
+                DossierDocument.objects.filter(dossier_id__in=paper[i : i + CHUNK], digitised=True)
+                .order_by()
+                .values_list("dossier_id", flat=True)
+                .distinct()
+            )
+        returned = list(
+            {r[0] for rows in self.log.values() for r in rows if r[1] == Action.RETURN_RESULT}
         )
-        allotted = allotted_days(d.facts[pk][0] for pk in ids)
+        self.electronic = set()
+        for i in range(0, len(returned), CHUNK):
+            self.electronic.update(
+                DossierDocument.objects.filter(
+                    dossier_id__in=returned[i : i + CHUNK],
+                    is_result=True,
+                    superseded_at__isnull=True,
+                ).values_list("dossier_id", flat=True)
+            )
+        self.allotted = allotted_days(self.day.facts[pk][0] for pk in returned)
+
+    def collect(self, day: dt.date) -> _Day:
+        """The counters of `day` from what was read (the day's part of the range)."""
+        d = _Day()
+        # Keys and facts are the dossier's, whatever the day: shared by every day.
+        d.keys, d.facts = self.day.keys, self.day.facts
+        days = self.days
+
+        for pk in self.received.get(day, ()):
+            row = d.add(pk, "received")
+            if d.keys[pk][4] != ChannelMethod.ONLINE:
+                row["paper_received"] += 1
+                d.note(pk, "paper_received")
+                if pk in self.scanned:
+                    d.add(pk, "digitised")
+
+        returned = []
+        for pk, action, data, at in self.log.get(day, ()):
+            data = data or {}
+            if action == Action.ASSIGN and data.get("transfer") in ("on_time", "late"):
+                d.add(pk, f"transfer_{data['transfer']}")
+            elif action == Action.REQUEST_SUPPLEMENT:
+                if data.get("phase") == "desk":
+                    d.add(pk, "supplement_desk")
+                else:
+                    late = data.get("timeliness") == "late"
+                    d.add(pk, "supplement_late" if late else "supplement_on_time")
+                    if data.get("repeat"):
+                        d.add(pk, "supplement_repeat")
+            elif action == Action.APOLOGISE:
+                d.add(pk, "apology_late" if data.get("timeliness") == "late" else "apology_on_time")
+            elif action == Action.RETURN_RESULT:
+                # No appointment date (a procedure without a fixed time) cannot be missed.
+                timeliness = data.get("timeliness") or "on_time"
+                if timeliness not in ("early", "on_time", "late"):
+                    timeliness = "on_time"
+                d.add(pk, f"finished_{timeliness}")
+                d.note(pk, "finished")
+                returned.append((pk, at))
+            elif action in _FINAL_COUNTER:
+                d.add(pk, _FINAL_COUNTER[action])
+
         for pk, at in returned:
-            if pk in electronic:
+            if pk in self.electronic:
                 d.add(pk, "results_electronic")
             version_id, received_at, paused = d.facts[pk]
             if received_at is None:
                 continue
-            used = calendar.working_days_between(
-                timezone.localtime(received_at).date(), timezone.localtime(at).date()
-            )
+            used = days.between(days.local_date(received_at), days.local_date(at))
             used = max(used - (paused or 0), 0)
             row = d.add(pk, "timed_finished")
             row["days_used"] += used
-            row["days_allotted"] += allotted.get((version_id, d.keys[pk][4]), 0)
+            row["days_allotted"] += self.allotted.get((version_id, d.keys[pk][4]), 0)
             hist = row["days_hist"]
             hist[str(used)] = hist.get(str(used), 0) + 1
 
-    for pk, gateway in paid:
-        row = d.add(pk, "payments_paid")
-        if (gateway or "") not in OFFLINE_GATEWAYS:
-            row["payments_online"] += 1
+        for pk, gateway in self.paid.get(day, ()):
+            row = d.add(pk, "payments_paid")
+            if (gateway or "") not in OFFLINE_GATEWAYS:
+                row["payments_online"] += 1
 
-    for pk, score in ratings:
-        row = d.add(pk, "ratings")
-        row["rating_sum"] += score
-        row[f"rating_{score}"] += 1
-        if score >= sources.GOOD_RATING:
-            row["rating_good"] += 1
-    return d
+        for pk, score in self.ratings.get(day, ()):
+            row = d.add(pk, "ratings")
+            row["rating_sum"] += score
+            row[f"rating_{score}"] += 1
+            if score >= sources.GOOD_RATING:
+                row["rating_good"] += 1
+        return d
+
+
+def collect(day: dt.date, *, now: dt.datetime, calendar: WorkingCalendar) -> _Day:
+    """The counters of `day` per key (receiving, competent, procedure, field, channel),
+    `rows`, and the dossiers behind them, `fact_rows(day)`."""
+    start, end = day_bounds(day)
+    return _Sources(start, end, DayCounter(calendar)).collect(day)
 
 
 _KEY_FIELDS = (
@@ -470,11 +527,13 @@ SELECT * FROM unnest(%s::date[], %s::smallint[], %s::bigint[], %s::int[], %s::in
 """
 
 
-def _write_facts(day: dt.date, rows: list[tuple]) -> None:
-    """Replaces the day's `DossierFact` rows: one statement of arrays rather than an
-    object per row, since a city's day has thousands of them."""
+def _write_facts(day: dt.date, rows: list[tuple], last: dt.date | None = None) -> None:
+    """Replaces the `DossierFact` rows of `day` (to `last`): one statement of arrays
+    rather than an object per row, since a city's day has thousands of them."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM indicators_dossierfact WHERE day = %s", [day])
+        cursor.execute(
+            "DELETE FROM indicators_dossierfact WHERE day BETWEEN %s AND %s", [day, last or day]
+        )
         for i in range(0, len(rows), CHUNK):
             columns = [list(c) for c in zip(*rows[i : i + CHUNK], strict=True)]
             cursor.execute(_INSERT_FACTS, columns)
@@ -495,15 +554,16 @@ _DAY_COLUMNS = (
 _counters = itemgetter(*COUNTERS)
 
 
-def _write_rows(day: dt.date, rows: dict[tuple, dict]) -> None:
-    """Inserts the day's `DailyStat` rows through COPY, each row a tuple that psycopg
+def _write_rows(days: list[tuple[dt.date, dict[tuple, dict]]]) -> None:
+    """Inserts the days' `DailyStat` rows through COPY, each row a tuple that psycopg
     formats in C: building and saving a model instance per row was most of a day's
     refresh."""
     sql = f"COPY indicators_dailystat ({', '.join(_DAY_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for (recv, comp, proc, fld, channel), row in rows.items():
-            hist = Jsonb(row["days_hist"])
-            copy.write_row((day, recv, comp, proc, fld, channel, hist, *_counters(row)))
+        for day, rows in days:
+            for (recv, comp, proc, fld, channel), row in rows.items():
+                hist = Jsonb(row["days_hist"])
+                copy.write_row((day, recv, comp, proc, fld, channel, hist, *_counters(row)))
 
 
 def refresh_day(
@@ -534,7 +594,7 @@ def refresh_day(
             if any(values.values()):
                 rows[key].update(values)
         existing.delete()
-        _write_rows(day, rows)
+        _write_rows([(day, rows)])
         _write_facts(day, collected.fact_rows(day))
         # The radar's step times of the dossiers returned that day, in the same
         # transaction and under the same lock.
@@ -546,27 +606,112 @@ def refresh_day(
     return len(rows)
 
 
-def refresh(
-    start: dt.date, end: dt.date, *, now: dt.datetime | None = None, keep_snapshot=False
+def refresh_days(
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime,
+    days: DayCounter,
+    stock: dict[dt.date, dict[tuple, dict]],
 ) -> int:
-    """Rewrites every day of [start, end] (each day in its own transaction), then the
-    roll-up of each month touched (once per month rather than once per day)."""
+    """Rewrites the past days [start, end] in one transaction, under each day's lock:
+    what `refresh_day` writes for each of them with its stock from `stock`
+    (`past_stock`), read with one query per source for the whole range instead of one
+    per day, and written with one statement per table. No roll-up (the caller's)."""
+    first, _ = day_bounds(start)
+    _, last = day_bounds(end)
+    span = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, d) FROM unnest(%s::int[]) AS d ORDER BY d",
+                [ADVISORY_LOCK, [day.toordinal() for day in span]],
+            )
+        read = _Sources(first, last, days)
+        written, facts = [], []
+        for day in span:
+            collected = read.collect(day)
+            rows = collected.rows
+            for key, values in stock.get(day, {}).items():
+                if any(values.values()):
+                    rows[key].update(values)
+            written.append((day, rows))
+            facts += collected.fact_rows(day)
+        DailyStat.objects.filter(day__gte=start, day__lte=end).delete()
+        _write_rows(written)
+        _write_facts(start, facts, end)
+        radar_refresh.refresh_steps_range(start, end, days=days)
+        RefreshedDay.objects.bulk_create(
+            [RefreshedDay(day=day, refreshed_at=now) for day in span],
+            update_conflicts=True,
+            unique_fields=["day"],
+            update_fields=["refreshed_at"],
+        )
+        memo.forget()
+    return sum(len(rows) for _day, rows in written)
+
+
+# Past days refreshed per transaction by `refresh`: a week of a city of ten million
+# dossiers is some seventy thousand of them and their log, read at once.
+RANGE_DAYS = 7
+
+
+def _refresh_weeks(weeks, now: dt.datetime, workers: int) -> int:
+    """`refresh_days` of each (start, end, stock) of `weeks`, here or in `workers`
+    processes forked from this one: the refresh waits on PostgreSQL about as long as it
+    computes, so two processes keep two cores busy."""
+    if workers <= 1 or len(weeks) < 2:
+        days = DayCounter(WorkingCalendar.load())
+        return sum(refresh_days(a, b, now=now, days=days, stock=stock) for a, b, stock in weeks)
+    # The processes open connections of their own: none may inherit this one's.
+    connection.close()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return sum(pool.starmap(_refresh_week, [(a, b, now, stock) for a, b, stock in weeks]))
+
+
+def _refresh_week(start: dt.date, end: dt.date, now: dt.datetime, stock) -> int:
+    days = _PROCESS_DAYS.get("days")
+    if days is None:
+        days = _PROCESS_DAYS["days"] = DayCounter(WorkingCalendar.load())
+    return refresh_days(start, end, now=now, days=days, stock=stock)
+
+
+# A refreshing process's calendar and the pairs of dates it counted already.
+_PROCESS_DAYS: dict[str, DayCounter] = {}
+
+
+def refresh(
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    keep_snapshot=False,
+    workers: int = 1,
+) -> int:
+    """Rewrites every day of [start, end], then the roll-up of each month touched (once
+    per month rather than once per day). The days that ended before `now` go
+    `RANGE_DAYS` at a time (`refresh_days`, in `workers` processes), unless
+    `keep_snapshot` keeps their stored stock; today (and any later day) by
+    `refresh_day`."""
     if end < start:
         raise ValueError("The end date is before the start date.")
     now = now or timezone.now()
     calendar = WorkingCalendar.load()
     # The days that ended before `now`: their stock in one pass over the dossiers.
     last_past = timezone.localtime(now).date() - dt.timedelta(days=1)
-    past = {} if keep_snapshot or start > last_past else past_stock(start, min(end, last_past))
     written, day = 0, start
+    if not keep_snapshot and start <= last_past:
+        past = past_stock(start, min(end, last_past))
+        weeks = []
+        while day <= min(end, last_past):
+            until = min(day + dt.timedelta(days=RANGE_DAYS - 1), end, last_past)
+            span = [day + dt.timedelta(days=i) for i in range((until - day).days + 1)]
+            weeks.append((day, until, {d: past[d] for d in span if d in past}))
+            day = until + dt.timedelta(days=1)
+        written += _refresh_weeks(weeks, now, workers)
     while day <= end:
         written += refresh_day(
-            day,
-            now=now,
-            calendar=calendar,
-            keep_snapshot=keep_snapshot,
-            stock=past.get(day, {}) if day <= last_past and not keep_snapshot else None,
-            roll_up=False,
+            day, now=now, calendar=calendar, keep_snapshot=keep_snapshot, roll_up=False
         )
         day += dt.timedelta(days=1)
     rollup(start, end)

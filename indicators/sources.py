@@ -20,10 +20,17 @@ GOOD_RATING = 4
 
 def satisfaction_rows(start: dt.datetime, end: dt.datetime) -> Iterable[tuple[int, int]]:
     """(dossier id, overall score 1-5) of the ratings given in [start, end)."""
+    return ((pk, score) for pk, score, _at in satisfaction_rows_dated(start, end))
+
+
+def satisfaction_rows_dated(
+    start: dt.datetime, end: dt.datetime
+) -> Iterable[tuple[int, int, dt.datetime]]:
+    """(dossier id, overall score 1-5, when) of the ratings given in [start, end)."""
     from dossiers.models import Rating
 
     return Rating.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
-        "dossier_id", "overall"
+        "dossier_id", "overall", "created_at"
     )
 
 

@@ -34,12 +34,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import random
 import time
 import uuid
 from bisect import bisect
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, fields
 from itertools import accumulate
 from operator import itemgetter
 from types import SimpleNamespace
@@ -103,6 +106,11 @@ from procedures.constants import ChannelMethod, VersionStatus
 from procedures.models import Agency, ProcedureVersion
 
 GENESIS = DossierLog.GENESIS
+RESERVE_LOCK = 0x10AD
+# Where the definitions of the indexes a load set aside wait until they are built again.
+SET_ASIDE = "loadtest_indexes_set_aside"
+# The tables that take most rows in a load, whose secondary indexes it may set aside.
+INDEXED_AGAIN = (Dossier, DossierLog, StoredFile, DossierDocument)
 USERNAME_PREFIX = "load"
 
 MESSAGES_IN = (
@@ -400,7 +408,10 @@ def reserve_ids(model, count: int) -> int:
     if count <= 0:
         return 0
     table = model._meta.db_table
-    with connection.cursor() as cursor:
+    # The builder processes reserve at the same time: one at a time, or two could read
+    # the same nextval before either moves the sequence.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RESERVE_LOCK])
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence(%s, 'id'),"
             " nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
@@ -467,6 +478,41 @@ class Tables:
     assessments: Table
     grants: Table
     feedback_logs: Table
+    by_status: dict = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls) -> Tables:
+        return cls(
+            dossiers=Table(Dossier),
+            files=Table(StoredFile),
+            documents=Table(DossierDocument),
+            messages=Table(DossierMessage),
+            consultations=Table(Consultation),
+            feedback=Table(Feedback),
+            logs=Table(DossierLog, skip=("id",)),
+            # No ids needed by other rows: the identity columns fill them in.
+            ratings=Table(Rating, skip=("id",)),
+            payments=Table(Payment, skip=("id",)),
+            assessments=Table(DossierAssessment, skip=("id",)),
+            grants=Table(DossierGroupObjectPermission, skip=("id",)),
+            feedback_logs=Table(FeedbackLog, skip=("id",)),
+        )
+
+    def pack(self) -> tuple[dict[str, list[tuple]], dict]:
+        """The rows alone, to send from a builder process (tuples of plain values
+        pickle fast; the tables' model fields do not)."""
+        return {f.name: getattr(self, f.name).rows for f in TABLE_FIELDS}, self.by_status
+
+    @classmethod
+    def unpack(cls, packed) -> Tables:
+        rows, by_status = packed
+        tables = cls.empty()
+        for name, table_rows in rows.items():
+            table = getattr(tables, name)
+            table.rows = table_rows
+            table.count = len(table_rows)
+        tables.by_status = by_status
+        return tables
 
     def in_order(self) -> list[Table]:
         return [
@@ -483,6 +529,9 @@ class Tables:
             self.grants,
             self.feedback_logs,
         ]
+
+
+TABLE_FIELDS = [f for f in fields(Tables) if f.name != "by_status"]
 
 
 @dataclass
@@ -528,6 +577,8 @@ class LoadGenerator:
         seed: int = 1,
         years: int = 4,
         batch: int = 10_000,
+        workers: int = 1,
+        indexes: str = "auto",
         now: dt.datetime | None = None,
         statistics: bool = True,
         stdout=None,
@@ -538,6 +589,8 @@ class LoadGenerator:
         self.rng = random.Random(seed)  # noqa: S311 - invented data, repeatable by seed
         self.years = years
         self.batch = batch
+        self.workers = workers
+        self.indexes = indexes
         self.now = now or timezone.now()
         self.start = self.now - dt.timedelta(days=365 * years)
         self.stdout = stdout
@@ -876,28 +929,8 @@ class LoadGenerator:
         self.feedback_counters = dict(FeedbackCodeCounter.objects.values_list("day", "last"))
         self._load_consultation_targets()
         self.replica = self._may_skip_triggers()
-        # Build in this thread, write in another: PostgreSQL takes in one batch on the
-        # other core while Python makes the next (one batch in flight, so an error
-        # stops the run after at most one more batch is built).
-        done = 0
-        first_batch = True
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadgen-writer") as writer:
-            pending = None
-            while done < self.n:
-                size = min(self.batch, self.n - done)
-                tables, counters = self._batch(size, offset=done, first=first_batch)
-                first_batch = False
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(self._write, tables, counters)
-                done += size
-                elapsed = time.monotonic() - began
-                self.say(
-                    f"dossiers: {done}/{self.n} built, {self.report.dossiers} written, "
-                    f"{self.report.dossiers / elapsed:,.0f} dossiers/s"
-                )
-            if pending is not None:
-                pending.result()
+        with self._indexes_set_aside():
+            self._load(began)
         if self.replica:
             # The tally's trigger did not fire: count the open dossiers afresh.
             tally.rebuild()
@@ -937,10 +970,173 @@ class LoadGenerator:
             refreshed = time.monotonic()
             first_day = refresh.first_day()
             if first_day is not None:
-                self.report.summary_rows = refresh.refresh(first_day, timezone.localdate())
+                # Two processes: the refresh waits on PostgreSQL about as long as it
+                # computes.
+                self.report.summary_rows = refresh.refresh(
+                    first_day, timezone.localdate(), workers=2
+                )
             refresh.analyze()
             self.report.statistics_seconds = time.monotonic() - refreshed
         return self.report
+
+    def _load(self, began: float) -> None:
+        """The batches, built and written. Written in another thread than the one that
+        receives (or builds) them: PostgreSQL takes in one batch while Python makes
+        the next (one batch in flight, so an error stops the run after at most one
+        more batch is built)."""
+        with (
+            closing(self._built_batches()) as batches,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadgen-writer") as writer,
+        ):
+            pending = None
+            for tables in batches:
+                counters = self._number(tables)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(self._write, tables, counters)
+                self.built += tables.dossiers.count
+                elapsed = time.monotonic() - began
+                self.say(
+                    f"dossiers: {self.built}/{self.n} built, {self.report.dossiers} written, "
+                    f"{self.report.dossiers / elapsed:,.0f} dossiers/s"
+                )
+            if pending is not None:
+                pending.result()
+
+    @contextmanager
+    def _indexes_set_aside(self):
+        """For a load at least as large as the dossiers already there (`indexes`
+        "auto"; "rebuild" always, "keep" never), run as a superuser: the secondary
+        indexes of the tables that take most rows are dropped before the batches and
+        built again after them, even when a batch fails. Building an index once from
+        sorted rows costs PostgreSQL about half of keeping it up to date row by row,
+        and the dossiers' forty indexes are most of its work in a load. Their
+        definitions are kept in a table of their own until they are back, so that a
+        run killed before the end has them built again by the next run."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {SET_ASIDE} (name text PRIMARY KEY, definition text)"
+            )
+        self._build_indexes()  # those a killed run left aside
+        if self.indexes == "keep" or not self.replica:
+            yield
+            return
+        if self.indexes == "auto" and Dossier.objects.count() > self.n:
+            yield
+            return
+        tables = [model._meta.db_table for model in INDEXED_AGAIN]
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Not the unique ones (primary keys, codes, refs): they check the rows as
+            # they come.
+            cursor.execute(
+                f"INSERT INTO {SET_ASIDE} (name, definition)"  # noqa: S608 - a constant
+                " SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                " WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)"
+                " AND i.indexdef NOT LIKE 'CREATE UNIQUE%%'"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+                " RETURNING name",
+                [tables],
+            )
+            names = [name for (name,) in cursor.fetchall()]
+            for name in names:
+                cursor.execute(f'DROP INDEX "{name}"')
+        self.say(f"indexes: {len(names)} set aside for the load")
+        try:
+            yield
+        finally:
+            began = time.monotonic()
+            self._build_indexes()
+            self.say(f"indexes: built again in {time.monotonic() - began:.1f}s")
+
+    def _build_indexes(self) -> None:
+        """Builds the indexes set aside, two at a time (one a core), each removed from
+        the list once built."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT name, definition FROM {SET_ASIDE} ORDER BY name")  # noqa: S608
+            aside = cursor.fetchall()
+        if not aside:
+            return
+
+        def build(name: str, definition: str) -> None:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                    cursor.execute(
+                        definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                    )
+                    cursor.execute(f"DELETE FROM {SET_ASIDE} WHERE name = %s", [name])  # noqa: S608
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="loadgen-index") as pool:
+            for done in [pool.submit(build, name, definition) for name, definition in aside]:
+                done.result()
+
+    def _batch_plan(self):
+        """(size, offset, first) of each batch of the run, in order."""
+        done = 0
+        while done < self.n:
+            size = min(self.batch, self.n - done)
+            yield size, done, done == 0
+            done += size
+
+    def _built_batches(self):
+        """The run's batches in order, built here (`workers` 1) or by that many
+        processes forked from this one, each building whole batches while this one
+        numbers the codes and writes (Python building rows is the load's bottleneck,
+        and one process uses one core). At most `workers` + 1 batches wait built."""
+        self.built = 0
+        if self.workers <= 1:
+            for size, offset, first in self._batch_plan():
+                first_dossier = reserve_ids(Dossier, size)
+                yield self._batch(size, offset=offset, first=first, first_dossier=first_dossier)
+            return
+        global _BUILDER
+        _BUILDER = self
+        # The builders open connections of their own: none may inherit this one's.
+        connection.close()
+        pool = multiprocessing.get_context("fork").Pool(self.workers)
+        try:
+            waiting = deque()
+            plan = self._batch_plan()
+            for size, offset, first in plan:
+                first_dossier = reserve_ids(Dossier, size)
+                waiting.append(pool.apply_async(_build, (size, offset, first, first_dossier)))
+                if len(waiting) > self.workers:
+                    yield Tables.unpack(waiting.popleft().get())
+            while waiting:
+                yield Tables.unpack(waiting.popleft().get())
+        finally:
+            pool.terminate()
+            pool.join()
+            _BUILDER = None
+
+    def _number(self, tables: Tables) -> tuple[dict, dict]:
+        """Codes for the batch's submitted dossiers and its feedback, in the order of
+        the rows, from the same per agency and day (per day) counters as the services;
+        returns the counters the batch moved, for `_write` to upsert."""
+        codes, feedback_codes = {}, {}
+        rows = tables.dossiers.rows
+        at = tables.dossiers.attnames.index("code")
+        for i, row in enumerate(rows):
+            key = row[at]
+            if key is None:
+                continue
+            number = self.counters.get(key, 0) + 1
+            self.counters[key] = codes[key] = number
+            agency, day = key
+            code = f"{self.codes[agency]}-{day:%y%m%d}-{number:04d}"
+            rows[i] = (*row[:at], code, *row[at + 1 :])
+        rows = tables.feedback.rows
+        at = tables.feedback.attnames.index("code")
+        for i, row in enumerate(rows):
+            day = row[at]
+            number = self.feedback_counters.get(day, 0) + 1
+            self.feedback_counters[day] = feedback_codes[day] = number
+            rows[i] = (*row[:at], f"PA-{day:%y%m%d}-{number:04d}", *row[at + 1 :])
+        for status, n in tables.by_status.items():
+            self.report.by_status[status] = self.report.by_status.get(status, 0) + n
+        return codes, feedback_codes
 
     def _load_consultation_targets(self) -> None:
         """The agencies another one may consult (those with staff here), their codes,
@@ -970,26 +1166,13 @@ class LoadGenerator:
             cursor.execute("SELECT current_setting('is_superuser') = 'on'")
             return cursor.fetchone()[0]
 
-    def _batch(self, size: int, *, offset: int = 0, first: bool = False):
-        """Build `size` dossiers with everything that goes with them, in memory."""
-        rng = self.rng
-        t = Tables(
-            dossiers=Table(Dossier),
-            files=Table(StoredFile),
-            documents=Table(DossierDocument),
-            messages=Table(DossierMessage),
-            consultations=Table(Consultation),
-            feedback=Table(Feedback),
-            logs=Table(DossierLog, skip=("id",)),
-            # No ids needed by other rows: the identity columns fill them in.
-            ratings=Table(Rating, skip=("id",)),
-            payments=Table(Payment, skip=("id",)),
-            assessments=Table(DossierAssessment, skip=("id",)),
-            grants=Table(DossierGroupObjectPermission, skip=("id",)),
-            feedback_logs=Table(FeedbackLog, skip=("id",)),
-        )
-
-        first_dossier = reserve_ids(Dossier, size)
+    def _batch(self, size: int, *, offset: int, first: bool, first_dossier: int) -> Tables:
+        """Build `size` dossiers with everything that goes with them, in memory, the
+        dossiers' ids from `first_dossier` on. The batch draws from a generator of its
+        own, seeded by the run's seed and its place in the run, so that it comes out
+        the same whichever process builds it; codes are numbered later (`_number`)."""
+        rng = random.Random(f"{self.seed}:{offset}")  # noqa: S311 - invented data
+        t = Tables.empty()
         plans = []
         n_files = n_messages = n_consults = n_feedback = 0
         for i in range(size):
@@ -1051,13 +1234,11 @@ class LoadGenerator:
             consultation=reserve_ids(Consultation, n_consults),
             feedback=reserve_ids(Feedback, n_feedback),
         )
-        counters = {}
-        feedback_counters = {}
         for plan in plans:
-            self._dossier(plan, rng, t, ids, counters, feedback_counters)
-        return t, (counters, feedback_counters)
+            self._dossier(plan, rng, t, ids)
+        return t
 
-    def _dossier(self, plan, rng, t: Tables, ids: Ids, counters, feedback_counters) -> None:
+    def _dossier(self, plan, rng, t: Tables, ids: Ids) -> None:
         """One dossier and what goes with it: its steps walked in time order as the
         services walk them (the appointment, its pauses and restarts, the transfer and
         the 15:00 rule, apologies when it runs late, the clock job's overdue rows),
@@ -1132,11 +1313,9 @@ class LoadGenerator:
             data = {}
             note = ""
             if action == Action.SUBMIT:
-                local_day = cal.local(moment).date()
-                key = (receiving, local_day)
-                number = self.counters.get(key, 0) + 1
-                self.counters[key] = counters[key] = number
-                row["code"] = f"{self.codes[receiving]}-{local_day:%y%m%d}-{number:04d}"
+                # The agency and day of the code: numbered in the batches' order
+                # (`_number`), wherever the batch was built.
+                row["code"] = (receiving, cal.local(moment).date())
                 row["submitted_at"] = moment
                 if fee:
                     data["fee"] = fee
@@ -1350,9 +1529,7 @@ class LoadGenerator:
             ids.file += 1
             ids.document += 1
         if feedback:
-            self._feedback(
-                pk, version, competent, submitted_at, last, rng, t, ids, feedback_counters, actors
-            )
+            self._feedback(pk, version, competent, submitted_at, last, rng, t, ids, actors)
         # The log: in time order (notes and messages interleave), hash-chained.
         events.sort(key=itemgetter(0))
         prev = GENESIS
@@ -1394,7 +1571,7 @@ class LoadGenerator:
                 **evaluation.indices(facts, rows, paid, cal),
             )
         t.dossiers.add(**row)
-        self.report.by_status[status] = self.report.by_status.get(status, 0) + 1
+        t.by_status[status] = t.by_status.get(status, 0) + 1
 
     def _transfer_due(self, received: dt.datetime) -> dt.datetime:
         """`dossiers.services.clock.transfer_due_at`: the close of a working day when
@@ -1738,9 +1915,7 @@ class LoadGenerator:
             )
         t.consultations.add(**values)
 
-    def _feedback(
-        self, pk, version, agency, submitted, last, rng, t: Tables, ids, counters, actors
-    ):
+    def _feedback(self, pk, version, agency, submitted, last, rng, t: Tables, ids, actors):
         """Feedback about the dossier or its procedure, sent to its competent agency:
         answered on time, answered late, closed, or still waiting (overdue or not);
         answers published when the sender agreed (texts without personal data)."""
@@ -1751,8 +1926,6 @@ class LoadGenerator:
         if created >= self.now:
             created = submitted + (self.now - submitted) * rng.random()
         day = cal.local(created).date()
-        number = self.feedback_counters.get(day, 0) + 1
-        self.feedback_counters[day] = counters[day] = number
         fid = ids.feedback
         ids.feedback += 1
         due = cal.due_at(created, self.feedback_days)
@@ -1766,7 +1939,7 @@ class LoadGenerator:
         values = {
             "id": fid,
             "ref": uuid.UUID(int=rng.getrandbits(128) ^ fid, version=4),
-            "code": f"PA-{day:%y%m%d}-{number:04d}",
+            "code": day,  # numbered by `_number`
             "kind": FeedbackKind.FEEDBACK if rng.random() < 0.7 else FeedbackKind.RECOMMENDATION,
             "subject": subject,
             "dossier_id": pk if subject == FeedbackSubject.DOSSIER else None,
@@ -1893,3 +2066,13 @@ class LoadGenerator:
         r.payments += tables.payments.count
         r.feedback += tables.feedback.count
         r.consultations += tables.consultations.count
+
+
+# The generator a forked builder process works for (set by `_built_batches` before
+# the fork; the process inherits it with the catalogue, staff and citizens loaded).
+_BUILDER: LoadGenerator | None = None
+
+
+def _build(size: int, offset: int, first: bool, first_dossier: int):
+    """One batch, in a builder process; the rows go back pickled."""
+    return _BUILDER._batch(size, offset=offset, first=first, first_dossier=first_dossier).pack()

@@ -214,3 +214,82 @@ def test_a_failed_batch_stops_the_run_and_leaves_whole_batches(world, monkeypatc
         _generate(400, citizens=40, seed=9)
     assert Dossier.objects.count() == 150  # the first batch, not a row of the second
     assert not Dossier.objects.annotate(n=Count("log")).filter(n=0).exists()
+
+
+def test_the_builder_processes_make_the_batches_one_process_makes(world, monkeypatch):
+    """Each batch draws from a generator seeded by the run's seed and its place in the
+    run: two builder processes give, batch by batch, the rows one process gives."""
+    from psycopg.types.json import Jsonb
+
+    from loadtest import generator as loadgen
+
+    gen = LoadGenerator(dossiers=120, seed=6, batch=50, statistics=False)
+    gen.load_catalogue()
+    gen.load_staff()
+    gen.make_citizens()
+    gen._load_consultation_targets()
+    # The same ids for both, so that the rows can be compared whole.
+    monkeypatch.setattr(loadgen, "reserve_ids", lambda model, count: 10**7)
+
+    def plain(value):
+        return value.obj if isinstance(value, Jsonb) else value
+
+    made = {}
+    for workers in (1, 2):
+        gen.workers = workers
+        made[workers] = [
+            (
+                {
+                    name: [tuple(map(plain, row)) for row in rows]
+                    for name, rows in table_rows.items()
+                },
+                by_status,
+            )
+            for table_rows, by_status in (t.pack() for t in gen._built_batches())
+        ]
+    assert made[1] == made[2]
+    assert [sum(b.values()) for _rows, b in made[2]] == [50, 50, 20]
+    assert made[2][0][0]["logs"]
+
+
+def _indexes() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN"
+            " ('dossiers_dossier', 'dossiers_dossierlog', 'dossiers_storedfile',"
+            " 'dossiers_dossierdocument') ORDER BY indexdef"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_large_load_sets_the_indexes_aside_and_builds_them_again(world, monkeypatch):
+    """Larger than the table: the secondary indexes go for the load and come back after
+    it, after a failed batch too; a smaller load keeps them."""
+    from django.db import connection
+
+    from loadtest import generator as loadgen
+
+    before = _indexes()
+    output = _generate(300, citizens=40, seed=5)
+    assert "set aside for the load" in output and "built again" in output
+    assert _indexes() == before
+
+    flush = loadgen.Table.flush
+
+    def failing_flush(self, cursor):
+        if self.model is DossierLog:
+            raise RuntimeError("disk full")
+        return flush(self, cursor)
+
+    monkeypatch.setattr(loadgen.Table, "flush", failing_flush)
+    with pytest.raises(CommandError, match="disk full"):
+        _generate(400, citizens=40, seed=6)
+    assert _indexes() == before
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {loadgen.SET_ASIDE}")  # noqa: S608
+        assert cursor.fetchone()[0] == 0
+    monkeypatch.undo()
+
+    assert "set aside" not in _generate(100, citizens=40, seed=7)

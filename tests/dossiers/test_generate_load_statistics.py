@@ -29,7 +29,7 @@ from procedures.calendar import WorkingCalendar
 from procedures.constants import ChannelMethod
 from tests.dossiers.factories import World
 from tests.identity.factories import make_official
-from tests.procedures.factories import AgencyFactory, ChannelFactory, FeeFactory
+from tests.procedures.factories import AgencyFactory, ChannelFactory, FeeFactory, StepFactory
 
 # One worker generates the load once for the module (`--dist loadgroup`).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("generate_load_statistics")]
@@ -40,6 +40,14 @@ def _city():
     world = World(fee=30_000)
     desk = ChannelFactory(version=world.version, method=ChannelMethod.DIRECT, processing_time=5)
     FeeFactory(channel=desk, amount=30_000)
+    # The steps the radar measures each role's time against.
+    for role, days in (
+        ("receptionist", 0.5),
+        ("specialist", 3),
+        ("leader", 1),
+        ("other_agency", 2),
+    ):
+        StepFactory(version=world.version, role=role, allotted_days=days)
     other = AgencyFactory(code="000.00.32.H29", name="Ủy ban nhân dân phường Sài Gòn")
     world.procedure.executing_agencies.add(other)
     for role in (OfficialRole.RECEPTIONIST, OfficialRole.SPECIALIST, OfficialRole.LEADER):
@@ -173,3 +181,61 @@ def test_fast_calendar_answers_as_the_working_calendar(db):
         assert fast.working_days_between(day, other) == calendar.working_days_between(day, other)
         moment = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)), tzinfo=tz)
         assert fast.due_at(moment, n) == calendar.due_at(moment, n)
+
+
+SUMMARY_TABLES = {
+    "indicators_dailystat": "day",
+    "indicators_dossierfact": "day",
+    "indicators_stepstat": "day",
+    "indicators_monthlystat": "month",
+}
+
+
+def _summary_rows() -> dict[str, list[tuple]]:
+    """Every row of the summary tables but their ids, sorted."""
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as cursor:
+        for table in SUMMARY_TABLES:
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name <> 'id' ORDER BY ordinal_position",
+                [table],
+            )
+            columns = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
+            cursor.execute(f"SELECT {columns} FROM {table} ORDER BY {columns}")  # noqa: S608
+            out[table] = cursor.fetchall()
+    return out
+
+
+def test_a_range_refresh_writes_what_refreshing_each_day_alone_writes(city):
+    """`refresh` reads and writes the past days a week at a time; every row of every
+    summary table is the one `refresh_day` writes for that day alone (today's stock
+    from the dossiers now, past days' from `past_stock`), over a hundred days of
+    generated data whose weeks cross months."""
+    from indicators import refresh
+    from indicators.models import DossierFact, MonthlyStat, StepStat
+
+    def empty():
+        for model in (DailyStat, DossierFact, StepStat, MonthlyStat):
+            model.objects.all().delete()
+
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    first = today - dt.timedelta(days=100)
+    empty()
+    refresh.refresh(first, today, now=now)
+    ranged = _summary_rows()
+    assert all(ranged.values())
+
+    empty()
+    calendar = WorkingCalendar.load()
+    past = refresh.past_stock(first, today - dt.timedelta(days=1))
+    day = first
+    while day <= today:
+        stock = past.get(day, {}) if day < today else None
+        refresh.refresh_day(day, now=now, calendar=calendar, stock=stock, roll_up=False)
+        day += dt.timedelta(days=1)
+    refresh.rollup(first, today)
+    assert _summary_rows() == ranged

@@ -15,8 +15,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="start", help="First day, YYYY-MM-DD.")
         parser.add_argument("--to", dest="end", help="Last day, YYYY-MM-DD (default: today).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Processes refreshing the past days, a week each at a time (2 on two cores).",
+        )
 
-    def handle(self, *args, start=None, end=None, **options):
+    def handle(self, *args, start=None, end=None, workers=1, **options):
         today = timezone.localdate()
         try:
             last = periods.parse_date(end, "--to") if end else today
@@ -31,7 +37,9 @@ class Command(BaseCommand):
             return
         if last < first:
             raise CommandError("--to is before --from.")
-        rows = refresh.refresh(first, last)
+        if workers < 1:
+            raise CommandError("--workers must be positive.")
+        rows = refresh.refresh(first, last, workers=workers)
         # A bulk rewrite (after a load or a migration) changes much of the summary
         # tables at once; the beat's two days do not.
         if (last - first).days > 31:

@@ -22,14 +22,45 @@ class Command(BaseCommand):
             "--batch", type=int, default=10_000, help="Dossiers per transaction (COPY batch)."
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help=(
+                "Processes building batches (default 1: on two cores the rows' trip between "
+                "processes costs more than the second builder gains)."
+            ),
+        )
+        parser.add_argument(
+            "--indexes",
+            choices=("auto", "rebuild", "keep"),
+            default="auto",
+            help=(
+                "Drop the big tables' secondary indexes for the load and build them again "
+                "after it: 'auto' when the load is at least as large as the dossiers "
+                "already there (superuser runs only)."
+            ),
+        )
+        parser.add_argument(
             "--no-statistics",
             action="store_true",
             help="Skip the statistics refresh at the end (run refresh_statistics later).",
         )
 
-    def handle(self, *args, dossiers, citizens, seed, years, batch, no_statistics, **options):
-        if dossiers < 1 or (citizens is not None and citizens < 1) or batch < 1:
-            raise CommandError("--dossiers, --citizens and --batch must be positive.")
+    def handle(
+        self,
+        *args,
+        dossiers,
+        citizens,
+        seed,
+        years,
+        batch,
+        workers,
+        indexes,
+        no_statistics,
+        **options,
+    ):
+        if dossiers < 1 or (citizens is not None and citizens < 1) or batch < 1 or workers < 1:
+            raise CommandError("--dossiers, --citizens, --batch and --workers must be positive.")
         try:
             report = LoadGenerator(
                 dossiers=dossiers,
@@ -37,6 +68,8 @@ class Command(BaseCommand):
                 seed=seed,
                 years=years,
                 batch=batch,
+                workers=workers,
+                indexes=indexes,
                 statistics=not no_statistics,
                 stdout=self.stdout,
             ).run()
