@@ -122,6 +122,15 @@ def test_retry_returns_the_same_dossier_and_another_body_is_a_conflict(api, worl
     assert other.status_code == 201 and other.json()["code"] != first.json()["code"]
 
 
+@pytest.mark.django_db
+def test_a_call_signed_by_key_makes_no_session(api, world, writer, settings):
+    response = post(api, writer.key, body(world))
+    assert response.status_code == 201, response.content
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    read = api.get(response["Location"], **bearer(writer.key))
+    assert read.status_code == 200 and settings.SESSION_COOKIE_NAME not in read.cookies
+
+
 def _other_writer(world):
     from api import clients
 
