@@ -123,6 +123,20 @@ def test_retry_returns_the_same_dossier_and_another_body_is_a_conflict(api, worl
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("channel", ["online", "direct"])
+@pytest.mark.parametrize("acts", [False, True])
+def test_the_filings_answer_is_the_dossier_as_read_back(api, world, make_client, channel, acts):
+    # The 201 is built from the rows just written; the retry's 200 reads them back.
+    scopes = [Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE] + ([Scope.DOSSIERS_ACT] if acts else [])
+    client = make_client([world.agency], scopes=scopes)
+    first = post(api, client.key, body(world, channel=channel))
+    again = post(api, client.key, body(world, channel=channel))
+    assert (first.status_code, again.status_code) == (201, 200), first.content
+    assert first.json() == again.json()
+    assert [e["action"] for e in first.json()["log"]] == [Action.CREATE, Action.SUBMIT]
+
+
+@pytest.mark.django_db
 def test_a_call_signed_by_key_makes_no_session(api, world, writer, settings):
     response = post(api, writer.key, body(world))
     assert response.status_code == 201, response.content
