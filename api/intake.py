@@ -33,6 +33,7 @@ from identity.constants import BusinessRole
 from identity.models import Business
 from identity.validators import normalize_enterprise_code
 from procedures.constants import ChannelMethod
+from procedures.models import Agency
 from procedures.selectors import cached_with_catalogue_in_process, published_versions
 
 
@@ -214,10 +215,16 @@ def _version_and_case(data: dict):
 
 
 def _receiving_agency(client: ApiClient, code: str):
-    agency = client.agencies.filter(code=code).first()
-    if agency is None:
+    """The agency from the catalogue cache (every write to an agency renews its
+    generation); whether it is the client's, from the client's agency links."""
+    found = cached_with_catalogue_in_process(
+        f"intake-agency:{code}", lambda: Agency.objects.filter(code=code).first() or "-"
+    )
+    if found == "-" or not (
+        ApiClient.agencies.through.objects.filter(apiclient=client, agency_id=found.pk).exists()
+    ):
         raise IntakeInvalid({"/receiving_agency": [_("Not one of this client's agencies.")]})
-    return agency
+    return found
 
 
 def _applicant(client: ApiClient, person: dict, registry):

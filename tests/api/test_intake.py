@@ -196,6 +196,16 @@ def test_refusals(api, world, writer, make_client):
 
 
 @pytest.mark.django_db
+def test_an_agency_taken_from_the_client_is_refused_at_once(api, world, writer):
+    # The agency comes from the catalogue cache; whether it is the client's does not.
+    assert post(api, writer.key, body(world)).status_code == 201
+    writer.client.agencies.remove(world.agency)
+    response = post(api, writer.key, body(world, external_id="G22.99-261127-000124"))
+    assert response.status_code == 422, response.content
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/receiving_agency"]
+
+
+@pytest.mark.django_db
 def test_draft_then_documents_with_the_portals_checks(api, world, writer):
     data = body(world, case="Đăng ký lần đầu", submit=False)
     got = post(api, writer.key, data).json()
