@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from api.models import ApiClient, ApiIntake
+from common.queries import unique_or_none
 from dossiers import services
 from dossiers.declaration import declaration_clean
 from dossiers.models import Dossier
@@ -73,10 +74,10 @@ def _lock_key(client: ApiClient, external_id: str) -> int:
 
 def _existing(client: ApiClient, external_id: str, digest: str) -> Filed | None:
     # Two columns: almost every filing is a first one, and finds nothing.
-    found = (
-        ApiIntake.objects.filter(client=client, external_id=external_id)
-        .values_list("request_digest", "dossier_id")
-        .first()
+    found = unique_or_none(
+        ApiIntake.objects.filter(client=client, external_id=external_id).values_list(
+            "request_digest", "dossier_id"
+        )
     )
     if found is None:
         return None
