@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from api.constants import KEY_PREFIX, ROLES_BY_SCOPE, Scope
 from api.models import ApiClient
+from common.queries import unique_or_none
 from identity import services as identity_services
 from identity.models import OfficialMembership
 
@@ -169,10 +170,8 @@ def api_client_for_key(key: str) -> ApiClient | None:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    client = (
-        ApiClient.objects.select_related("user")
-        .filter(key_id=parts[1], revoked_at__isnull=True)
-        .first()
+    client = unique_or_none(
+        ApiClient.objects.select_related("user").filter(key_id=parts[1], revoked_at__isnull=True)
     )
     if client is None or not hmac.compare_digest(client.key_hash, key_digest(key)):
         return None

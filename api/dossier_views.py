@@ -155,7 +155,7 @@ class DossierListView(PartnerView):
         if filed.created:
             # The rows just written, all of them the client's (its agency, its filing):
             # no file is attached and no form issued by a filing.
-            body = dossier_body(self, filed.dossier, files=[], issued=[])
+            body = dossier_body(self, filed.dossier, files=[], issued=[], log=filed.log)
         else:
             body = dossier_body(self, self.dossier(dossier_key(filed.dossier)))
         status = 201 if filed.created else 200
@@ -220,12 +220,13 @@ class DossierListView(PartnerView):
         )
 
 
-def dossier_body(view: PartnerView, dossier, *, files=None, issued=None) -> dict:
+def dossier_body(view: PartnerView, dossier, *, files=None, issued=None, log=None) -> dict:
     """A dossier as the client sees it: all of the log for a client that acts on
-    dossiers (as the back office sees it), the public part otherwise. `files` and
-    `issued`: its current documents and issued forms, when the caller knows them."""
+    dossiers (as the back office sees it), the public part otherwise. `files`,
+    `issued` and `log`: its current documents, issued forms and whole log, when the
+    caller knows them."""
     request, client = view.request, view.request.auth
-    full = list(queues.dossier_official_log(dossier))
+    full = list(queues.dossier_official_log(dossier) if log is None else log)
     acts = client.has_scope(Scope.DOSSIERS_ACT)
     log = (
         queues.log_visible_to(full, dossier, view.scope())

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from api.models import ApiClient, ApiIntake
+from common.queries import unique_or_none
 from dossiers import services
 from dossiers.declaration import declaration_clean
 from dossiers.models import Dossier
@@ -33,6 +34,7 @@ from identity.constants import BusinessRole
 from identity.models import Business
 from identity.validators import normalize_enterprise_code
 from procedures.constants import ChannelMethod
+from procedures.models import Agency
 from procedures.selectors import cached_with_catalogue_in_process, published_versions
 
 
@@ -56,6 +58,8 @@ class IntakeConflict(Exception):
 class Filed:
     dossier: Dossier
     created: bool
+    # The log rows this filing wrote (none when it found an earlier filing).
+    log: tuple = ()
 
 
 def request_digest(data: dict) -> str:
@@ -69,16 +73,18 @@ def _lock_key(client: ApiClient, external_id: str) -> int:
 
 
 def _existing(client: ApiClient, external_id: str, digest: str) -> Filed | None:
-    found = (
-        ApiIntake.objects.filter(client=client, external_id=external_id)
-        .select_related("dossier")
-        .first()
+    # Two columns: almost every filing is a first one, and finds nothing.
+    found = unique_or_none(
+        ApiIntake.objects.filter(client=client, external_id=external_id).values_list(
+            "request_digest", "dossier_id"
+        )
     )
     if found is None:
         return None
-    if found.request_digest != digest:
-        raise IntakeConflict(found.dossier)
-    return Filed(found.dossier, created=False)
+    dossier = Dossier.objects.get(pk=found[1])
+    if found[0] != digest:
+        raise IntakeConflict(dossier)
+    return Filed(dossier, created=False)
 
 
 def filing_actor(client: ApiClient, dossier: Dossier):
@@ -101,8 +107,7 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
             existing = _existing(client, external_id, digest)
             if existing is not None:
                 return existing
-            dossier = _file(client=client, data=data, registry=registry, digest=digest)
-            return Filed(dossier, created=True)
+            return _file(client=client, data=data, registry=registry, digest=digest)
     except IntegrityError:
         # Only without the lock (another writer of the table): the first one won.
         existing = _existing(client, external_id, digest)
@@ -111,7 +116,7 @@ def api_dossier_file(*, client: ApiClient, data: dict, registry=None) -> Filed:
         return existing
 
 
-def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Dossier:
+def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Filed:
     """The draft, submitted unless `data["submit"]` is false, and its `ApiIntake` row."""
     version, case = _version_and_case(data)
     agency = _receiving_agency(client, data["receiving_agency"])
@@ -135,11 +140,12 @@ def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Dossier:
             client=client, external_id=data["external_id"], dossier=dossier, request_digest=digest
         )
 
+    log = []
     try:
         # Online, the applicant files their own draft; on paper the client is the desk
         # (`filing_actor`), and the same actor submits it.
         online = channel == ChannelMethod.ONLINE
-        return services.dossier_create_draft(
+        dossier = services.dossier_create_draft(
             applicant=applicant,
             business=business,
             version=version,
@@ -152,11 +158,13 @@ def _file(*, client: ApiClient, data: dict, registry, digest: str) -> Dossier:
             submit=data.get("submit", True),
             submit_data=via,
             created=intake_record,
+            log=log,
         )
     except services.DossierIncomplete as error:
         raise IntakeInvalid(problems_as_errors(error.problems)) from None
     except services.DossierError as error:
         raise IntakeInvalid({"": error.messages}) from None
+    return Filed(dossier, created=True, log=tuple(log))
 
 
 def problems_as_errors(problems: dict) -> dict[str, list[str]]:
@@ -208,10 +216,16 @@ def _version_and_case(data: dict):
 
 
 def _receiving_agency(client: ApiClient, code: str):
-    agency = client.agencies.filter(code=code).first()
-    if agency is None:
+    """The agency from the catalogue cache (every write to an agency renews its
+    generation); whether it is the client's, from the client's agency links."""
+    found = cached_with_catalogue_in_process(
+        f"intake-agency:{code}", lambda: Agency.objects.filter(code=code).first() or "-"
+    )
+    if found == "-" or not (
+        ApiClient.agencies.through.objects.filter(apiclient=client, agency_id=found.pk).exists()
+    ):
         raise IntakeInvalid({"/receiving_agency": [_("Not one of this client's agencies.")]})
-    return agency
+    return found
 
 
 def _applicant(client: ApiClient, person: dict, registry):

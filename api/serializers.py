@@ -3,6 +3,8 @@ the services' and the declaration's)."""
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +14,39 @@ from rest_framework import serializers
 from dossiers.constants import Action, ActorRole, Status, Visibility
 from identity.validators import normalize_phone, validate_phone
 from procedures.constants import ChannelMethod
+
+
+def _holds_fields(field) -> bool:
+    return (
+        isinstance(field, serializers.BaseSerializer)
+        or hasattr(field, "child")
+        or hasattr(field, "child_relation")
+    )
+
+
+def _field_copy(field):
+    if _holds_fields(field):
+        return copy.deepcopy(field)
+    field = copy.copy(field)
+    if "_validators" in field.__dict__:
+        field._validators = list(field._validators)
+    return field
+
+
+class FieldsCopiedLightly(serializers.Serializer):
+    """A serializer whose instances take shallow copies of the declared fields.
+
+    DRF deep-copies every declared field for each serializer instance, running each
+    field's __init__ again; the intake and its answer build five serializers a
+    request. A declared field is never bound (binding sets attributes on the copy),
+    so a shallow copy of it is a field like the one __init__ would make, sharing only
+    values nobody changes (choices, error messages; DRF already shares validators
+    and regexes); its list of validators is copied all the same. A field holding
+    other fields (a nested serializer, a list or dict field) binds them to itself:
+    it is deep-copied as DRF does."""
+
+    def get_fields(self):
+        return {name: _field_copy(field) for name, field in self._declared_fields.items()}
 
 
 def dossier_key(dossier) -> str:
@@ -24,7 +59,7 @@ def _absolute(context, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-class DossierRowSerializer(serializers.Serializer):
+class DossierRowSerializer(FieldsCopiedLightly):
     code = serializers.CharField(
         allow_null=True, help_text="Dossier code, <agency code>-<yymmdd>-<NNNN> (null: a draft)."
     )
@@ -55,7 +90,7 @@ class DossierPageSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-class ApplicantSerializer(serializers.Serializer):
+class ApplicantSerializer(FieldsCopiedLightly):
     full_name = serializers.CharField(source="applicant.full_name")
     id_number = serializers.CharField(source="applicant.id_number", allow_null=True)
     enterprise_code = serializers.SerializerMethodField()
@@ -68,7 +103,7 @@ class ApplicantSerializer(serializers.Serializer):
         return obj.business.name if obj.business_id else None
 
 
-class DocumentSerializer(serializers.Serializer):
+class DocumentSerializer(FieldsCopiedLightly):
     id = serializers.IntegerField()
     document = serializers.SerializerMethodField(
         help_text="Code of the required document it answers (null: an extra document)."
@@ -95,7 +130,7 @@ class DocumentSerializer(serializers.Serializer):
         return _absolute(self.context, url)
 
 
-class IssuedSerializer(serializers.Serializer):
+class IssuedSerializer(FieldsCopiedLightly):
     id = serializers.IntegerField()
     form = serializers.CharField(help_text="Standard form number (01-06).")
     issued_at = serializers.DateTimeField()
@@ -123,7 +158,7 @@ class IssuedSerializer(serializers.Serializer):
         return _absolute(self.context, url)
 
 
-class LogSerializer(serializers.Serializer):
+class LogSerializer(FieldsCopiedLightly):
     seq = serializers.IntegerField()
     at = serializers.DateTimeField(source="created_at")
     action = serializers.ChoiceField(choices=Action.choices)
@@ -182,7 +217,7 @@ class BinaryField(serializers.Field):
     pass
 
 
-class ApplicantInSerializer(serializers.Serializer):
+class ApplicantInSerializer(FieldsCopiedLightly):
     id_number = serializers.RegexField(
         r"^\d{12}$", help_text="Personal ID number (12 digits) of the applicant."
     )
@@ -209,7 +244,7 @@ class ApplicantInSerializer(serializers.Serializer):
         return phone
 
 
-class IntakeSerializer(serializers.Serializer):
+class IntakeSerializer(FieldsCopiedLightly):
     external_id = serializers.CharField(
         max_length=100,
         help_text="The client's own id of this filing (e.g. the national portal's dossier "

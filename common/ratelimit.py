@@ -64,6 +64,9 @@ def _cache_key(scope: str, key: str) -> str:
 def count(*, scope: str, key: str, window: int = 60) -> int:
     """Counts one hit of `key` at `scope` and returns the hits in the current window."""
     name = _cache_key(scope, key)
+    counter = getattr(cache, "incr_in_window", None)  # config.cache.RedisCache
+    if counter is not None:
+        return counter(name, window)
     if cache.add(name, 1, timeout=window):
         return 1
     try:

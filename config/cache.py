@@ -28,3 +28,14 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def incr_in_window(self, key: str, window: int) -> int:
+        """One more hit under `key`, whose count starts at its first hit and expires
+        `window` seconds later; returns the count. One atomic round trip (MULTI: SET NX
+        with the expiry, INCR) where `add` then `incr` take three, and no gap in which
+        the key could expire between them."""
+        key = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipe.set(key, 0, ex=window, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]

@@ -1,6 +1,7 @@
 """Sessions end after inactivity: officials' sooner than citizens'."""
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 OFFICIAL_SESSION_FLAG = "identity_official"
 
@@ -19,7 +20,14 @@ class SessionIdleTimeoutMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
-        if session is not None and user is not None and user.is_authenticated:
+        # Only a sign-in this session holds: a partner API call is authenticated by its
+        # key, with no session, and sliding one would create a new session per call.
+        if (
+            session is not None
+            and user is not None
+            and user.is_authenticated
+            and session.get(SESSION_KEY) is not None
+        ):
             idle = (
                 settings.OFFICIAL_SESSION_IDLE_SECONDS
                 if session.get(OFFICIAL_SESSION_FLAG)

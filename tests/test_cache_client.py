@@ -17,3 +17,12 @@ def test_reads_and_writes_go_through():
     }
     cache.delete("motcua:test:client")
     assert cache.get("motcua:test:client") is None
+
+
+def test_a_count_in_a_window_starts_at_one_and_expires_with_the_window():
+    cache.delete("motcua:test:hits")
+    assert [cache.incr_in_window("motcua:test:hits", 30) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("motcua:test:hits") == 3
+    ttl = cache._cache.get_client().ttl(cache.make_key("motcua:test:hits"))
+    assert 0 < ttl <= 30
+    cache.delete("motcua:test:hits")

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.queries import unique_or_none
 from dossiers.constants import ActorRole
 from dossiers.errors import DossierError
 from dossiers.models import Dossier
@@ -52,7 +53,7 @@ class ScannedDocument:
 
 
 def account_by_id_number(id_number: str):
-    return get_user_model().objects.filter(id_number=id_number).first()
+    return unique_or_none(get_user_model().objects.filter(id_number=id_number))
 
 
 def applicant_for_counter(

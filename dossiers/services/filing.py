@@ -78,6 +78,7 @@ def dossier_create_draft(
     submit: bool = False,
     submit_data: dict | None = None,
     created=None,
+    log: list | None = None,
 ) -> Dossier:
     """-> DRAFT. Starts a dossier against a published version; logs the creation.
 
@@ -92,7 +93,9 @@ def dossier_create_draft(
     complete (the partner API) pays for neither a second lock nor a second read of
     what was just written. `created(dossier)` runs once the draft's rows are written
     and before the submission, for the caller's own rows that name the dossier: they
-    stay ahead of the day's code counter, which the submission takes last."""
+    stay ahead of the day's code counter, which the submission takes last. `log`, when
+    given, receives the log rows written, in order (an answer that shows them need not
+    read them back)."""
     if version.status != VersionStatus.PUBLISHED:
         if channel == ChannelMethod.ONLINE:
             raise DossierError(_("This procedure cannot be filed online at the moment."))
@@ -138,12 +141,14 @@ def dossier_create_draft(
         data=data,
         tail=None,
     )
+    if log is not None:
+        log.append(entry)
     if created is not None:
         created(dossier)
     if not submit:
         return dossier
     # Nothing is attached yet; the log's last row is the one just written.
-    return _submit(dossier, actor=actor, data=submit_data, attached=[], log_tail=entry)
+    return _submit(dossier, actor=actor, data=submit_data, attached=[], log_tail=entry, log=log)
 
 
 def _lock_draft(dossier_id: int, actor) -> Dossier:
@@ -311,7 +316,7 @@ def dossier_submit(*, dossier_id: int, actor, data: dict | None = None) -> Dossi
     )
 
 
-def _submit(dossier: Dossier, *, actor, data, attached, log_tail=UNREAD) -> Dossier:
+def _submit(dossier: Dossier, *, actor, data, attached, log_tail=UNREAD, log=None) -> Dossier:
     """`dossier_submit` on the locked dossier, whose attached files are `attached`."""
     role = acting_role(dossier, actor, {draft_role(dossier)})
     ensure_allowed(dossier.status, Action.SUBMIT, role)
@@ -361,6 +366,7 @@ def _submit(dossier: Dossier, *, actor, data, attached, log_tail=UNREAD) -> Doss
         last=code,
         locked=dossier,
         log_tail=log_tail,
+        log=log,
     )
 
 

@@ -35,12 +35,14 @@ def dossier_transition(
     locked: Dossier | None = None,
     last=None,
     log_tail=UNREAD,
+    log: list | None = None,
 ) -> Dossier:
     """The one path of every state change. `change(dossier, now, data)` adjusts fields
     (dates, assignee) before the save; it may add to `data` for the log row. `locked`
     is the dossier when the caller already holds its row lock in this transaction (and
     changed nothing in the row since): one query fewer; `log_tail` the dossier's last
-    log row when the caller wrote it in this transaction (`dossier_log_record`).
+    log row when the caller wrote it in this transaction (`dossier_log_record`); `log`
+    a list that receives the row this writes.
 
     `last(dossier)` sets fields from a row that other dossiers wait on (the day's code
     counter): it runs after the log row and the event are written, and the dossier's
@@ -80,6 +82,8 @@ def dossier_transition(
         data=data,
         tail=log_tail,
     )
+    if log is not None:
+        log.append(entry)
     if issued is not None:
         documents.store(dossier=dossier, prepared=issued, entry=entry, now=now)
     action_event_emit(dossier, action, actor, entry)

@@ -122,6 +122,29 @@ def test_retry_returns_the_same_dossier_and_another_body_is_a_conflict(api, worl
     assert other.status_code == 201 and other.json()["code"] != first.json()["code"]
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("channel", ["online", "direct"])
+@pytest.mark.parametrize("acts", [False, True])
+def test_the_filings_answer_is_the_dossier_as_read_back(api, world, make_client, channel, acts):
+    # The 201 is built from the rows just written; the retry's 200 reads them back.
+    scopes = [Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE] + ([Scope.DOSSIERS_ACT] if acts else [])
+    client = make_client([world.agency], scopes=scopes)
+    first = post(api, client.key, body(world, channel=channel))
+    again = post(api, client.key, body(world, channel=channel))
+    assert (first.status_code, again.status_code) == (201, 200), first.content
+    assert first.json() == again.json()
+    assert [e["action"] for e in first.json()["log"]] == [Action.CREATE, Action.SUBMIT]
+
+
+@pytest.mark.django_db
+def test_a_call_signed_by_key_makes_no_session(api, world, writer, settings):
+    response = post(api, writer.key, body(world))
+    assert response.status_code == 201, response.content
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    read = api.get(response["Location"], **bearer(writer.key))
+    assert read.status_code == 200 and settings.SESSION_COOKIE_NAME not in read.cookies
+
+
 def _other_writer(world):
     from api import clients
 
@@ -170,6 +193,16 @@ def test_refusals(api, world, writer, make_client):
     response = post(api, elsewhere.key, body(world))
     assert response.status_code == 422  # the agency is not one of its own
     assert not Dossier.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_agency_taken_from_the_client_is_refused_at_once(api, world, writer):
+    # The agency comes from the catalogue cache; whether it is the client's does not.
+    assert post(api, writer.key, body(world)).status_code == 201
+    writer.client.agencies.remove(world.agency)
+    response = post(api, writer.key, body(world, external_id="G22.99-261127-000124"))
+    assert response.status_code == 422, response.content
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/receiving_agency"]
 
 
 @pytest.mark.django_db
