@@ -341,12 +341,12 @@ def procedure_search_ids(
 # Result pages of recent searches. Citizens type the same few dozen queries over and
 # over ("dang ky khai sinh"), and ranking them is most of a search page's cost. Every
 # entry keeps the generation token it was built under;
-# `procedures.services.catalogue_cache_clear` (called by the signal receivers whenever
-# a procedure, version, field or agency changes, publishing and retiring included)
-# deletes the token, so every earlier entry stops counting at once. What a row shows comes from the published version, which is
-# read-only: it changes only through such a save. The timeout bounds staleness after
-# a write that skips the receivers (raw SQL). The benchmark turns the cache off to
-# measure the uncached path too.
+# `procedures.services.catalogue_cache_clear` (called by the signal receivers whenever a
+# procedure, version, field or agency changes, publishing and retiring included) deletes
+# the token, so every earlier entry stops counting at once. What a row shows comes from
+# the published version, which is read-only: it changes only through such a save. The
+# timeout bounds staleness after a write that skips the receivers (raw SQL). The
+# benchmark turns the cache off to measure the uncached path too.
 SEARCH_GENERATION_KEY = "catalogue:search:generation"
 SEARCH_CACHE_TIMEOUT = 10 * 60
 SEARCH_CACHE_ENABLED = True
