@@ -1,3 +1,10 @@
+import contextlib
+import fcntl
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.workers import celery_worker_factory  # noqa: F401 (a fixture for every test)
@@ -26,6 +33,106 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_configure(config):
     _empty_tables_by_delete()
+    _test_databases_from_a_template()
+
+
+def _test_databases_from_a_template():
+    """Migrating a new test database costs ~15 s of CPU, once for each xdist worker and
+    each run. The first run migrates one template database, named after the digest of
+    every migration file, and each worker's database is a copy of it (CREATE DATABASE
+    ... TEMPLATE, a file copy): a changed migration makes a new template, and the old
+    ones are dropped. `--reuse-db` keeps its own database as before."""
+    from django.db.backends.postgresql.creation import DatabaseCreation
+
+    create = DatabaseCreation.create_test_db
+
+    def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if keepdb or self.connection.settings_dict["TEST"].get("MIGRATE") is False:
+            return create(self, verbosity, autoclobber, serialize, keepdb)
+        from django.conf import settings
+        from django.core.management import call_command
+
+        name = self._get_test_db_name()
+        prefix = re.sub(r"_gw\d+$", "", name)[:40] + "_tpl_"
+        template = prefix + _migrations_digest()
+        test_settings = self.connection.settings_dict["TEST"]
+        quote = self.connection.ops.quote_name
+        with _file_lock(f"{tempfile.gettempdir()}/{template}.lock"):
+            if not _database_exists(self, template):
+                # Migrated under another name and renamed when done, so that a run
+                # stopped halfway never leaves a template that looks finished.
+                building = template + "_new"
+                test_settings["NAME"] = building
+                try:
+                    create(self, max(verbosity - 1, 0), True, False, False)
+                finally:
+                    test_settings["NAME"] = name
+                    self.connection.close()
+                with self._nodb_cursor() as cursor:
+                    for old in _databases_like(cursor, prefix):
+                        if old != building:
+                            _drop_quietly(cursor, quote(old))
+                    cursor.execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
+            with self._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+        self.connection.close()
+        settings.DATABASES[self.connection.alias]["NAME"] = name
+        self.connection.settings_dict["NAME"] = name
+        if serialize:
+            self.connection._test_serialized_contents = self.serialize_db_to_string()
+        call_command("createcachetable", database=self.connection.alias)
+        self.connection.ensure_connection()
+        return name
+
+    DatabaseCreation.create_test_db = create_test_db
+
+
+def _migrations_digest() -> str:
+    """What the migrated schema depends on: Django's version and every migration file of
+    every installed app (ours and the libraries')."""
+    import django
+    from django.apps import apps
+
+    digest = hashlib.sha256(django.__version__.encode())
+    for app in sorted(apps.get_app_configs(), key=lambda a: a.label):
+        folder = Path(app.path) / "migrations"
+        for path in sorted(folder.glob("*.py")):
+            digest.update(f"{app.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _database_exists(creation, name: str) -> bool:
+    with creation._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def _databases_like(cursor, prefix: str) -> list[str]:
+    """The databases whose name starts with `prefix` (the older templates)."""
+    cursor.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _drop_quietly(cursor, quoted_name: str) -> None:
+    """An older template that another checkout is copying right now stays for later."""
+    from django.db import DatabaseError
+
+    with contextlib.suppress(DatabaseError):
+        cursor.execute(f"DROP DATABASE IF EXISTS {quoted_name}")
+
+
+@contextlib.contextmanager
+def _file_lock(path: str):
+    """One worker at a time builds or copies the template: PostgreSQL refuses to copy a
+    database while another session is connected to it."""
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _empty_tables_by_delete():

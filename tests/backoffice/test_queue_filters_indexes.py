@@ -11,22 +11,26 @@ from dossiers import queues
 from dossiers.constants import Status
 from tests.backoffice.queue_data import clone_many
 from tests.dossiers.factories import World
+from tests.helpers import rolled_back_after
 from tests.procedures.factories import AgencyFactory
 
-pytestmark = pytest.mark.django_db
+# One xdist worker writes the dossiers once for the module (see `big`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("queue_filters_indexes")]
 
 
-@pytest.fixture
-def big():
-    """The official's ward holds 3,000 dossiers, four other wards 300 each."""
-    world = World()
-    template = world.dossier_built(Status.RECEIVED)
-    for n in range(4):
-        clone_many(template, 300, agency=AgencyFactory(), start=n * 1000)
-    clone_many(template, 3000, start=10000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE dossiers_dossier")
-    return world
+@pytest.fixture(scope="module")
+def big(django_db_setup, django_db_blocker):
+    """The official's ward holds 3,000 dossiers, four other wards 300 each: written
+    once for the module, rolled back after its last test."""
+    with rolled_back_after(django_db_blocker):
+        world = World()
+        template = world.dossier_built(Status.RECEIVED)
+        for n in range(4):
+            clone_many(template, 300, agency=AgencyFactory(), start=n * 1000)
+        clone_many(template, 3000, start=10000)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE dossiers_dossier")
+        yield world
 
 
 def _plan(user, **filters):

@@ -1,5 +1,6 @@
 """End-to-end tests in Debian's Chromium through pytest-playwright and live_server."""
 
+import functools
 import os
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN"}
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE_PATH.read_text()
+
+
 @pytest.fixture
 def axe_check():
     """Run axe-core on a page; fail on serious or critical violations, readably."""
@@ -68,8 +74,10 @@ def axe_check():
     def check(page, label: str) -> None:
         assert AXE_PATH.exists(), f"{AXE_PATH} is missing: run `npm install`"
         # Evaluated through the DevTools protocol, not as a <script> in the page: the
-        # site's Content-Security-Policy rightly refuses inline scripts.
-        page.evaluate(AXE_PATH.read_text())
+        # site's Content-Security-Policy rightly refuses inline scripts. Once per
+        # document: compiling axe again for a second check of the same page is wasted.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(_axe_source())
         results = page.evaluate("async () => await axe.run(document)")
         bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
         lines = []

@@ -16,11 +16,16 @@ LONG_EMAIL = "nguyen.thi.phuong.thao.phong.tu.phap.quan.mot@thanhphohochiminh.ex
 
 
 def _walk(page, base, pages, axe_check):
+    """Each page opened once on a phone, then the window widened to a desktop's: the
+    layout follows the window (CSS only, no script measures it), so one load serves
+    both widths."""
     for path, heading in pages:
+        phone_width, phone_height = WIDTHS[0]
+        page.set_viewport_size({"width": phone_width, "height": phone_height})
+        page.goto(base + path)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
         for width, height in WIDTHS:
             page.set_viewport_size({"width": width, "height": height})
-            page.goto(base + path)
-            expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
             assert_fits(page, f"{path} at {width} px")
             axe_check(page, f"{path} at {width} px")
 

@@ -2,9 +2,8 @@
 (state, action) pair and every wrong role is refused and writes nothing.
 
 The allowed edges start from dossiers walked through the services (`dossier_in`): they
-test the services. The refusals start from dossiers built in their state by the
-factory (`dossier_built`, the same rows: tests/dossiers/test_factories.py), since a
-refusal reads only the state and the people."""
+test the services. The refusals (test_workflow_refusals.py) start from dossiers built
+in their state by the factory."""
 
 import datetime as dt
 from unittest import mock
@@ -165,18 +164,6 @@ def actor_for(state, action) -> str:
     return EDGE_ACTORS.get((state, action), CALLS[action][0])
 
 
-@pytest.mark.parametrize(("state", "action"), FORBIDDEN)
-def test_forbidden_pairs_are_refused_and_write_nothing(world, state, action):
-    dossier = world.dossier_built(state)
-    who, call = CALLS[action]
-    before = _snapshot(dossier.pk)
-
-    with pytest.raises(TransitionNotAllowed):
-        call(world, dossier.pk, getattr(world, who))
-
-    assert _snapshot(dossier.pk) == before
-
-
 @pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
 def test_allowed_edges_move_and_log_once(world, state, action):
     dossier = with_a_moment(world, state) if action == Action.RATE else world.dossier_in(state)
@@ -200,25 +187,6 @@ def test_allowed_edges_move_and_log_once(world, state, action):
         documents.issued_for_official(dossier).count()
     )
     assert (last.action, last.from_status, last.to_status) == (action, state, dossier.status)
-
-
-@pytest.mark.parametrize(("state", "action"), sorted(TRANSITIONS))
-def test_wrong_roles_are_refused_and_write_nothing(world, state, action):
-    dossier = world.dossier_built(state)
-    _, call = CALLS[action]
-    edge = TRANSITIONS[(state, action)]
-    people = {
-        "applicant": world.applicant,
-        "receptionist": world.receptionist,
-        "specialist": world.specialist,
-        "leader": world.leader,
-    }
-    wrong = [p for role, p in people.items() if role not in edge.roles] + [world.other]
-    before = _snapshot(dossier.pk)
-    for person in wrong:
-        with pytest.raises(TransitionNotAllowed):
-            call(world, dossier.pk, person)
-    assert _snapshot(dossier.pk) == before
 
 
 def test_an_official_of_another_agency_cannot_act(world):

@@ -16,6 +16,7 @@ from procedures.demo import seed_agencies
 from procedures.importer import (
     import_names,
     import_paths,
+    import_records,
     map_national,
     version_content,
     version_content_of,
@@ -243,6 +244,45 @@ def test_names_line_errors_are_reported_with_line_numbers(tmp_path):
     assert report.created == 1
     assert [f.source.rsplit(":", 1)[1] for f in report.failures] == ["2", "3"]
     assert Procedure.objects.get(code="1.999999").levels == ["province", "ward"]
+
+
+def _light(code: str, name: str = "Đăng ký thử") -> str:
+    return json.dumps({"code": code, "name": name, "field": "Hộ tịch"}, ensure_ascii=False)
+
+
+def test_names_are_written_in_batches_with_what_one_at_a_time_writes(tmp_path):
+    """The names list is written a batch at a time; a code given twice is created once
+    and then found unchanged, as the record-by-record path does."""
+    lines = [_light(f"9.{n:06d}") for n in range(7)] + [_light("9.000003")]
+    report = import_names(_write(tmp_path, "names.jsonl", "\n".join(lines) + "\n"))
+
+    assert (report.created, report.unchanged, report.failures) == (7, 1, [])
+    version = ProcedureVersion.objects.get(procedure__code="9.000006")
+    assert version.status == VersionStatus.PUBLISHED and version.number == 1
+    assert version.published_at == version.procedure.created_at
+    assert version.procedure.source == Procedure.Source.NAMES
+    assert version.procedure.field.name == "Hộ tịch"
+    assert Procedure.objects.filter(code__startswith="9.").values("field").distinct().count() == 1
+
+
+def test_a_procedure_written_meanwhile_is_updated_and_the_rest_of_its_batch_created(tmp_path):
+    """Another writer creates a code of the batch before the batch is written: the
+    batch is refused as a whole, then written one record at a time."""
+    from procedures.importer import iter_names, map_name
+
+    def records(path):
+        for n, item in enumerate(iter_names(path)):
+            if n == 2:
+                Procedure.objects.create(code="9.000001", name="Viết bởi người khác")
+            yield item
+
+    lines = [_light(f"9.{n:06d}") for n in range(4)]
+    path = _write(tmp_path, "names.jsonl", "\n".join(lines) + "\n")
+    report = import_records(records(path), map_name, keep_national=True)
+
+    assert (report.created, report.updated, report.failures) == (3, 1, [])
+    assert Procedure.objects.get(code="9.000001").name == "Đăng ký thử"
+    assert Procedure.objects.filter(code__startswith="9.").count() == 4
 
 
 def test_messages_are_vietnamese_by_default(tmp_path, capsys):
