@@ -15,7 +15,6 @@ Run it on a database made as bench/README.md says (`seed_demo` then
 
 import argparse
 import cProfile
-import os
 import pstats
 import secrets
 import statistics
@@ -23,15 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("BENCH_FLOOR", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import django  # noqa: E402
+from bench import inprocess
 
-django.setup()
+inprocess.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -47,28 +42,18 @@ from identity.models import User  # noqa: E402
 from identity.selectors import applicant_facts  # noqa: E402
 from procedures.models import Agency  # noqa: E402
 
-HOST = "localhost"
+HOST = inprocess.HOST
 
 
-class Split:
-    def __init__(self):
-        self.sql = 0.0
-        self.queries = 0
-        self.statements = []
+class Split(inprocess.SqlTimer):
+    """The request's SQL, with its statements."""
 
     def reset(self):
-        self.sql = 0.0
-        self.queries = 0
+        super().reset()
         self.statements = []
 
-    def execute(self, execute, sql, params, many, context):
-        began = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.sql += time.perf_counter() - began
-            self.queries += 1
-            self.statements.append(sql)
+    def spent(self, seconds, sql):
+        self.statements.append(sql)
 
 
 SPLIT = Split()

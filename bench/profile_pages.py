@@ -28,17 +28,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("BENCH_FLOOR", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import inprocess
+
 # Hundreds of requests a minute to the public statistics API from one address.
-os.environ.setdefault("STATISTICS_API_RATE", "1000000")
-
-import django  # noqa: E402
-
-django.setup()
+inprocess.setup(STATISTICS_API_RATE="1000000")
 
 from django.db import connection  # noqa: E402
 from django.template.backends.django import Template as BackendTemplate  # noqa: E402
@@ -51,31 +46,21 @@ from dossiers.models import Dossier  # noqa: E402
 from identity.models import User  # noqa: E402
 from procedures.models import Procedure  # noqa: E402
 
-HOST = "localhost"
+HOST = inprocess.HOST
 
 
-class Split:
+class Split(inprocess.SqlTimer):
     """Time spent in SQL and in top-level template rendering, for the current request."""
 
-    def __init__(self):
-        self.sql = self.template = self.sql_in_template = 0.0
-        self.rendering = False
-        self.queries = 0
+    rendering = False
 
     def reset(self):
-        self.sql = self.template = self.sql_in_template = 0.0
-        self.queries = 0
+        super().reset()
+        self.template = self.sql_in_template = 0.0
 
-    def execute(self, execute, sql, params, many, context):
-        began = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent = time.perf_counter() - began
-            self.sql += spent
-            self.queries += 1
-            if self.rendering:
-                self.sql_in_template += spent
+    def spent(self, seconds, sql):
+        if self.rendering:
+            self.sql_in_template += seconds
 
 
 SPLIT = Split()
