@@ -179,7 +179,7 @@ def test_citizens_can_file_as_they_are_and_their_numbers_never_repeat(world):
 
     LoadGenerator(dossiers=50, seed=1, batch=20, statistics=False).run()
     LoadGenerator(dossiers=50, seed=2, batch=20, statistics=False).run()
-    citizens = list(User.objects.filter(username__contains="-c"))
+    citizens = list(User.objects.filter(username__regex=r"-c[0-9]+$"))
     assert len(citizens) > 30
     for user in citizens:
         # The checks a declaration makes of the account's number.
