@@ -632,6 +632,34 @@ def _write_version_content(version: ProcedureVersion, data: dict) -> None:
         RequiredDocument.objects.bulk_create(RequiredDocument(case=case, **d) for d in documents)
 
 
+def _procedure_values(data: dict, *, field, digest: str) -> dict:
+    """The procedure row's columns from a mapped record (its code apart)."""
+    return {
+        "name": data["name"],
+        "field": field,
+        "levels": data["levels"],
+        "subjects": data["subjects"],
+        "agency_text": data["agency_text"],
+        "requirements": data["requirements"],
+        "online_level": data["online_level"],
+        "keywords": data["keywords"],
+        "decision_number": data["decision_number"],
+        "source": data["source"],
+        "source_hash": digest,
+    }
+
+
+def _first_version(procedure: Procedure, data: dict) -> ProcedureVersion:
+    """A new procedure's first version, published at once (nothing to retire), unsaved."""
+    return ProcedureVersion(
+        procedure=procedure,
+        number=1,
+        status=VersionStatus.PUBLISHED,
+        steps_description=data["steps_description"],
+        published_at=procedure.created_at,
+    )
+
+
 def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> str:
     """Write one mapped record in one transaction; returns created/updated/unchanged."""
     digest = content_hash(data)
@@ -642,19 +670,7 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
                 return "unchanged"
             if keep_national and procedure.source == Procedure.Source.NATIONAL:
                 return "unchanged"  # the full record knows more than the light list
-        values = {
-            "name": data["name"],
-            "field": _field(data["field"]),
-            "levels": data["levels"],
-            "subjects": data["subjects"],
-            "agency_text": data["agency_text"],
-            "requirements": data["requirements"],
-            "online_level": data["online_level"],
-            "keywords": data["keywords"],
-            "decision_number": data["decision_number"],
-            "source": data["source"],
-            "source_hash": digest,
-        }
+        values = _procedure_values(data, field=_field(data["field"]), digest=digest)
         created = procedure is None
         if created:
             procedure = Procedure.objects.create(code=data["code"], **values)
@@ -679,13 +695,8 @@ def apply_record(data: dict, report: Report, *, keep_national: bool = False) -> 
 
         if created:
             # Nothing to retire and nothing local to carry over: publish directly.
-            version = ProcedureVersion.objects.create(
-                procedure=procedure,
-                number=1,
-                status=VersionStatus.PUBLISHED,
-                steps_description=data["steps_description"],
-                published_at=procedure.created_at,
-            )
+            version = _first_version(procedure, data)
+            version.save()
             _write_version_content(version, data)
             return "created"
 
@@ -884,28 +895,14 @@ class _NewLightRecords:
         procedures = Procedure.objects.bulk_create(
             Procedure(
                 code=data["code"],
-                name=data["name"],
-                field=self._field(data["field"]),
-                levels=data["levels"],
-                subjects=data["subjects"],
-                agency_text=data["agency_text"],
-                requirements=data["requirements"],
-                online_level=data["online_level"],
-                keywords=data["keywords"],
-                decision_number=data["decision_number"],
-                source=data["source"],
-                source_hash=content_hash(data),
+                **_procedure_values(
+                    data, field=self._field(data["field"]), digest=content_hash(data)
+                ),
             )
             for data in records
         )
         ProcedureVersion.objects.bulk_create(
-            ProcedureVersion(
-                procedure=procedure,
-                number=1,
-                status=VersionStatus.PUBLISHED,
-                steps_description=data["steps_description"],
-                published_at=procedure.created_at,
-            )
+            _first_version(procedure, data)
             for procedure, data in zip(procedures, records, strict=True)
         )
         # Bulk writes send no signals: the catalogue's cache is retired here.
